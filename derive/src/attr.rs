@@ -1,0 +1,286 @@
+//! Parsing of `#[pii(...)]` attributes into typed values. Each key may appear once; unknown keys
+//! and unknown values are spanned errors.
+
+use crate::ctxt::Ctxt;
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::{Ident, LitStr, Path};
+
+/// The built-in classes: attribute name and `piiguard::Class` variant.
+pub(crate) const CLASSES: &[(&str, &str)] = &[
+    ("email", "Email"),
+    ("phone", "Phone"),
+    ("name", "Name"),
+    ("address", "Address"),
+    ("birth_date", "BirthDate"),
+    ("passport", "Passport"),
+    ("national_id", "NationalId"),
+    ("card_number", "CardNumber"),
+    ("iban", "Iban"),
+    ("ip_address", "IpAddress"),
+    ("geo_location", "GeoLocation"),
+    ("health", "Health"),
+    ("biometric", "Biometric"),
+    ("free_text", "FreeText"),
+];
+
+pub(crate) const SENSITIVITIES: &[(&str, &str)] = &[
+    ("technical", "Technical"),
+    ("personal", "Personal"),
+    ("sensitive", "Sensitive"),
+    ("special", "Special"),
+];
+
+pub(crate) const TREATMENTS: &[(&str, &str)] = &[
+    ("redact", "Redact"),
+    ("mask", "Mask"),
+    ("hash", "Hash"),
+    ("encrypt", "Encrypt"),
+    ("tokenize", "Tokenize"),
+    ("omit", "Omit"),
+    ("clear", "Clear"),
+];
+
+/// A value with the span of the attribute that set it.
+pub(crate) struct Spanned<T> {
+    pub(crate) span: Span,
+    pub(crate) value: T,
+}
+
+/// A class: a built-in (by name) or a custom `const Class` path.
+pub(crate) enum ClassAttr {
+    BuiltIn(&'static str),
+    Custom(Path),
+}
+
+/// A keyword chosen from a fixed table (sensitivity, treatment): its variant name.
+pub(crate) type Keyword = &'static str;
+
+/// The subject of a record: a named field or a tuple index.
+pub(crate) enum SubjectAttr {
+    Named(Ident),
+    Index(syn::LitInt),
+}
+
+#[derive(Default)]
+pub(crate) struct ContainerAttrs {
+    pub(crate) subject: Option<Spanned<SubjectAttr>>,
+    pub(crate) name: Option<Spanned<String>>,
+}
+
+#[derive(Default)]
+pub(crate) struct FieldAttrs {
+    pub(crate) class: Option<Spanned<ClassAttr>>,
+    pub(crate) sensitivity: Option<Spanned<Keyword>>,
+    pub(crate) name: Option<Spanned<String>>,
+    pub(crate) log: Option<Spanned<Keyword>>,
+    pub(crate) storage: Option<Spanned<Keyword>>,
+    pub(crate) export: Option<Spanned<Keyword>>,
+    pub(crate) index: Option<Spanned<()>>,
+    pub(crate) masker: Option<Spanned<Path>>,
+    pub(crate) nested: Option<Spanned<()>>,
+}
+
+impl FieldAttrs {
+    /// Whether any attribute that only makes sense on a classified value is set.
+    pub(crate) fn classifies(&self) -> bool {
+        self.class.is_some()
+            || self.sensitivity.is_some()
+            || self.log.is_some()
+            || self.storage.is_some()
+            || self.export.is_some()
+            || self.index.is_some()
+            || self.masker.is_some()
+    }
+}
+
+/// Stores a value, reporting a duplicate key at its second occurrence.
+fn set<T>(cx: &Ctxt, slot: &mut Option<Spanned<T>>, meta: &ParseNestedMeta<'_>, value: T) {
+    let span = meta
+        .path
+        .get_ident()
+        .map_or_else(Span::call_site, Ident::span);
+    if slot.is_some() {
+        let key = meta
+            .path
+            .get_ident()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        cx.error_spanned_by(&meta.path, format!("duplicate `{key}` in #[pii(...)]"));
+        return;
+    }
+    *slot = Some(Spanned { span, value });
+}
+
+/// Reads `= ident` and looks it up in a table, reporting unknown keywords with the valid ones.
+fn keyword(
+    cx: &Ctxt,
+    meta: &ParseNestedMeta<'_>,
+    what: &str,
+    table: &[(&'static str, &'static str)],
+) -> syn::Result<Option<Keyword>> {
+    let ident: Ident = meta.value()?.parse()?;
+    let text = ident.to_string();
+    match table.iter().find(|(name, _)| *name == text) {
+        Some((_, variant)) => Ok(Some(variant)),
+        None => {
+            let valid: Vec<&str> = table.iter().map(|(n, _)| *n).collect();
+            cx.error_spanned_by(
+                &ident,
+                format!(
+                    "unknown {what} `{text}`; expected one of: {}",
+                    valid.join(", ")
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+fn stable_name(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<String>> {
+    let lit: LitStr = meta.value()?.parse()?;
+    let name = lit.value();
+    let ok = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'));
+    if ok {
+        Ok(Some(name))
+    } else {
+        cx.error_spanned_by(
+            &lit,
+            "a stable name is non-empty ASCII letters, digits, `_`, `-` or `.`",
+        );
+        Ok(None)
+    }
+}
+
+fn pii_attrs(attrs: &[syn::Attribute]) -> impl Iterator<Item = &syn::Attribute> {
+    attrs.iter().filter(|a| a.path().is_ident("pii"))
+}
+
+pub(crate) fn container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
+    let mut out = ContainerAttrs::default();
+    for attr in pii_attrs(attrs) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("subject") {
+                let value = meta.value()?;
+                let subject = if value.peek(syn::LitInt) {
+                    SubjectAttr::Index(value.parse()?)
+                } else {
+                    SubjectAttr::Named(value.parse()?)
+                };
+                set(cx, &mut out.subject, &meta, subject);
+            } else if meta.path.is_ident("name") {
+                if let Some(name) = stable_name(cx, &meta)? {
+                    set(cx, &mut out.name, &meta, name);
+                }
+            } else {
+                cx.error_spanned_by(
+                    &meta.path,
+                    "unknown #[pii] container attribute; expected `subject` or `name`",
+                );
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = parsed {
+            cx.syn_error(e);
+        }
+    }
+    out
+}
+
+pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
+    let mut out = FieldAttrs::default();
+    for attr in pii_attrs(attrs) {
+        let parsed = attr.parse_nested_meta(|meta| {
+            let path = &meta.path;
+            if path.is_ident("class") {
+                let value = meta.value()?;
+                let class = if value.peek(Ident) && value.peek2(syn::token::Paren) {
+                    let custom: Ident = value.parse()?;
+                    if custom != "custom" {
+                        cx.error_spanned_by(&custom, "expected `custom(PATH)` or a built-in class");
+                        let _skipped;
+                        syn::parenthesized!(_skipped in value);
+                        return Ok(());
+                    }
+                    let inner;
+                    syn::parenthesized!(inner in value);
+                    Some(ClassAttr::Custom(inner.parse()?))
+                } else {
+                    let ident: Ident = value.parse()?;
+                    let text = ident.to_string();
+                    match CLASSES.iter().find(|(n, _)| *n == text) {
+                        Some((_, variant)) => Some(ClassAttr::BuiltIn(variant)),
+                        None => {
+                            let valid: Vec<&str> = CLASSES.iter().map(|(n, _)| *n).collect();
+                            cx.error_spanned_by(
+                                &ident,
+                                format!(
+                                    "unknown class `{text}`; expected one of: {}, or `custom(PATH)`",
+                                    valid.join(", ")
+                                ),
+                            );
+                            None
+                        }
+                    }
+                };
+                if let Some(class) = class {
+                    set(cx, &mut out.class, &meta, class);
+                }
+            } else if path.is_ident("sensitivity") {
+                if let Some(k) = keyword(cx, &meta, "sensitivity", SENSITIVITIES)? {
+                    set(cx, &mut out.sensitivity, &meta, k);
+                }
+            } else if path.is_ident("name") {
+                if let Some(name) = stable_name(cx, &meta)? {
+                    set(cx, &mut out.name, &meta, name);
+                }
+            } else if path.is_ident("log") {
+                if let Some(k) = keyword(cx, &meta, "treatment", TREATMENTS)? {
+                    set(cx, &mut out.log, &meta, k);
+                }
+            } else if path.is_ident("storage") {
+                if let Some(k) = keyword(cx, &meta, "treatment", TREATMENTS)? {
+                    set(cx, &mut out.storage, &meta, k);
+                }
+            } else if path.is_ident("export") {
+                if let Some(k) = keyword(cx, &meta, "treatment", TREATMENTS)? {
+                    set(cx, &mut out.export, &meta, k);
+                }
+            } else if path.is_ident("index") {
+                set(cx, &mut out.index, &meta, ());
+            } else if path.is_ident("nested") {
+                set(cx, &mut out.nested, &meta, ());
+            } else if path.is_ident("masker") {
+                let masker: Path = meta.value()?.parse()?;
+                set(cx, &mut out.masker, &meta, masker);
+            } else {
+                cx.error_spanned_by(
+                    path,
+                    "unknown #[pii] field attribute; expected one of: class, sensitivity, name, \
+                     log, storage, export, index, masker, nested",
+                );
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = parsed {
+            cx.syn_error(e);
+        }
+    }
+    out
+}
+
+/// Consumes `= value` or `(...)` after an unknown key so parsing can go on.
+fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        let _: syn::Expr = meta.value()?.parse()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _skipped;
+        syn::parenthesized!(_skipped in meta.input);
+    }
+    Ok(())
+}

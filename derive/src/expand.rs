@@ -1,0 +1,405 @@
+//! Code generation. Everything is emitted inside `const _: () = { … };` against
+//! `::piiguard::__private` only.
+
+use crate::ast::{Container, Field, Style};
+use crate::attr::{ClassAttr, SubjectAttr};
+use crate::check;
+use crate::ctxt::Ctxt;
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::{DeriveInput, Ident, Member};
+
+pub(crate) fn derive(input: &DeriveInput) -> TokenStream {
+    let cx = Ctxt::default();
+    let cont = Container::from_ast(&cx, input);
+    if let Some(cont) = &cont {
+        check::check(&cx, cont);
+    }
+    match (cx.check(), cont) {
+        (Ok(()), Some(cont)) => expand(&cont),
+        (Err(errors), _) => {
+            let mut out = errors.to_compile_error();
+            out.extend(fallback(input));
+            out
+        }
+        (Ok(()), None) => unreachable!("a missing model always records an error"),
+    }
+}
+
+/// What a field is, for code generation.
+enum Kind {
+    Plain,
+    Classified,
+    Nested,
+}
+
+fn kind(field: &Field<'_>) -> Kind {
+    if field.attrs.nested.is_some() {
+        Kind::Nested
+    } else if field.attrs.class.is_some() {
+        Kind::Classified
+    } else {
+        Kind::Plain
+    }
+}
+
+fn expand(cont: &Container<'_>) -> TokenStream {
+    let ident = cont.ident;
+    let schema = schema(cont);
+    let subject = subject(cont);
+    let serialize = serialize_in(cont);
+    let debug = debug(cont);
+    let deserialize = deserialize(cont);
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
+        const _: () = {
+            extern crate piiguard as __piiguard;
+            use __piiguard::__private as __pg;
+
+            #[automatically_derived]
+            impl __pg::Classified for #ident {
+                const SCHEMA: &'static __pg::RecordSchema = &#schema;
+
+                fn subject_id(&self) -> ::core::option::Option<__pg::SubjectId> {
+                    #subject
+                }
+
+                #serialize
+            }
+
+            // Evaluates the schema at compile time, so a lowered sensitivity is an error even
+            // if the record is never serialized.
+            const _: &__pg::RecordSchema = <#ident as __pg::Classified>::SCHEMA;
+
+            #[automatically_derived]
+            impl __pg::NestedField for #ident {
+                fn serialize_nested<__S: __pg::serde::Serializer>(
+                    &self,
+                    __context: &__pg::ViewContext<'_>,
+                    __serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    __pg::Classified::serialize_in(self, __context, __serializer)
+                }
+
+                fn schema() -> &'static __pg::RecordSchema {
+                    <Self as __pg::Classified>::SCHEMA
+                }
+            }
+
+            #[automatically_derived]
+            impl __pg::serde::Serialize for #ident {
+                fn serialize<__S: __pg::serde::Serializer>(
+                    &self,
+                    __serializer: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    __pg::Classified::serialize_in(self, &__pg::ViewContext::REDACTED, __serializer)
+                }
+            }
+
+            #debug
+            #deserialize
+        };
+    }
+}
+
+fn record_name(cont: &Container<'_>) -> String {
+    cont.attrs
+        .name
+        .as_ref()
+        .map_or_else(|| cont.ident.to_string(), |n| n.value.clone())
+}
+
+fn schema(cont: &Container<'_>) -> TokenStream {
+    let name = record_name(cont);
+    let rust_name = cont.ident.to_string();
+    let subject = match cont.attrs.subject.as_ref().map(|s| &s.value) {
+        Some(SubjectAttr::Named(ident)) => {
+            let s = ident.to_string();
+            quote!(::core::option::Option::Some(#s))
+        }
+        Some(SubjectAttr::Index(index)) => {
+            let s = index.base10_digits().to_string();
+            quote!(::core::option::Option::Some(#s))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let fields = cont.fields.iter().map(|f| {
+        let name = f.stable_name();
+        let rust_name = f.rust_name();
+        let kind = match kind(f) {
+            Kind::Plain => quote!(__pg::FieldKind::Plain),
+            Kind::Nested => {
+                let ty = f.ty;
+                quote!(__pg::FieldKind::Nested(<#ty as __pg::NestedField>::schema))
+            }
+            Kind::Classified => {
+                let pii = pii_field(f);
+                quote!(__pg::FieldKind::Classified(#pii))
+            }
+        };
+        quote!(__pg::FieldSchema { name: #name, rust_name: #rust_name, kind: #kind })
+    });
+    quote! {
+        __pg::RecordSchema {
+            name: #name,
+            rust_name: #rust_name,
+            subject: #subject,
+            fields: &[#(#fields),*],
+        }
+    }
+}
+
+/// `PiiField::of(class).sensitivity(..).log(..)…` — each step a `const fn`.
+fn pii_field(field: &Field<'_>) -> TokenStream {
+    let attrs = &field.attrs;
+    let class = match attrs.class.as_ref().map(|c| &c.value) {
+        Some(ClassAttr::BuiltIn(variant)) => {
+            let v = Ident::new(variant, Span::call_site());
+            quote!(__pg::Class::#v)
+        }
+        Some(ClassAttr::Custom(path)) => quote!(#path),
+        None => quote!(__pg::Class::FreeText),
+    };
+    let mut out = quote!(__pg::PiiField::of(#class));
+    if let Some(s) = &attrs.sensitivity {
+        let v = Ident::new(s.value, s.span);
+        out = quote!(#out.sensitivity(__pg::Sensitivity::#v));
+    }
+    for (method, treatment) in [
+        ("log", &attrs.log),
+        ("storage", &attrs.storage),
+        ("export", &attrs.export),
+    ] {
+        if let Some(t) = treatment {
+            let m = Ident::new(method, Span::call_site());
+            let v = Ident::new(t.value, t.span);
+            out = quote!(#out.#m(__pg::Treatment::#v));
+        }
+    }
+    if attrs.index.is_some() {
+        out = quote!(#out.blind_index());
+    }
+    if let Some(masker) = &attrs.masker {
+        let path = &masker.value;
+        out = quote!(#out.masker(&#path));
+    }
+    out
+}
+
+fn subject(cont: &Container<'_>) -> TokenStream {
+    let member = match cont.attrs.subject.as_ref().map(|s| &s.value) {
+        Some(SubjectAttr::Named(ident)) => Member::Named(ident.clone()),
+        Some(SubjectAttr::Index(index)) => match index.base10_parse::<u32>() {
+            Ok(i) => Member::from(i as usize),
+            Err(_) => return quote!(::core::option::Option::None),
+        },
+        None => return quote!(::core::option::Option::None),
+    };
+    quote!(::core::option::Option::Some(__pg::SubjectId::from_display(&self.#member)))
+}
+
+fn serialize_in(cont: &Container<'_>) -> TokenStream {
+    let (start, trait_path) = match cont.style {
+        Style::Named | Style::Unit => (
+            quote!(
+                __serializer
+                    .serialize_struct(__schema.name, __schema.serialized_len(__context.view()))?
+            ),
+            quote!(__pg::serde::ser::SerializeStruct),
+        ),
+        Style::Tuple => (
+            quote!(__serializer.serialize_tuple_struct(__schema.name, __schema.fields.len())?),
+            quote!(__pg::serde::ser::SerializeTupleStruct),
+        ),
+    };
+    let tuple = cont.style == Style::Tuple;
+    let fields = cont.fields.iter().enumerate().map(|(i, f)| {
+        let member = &f.member;
+        let name = f.stable_name();
+        match (kind(f), tuple) {
+            (Kind::Plain, false) => {
+                quote!(#trait_path::serialize_field(&mut __st, #name, &self.#member)?;)
+            }
+            (Kind::Plain, true) => quote!(#trait_path::serialize_field(&mut __st, &self.#member)?;),
+            (Kind::Classified, false) => {
+                quote!(__record.pii_field(&mut __st, &__schema.fields[#i], &self.#member)?;)
+            }
+            (Kind::Classified, true) => {
+                quote!(__record.pii_tuple_field(&mut __st, &__schema.fields[#i], &self.#member)?;)
+            }
+            (Kind::Nested, false) => {
+                quote!(__record.nested_field(&mut __st, &__schema.fields[#i], &self.#member)?;)
+            }
+            (Kind::Nested, true) => quote!(__record.nested_tuple_field(&mut __st, &self.#member)?;),
+        }
+    });
+    quote! {
+        fn serialize_in<__S: __pg::serde::Serializer>(
+            &self,
+            __context: &__pg::ViewContext<'_>,
+            __serializer: __S,
+        ) -> ::core::result::Result<__S::Ok, __S::Error> {
+            let __schema = <Self as __pg::Classified>::SCHEMA;
+            let __subject = __pg::Classified::subject_id(self);
+            let __record = __pg::RecordAt::new(__schema, __subject.as_ref(), __context);
+            let mut __st = #start;
+            #(#fields)*
+            let _ = &__record;
+            #trait_path::end(__st)
+        }
+    }
+}
+
+fn debug(cont: &Container<'_>) -> TokenStream {
+    let ident = cont.ident;
+    let rust_name = ident.to_string();
+    let fields = cont.fields.iter().enumerate().map(|(i, f)| {
+        let member = &f.member;
+        let value = match kind(f) {
+            Kind::Classified => quote!(&__pg::DebugPii(&self.#member, &__schema.fields[#i])),
+            Kind::Plain | Kind::Nested => quote!(&self.#member),
+        };
+        match cont.style {
+            Style::Tuple => quote!(.field(#value)),
+            _ => {
+                let name = f.rust_name();
+                quote!(.field(#name, #value))
+            }
+        }
+    });
+    let builder = match cont.style {
+        Style::Tuple => quote!(debug_tuple),
+        _ => quote!(debug_struct),
+    };
+    quote! {
+        #[automatically_derived]
+        impl ::core::fmt::Debug for #ident {
+            fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                let __schema = <Self as __pg::Classified>::SCHEMA;
+                let _ = __schema;
+                __f.#builder(#rust_name) #(#fields)* .finish()
+            }
+        }
+    }
+}
+
+/// `Deserialize` through a shadow struct derived by serde itself; classified fields go through
+/// `deserialize_with` functions that seal cleartext at once and refuse placeholders.
+fn deserialize(cont: &Container<'_>) -> TokenStream {
+    let ident = cont.ident;
+    let record_name = record_name(cont);
+    let mut helpers = Vec::new();
+    let shadow_fields = cont.fields.iter().enumerate().map(|(i, f)| {
+        let ty = f.ty;
+        let name = f.stable_name();
+        let mut serde_attrs = Vec::new();
+        if cont.style == Style::Named {
+            serde_attrs.push(quote!(rename = #name));
+        }
+        if let Kind::Classified = kind(f) {
+            let helper = format_ident!("__piiguard_deserialize_{}", i);
+            let helper_name = helper.to_string();
+            helpers.push(quote! {
+                fn #helper<'de, __D: __pg::serde::Deserializer<'de>>(
+                    __deserializer: __D,
+                ) -> ::core::result::Result<#ty, __D::Error> {
+                    __pg::deserialize_pii(__deserializer, &<#ident as __pg::Classified>::SCHEMA.fields[#i])
+                }
+            });
+            serde_attrs.push(quote!(deserialize_with = #helper_name));
+            if f.is_option {
+                serde_attrs.push(quote!(default));
+            }
+        }
+        let attr = (!serde_attrs.is_empty()).then(|| quote!(#[serde(#(#serde_attrs),*)]));
+        match &f.member {
+            Member::Named(field_ident) => quote!(#attr #field_ident: #ty),
+            Member::Unnamed(_) => quote!(#attr #ty),
+        }
+    });
+    let shadow_fields: Vec<TokenStream> = shadow_fields.collect();
+    let members: Vec<&Member> = cont.fields.iter().map(|f| &f.member).collect();
+    let (shadow, build) = match cont.style {
+        Style::Named => (
+            quote!(struct __PiiguardShadow { #(#shadow_fields),* }),
+            quote!(#ident { #(#members: __shadow.#members),* }),
+        ),
+        Style::Tuple => (
+            quote!(struct __PiiguardShadow( #(#shadow_fields),* );),
+            quote!(#ident( #(__shadow.#members),* )),
+        ),
+        Style::Unit => (
+            quote!(
+                struct __PiiguardShadow;
+            ),
+            quote!(#ident),
+        ),
+    };
+    quote! {
+        #(#helpers)*
+
+        #[derive(__pg::serde::Deserialize)]
+        #[serde(crate = "__pg::serde", rename = #record_name)]
+        #shadow
+
+        #[automatically_derived]
+        impl<'de> __pg::serde::Deserialize<'de> for #ident {
+            fn deserialize<__D: __pg::serde::Deserializer<'de>>(
+                __deserializer: __D,
+            ) -> ::core::result::Result<Self, __D::Error> {
+                let __shadow = <__PiiguardShadow as __pg::serde::Deserialize>::deserialize(__deserializer)?;
+                let _ = &__shadow;
+                ::core::result::Result::Ok(#build)
+            }
+        }
+    }
+}
+
+/// Impls emitted next to the errors, so that one mistake does not cascade into every use of
+/// the type. They are never run: the build has already failed.
+fn fallback(input: &DeriveInput) -> TokenStream {
+    let ident = &input.ident;
+    let rust_name = ident.to_string();
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    quote! {
+        const _: () = {
+            extern crate piiguard as __piiguard;
+            use __piiguard::__private as __pg;
+
+            impl #impl_generics __pg::Classified for #ident #ty_generics #where_clause {
+                const SCHEMA: &'static __pg::RecordSchema = &__pg::RecordSchema {
+                    name: #rust_name,
+                    rust_name: #rust_name,
+                    subject: ::core::option::Option::None,
+                    fields: &[],
+                };
+                fn subject_id(&self) -> ::core::option::Option<__pg::SubjectId> {
+                    ::core::unreachable!()
+                }
+                fn serialize_in<__S: __pg::serde::Serializer>(
+                    &self,
+                    _: &__pg::ViewContext<'_>,
+                    _: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    ::core::unreachable!()
+                }
+            }
+
+            impl #impl_generics ::core::fmt::Debug for #ident #ty_generics #where_clause {
+                fn fmt(&self, _: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    ::core::unreachable!()
+                }
+            }
+
+            impl #impl_generics __pg::serde::Serialize for #ident #ty_generics #where_clause {
+                fn serialize<__S: __pg::serde::Serializer>(
+                    &self,
+                    _: __S,
+                ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    ::core::unreachable!()
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,123 @@
+//! [`SecretBuf`]: a growable text buffer that never leaves a stale copy behind.
+
+use std::fmt;
+use zeroize::Zeroize;
+
+/// A growable UTF-8 buffer for derived cleartext (normalized values, masks in progress).
+///
+/// When it must grow it moves its contents into a larger allocation and zeroizes the old one
+/// itself, so `String`'s reallocation never leaves a stale copy on the heap; on drop it is
+/// zeroized. It has no `Debug` output beyond its length and no `Display`.
+///
+/// ```
+/// use piiguard::SecretBuf;
+/// let mut buf = SecretBuf::with_capacity(4);
+/// buf.push_str("+1555");
+/// buf.push_str("0100");
+/// assert_eq!(buf.as_str(), "+15550100");
+/// assert_eq!(format!("{buf:?}"), "SecretBuf { len: 9, .. }");
+/// ```
+#[derive(Default)]
+pub struct SecretBuf {
+    text: String,
+}
+
+impl SecretBuf {
+    /// An empty buffer with room for `capacity` bytes.
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self {
+            text: String::with_capacity(capacity),
+        }
+    }
+
+    /// Appends text, growing without leaving a copy behind.
+    pub fn push_str(&mut self, s: &str) {
+        self.reserve(s.len());
+        self.text.push_str(s);
+    }
+
+    /// Appends one character.
+    pub fn push(&mut self, c: char) {
+        self.reserve(c.len_utf8());
+        self.text.push(c);
+    }
+
+    /// Appends `c` `count` times.
+    pub fn push_repeated(&mut self, c: char, count: usize) {
+        self.reserve(c.len_utf8() * count);
+        for _ in 0..count {
+            self.text.push(c);
+        }
+    }
+
+    fn reserve(&mut self, additional: usize) {
+        let needed = self.text.len() + additional;
+        if needed > self.text.capacity() {
+            let mut grown = String::with_capacity(needed.max(self.text.capacity() * 2));
+            grown.push_str(&self.text);
+            let mut old = std::mem::replace(&mut self.text, grown);
+            old.zeroize();
+        }
+    }
+
+    /// The text so far.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The length in bytes.
+    pub fn len(&self) -> usize {
+        self.text.len()
+    }
+
+    /// Whether nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
+    /// Empties the buffer (zeroizing what it held), keeping the allocation.
+    pub fn clear(&mut self) {
+        self.text.zeroize();
+    }
+}
+
+impl fmt::Write for SecretBuf {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        self.push_str(s);
+        Ok(())
+    }
+}
+
+impl fmt::Debug for SecretBuf {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretBuf")
+            .field("len", &self.text.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for SecretBuf {
+    fn drop(&mut self) {
+        self.text.zeroize();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write;
+
+    #[test]
+    fn grows_past_its_capacity_and_keeps_content() {
+        let mut buf = SecretBuf::with_capacity(1);
+        for i in 0..100 {
+            write!(buf, "{i},").unwrap();
+        }
+        assert!(buf.as_str().starts_with("0,1,2,"));
+        assert!(buf.as_str().ends_with("98,99,"));
+        buf.push_repeated('*', 3);
+        assert!(buf.as_str().ends_with("99,***"));
+        buf.clear();
+        assert!(buf.is_empty());
+    }
+}

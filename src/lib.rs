@@ -1,0 +1,38 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+// Lets the derive's `::piiguard::…` paths resolve inside this crate's own tests.
+extern crate self as piiguard;
+
+mod buffer;
+pub mod class;
+mod error;
+mod pii;
+mod schema;
+mod seal;
+mod secure_memory;
+mod value;
+pub mod view;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use buffer::SecretBuf;
+pub use class::{Class, Masked, Sensitivity};
+pub use error::{Error, Invalid};
+pub use pii::Pii;
+pub use schema::{Classified, FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
+pub use seal::process_key_protections;
+pub use secure_memory::Protections;
+pub use value::{PiiValue, ValueShape};
+pub use view::{Treatment, View, ViewContext, in_context, in_view};
+
+/// Derives [`Classified`], `Debug` (log view), `Serialize` (redacted view) and `Deserialize`
+/// (cleartext sealed at once, placeholders refused) for a struct with `#[pii(...)]` fields.
+///
+/// Container attributes: `#[pii(subject = field, name = "stable_name")]`.
+/// Field attributes: `#[pii(class = email, sensitivity = sensitive, name = "stable_name",
+/// log = mask, storage = encrypt, export = hash, index, masker = PATH)]` on `Pii<T>` fields
+/// (or `Option`, `Vec`, `Box` of them), and `#[pii(nested)]` on nested `Classified` records.
+/// See the crate documentation for the full list.
+pub use piiguard_derive::Classified;

@@ -1,0 +1,209 @@
+//! Deserializing a [`Pii`]: cleartext input is sealed at once; placeholders are refused.
+//!
+//! Every `visit_*` method is implemented, so that serde's default errors, which quote the
+//! offending input (`invalid type: string "…"`), never see a classified value.
+
+use super::Pii;
+use crate::class::Class;
+use crate::class::masked::REDACTED_PREFIX;
+use crate::error::Error;
+use crate::value::{PiiValue, ValueShape};
+use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
+use std::fmt;
+use std::marker::PhantomData;
+use zeroize::Zeroizing;
+
+/// Deserializes a `Pii<T>` of a known (or unknown) class.
+pub(crate) struct PiiSeed<T> {
+    class: Option<Class>,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T> PiiSeed<T> {
+    pub(crate) fn new(class: Option<Class>) -> Self {
+        Self {
+            class,
+            _value: PhantomData,
+        }
+    }
+
+    fn class_name(&self) -> &'static str {
+        self.class.map_or("unclassified", Class::name)
+    }
+
+    /// Checks and seals the collected cleartext.
+    fn accept<E: de::Error>(&self, bytes: Zeroizing<Vec<u8>>) -> Result<Pii<T>, E>
+    where
+        T: PiiValue,
+    {
+        if bytes.starts_with(REDACTED_PREFIX.as_bytes()) {
+            return Err(E::custom(Error::Placeholder {
+                class: self.class_name(),
+            }));
+        }
+        if let Some(class) = self.class {
+            class
+                .validate(&bytes)
+                .map_err(|e| match e {
+                    // A value carrying the mask character is a mask fed back as input.
+                    Error::InvalidValue { .. } if bytes.contains(&b'*') => Error::Placeholder {
+                        class: class.name(),
+                    },
+                    e => e,
+                })
+                .map_err(E::custom)?;
+        }
+        let value = T::decode(bytes).map_err(E::custom)?;
+        let pii = Pii::new(value);
+        Ok(match self.class {
+            Some(class) => pii.with_class(class),
+            None => pii,
+        })
+    }
+
+    fn wrong_type<E: de::Error>(&self) -> E {
+        E::custom(format_args!(
+            "wrong input type for a classified {} value ({} expected)",
+            self.class_name(),
+            std::any::type_name::<T>()
+                .rsplit("::")
+                .next()
+                .unwrap_or("value")
+        ))
+    }
+}
+
+fn copied(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(bytes.len()));
+    out.extend_from_slice(bytes);
+    out
+}
+
+fn decimal(n: impl fmt::Display) -> Zeroizing<Vec<u8>> {
+    use std::io::Write;
+    let mut buf = Zeroizing::new([0u8; 40]);
+    let mut cursor = &mut buf[..];
+    write!(cursor, "{n}").expect("40 bytes hold any integer");
+    let len = 40 - cursor.len();
+    copied(&buf[..len])
+}
+
+impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<T> {
+    type Value = Pii<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pii<T>, D::Error> {
+        match T::SHAPE {
+            ValueShape::Text => deserializer.deserialize_str(self),
+            ValueShape::Bytes => deserializer.deserialize_bytes(self),
+            ValueShape::Unsigned => deserializer.deserialize_u64(self),
+            ValueShape::Signed => deserializer.deserialize_i64(self),
+            ValueShape::Unsigned128 => deserializer.deserialize_u128(self),
+            ValueShape::Signed128 => deserializer.deserialize_i128(self),
+            ValueShape::Bool => deserializer.deserialize_bool(self),
+        }
+    }
+}
+
+impl<'de, T: PiiValue> Visitor<'de> for PiiSeed<T> {
+    type Value = Pii<T>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "a classified {} value", self.class_name())
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Pii<T>, E> {
+        self.accept(copied(v.as_bytes()))
+    }
+
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Pii<T>, E> {
+        self.accept(Zeroizing::new(v.into_bytes()))
+    }
+
+    fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Pii<T>, E> {
+        self.accept(copied(v))
+    }
+
+    fn visit_byte_buf<E: de::Error>(self, v: Vec<u8>) -> Result<Pii<T>, E> {
+        self.accept(Zeroizing::new(v))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Pii<T>, E> {
+        self.accept(decimal(v))
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Pii<T>, E> {
+        self.accept(decimal(v))
+    }
+
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<Pii<T>, E> {
+        self.accept(decimal(v))
+    }
+
+    fn visit_i128<E: de::Error>(self, v: i128) -> Result<Pii<T>, E> {
+        self.accept(decimal(v))
+    }
+
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Pii<T>, E> {
+        self.accept(copied(if v { b"true" } else { b"false" }))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Pii<T>, E> {
+        Err(self.wrong_type())
+    }
+
+    fn visit_char<E: de::Error>(self, _: char) -> Result<Pii<T>, E> {
+        Err(self.wrong_type())
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Pii<T>, E> {
+        Err(self.wrong_type())
+    }
+
+    fn visit_none<E: de::Error>(self) -> Result<Pii<T>, E> {
+        Err(self.wrong_type())
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, _: D) -> Result<Pii<T>, D::Error> {
+        Err(self.wrong_type())
+    }
+
+    fn visit_newtype_struct<D: Deserializer<'de>>(self, _: D) -> Result<Pii<T>, D::Error> {
+        Err(self.wrong_type())
+    }
+
+    /// A sequence of bytes (how JSON writes `Vec<u8>`); anything else in it is refused.
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pii<T>, A::Error> {
+        let mut bytes = Zeroizing::new(Vec::with_capacity(seq.size_hint().unwrap_or(0)));
+        while let Some(b) = seq.next_element_seed(ByteSeed)? {
+            if bytes.len() == bytes.capacity() {
+                // Grow by hand so the old buffer is zeroized, not left behind.
+                let mut grown = Zeroizing::new(Vec::with_capacity((bytes.len() * 2).max(16)));
+                grown.extend_from_slice(&bytes);
+                bytes = grown;
+            }
+            bytes.push(b);
+        }
+        self.accept(bytes)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, _: A) -> Result<Pii<T>, A::Error> {
+        Err(self.wrong_type())
+    }
+
+    fn visit_enum<A: de::EnumAccess<'de>>(self, _: A) -> Result<Pii<T>, A::Error> {
+        Err(self.wrong_type())
+    }
+}
+
+/// One byte of a byte sequence, with a value-free error for anything else.
+struct ByteSeed;
+
+impl<'de> DeserializeSeed<'de> for ByteSeed {
+    type Value = u8;
+
+    /// serde's own error here would quote the offending element, so it is replaced.
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<u8, D::Error> {
+        <u8 as serde::Deserialize>::deserialize(deserializer)
+            .map_err(|_| de::Error::custom("a byte sequence holds something other than a byte"))
+    }
+}

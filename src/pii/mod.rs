@@ -1,0 +1,227 @@
+//! [`Pii<T>`]: a classified value, sealed in memory between uses.
+
+mod de;
+
+pub(crate) use de::PiiSeed;
+
+use crate::class::{Class, Masked, Masker};
+use crate::error::Error;
+use crate::seal::Sealed;
+use crate::value::PiiValue;
+use std::fmt;
+use std::marker::PhantomData;
+use subtle::ConstantTimeEq;
+
+/// A classified value, encrypted in memory under the per-process key whenever it is not in use.
+///
+/// - Construction takes the value by move and wipes the original (for `String` and `Vec<u8>`
+///   the whole allocation).
+/// - There is no `Deref` and no `Display`. `Debug` and `Serialize` print a redacted placeholder,
+///   `[REDACTED:email]` (or `[REDACTED]` with no class). Inside a `#[derive(Classified)]` record
+///   the field's class and view decide (mask, redact, encrypt…).
+/// - The cleartext is reachable only through [`expose_cleartext`](Self::expose_cleartext), which
+///   lends it to a closure and wipes it afterwards. Policy-gated, audited reveals are built on
+///   top of it by the guard.
+/// - `Clone` re-seals under a fresh nonce; `==` compares in constant time (for equal lengths).
+///
+/// ```
+/// use piiguard::{Class, Pii};
+///
+/// let email = Pii::classified(String::from("jane.doe@example.com"), Class::Email)?;
+/// assert_eq!(format!("{email:?}"), "[REDACTED:email]");
+/// assert_eq!(email.mask().as_str(), "j***@example.com");
+/// let domain_len = email.expose_cleartext(|e| e.split('@').nth(1).map(str::len));
+/// assert_eq!(domain_len, Some(11));
+/// # Ok::<(), piiguard::Error>(())
+/// ```
+pub struct Pii<T: PiiValue> {
+    sealed: Sealed,
+    class: Option<Class>,
+    _value: PhantomData<fn() -> T>,
+}
+
+impl<T: PiiValue> Pii<T> {
+    /// Seals an unclassified value (its placeholder is `[REDACTED]`, its mask a redaction).
+    ///
+    /// ```
+    /// let account = piiguard::Pii::new(48_213_977_u64);
+    /// assert_eq!(format!("{account:?}"), "[REDACTED]");
+    /// ```
+    pub fn new(mut value: T) -> Self {
+        let sealed = value.with_encoded(Sealed::seal);
+        value.wipe();
+        Self {
+            sealed,
+            class: None,
+            _value: PhantomData,
+        }
+    }
+
+    /// Seals a value of a known class, after checking it against the class's rules.
+    ///
+    /// The value is wiped whether or not it is accepted.
+    ///
+    /// ```
+    /// use piiguard::{Class, Error, Pii};
+    /// let bad = Pii::classified(String::from("not-an-email"), Class::Email);
+    /// assert!(matches!(bad, Err(Error::InvalidValue { class: "email", .. })));
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] when the class refuses the value.
+    pub fn classified(mut value: T, class: Class) -> Result<Self, Error> {
+        if let Err(e) = value.with_encoded(|bytes| class.validate(bytes)) {
+            value.wipe();
+            return Err(e);
+        }
+        Ok(Self::new(value).with_class(class))
+    }
+
+    pub(crate) fn with_class(mut self, class: Class) -> Self {
+        self.class = Some(class);
+        self
+    }
+
+    /// The value's class, when known.
+    pub fn class(&self) -> Option<Class> {
+        self.class
+    }
+
+    /// Lends the cleartext to `f` and wipes it when `f` returns (or panics).
+    ///
+    /// This is the low-level access primitive: it checks no policy and writes no audit record.
+    /// Application code should prefer the guard's `reveal`; this name is meant to be easy to
+    /// find in a code review (`grep expose_cleartext`).
+    ///
+    /// ```
+    /// let phone = piiguard::Pii::new(String::from("+1-555-0100"));
+    /// let digits = phone.expose_cleartext(|p| p.chars().filter(char::is_ascii_digit).count());
+    /// assert_eq!(digits, 8);
+    /// ```
+    ///
+    /// # Panics
+    /// Only if the sealed bytes were corrupted in memory, or `f` panics.
+    pub fn expose_cleartext<R>(&self, f: impl FnOnce(&T) -> R) -> R {
+        let value = T::decode(self.sealed.open())
+            .unwrap_or_else(|_| unreachable!("a sealed value always decodes: it was encoded here"));
+        let wiped = WipeOnDrop(value);
+        f(&wiped.0)
+    }
+
+    /// Lends the canonical cleartext bytes (the [`PiiValue`] encoding), wiped afterwards.
+    pub(crate) fn with_cleartext_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
+        f(&self.sealed.open())
+    }
+
+    /// The class's mask of the value, or a redaction when the class is unknown or the value
+    /// cannot be masked.
+    pub fn mask(&self) -> Masked {
+        match self.class {
+            Some(class) => self.mask_as(class, None),
+            None => Masked::redacted(None),
+        }
+    }
+
+    /// Masks as `class` would, with an optional masker overriding the class's own.
+    pub(crate) fn mask_as(&self, class: Class, masker: Option<&dyn Masker>) -> Masked {
+        self.with_cleartext_bytes(|bytes| match masker {
+            Some(masker) => class.mask_with(masker, bytes),
+            None => class.mask(bytes),
+        })
+    }
+
+    /// The redacted placeholder of this value: `[REDACTED:class]` or `[REDACTED]`.
+    pub fn redacted(&self) -> Masked {
+        Masked::redacted(self.class)
+    }
+}
+
+/// Wipes a decoded cleartext value however the borrow that used it ends.
+struct WipeOnDrop<T: PiiValue>(T);
+
+impl<T: PiiValue> Drop for WipeOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.wipe();
+    }
+}
+
+impl<T: PiiValue> From<T> for Pii<T> {
+    fn from(value: T) -> Self {
+        Self::new(value)
+    }
+}
+
+impl<T: PiiValue> Clone for Pii<T> {
+    /// Re-seals the value under a fresh nonce, so clones are not linkable in memory.
+    fn clone(&self) -> Self {
+        Self {
+            sealed: self.with_cleartext_bytes(Sealed::seal),
+            class: self.class,
+            _value: PhantomData,
+        }
+    }
+}
+
+impl<T: PiiValue> PartialEq for Pii<T> {
+    /// Compares the cleartexts in constant time (values of different lengths differ at once).
+    fn eq(&self, other: &Self) -> bool {
+        if self.sealed.cleartext_len() != other.sealed.cleartext_len() {
+            return false;
+        }
+        self.with_cleartext_bytes(|a| other.with_cleartext_bytes(|b| bool::from(a.ct_eq(b))))
+    }
+}
+
+impl<T: PiiValue> Eq for Pii<T> {}
+
+impl<T: PiiValue> fmt::Debug for Pii<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.redacted(), f)
+    }
+}
+
+impl<T: PiiValue> serde::Serialize for Pii<T> {
+    /// Always the redacted placeholder: a bare `Pii` has no view to serialize for.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.redacted().as_str())
+    }
+}
+
+impl<'de, T: PiiValue> serde::Deserialize<'de> for Pii<T> {
+    /// Accepts cleartext input (sealing it at once) and refuses placeholders.
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        serde::de::DeserializeSeed::deserialize(PiiSeed::new(None), deserializer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clone_reseals_and_equality_compares_cleartext() {
+        let a = Pii::new(String::from("jane@example.com"));
+        let b = a.clone();
+        assert!(a == b);
+        assert!(a != Pii::new(String::from("jane@example.org")));
+        assert!(a != Pii::new(String::from("jane@example.co")));
+    }
+
+    #[test]
+    fn expose_wipes_even_when_the_closure_panics() {
+        let pii = Pii::new(String::from("value"));
+        let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pii.expose_cleartext(|_| panic!("closure failed"))
+        }));
+        assert!(caught.is_err());
+        assert_eq!(pii.expose_cleartext(String::len), 5);
+    }
+
+    #[test]
+    fn construction_wipes_the_source_allocation() {
+        // `new` consumes the String; check the wipe itself on a value we still own.
+        let mut s = String::from("sentinel");
+        PiiValue::wipe(&mut s);
+        assert!(s.is_empty());
+    }
+}

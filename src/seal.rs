@@ -1,0 +1,169 @@
+//! In-memory sealing: how a [`Pii`](crate::Pii) holds its value between uses.
+//!
+//! Every value is encrypted with AES-256-GCM-SIV under one random key per process. The key
+//! lives in [`secure_memory`](crate::secure_memory) pages (locked, excluded from core dumps) and
+//! is wiped when the process exits. Nonces are a per-process counter: they never repeat under
+//! the key, and GCM-SIV stays safe even if they did (it is nonce-misuse resistant), so no
+//! syscall for randomness is made per value.
+//!
+//! The cipher object (the AES key schedule) is built on the stack for each operation and zeroized
+//! when it is dropped (`aes` with its `zeroize` feature), so the only long-lived copy of key
+//! material is the one in protected memory.
+
+use crate::secure_memory::{ProtectedWords, Protections, zeroize_at_exit};
+use aes_gcm_siv::aead::{AeadInOut, KeyInit};
+use aes_gcm_siv::{Aes256GcmSiv, Nonce, Tag};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use zeroize::Zeroizing;
+
+const NONCE_LEN: usize = 12;
+const TAG_LEN: usize = 16;
+const KEY_WORDS: usize = 4;
+
+/// The per-process sealing key and nonce counter.
+struct ProcessKey {
+    key: ProtectedWords,
+    counter: AtomicU64,
+}
+
+static PROCESS_KEY: OnceLock<ProcessKey> = OnceLock::new();
+
+extern "C" fn wipe_process_key() {
+    if let Some(process) = PROCESS_KEY.get() {
+        process.key.wipe();
+    }
+}
+
+fn process_key() -> &'static ProcessKey {
+    PROCESS_KEY.get_or_init(|| {
+        let key = ProtectedWords::new(KEY_WORDS);
+        let mut random = Zeroizing::new([0u8; 8 * KEY_WORDS]);
+        // Without an OS random source nothing can be protected; there is no safe fallback.
+        getrandom::fill(random.as_mut_slice()).expect("the OS random source is unavailable");
+        for (word, bytes) in key.words().iter().zip(random.chunks_exact(8)) {
+            let mut buf = [0u8; 8];
+            buf.copy_from_slice(bytes);
+            word.store(u64::from_le_bytes(buf), Ordering::SeqCst);
+            zeroize::Zeroize::zeroize(&mut buf);
+        }
+        zeroize_at_exit(wipe_process_key);
+        ProcessKey {
+            key,
+            counter: AtomicU64::new(0),
+        }
+    })
+}
+
+/// Which OS protections hold the process sealing key.
+///
+/// ```
+/// let p = piiguard::process_key_protections();
+/// if cfg!(target_os = "linux") {
+///     assert!(p.excluded_from_dumps);
+/// }
+/// ```
+pub fn process_key_protections() -> Protections {
+    process_key().key.protections()
+}
+
+impl ProcessKey {
+    fn cipher(&self) -> Aes256GcmSiv {
+        let mut bytes = Zeroizing::new([0u8; 8 * KEY_WORDS]);
+        for (chunk, word) in bytes.chunks_exact_mut(8).zip(self.key.words()) {
+            chunk.copy_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
+        }
+        Aes256GcmSiv::new((&*bytes).into())
+    }
+
+    fn next_nonce(&self) -> Nonce {
+        let n = self.counter.fetch_add(1, Ordering::Relaxed);
+        let mut nonce = Nonce::default();
+        nonce[..8].copy_from_slice(&n.to_le_bytes());
+        nonce
+    }
+}
+
+/// A value encrypted under the process key: `nonce ‖ ciphertext ‖ tag`.
+pub(crate) struct Sealed(Box<[u8]>);
+
+impl Sealed {
+    /// Encrypts `cleartext`. The cleartext is copied straight into an exactly sized buffer and
+    /// encrypted in place, so no partial copy is left behind by a reallocation.
+    pub(crate) fn seal(cleartext: &[u8]) -> Self {
+        let process = process_key();
+        let nonce = process.next_nonce();
+        let mut buf = Vec::with_capacity(NONCE_LEN + cleartext.len() + TAG_LEN);
+        buf.extend_from_slice(&nonce);
+        buf.extend_from_slice(cleartext);
+        let tag = process
+            .cipher()
+            .encrypt_inout_detached(&nonce, b"", (&mut buf[NONCE_LEN..]).into())
+            .expect("AES-GCM-SIV accepts messages far larger than any field");
+        buf.extend_from_slice(&tag);
+        Self(buf.into_boxed_slice())
+    }
+
+    /// Decrypts into an exactly sized zeroizing buffer.
+    ///
+    /// # Panics
+    /// Only if the sealed bytes were corrupted in memory (they are never read from outside the
+    /// process); the message names no value.
+    pub(crate) fn open(&self) -> Zeroizing<Vec<u8>> {
+        let (nonce, rest) = self.0.split_at(NONCE_LEN);
+        let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
+        let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+        out.extend_from_slice(ciphertext);
+        let nonce = Nonce::try_from(nonce).expect("nonce length is fixed");
+        let tag = Tag::try_from(tag).expect("tag length is fixed");
+        process_key()
+            .cipher()
+            .decrypt_inout_detached(&nonce, b"", out.as_mut_slice().into(), &tag)
+            .expect("a sealed value failed its integrity check: memory corruption");
+        out
+    }
+
+    /// The length of the cleartext.
+    pub(crate) fn cleartext_len(&self) -> usize {
+        self.0.len() - NONCE_LEN - TAG_LEN
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seal_open_round_trip_and_no_cleartext_in_sealed_bytes() {
+        let secret = b"sentinel-7Q2XK9@example.com";
+        let sealed = Sealed::seal(secret);
+        assert_eq!(sealed.cleartext_len(), secret.len());
+        assert!(
+            !sealed
+                .0
+                .windows(6)
+                .any(|w| secret.windows(6).any(|s| s == w))
+        );
+        assert_eq!(sealed.open().as_slice(), secret);
+    }
+
+    #[test]
+    fn two_seals_of_one_value_differ() {
+        let a = Sealed::seal(b"same value");
+        let b = Sealed::seal(b"same value");
+        assert_ne!(a.0, b.0);
+    }
+
+    #[test]
+    #[should_panic(expected = "integrity check")]
+    fn a_flipped_bit_is_detected() {
+        let mut sealed = Sealed::seal(b"value");
+        sealed.0[NONCE_LEN] ^= 1;
+        let _ = sealed.open();
+    }
+
+    #[test]
+    fn empty_values_seal() {
+        assert!(Sealed::seal(b"").open().is_empty());
+    }
+}

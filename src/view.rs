@@ -1,0 +1,217 @@
+//! Views: where a serialization goes, and so how each classified field is treated.
+//!
+//! | view | default treatment | needs keys |
+//! |---|---|---|
+//! | [`View::Redacted`] (plain `Serialize`) | redact every classified field | no |
+//! | [`View::Log`] (and `Debug`) | mask technical and personal data, redact sensitive and special | no |
+//! | [`View::Storage`] | encrypt | yes |
+//! | [`View::Export`] | keyed pseudonym (hash); omit special data | yes |
+//!
+//! A field may override its treatment per view with `#[pii(log = …, storage = …, export = …)]`.
+//! Treatments that need keys (encrypt, hash, tokenize) are carried out by a [`Protector`]
+//! attached to the [`ViewContext`]; without one they fail with
+//! [`Error::KeysRequired`](crate::Error::KeysRequired) rather than fall back to cleartext.
+
+use crate::error::Error;
+use crate::schema::{Classified, FieldSchema, PiiField, RecordSchema, SubjectId};
+use std::fmt;
+
+/// Where a serialization goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum View {
+    /// No view chosen: every classified field is redacted (fail-closed).
+    #[default]
+    Redacted,
+    /// Logs and `Debug`: masked or redacted by sensitivity.
+    Log,
+    /// At rest: encrypted envelopes (and blind indexes where asked).
+    Storage,
+    /// Analytics and third parties: keyed pseudonyms; special data omitted.
+    Export,
+}
+
+impl View {
+    /// The lower-case name of the view.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Redacted => "redacted",
+            Self::Log => "log",
+            Self::Storage => "storage",
+            Self::Export => "export",
+        }
+    }
+}
+
+impl fmt::Display for View {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What happens to a classified value on one path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Treatment {
+    /// Replaced by `[REDACTED:class]`.
+    Redact,
+    /// Replaced by the class's mask (`j***@example.com`).
+    Mask,
+    /// Replaced by a keyed pseudonym (needs keys).
+    Hash,
+    /// Encrypted into an envelope (needs keys).
+    Encrypt,
+    /// Replaced by a token that can be exchanged back (needs keys).
+    Tokenize,
+    /// Left out of the output.
+    Omit,
+    /// Cleartext: only ever under an allowing policy decision (a reveal), never in a view.
+    Clear,
+}
+
+impl Treatment {
+    /// The lower-case name used in attributes and schemas.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Redact => "redact",
+            Self::Mask => "mask",
+            Self::Hash => "hash",
+            Self::Encrypt => "encrypt",
+            Self::Tokenize => "tokenize",
+            Self::Omit => "omit",
+            Self::Clear => "clear",
+        }
+    }
+
+    /// Whether carrying out the treatment needs keys.
+    pub const fn needs_keys(self) -> bool {
+        matches!(self, Self::Hash | Self::Encrypt | Self::Tokenize)
+    }
+}
+
+impl fmt::Display for Treatment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Where a classified field sits: its record, its schema and its record's subject.
+#[derive(Debug, Clone, Copy)]
+pub struct FieldRef<'a> {
+    /// The record's schema.
+    pub record: &'static RecordSchema,
+    /// The field's schema.
+    pub field: &'static FieldSchema,
+    /// The field's classification.
+    pub pii: &'static PiiField,
+    /// The record's subject, when it names one.
+    pub subject: Option<&'a SubjectId>,
+}
+
+/// Carries out the keyed treatments (encrypt, hash, tokenize) for a view.
+///
+/// The keyring implements it; a view without one refuses those treatments.
+pub trait Protector: Send + Sync {
+    /// Writes the protected form of `cleartext` (an envelope, a pseudonym, a token) to `out`.
+    ///
+    /// # Errors
+    /// Any [`Error`]; its message must not contain the value.
+    fn protect(
+        &self,
+        field: &FieldRef<'_>,
+        treatment: Treatment,
+        cleartext: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error>;
+}
+
+/// The view a record is serialized for, and the keys available to it.
+#[derive(Clone, Copy, Default)]
+pub struct ViewContext<'a> {
+    view: View,
+    protector: Option<&'a dyn Protector>,
+}
+
+impl<'a> ViewContext<'a> {
+    /// The fail-closed default: every classified field redacted.
+    pub const REDACTED: ViewContext<'static> = ViewContext {
+        view: View::Redacted,
+        protector: None,
+    };
+
+    /// A context for `view` with no keys.
+    pub const fn new(view: View) -> Self {
+        Self {
+            view,
+            protector: None,
+        }
+    }
+
+    /// Attaches the keys that carry out encryption, pseudonyms and tokens.
+    pub const fn with_protector(mut self, protector: &'a dyn Protector) -> Self {
+        self.protector = Some(protector);
+        self
+    }
+
+    /// The view.
+    pub const fn view(&self) -> View {
+        self.view
+    }
+
+    /// The protector, if keys are attached.
+    pub fn protector(&self) -> Option<&'a dyn Protector> {
+        self.protector
+    }
+}
+
+impl fmt::Debug for ViewContext<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViewContext")
+            .field("view", &self.view)
+            .field("keys", &self.protector.is_some())
+            .finish()
+    }
+}
+
+/// A record paired with a view: serializing it applies the view's treatments.
+///
+/// ```
+/// use piiguard::{Classified, Pii, View, in_view};
+///
+/// #[derive(Classified)]
+/// struct Contact {
+///     #[pii(class = email)]
+///     email: Pii<String>,
+///     plan: String,
+/// }
+///
+/// let c = Contact { email: Pii::new("jane@example.com".into()), plan: "pro".into() };
+/// let log = serde_json::to_string(&in_view(&c, View::Log))?;
+/// assert_eq!(log, r#"{"email":"j***@example.com","plan":"pro"}"#);
+/// let plain = serde_json::to_string(&c)?;
+/// assert_eq!(plain, r#"{"email":"[REDACTED:email]","plan":"pro"}"#);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+pub struct Viewed<'a, T: ?Sized> {
+    record: &'a T,
+    context: ViewContext<'a>,
+}
+
+/// Pairs a record with a view (no keys).
+pub fn in_view<T: Classified + ?Sized>(record: &T, view: View) -> Viewed<'_, T> {
+    in_context(record, ViewContext::new(view))
+}
+
+/// Pairs a record with a view context (which may carry keys).
+pub fn in_context<'a, T: Classified + ?Sized>(
+    record: &'a T,
+    context: ViewContext<'a>,
+) -> Viewed<'a, T> {
+    Viewed { record, context }
+}
+
+impl<T: Classified + ?Sized> serde::Serialize for Viewed<'_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.record.serialize_in(&self.context, serializer)
+    }
+}
