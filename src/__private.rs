@@ -7,7 +7,7 @@ pub use crate::view::{FieldRef, Treatment, View, ViewContext};
 pub use serde;
 
 use crate::error::Error;
-use crate::pii::{Pii, PiiSeed};
+use crate::pii::{Pii, PiiSeed, deserialize_quietly};
 use crate::value::PiiValue;
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeStruct, SerializeTupleStruct, Serializer};
@@ -108,7 +108,14 @@ impl<P: ProtectedField> ProtectedField for Option<P> {
         d: D,
         pii: &'static PiiField,
     ) -> Result<Self, D::Error> {
-        d.deserialize_option(ContainerVisitor::<Self>::new(pii))
+        let replacement = format!("invalid input for a classified {} field", pii.class.name());
+        deserialize_quietly(
+            d,
+            ContainerVisitor::<Self>::new(pii),
+            false,
+            |d, v| d.deserialize_option(v),
+            replacement,
+        )
     }
 }
 
@@ -127,7 +134,14 @@ impl<P: ProtectedField> ProtectedField for Vec<P> {
         d: D,
         pii: &'static PiiField,
     ) -> Result<Self, D::Error> {
-        d.deserialize_seq(ContainerVisitor::<Self>::new(pii))
+        let replacement = format!("invalid input for a classified {} field", pii.class.name());
+        deserialize_quietly(
+            d,
+            ContainerVisitor::<Self>::new(pii),
+            true,
+            |d, v| d.deserialize_seq(v),
+            replacement,
+        )
     }
 }
 

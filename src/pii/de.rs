@@ -92,15 +92,22 @@ impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<T> {
     type Value = Pii<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pii<T>, D::Error> {
-        match T::SHAPE {
-            ValueShape::Text => deserializer.deserialize_str(self),
-            ValueShape::Bytes => deserializer.deserialize_bytes(self),
-            ValueShape::Unsigned => deserializer.deserialize_u64(self),
-            ValueShape::Signed => deserializer.deserialize_i64(self),
-            ValueShape::Unsigned128 => deserializer.deserialize_u128(self),
-            ValueShape::Signed128 => deserializer.deserialize_i128(self),
-            ValueShape::Bool => deserializer.deserialize_bool(self),
-        }
+        let replacement = format!("invalid input for a classified {} value", self.class_name());
+        super::deserialize_quietly(
+            deserializer,
+            self,
+            true,
+            |d, v| match T::SHAPE {
+                ValueShape::Text => d.deserialize_str(v),
+                ValueShape::Bytes => d.deserialize_bytes(v),
+                ValueShape::Unsigned => d.deserialize_u64(v),
+                ValueShape::Signed => d.deserialize_i64(v),
+                ValueShape::Unsigned128 => d.deserialize_u128(v),
+                ValueShape::Signed128 => d.deserialize_i128(v),
+                ValueShape::Bool => d.deserialize_bool(v),
+            },
+            replacement,
+        )
     }
 }
 

@@ -1,8 +1,10 @@
 //! [`Pii<T>`]: a classified value, sealed in memory between uses.
 
 mod de;
+mod quiet;
 
 pub(crate) use de::PiiSeed;
+pub(crate) use quiet::deserialize_quietly;
 
 use crate::class::{Class, Masked, Masker};
 use crate::error::Error;

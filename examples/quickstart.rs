@@ -1,0 +1,97 @@
+//! A classified record printed, logged and serialized safely.
+//!
+//! Run with `cargo run --example quickstart`. Nothing to set up: this part of piiguard needs no
+//! keys, no files and no server.
+
+use piiguard::{Class, Classified, Pii, View, in_view};
+
+/// A customer record: four fields are personal data, two are not.
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Customer {
+    id: u64,
+    #[pii(class = name)]
+    name: Pii<String>,
+    #[pii(class = email, index)]
+    email: Pii<String>,
+    #[pii(class = phone)]
+    phone: Option<Pii<String>>,
+    #[pii(class = card_number)]
+    card: Pii<String>,
+    plan: String,
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Personal data usually arrives as input: it is sealed the moment it is deserialized.
+    let signup = r#"{
+        "id": 4411,
+        "name": "Jane Doe",
+        "email": "jane.doe@example.com",
+        "phone": "+1-555-0100-142",
+        "card": "4111 1111 1111 1111",
+        "plan": "pro"
+    }"#;
+    let customer: Customer = serde_json::from_str(signup)?;
+
+    println!("== Debug (the log view: masked by class, sensitive data redacted)");
+    println!("{customer:?}");
+
+    println!("\n== Plain serde (no view given: fail-closed, every classified field redacted)");
+    println!("{}", serde_json::to_string(&customer)?);
+
+    println!("\n== The log view, for structured logs");
+    println!("{}", serde_json::to_string(&in_view(&customer, View::Log))?);
+
+    println!("\n== The storage view needs keys (coming with the keyring), so it refuses to run");
+    match serde_json::to_string(&in_view(&customer, View::Storage)) {
+        Ok(_) => println!("unexpected: serialized without keys"),
+        Err(e) => println!("error: {e}"),
+    }
+
+    println!("\n== Invalid input is refused with a typed error that never quotes the value");
+    let bad = signup.replace("4111 1111 1111 1111", "4111 1111 1111 1112");
+    match serde_json::from_str::<Customer>(&bad) {
+        Ok(_) => println!("unexpected: accepted a card failing Luhn"),
+        Err(e) => println!("error: {e}"),
+    }
+
+    println!("\n== Redacted output fed back in never becomes a value");
+    let redacted = serde_json::to_string(&customer)?;
+    match serde_json::from_str::<Customer>(&redacted) {
+        Ok(_) => println!("unexpected: a placeholder became a value"),
+        Err(e) => println!("error: {e}"),
+    }
+
+    println!("\n== The schema, for a data inventory");
+    for (field, pii) in Customer::SCHEMA.classified_fields() {
+        println!(
+            "{:<6} class={:<12} sensitivity={:<10} log={:<7} storage={:<8} export={}{}",
+            field.name,
+            pii.class,
+            pii.sensitivity,
+            pii.log,
+            pii.storage,
+            pii.export,
+            if pii.blind_index {
+                "  (blind index)"
+            } else {
+                ""
+            }
+        );
+    }
+
+    println!("\n== Cleartext only through an explicit, greppable call, wiped afterwards");
+    let is_example = customer
+        .email
+        .expose_cleartext(|email| email.ends_with("@example.com"));
+    println!("email is at example.com: {is_example}");
+    let standalone = Pii::classified(String::from("192.0.2.55"), Class::IpAddress)?;
+    println!(
+        "a standalone value: {standalone:?}, masked: {}",
+        standalone.mask()
+    );
+
+    let protections = piiguard::process_key_protections();
+    println!("\n== The in-memory sealing key: {protections:?}");
+    Ok(())
+}
