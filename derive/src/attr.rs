@@ -51,6 +51,8 @@ pub(crate) struct Spanned<T> {
 pub(crate) enum ClassAttr {
     BuiltIn(&'static str),
     Custom(Path),
+    /// A class was given but is not known (already reported); keeps later checks quiet.
+    Unknown,
 }
 
 /// A keyword chosen from a fixed table (sensitivity, treatment): its variant name.
@@ -223,7 +225,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                                     valid.join(", ")
                                 ),
                             );
-                            None
+                            Some(ClassAttr::Unknown)
                         }
                     }
                 };

@@ -159,7 +159,8 @@ fn pii_field(field: &Field<'_>) -> TokenStream {
             quote!(__pg::Class::#v)
         }
         Some(ClassAttr::Custom(path)) => quote!(#path),
-        None => quote!(__pg::Class::FreeText),
+        // Unreachable: an unknown or missing class is reported before code generation.
+        Some(ClassAttr::Unknown) | None => quote!(__pg::Class::FreeText),
     };
     let mut out = quote!(__pg::PiiField::of(#class));
     if let Some(s) = &attrs.sensitivity {

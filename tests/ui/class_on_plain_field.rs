@@ -1,0 +1,9 @@
+use piiguard::Classified;
+
+#[derive(Classified)]
+struct Customer {
+    #[pii(class = email)]
+    email: String,
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use piiguard::Classified;
+
+#[derive(Classified)]
+enum Contact {
+    Email(String),
+}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use piiguard::{Classified, Pii};
+
+#[derive(Classified)]
+struct Customer {
+    email: Pii<String>,
+}
+
+fn main() {}
