@@ -73,6 +73,93 @@ impl Drop for ProtectedWords {
     }
 }
 
+/// One value of type `T` placed in protected memory; dropped in place, then wiped, on drop.
+///
+/// Used for the per-thread cipher (an expanded key schedule is key material too). If the OS
+/// grants no mapping suitable for `T`, the value lives in an ordinary `Box` and
+/// [`protections`](Self::protections) says so.
+pub(crate) struct ProtectedBox<T> {
+    storage: BoxStorage<T>,
+    protections: Protections,
+}
+
+enum BoxStorage<T> {
+    #[cfg(unix)]
+    Mapped {
+        region: Region,
+        ptr: std::ptr::NonNull<T>,
+    },
+    Heap(Box<T>),
+}
+
+// SAFETY: a `ProtectedBox<T>` owns its `T` exactly like a `Box<T>` does.
+unsafe impl<T: Send> Send for ProtectedBox<T> {}
+// SAFETY: shared access hands out only `&T`, exactly like a `Box<T>`.
+unsafe impl<T: Sync> Sync for ProtectedBox<T> {}
+
+impl<T> ProtectedBox<T> {
+    /// Moves `value` into protected memory.
+    pub(crate) fn new(value: T) -> Self {
+        #[cfg(unix)]
+        {
+            let (region, protections) = Region::allocate(size_of::<T>().max(1));
+            let base = region.base();
+            if region.is_mapped() && base.align_offset(align_of::<T>()) == 0 {
+                let ptr = base.cast::<T>();
+                // SAFETY: the mapping is at least `size_of::<T>()` bytes, suitably aligned (page
+                // aligned, checked above), writable, and owned by `region`; nothing else
+                // points into it.
+                unsafe { ptr.as_ptr().write(value) };
+                return Self {
+                    storage: BoxStorage::Mapped { region, ptr },
+                    protections,
+                };
+            }
+        }
+        Self {
+            storage: BoxStorage::Heap(Box::new(value)),
+            protections: Protections::default(),
+        }
+    }
+
+    /// Which protections the OS granted.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn protections(&self) -> Protections {
+        self.protections
+    }
+}
+
+impl<T> std::ops::Deref for ProtectedBox<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match &self.storage {
+            #[cfg(unix)]
+            // SAFETY: `ptr` was initialised in `new` and stays valid until `drop`.
+            BoxStorage::Mapped { ptr, .. } => unsafe { ptr.as_ref() },
+            BoxStorage::Heap(value) => value,
+        }
+    }
+}
+
+impl<T> Drop for ProtectedBox<T> {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let BoxStorage::Mapped { region, ptr } = &self.storage {
+            // SAFETY: `ptr` holds the live `T` written in `new`; it is dropped exactly once
+            // here, and its bytes (still owned by `region`) are then overwritten before the
+            // mapping is released by `region`'s own drop.
+            unsafe {
+                std::ptr::drop_in_place(ptr.as_ptr());
+                zeroize::Zeroize::zeroize(std::slice::from_raw_parts_mut(
+                    ptr.as_ptr().cast::<u8>(),
+                    size_of::<T>(),
+                ));
+            }
+        }
+    }
+}
+
 /// Registers `wipe` to run when the process exits normally (`exit`, return from `main`).
 ///
 /// Statics are never dropped, so the process sealing key asks for this explicitly. Returns
@@ -223,6 +310,16 @@ mod unix {
             )
         }
 
+        /// The first byte of the region.
+        pub(crate) fn base(&self) -> NonNull<u8> {
+            self.ptr.cast()
+        }
+
+        /// Whether the region is an OS mapping (not the leaked heap fallback).
+        pub(crate) fn is_mapped(&self) -> bool {
+            self.len > 0
+        }
+
         pub(crate) fn words(&self, count: usize) -> &[AtomicU64] {
             // SAFETY: the mapping is at least `count` words long, page-aligned, zero-initialised
             // by the OS (a valid `AtomicU64` bit pattern), and lives as long as `self`.
@@ -297,6 +394,23 @@ mod tests {
         assert_eq!(region.words()[3].load(Ordering::SeqCst), 0xA5A5_0003);
         region.wipe();
         assert!(region.words().iter().all(|w| w.load(Ordering::SeqCst) == 0));
+    }
+
+    #[test]
+    fn a_protected_box_holds_and_drops_its_value() {
+        let flag = std::sync::Arc::new(());
+        let boxed = ProtectedBox::new((7u64, std::sync::Arc::clone(&flag)));
+        assert_eq!(boxed.0, 7);
+        assert_eq!(std::sync::Arc::strong_count(&flag), 2);
+        if cfg!(target_os = "linux") {
+            assert!(boxed.protections().excluded_from_dumps);
+        }
+        drop(boxed);
+        assert_eq!(
+            std::sync::Arc::strong_count(&flag),
+            1,
+            "the value was dropped in place"
+        );
     }
 
     #[cfg(target_os = "linux")]

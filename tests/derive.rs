@@ -11,7 +11,9 @@ use piiguard::{
 struct Loyalty;
 impl Masker for Loyalty {
     fn mask(&self, value: &[u8], out: &mut SecretBuf) -> Result<(), Invalid> {
-        let tail = value.get(value.len().saturating_sub(2)..).ok_or(Invalid("short"))?;
+        let tail = value
+            .get(value.len().saturating_sub(2)..)
+            .ok_or(Invalid("short"))?;
         out.push_str("LOY-***");
         out.push_str(std::str::from_utf8(tail).map_err(|_| Invalid("not text"))?);
         Ok(())
@@ -79,7 +81,11 @@ struct Customer {
 
 #[derive(Classified)]
 #[pii(subject = 0)]
-struct Visit(String, #[pii(class = birth_date)] Pii<time::Date>, #[pii(class = name, log = omit)] Pii<String>);
+struct Visit(
+    String,
+    #[pii(class = birth_date)] Pii<time::Date>,
+    #[pii(class = name, log = omit)] Pii<String>,
+);
 
 #[derive(Classified)]
 struct Empty;
@@ -105,21 +111,52 @@ fn the_schema_describes_every_field() {
     let email = schema.field("email").unwrap();
     assert_eq!(email.name, "email_v1");
     let pii = email.pii().unwrap();
-    assert_eq!((pii.class, pii.sensitivity, pii.blind_index), (Class::Email, Sensitivity::Personal, true));
+    assert_eq!(
+        (pii.class, pii.sensitivity, pii.blind_index),
+        (Class::Email, Sensitivity::Personal, true)
+    );
     assert_eq!(
         [View::Redacted, View::Log, View::Storage, View::Export].map(|v| pii.treatment(v)),
-        [Treatment::Redact, Treatment::Mask, Treatment::Encrypt, Treatment::Hash]
+        [
+            Treatment::Redact,
+            Treatment::Mask,
+            Treatment::Encrypt,
+            Treatment::Hash
+        ]
     );
     // A raised sensitivity changes the defaults: sensitive data is redacted in logs.
     let phone = schema.field("phone").unwrap().pii().unwrap();
-    assert_eq!((phone.sensitivity, phone.log), (Sensitivity::Sensitive, Treatment::Redact));
+    assert_eq!(
+        (phone.sensitivity, phone.log),
+        (Sensitivity::Sensitive, Treatment::Redact)
+    );
     // Special data is omitted from exports unless the field says otherwise.
-    assert_eq!(schema.field("allergies").unwrap().pii().unwrap().export, Treatment::Omit);
-    assert_eq!(schema.field("blood_type").unwrap().pii().unwrap().export, Treatment::Hash);
+    assert_eq!(
+        schema.field("allergies").unwrap().pii().unwrap().export,
+        Treatment::Omit
+    );
+    assert_eq!(
+        schema.field("blood_type").unwrap().pii().unwrap().export,
+        Treatment::Hash
+    );
     let ip = schema.field("last_ip").unwrap().pii().unwrap();
-    assert_eq!((ip.sensitivity, ip.log, ip.export), (Sensitivity::Technical, Treatment::Redact, Treatment::Omit));
-    assert_eq!(schema.field("loyalty").unwrap().pii().unwrap().class.name(), "loyalty_number");
-    assert!(schema.field("backup_email").unwrap().pii().unwrap().masker.is_some());
+    assert_eq!(
+        (ip.sensitivity, ip.log, ip.export),
+        (Sensitivity::Technical, Treatment::Redact, Treatment::Omit)
+    );
+    assert_eq!(
+        schema.field("loyalty").unwrap().pii().unwrap().class.name(),
+        "loyalty_number"
+    );
+    assert!(
+        schema
+            .field("backup_email")
+            .unwrap()
+            .pii()
+            .unwrap()
+            .masker
+            .is_some()
+    );
     match schema.field("address").unwrap().kind {
         FieldKind::Nested(nested) => assert_eq!(nested().name, "postal_address"),
         _ => panic!("address is nested"),
@@ -128,7 +165,10 @@ fn the_schema_describes_every_field() {
         FieldKind::Nested(nested) => assert_eq!(nested().fields[0].name, "lines"),
         _ => panic!("previous is nested"),
     }
-    assert!(matches!(schema.field("plan").unwrap().kind, FieldKind::Plain));
+    assert!(matches!(
+        schema.field("plan").unwrap().kind,
+        FieldKind::Plain
+    ));
     assert_eq!(schema.classified_fields().count(), 7);
     assert_eq!(Visit::SCHEMA.subject, Some("0"));
     assert!(Empty::SCHEMA.fields.is_empty());
@@ -146,7 +186,10 @@ fn debug_is_the_log_view() {
     );
     let date = time::Date::from_calendar_date(1987, time::Month::June, 5).unwrap();
     let v = Visit("v-1".into(), Pii::new(date), Pii::new("Jane Doe".into()));
-    assert_eq!(format!("{v:?}"), "Visit(\"v-1\", \"1987-**-**\", [REDACTED:name])");
+    assert_eq!(
+        format!("{v:?}"),
+        "Visit(\"v-1\", \"1987-**-**\", [REDACTED:name])"
+    );
     assert_eq!(format!("{:?}", Empty), "Empty");
 }
 
@@ -165,15 +208,28 @@ fn serialize_redacts_and_the_log_view_masks_or_omits() {
     assert_eq!(log["phone"], "[REDACTED:phone]");
     assert_eq!(log["address"]["lines"], "***, Springfield, US");
 
-    let v = Visit("v-1".into(), Pii::new(time::Date::MIN), Pii::new("Jane Doe".into()));
+    let v = Visit(
+        "v-1".into(),
+        Pii::new(time::Date::MIN),
+        Pii::new("Jane Doe".into()),
+    );
     // `log = omit` in a tuple struct keeps the position and writes null.
-    assert_eq!(serde_json::to_string(&in_view(&v, View::Log)).unwrap(), r#"["v-1","-9999-**-**",null]"#);
+    assert_eq!(
+        serde_json::to_string(&in_view(&v, View::Log)).unwrap(),
+        r#"["v-1","-9999-**-**",null]"#
+    );
 }
 
 /// A stand-in for the keyring: writes what it was asked to do, so the plumbing is visible.
 struct Recorder;
 impl Protector for Recorder {
-    fn protect(&self, field: &FieldRef<'_>, treatment: Treatment, cleartext: &[u8], out: &mut String) -> Result<(), Error> {
+    fn protect(
+        &self,
+        field: &FieldRef<'_>,
+        treatment: Treatment,
+        cleartext: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error> {
         let subject = field.subject.map_or("-", |s| s.as_str());
         out.push_str(&format!(
             "{treatment}:{}.{}:{}:subject={subject}:len={}",
@@ -191,17 +247,38 @@ fn keyed_views_run_through_the_protector_with_the_field_context() {
     let c = customer();
     let storage = ViewContext::new(View::Storage).with_protector(&Recorder);
     let row: serde_json::Value = serde_json::to_value(in_context(&c, storage)).unwrap();
-    assert_eq!(row["email_v1"], "encrypt:customer.email_v1:email:subject=17:len=20");
-    assert_eq!(row["last_ip"][0], "encrypt:customer.last_ip:ip_address:subject=17:len=10");
+    assert_eq!(
+        row["email_v1"],
+        "encrypt:customer.email_v1:email:subject=17:len=20"
+    );
+    assert_eq!(
+        row["last_ip"][0],
+        "encrypt:customer.last_ip:ip_address:subject=17:len=10"
+    );
     // Nested records keep the view; they carry no subject of their own.
-    assert_eq!(row["address"]["lines"], "encrypt:postal_address.lines:address:subject=-:len=26");
+    assert_eq!(
+        row["address"]["lines"],
+        "encrypt:postal_address.lines:address:subject=-:len=26"
+    );
 
     let export = ViewContext::new(View::Export).with_protector(&Recorder);
     let out: serde_json::Value = serde_json::to_value(in_context(&c, export)).unwrap();
-    assert_eq!(out["email_v1"], "hash:customer.email_v1:email:subject=17:len=20");
-    assert!(out.get("last_ip").is_none(), "export = omit leaves the field out");
-    assert!(out.get("allergies").is_none(), "special data is omitted from exports");
-    assert_eq!(out["blood_type"], "hash:customer.blood_type:health:subject=17:len=3");
+    assert_eq!(
+        out["email_v1"],
+        "hash:customer.email_v1:email:subject=17:len=20"
+    );
+    assert!(
+        out.get("last_ip").is_none(),
+        "export = omit leaves the field out"
+    );
+    assert!(
+        out.get("allergies").is_none(),
+        "special data is omitted from exports"
+    );
+    assert_eq!(
+        out["blood_type"],
+        "hash:customer.blood_type:health:subject=17:len=3"
+    );
 }
 
 #[test]
@@ -209,16 +286,26 @@ fn deserialize_seals_validates_and_fills_missing_options() {
     let c = customer();
     assert!(c.allergies.is_none());
     assert_eq!(c.email.class(), Some(Class::Email));
-    c.email.expose_cleartext(|e| assert_eq!(e, "Jane.Doe@Example.com"));
+    c.email
+        .expose_cleartext(|e| assert_eq!(e, "Jane.Doe@Example.com"));
     c.last_ip[1].expose_cleartext(|ip| assert_eq!(ip, "2001:db8:85a3::1"));
     c.loyalty.expose_cleartext(|l| assert_eq!(l, "12345678"));
     let bad_loyalty = r#"{"id": 1, "email_v1": "a@example.com", "phone": "+1-555-0100-142",
         "last_ip": [], "blood_type": "0", "loyalty": "1234", "address": {"lines": "x", "country": "US"},
         "previous": [], "plan": "pro"}"#;
-    let err = serde_json::from_str::<Customer>(bad_loyalty).err().unwrap().to_string();
-    assert!(err.starts_with("invalid loyalty_number value: expected 8 digits"), "{err}");
+    let err = serde_json::from_str::<Customer>(bad_loyalty)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.starts_with("invalid loyalty_number value: expected 8 digits"),
+        "{err}"
+    );
     let missing = r#"{"id": 1, "plan": "pro"}"#;
-    let err = serde_json::from_str::<Customer>(missing).err().unwrap().to_string();
+    let err = serde_json::from_str::<Customer>(missing)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("missing field `email_v1`"), "{err}");
 
     let v: Visit = serde_json::from_str(r#"["v-2", "1990-05-17", "Jane Doe"]"#).unwrap();

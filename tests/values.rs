@@ -78,20 +78,32 @@ fn out_of_range_and_mistyped_input_is_a_typed_error() {
         (r#"{"a":1}"#, "wrong input type"),
         ("null", "wrong input type"),
     ] {
-        let err = serde_json::from_str::<Pii<u8>>(json).err().unwrap().to_string();
+        let err = serde_json::from_str::<Pii<u8>>(json)
+            .err()
+            .unwrap()
+            .to_string();
         assert!(err.contains(expected), "{json}: {err}");
     }
-    let err = serde_json::from_str::<Pii<Vec<u8>>>("[1, 300]").err().unwrap().to_string();
+    let err = serde_json::from_str::<Pii<Vec<u8>>>("[1, 300]")
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("something other than a byte"), "{err}");
 }
 
 #[test]
 fn redacted_placeholders_never_become_values() {
     for class in BUILT_IN {
-        for placeholder in [format!("[REDACTED:{}]", class.name()), "[REDACTED]".to_string()] {
+        for placeholder in [
+            format!("[REDACTED:{}]", class.name()),
+            "[REDACTED]".to_string(),
+        ] {
             let json = serde_json::to_string(&placeholder).unwrap();
             let err = serde_json::from_str::<Pii<String>>(&json).err().unwrap();
-            assert!(err.to_string().contains("placeholder is not a value"), "{class}: {err}");
+            assert!(
+                err.to_string().contains("placeholder is not a value"),
+                "{class}: {err}"
+            );
         }
     }
     // A serialized Pii is a placeholder, so a round trip through plain serde refuses.
@@ -112,18 +124,32 @@ fn masked_output_fed_back_as_a_classified_field_is_refused() {
         #[pii(class = name)]
         name: Pii<String>,
     }
-    let c: Contact = from_json(r#"{"email": "jane@example.com", "card": "4111 1111 1111 1111", "name": "Jane Doe"}"#);
+    let c: Contact = from_json(
+        r#"{"email": "jane@example.com", "card": "4111 1111 1111 1111", "name": "Jane Doe"}"#,
+    );
     let log = serde_json::to_string(&piiguard::in_view(&c, piiguard::View::Log)).unwrap();
-    assert_eq!(log, r#"{"email":"j***@example.com","card":"[REDACTED:card_number]","name":"J*** D***"}"#);
-    let err = serde_json::from_str::<Contact>(&log).err().unwrap().to_string();
+    assert_eq!(
+        log,
+        r#"{"email":"j***@example.com","card":"[REDACTED:card_number]","name":"J*** D***"}"#
+    );
+    let err = serde_json::from_str::<Contact>(&log)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("placeholder is not a value"), "{err}");
     for masked in [
         r#"{"email": "j***@example.com", "card": "4111 1111 1111 1111", "name": "Jane Doe"}"#,
         r#"{"email": "jane@example.com", "card": "411111******1111", "name": "Jane Doe"}"#,
         r#"{"email": "jane@example.com", "card": "4111 1111 1111 1111", "name": "J*** D***"}"#,
     ] {
-        let err = serde_json::from_str::<Contact>(masked).err().unwrap().to_string();
-        assert!(err.contains("placeholder is not a value"), "{masked}: {err}");
+        let err = serde_json::from_str::<Contact>(masked)
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(
+            err.contains("placeholder is not a value"),
+            "{masked}: {err}"
+        );
     }
 }
 
@@ -131,11 +157,17 @@ fn masked_output_fed_back_as_a_classified_field_is_refused() {
 fn classified_construction_validates_and_reports_the_class() {
     assert!(matches!(
         Pii::classified(String::from("DE89 3704 0044 0532 0130 01"), Class::Iban),
-        Err(Error::InvalidValue { class: "iban", reason: "fails the mod-97 check" })
+        Err(Error::InvalidValue {
+            class: "iban",
+            reason: "fails the mod-97 check"
+        })
     ));
     assert!(matches!(
         Pii::classified(String::new(), Class::Email),
-        Err(Error::InvalidValue { class: "email", reason: "empty" })
+        Err(Error::InvalidValue {
+            class: "email",
+            reason: "empty"
+        })
     ));
     let ok = Pii::classified(String::from("+1 555 0100 142"), Class::Phone).unwrap();
     assert_eq!(ok.mask().as_str(), "***-0142");
