@@ -86,6 +86,8 @@ pub(crate) struct ProtectedBox<T> {
 enum BoxStorage<T> {
     #[cfg(unix)]
     Mapped {
+        /// Owns the mapping; released (unlocked, unmapped) when the box is dropped.
+        #[allow(dead_code)]
         region: Region,
         ptr: std::ptr::NonNull<T>,
     },
@@ -145,7 +147,7 @@ impl<T> std::ops::Deref for ProtectedBox<T> {
 impl<T> Drop for ProtectedBox<T> {
     fn drop(&mut self) {
         #[cfg(unix)]
-        if let BoxStorage::Mapped { region, ptr } = &self.storage {
+        if let BoxStorage::Mapped { ptr, .. } = &self.storage {
             // SAFETY: `ptr` holds the live `T` written in `new`; it is dropped exactly once
             // here, and its bytes (still owned by `region`) are then overwritten before the
             // mapping is released by `region`'s own drop.

@@ -36,10 +36,25 @@ proptest! {
         sealed_round_trip(date);
     }
 
+    /// The fuzz target `class_rules`'s properties, on generated text and bytes.
     #[test]
-    fn masks_never_panic_and_never_echo_long_input(class in 0usize..14, s in ".{0,64}") {
-        let masked = BUILT_IN[class].mask(s.as_bytes());
-        prop_assert!(masked.is_redacted() || masked.as_str().contains('*'));
+    fn masks_are_marked_and_never_accepted_back(
+        class in 0usize..14,
+        text in "[ -~]{0,40}|[0-9 +()-]{0,24}|[a-z.]{1,10}@[a-z]{1,8}\\.com",
+        bytes in proptest::collection::vec(any::<u8>(), 0..40),
+    ) {
+        let class = BUILT_IN[class];
+        for value in [text.as_bytes(), bytes.as_slice()] {
+            let masked = class.mask(value);
+            prop_assert!(masked.is_redacted() || masked.as_str().contains('*'));
+            if class.validate(value).is_err() {
+                prop_assert!(masked.is_redacted(), "an invalid value was partly shown");
+            }
+            if masked.as_str().contains('*') {
+                prop_assert!(class.validate(masked.as_str().as_bytes()).is_err());
+            }
+            let _ = class.normalize(value);
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! that all mistakes are reported in one build.
 
 use crate::ast::{Container, Field, Shape};
-use crate::attr::{Keyword, SubjectAttr};
+use crate::attr::{Keyword, Spanned, SubjectAttr};
 use crate::ctxt::Ctxt;
 use quote::ToTokens;
 use std::collections::HashSet;
@@ -66,7 +66,8 @@ fn check_field_kind(cx: &Ctxt, field: &Field<'_>) {
 
 /// Each view allows only some treatments; `clear` is never a view's treatment.
 fn check_treatments(cx: &Ctxt, field: &Field<'_>) {
-    let rules: [(&str, &Option<crate::attr::Spanned<Keyword>>, &[&str]); 3] = [
+    type Rule<'a> = (&'a str, &'a Option<Spanned<Keyword>>, &'a [&'a str]);
+    let rules: [Rule<'_>; 3] = [
         ("log", &field.attrs.log, &["Redact", "Mask", "Hash", "Omit"]),
         (
             "storage",

@@ -23,7 +23,7 @@ pub(crate) fn luhn_valid(digits: impl DoubleEndedIterator<Item = u8>) -> bool {
             }
         })
         .sum();
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn digits(value: &[u8]) -> Result<impl DoubleEndedIterator<Item = u8> + Clone + '_, Invalid> {
