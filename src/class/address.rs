@@ -1,7 +1,7 @@
 //! Postal addresses. Mask: the last two comma-separated parts (city, country) when there are at
 //! least three parts, otherwise redacted. Normalize: lower case, single spaces.
 
-use super::text::text;
+use super::text::{lower_collapsed, text};
 use super::{ClassRules, Masker};
 use crate::buffer::SecretBuf;
 use crate::error::Invalid;
@@ -22,14 +22,7 @@ impl ClassRules for Address {
     }
 
     fn normalize(&self, value: &[u8], out: &mut SecretBuf) -> Result<(), Invalid> {
-        for (i, word) in checked(value)?.split_whitespace().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            for lower in word.chars().flat_map(char::to_lowercase) {
-                out.push(lower);
-            }
-        }
+        lower_collapsed(checked(value)?, out);
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! Personal names. Mask: initials (`J*** D***`). Normalize: lower case, single spaces.
 
-use super::text::text;
+use super::text::{lower_collapsed, text};
 use super::{ClassRules, Masker};
 use crate::buffer::SecretBuf;
 use crate::error::Invalid;
@@ -21,14 +21,7 @@ impl ClassRules for Name {
     }
 
     fn normalize(&self, value: &[u8], out: &mut SecretBuf) -> Result<(), Invalid> {
-        for (i, word) in checked(value)?.split_whitespace().enumerate() {
-            if i > 0 {
-                out.push(' ');
-            }
-            for lower in word.chars().flat_map(char::to_lowercase) {
-                out.push(lower);
-            }
-        }
+        lower_collapsed(checked(value)?, out);
         Ok(())
     }
 }

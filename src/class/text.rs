@@ -36,6 +36,18 @@ pub(super) fn digits_ignoring<'a>(
     Ok(text.bytes().filter(u8::is_ascii_digit).map(|b| b - b'0'))
 }
 
+/// Writes `text` lower-cased, with runs of whitespace collapsed to one space.
+pub(super) fn lower_collapsed(text: &str, out: &mut crate::SecretBuf) {
+    for (i, word) in text.split_whitespace().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        for lower in word.chars().flat_map(char::to_lowercase) {
+            out.push(lower);
+        }
+    }
+}
+
 /// Free text and health data: any non-placeholder text, always redacted.
 pub(super) struct RedactedText;
 

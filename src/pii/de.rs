@@ -79,15 +79,6 @@ fn copied(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
     out
 }
 
-fn decimal(n: impl fmt::Display) -> Zeroizing<Vec<u8>> {
-    use std::io::Write;
-    let mut buf = Zeroizing::new([0u8; 40]);
-    let mut cursor = &mut buf[..];
-    write!(cursor, "{n}").expect("40 bytes hold any integer");
-    let len = 40 - cursor.len();
-    copied(&buf[..len])
-}
-
 impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<T> {
     type Value = Pii<T>;
 
@@ -135,19 +126,19 @@ impl<'de, T: PiiValue> Visitor<'de> for PiiSeed<T> {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Pii<T>, E> {
-        self.accept(decimal(v))
+        self.accept(v.with_encoded(copied))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Pii<T>, E> {
-        self.accept(decimal(v))
+        self.accept(v.with_encoded(copied))
     }
 
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Pii<T>, E> {
-        self.accept(decimal(v))
+        self.accept(v.with_encoded(copied))
     }
 
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Pii<T>, E> {
-        self.accept(decimal(v))
+        self.accept(v.with_encoded(copied))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Pii<T>, E> {
