@@ -8,7 +8,7 @@
 //! Why GCM and not GCM-SIV (which piiguard uses at rest): GCM-SIV's advantage is resistance to
 //! nonce reuse, and a counter under a per-process key cannot repeat (2^64 seals would take
 //! centuries). GCM-SIV also derives fresh keys for every message; in the same benchmark run a
-//! bare AES-256-GCM seal+open of a 20-byte value costs 0.42× the AES-256-GCM-SIV one
+//! bare AES-256-GCM seal+open of a 20-byte value costs 0.45× the AES-256-GCM-SIV one
 //! (`benches/pii_value.rs`). Both come from the RustCrypto AEADs family.
 //!
 //! Each thread keeps its own cipher object (the expanded AES key schedule and GHASH key, which

@@ -220,8 +220,8 @@ mod tests {
     }
 
     #[test]
-    fn construction_wipes_the_source_allocation() {
-        // `new` consumes the String; check the wipe itself on a value we still own.
+    fn wipe_empties_a_string() {
+        // `new` consumes its String and calls this wipe on it; here on a value we still own.
         let mut s = String::from("sentinel");
         PiiValue::wipe(&mut s);
         assert!(s.is_empty());
