@@ -108,13 +108,12 @@ impl<P: ProtectedField> ProtectedField for Option<P> {
         d: D,
         pii: &'static PiiField,
     ) -> Result<Self, D::Error> {
-        let replacement = format!("invalid input for a classified {} field", pii.class.name());
         deserialize_quietly(
             d,
             ContainerVisitor::<Self>::new(pii),
             false,
             |d, v| d.deserialize_option(v),
-            replacement,
+            pii.class.name(),
         )
     }
 }
@@ -134,13 +133,12 @@ impl<P: ProtectedField> ProtectedField for Vec<P> {
         d: D,
         pii: &'static PiiField,
     ) -> Result<Self, D::Error> {
-        let replacement = format!("invalid input for a classified {} field", pii.class.name());
         deserialize_quietly(
             d,
             ContainerVisitor::<Self>::new(pii),
             true,
             |d, v| d.deserialize_seq(v),
-            replacement,
+            pii.class.name(),
         )
     }
 }

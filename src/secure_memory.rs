@@ -75,12 +75,11 @@ impl Drop for ProtectedWords {
 
 /// One value of type `T` placed in protected memory; dropped in place, then wiped, on drop.
 ///
-/// Used for the per-thread cipher (an expanded key schedule is key material too). If the OS
-/// grants no mapping suitable for `T`, the value lives in an ordinary `Box` and
-/// [`protections`](Self::protections) says so.
+/// Used for the per-thread cipher (an expanded key schedule is key material too). Its pages get
+/// the same protections as [`ProtectedWords`]; if the OS grants no mapping suitable for `T`,
+/// the value lives in an ordinary `Box`.
 pub(crate) struct ProtectedBox<T> {
     storage: BoxStorage<T>,
-    protections: Protections,
 }
 
 enum BoxStorage<T> {
@@ -104,7 +103,7 @@ impl<T> ProtectedBox<T> {
     pub(crate) fn new(value: T) -> Self {
         #[cfg(unix)]
         {
-            let (region, protections) = Region::allocate(size_of::<T>().max(1));
+            let (region, _) = Region::allocate(size_of::<T>().max(1));
             let base = region.base();
             if region.is_mapped() && base.align_offset(align_of::<T>()) == 0 {
                 let ptr = base.cast::<T>();
@@ -114,20 +113,12 @@ impl<T> ProtectedBox<T> {
                 unsafe { ptr.as_ptr().write(value) };
                 return Self {
                     storage: BoxStorage::Mapped { region, ptr },
-                    protections,
                 };
             }
         }
         Self {
             storage: BoxStorage::Heap(Box::new(value)),
-            protections: Protections::default(),
         }
-    }
-
-    /// Which protections the OS granted.
-    #[cfg_attr(not(test), allow(dead_code))]
-    pub(crate) fn protections(&self) -> Protections {
-        self.protections
     }
 }
 
@@ -404,9 +395,6 @@ mod tests {
         let boxed = ProtectedBox::new((7u64, std::sync::Arc::clone(&flag)));
         assert_eq!(boxed.0, 7);
         assert_eq!(std::sync::Arc::strong_count(&flag), 2);
-        if cfg!(target_os = "linux") {
-            assert!(boxed.protections().excluded_from_dumps);
-        }
         drop(boxed);
         assert_eq!(
             std::sync::Arc::strong_count(&flag),

@@ -242,7 +242,11 @@ fn serialize_in(cont: &Container<'_>) -> TokenStream {
             __serializer: __S,
         ) -> ::core::result::Result<__S::Ok, __S::Error> {
             let __schema = <Self as __pg::Classified>::SCHEMA;
-            let __subject = __pg::Classified::subject_id(self);
+            // Only keyed treatments bind the subject; keyless views skip building its id.
+            let __subject = match __context.protector() {
+                ::core::option::Option::Some(_) => __pg::Classified::subject_id(self),
+                ::core::option::Option::None => ::core::option::Option::None,
+            };
             let __record = __pg::RecordAt::new(__schema, __subject.as_ref(), __context);
             let mut __st = #start;
             #(#fields)*

@@ -83,7 +83,7 @@ impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<T> {
     type Value = Pii<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pii<T>, D::Error> {
-        let replacement = format!("invalid input for a classified {} value", self.class_name());
+        let class = self.class_name();
         super::deserialize_quietly(
             deserializer,
             self,
@@ -97,7 +97,7 @@ impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<T> {
                 ValueShape::Signed128 => d.deserialize_i128(v),
                 ValueShape::Bool => d.deserialize_bool(v),
             },
-            replacement,
+            class,
         )
     }
 }

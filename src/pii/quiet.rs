@@ -14,13 +14,13 @@ use std::fmt;
 
 /// Runs `hinted` (a typed `deserialize_*` call) or, when `prefer_any` and the format is
 /// human-readable, `deserialize_any`; replaces any error that did not come from `visitor`
-/// itself with `replacement`.
+/// itself with a value-free one naming `class` (built only when there is an error).
 pub(crate) fn deserialize_quietly<'de, D, V>(
     deserializer: D,
     visitor: V,
     prefer_any: bool,
     hinted: impl FnOnce(D, Tracked<'_, V>) -> Result<V::Value, D::Error>,
-    replacement: impl fmt::Display,
+    class: &'static str,
 ) -> Result<V::Value, D::Error>
 where
     D: Deserializer<'de>,
@@ -40,7 +40,7 @@ where
         if visited.get() {
             e
         } else {
-            de::Error::custom(replacement)
+            de::Error::custom(format_args!("invalid input for a classified {class} value"))
         }
     })
 }
