@@ -5,6 +5,7 @@
 extern crate self as piiguard;
 
 mod buffer;
+mod crypto;
 pub mod class;
 mod error;
 mod pii;

@@ -1,0 +1,167 @@
+//! Known-answer tests: published vectors run through piiguard's own wrappers.
+
+use super::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use super::{kdf, keyed_hash};
+use serde_json::Value;
+
+fn vectors(name: &str) -> Value {
+    let path = format!("{}/tests/vectors/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn hex(v: &Value) -> Vec<u8> {
+    let s = v.as_str().expect("hex string");
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex digit"))
+        .collect()
+}
+
+/// Seals through `FieldCipher`; `None` when the inputs cannot even reach it (wrong key or
+/// nonce size), which for an invalid case counts as a rejection.
+fn seal(key: &[u8], nonce: &[u8], aad: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
+    let key: &[u8; 32] = key.try_into().ok()?;
+    let nonce: &[u8; NONCE_LEN] = nonce.try_into().ok()?;
+    let mut buf = msg.to_vec();
+    let tag = FieldCipher::new(key).seal_in_place(nonce, aad, &mut buf);
+    buf.extend_from_slice(&tag);
+    Some(buf)
+}
+
+fn open(key: &[u8], nonce: &[u8], aad: &[u8], ct: &[u8], tag: &[u8]) -> Option<Vec<u8>> {
+    let key: &[u8; 32] = key.try_into().ok()?;
+    let nonce: &[u8; NONCE_LEN] = nonce.try_into().ok()?;
+    let tag: &[u8; TAG_LEN] = tag.try_into().ok()?;
+    let mut buf = ct.to_vec();
+    FieldCipher::new(key)
+        .open_in_place(nonce, aad, &mut buf, tag)
+        .ok()?;
+    Some(buf)
+}
+
+#[test]
+fn wycheproof_aes_256_gcm_siv() {
+    let file = vectors("wycheproof_aes_gcm_siv_test.json");
+    let (mut valid, mut invalid) = (0, 0);
+    for group in file["testGroups"].as_array().unwrap() {
+        if group["keySize"] != 256 {
+            continue;
+        }
+        for case in group["tests"].as_array().unwrap() {
+            let id = &case["tcId"];
+            let (key, iv, aad, msg) = (
+                hex(&case["key"]),
+                hex(&case["iv"]),
+                hex(&case["aad"]),
+                hex(&case["msg"]),
+            );
+            let (ct, tag) = (hex(&case["ct"]), hex(&case["tag"]));
+            let opened = open(&key, &iv, &aad, &ct, &tag);
+            match case["result"].as_str().unwrap() {
+                "valid" => {
+                    let mut expected = ct.clone();
+                    expected.extend_from_slice(&tag);
+                    assert_eq!(seal(&key, &iv, &aad, &msg), Some(expected), "tcId {id}");
+                    assert_eq!(opened, Some(msg), "tcId {id}");
+                    valid += 1;
+                }
+                _ => {
+                    assert_eq!(opened, None, "tcId {id} must be rejected");
+                    invalid += 1;
+                }
+            }
+        }
+    }
+    assert_eq!((valid, invalid), (69, 34));
+}
+
+#[test]
+fn rfc8452_aes_256_vectors() {
+    let file = vectors("rfc8452_aes_gcm_siv.json");
+    let mut checked = 0;
+    for case in file["cases"].as_array().unwrap() {
+        let key = hex(&case["key"]);
+        if key.len() != 32 {
+            continue;
+        }
+        let (nonce, aad, pt) = (
+            hex(&case["nonce"]),
+            hex(&case["aad"]),
+            hex(&case["plaintext"]),
+        );
+        let (ct, tag) = (hex(&case["ciphertext"]), hex(&case["tag"]));
+        let mut expected = ct.clone();
+        expected.extend_from_slice(&tag);
+        assert_eq!(seal(&key, &nonce, &aad, &pt), Some(expected));
+        assert_eq!(open(&key, &nonce, &aad, &ct, &tag), Some(pt));
+        checked += 1;
+    }
+    assert!(checked >= 24, "only {checked} AES-256 cases");
+}
+
+#[test]
+fn rfc5869_hkdf_sha256() {
+    let file = vectors("rfc5869_hkdf_sha256.json");
+    let cases = file["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    for case in cases {
+        let (ikm, salt, info) = (hex(&case["ikm"]), hex(&case["salt"]), hex(&case["info"]));
+        assert_eq!(kdf::extract(&salt, &ikm).to_vec(), hex(&case["prk"]));
+        let mut okm = vec![0u8; case["length"].as_u64().unwrap() as usize];
+        kdf::hkdf_sha256(&salt, &ikm, &[&info], &mut okm).unwrap();
+        assert_eq!(okm, hex(&case["okm"]));
+    }
+}
+
+#[test]
+fn wycheproof_hkdf_sha256() {
+    let file = vectors("wycheproof_hkdf_sha256_test.json");
+    let mut seen = 0;
+    for group in file["testGroups"].as_array().unwrap() {
+        for case in group["tests"].as_array().unwrap() {
+            let (ikm, salt, info) = (hex(&case["ikm"]), hex(&case["salt"]), hex(&case["info"]));
+            let mut okm = vec![0u8; case["size"].as_u64().unwrap() as usize];
+            let out = kdf::hkdf_sha256(&salt, &ikm, &[&info], &mut okm);
+            match case["result"].as_str().unwrap() {
+                "valid" => {
+                    assert!(out.is_ok(), "tcId {}", case["tcId"]);
+                    assert_eq!(okm, hex(&case["okm"]), "tcId {}", case["tcId"]);
+                }
+                _ => assert!(out.is_err(), "tcId {} must be refused", case["tcId"]),
+            }
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, 86);
+}
+
+#[test]
+fn hkdf_info_parts_are_concatenated() {
+    let mut whole = [0u8; 32];
+    let mut parts = [0u8; 32];
+    kdf::hkdf_sha256(b"salt", b"ikm", &[b"abcdef"], &mut whole).unwrap();
+    kdf::hkdf_sha256(b"salt", b"ikm", &[b"ab", b"cd", b"ef"], &mut parts).unwrap();
+    assert_eq!(whole, parts);
+}
+
+#[test]
+fn blake3_keyed_hash_and_derive_key() {
+    let file = vectors("blake3_test_vectors.json");
+    let key: [u8; 32] = file["key"].as_str().unwrap().as_bytes().try_into().unwrap();
+    let context = file["context_string"].as_str().unwrap();
+    let cases = file["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 35);
+    for case in cases {
+        let len = case["input_len"].as_u64().unwrap() as usize;
+        let input: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
+        let keyed = hex(&case["keyed_hash"]);
+        assert_eq!(keyed_hash::keyed_hash(&key, &input), keyed[..32], "len {len}");
+        let derived = hex(&case["derive_key"]);
+        assert_eq!(
+            keyed_hash::derive_key(context, &input),
+            derived[..32],
+            "len {len}"
+        );
+    }
+}
