@@ -3,11 +3,12 @@
 
 pub use crate::class::{Class, Masked, Sensitivity};
 pub use crate::schema::{Classified, FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
+pub use crate::pii::PiiSlot;
 pub use crate::view::{FieldRef, Treatment, View, ViewContext};
 pub use serde;
 
-use crate::error::Error;
-use crate::pii::{Pii, PiiSeed, deserialize_quietly};
+use crate::error::{Error, ser_error};
+use crate::pii::{Pii, PiiSeed, deserialize_quietly, mask_bytes};
 use crate::value::PiiValue;
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use serde::ser::{Error as _, SerializeStruct, SerializeTupleStruct, Serializer};
@@ -22,11 +23,58 @@ pub trait ProtectedField: Sized {
     /// Serializes with the view's treatment.
     fn serialize_field<S: Serializer>(&self, at: &FieldAt<'_>, s: S) -> Result<S::Ok, S::Error>;
 
+    /// Serializes the blind index of the value(s) (storage view).
+    fn serialize_index<S: Serializer>(&self, at: &FieldAt<'_>, s: S) -> Result<S::Ok, S::Error>;
+
     /// Deserializes, sealing cleartext at once and refusing placeholders.
     fn deserialize_field<'de, D: Deserializer<'de>>(
         d: D,
         pii: &'static PiiField,
     ) -> Result<Self, D::Error>;
+
+    /// Calls `f` with every value held.
+    fn visit(&self, f: &mut dyn FnMut(&dyn PiiSlot));
+
+    /// Calls `f` with every value held, mutably.
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut dyn PiiSlot));
+}
+
+/// Visits a classified field of a record.
+pub fn visit_field<P: ProtectedField>(
+    record: &'static RecordSchema,
+    field: &'static FieldSchema,
+    subject: Option<&SubjectId>,
+    value: &P,
+    visitor: &mut dyn FnMut(&FieldRef<'_>, &dyn PiiSlot),
+) {
+    if let Some(pii) = field.pii() {
+        let at = FieldRef {
+            record,
+            field,
+            pii,
+            subject,
+        };
+        value.visit(&mut |slot| visitor(&at, slot));
+    }
+}
+
+/// Visits a classified field of a record, mutably.
+pub fn visit_field_mut<P: ProtectedField>(
+    record: &'static RecordSchema,
+    field: &'static FieldSchema,
+    subject: Option<&SubjectId>,
+    value: &mut P,
+    visitor: &mut dyn FnMut(&FieldRef<'_>, &mut dyn PiiSlot),
+) {
+    if let Some(pii) = field.pii() {
+        let at = FieldRef {
+            record,
+            field,
+            pii,
+            subject,
+        };
+        value.visit_mut(&mut |slot| visitor(&at, slot));
+    }
 }
 
 /// A field type that holds nested classified records.
@@ -40,6 +88,12 @@ pub trait NestedField {
 
     /// The nested record type's schema.
     fn schema() -> &'static RecordSchema;
+
+    /// Visits the nested records' classified values.
+    fn visit_nested(&self, visitor: &mut dyn FnMut(&FieldRef<'_>, &dyn PiiSlot));
+
+    /// Visits the nested records' classified values, mutably.
+    fn visit_nested_mut(&mut self, visitor: &mut dyn FnMut(&FieldRef<'_>, &mut dyn PiiSlot));
 }
 
 /// A classified field being serialized: where it is and for which view.
@@ -60,25 +114,79 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
         let pii = at.field.pii;
         let view = at.context.view();
         match pii.treatment(view) {
-            Treatment::Mask => s.serialize_str(self.mask_as(pii.class, pii.masker).as_str()),
+            Treatment::Mask => match (self.envelope(), at.context.protector()) {
+                // Loaded from storage: masked through the keys, else redacted (fail closed).
+                (Some(envelope), Some(protector)) => {
+                    let bytes = protector
+                        .open(&at.field, envelope)
+                        .map_err(ser_error)?;
+                    s.serialize_str(mask_bytes(pii.class, pii.masker, &bytes).as_str())
+                }
+                _ => s.serialize_str(self.mask_as(pii.class, pii.masker).as_str()),
+            },
             Treatment::Omit => s.serialize_none(),
             keyed if keyed.needs_keys() => {
                 let protector = at.context.protector().ok_or_else(|| {
-                    S::Error::custom(Error::KeysRequired {
+                    ser_error(Error::KeysRequired {
                         view,
                         treatment: keyed.name(),
                     })
                 })?;
                 let mut out = String::new();
-                self.with_cleartext_bytes(|bytes| {
-                    protector.protect(&at.field, keyed, bytes, &mut out)
-                })
-                .map_err(S::Error::custom)?;
+                match self.envelope() {
+                    // Already encrypted at rest: written as it is, without opening it.
+                    Some(envelope) if keyed == Treatment::Encrypt => envelope.write_text(&mut out),
+                    Some(envelope) => {
+                        let bytes = protector
+                            .open(&at.field, envelope)
+                            .map_err(ser_error)?;
+                        protector
+                            .protect(&at.field, keyed, &bytes, &mut out)
+                            .map_err(ser_error)?;
+                    }
+                    None => self
+                        .with_cleartext_bytes(|bytes| {
+                            protector.protect(&at.field, keyed, bytes, &mut out)
+                        })
+                        .and_then(|r| r)
+                        .map_err(ser_error)?,
+                }
                 s.serialize_str(&out)
             }
             // Redact, and `Clear`, which no view may use: fail closed.
             _ => s.serialize_str(Masked::redacted(Some(pii.class)).as_str()),
         }
+    }
+
+    fn serialize_index<S: Serializer>(&self, at: &FieldAt<'_>, s: S) -> Result<S::Ok, S::Error> {
+        let protector = at.context.protector().ok_or_else(|| {
+            ser_error(Error::KeysRequired {
+                view: at.context.view(),
+                treatment: "index",
+            })
+        })?;
+        let mut out = String::new();
+        match self.envelope() {
+            Some(envelope) => {
+                let bytes = protector
+                    .open(&at.field, envelope)
+                    .map_err(ser_error)?;
+                protector.blind_index(&at.field, &bytes, &mut out)
+            }
+            None => self
+                .with_cleartext_bytes(|bytes| protector.blind_index(&at.field, bytes, &mut out))
+                .and_then(|r| r),
+        }
+        .map_err(ser_error)?;
+        s.serialize_str(&out)
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&dyn PiiSlot)) {
+        f(self);
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut dyn PiiSlot)) {
+        f(self);
     }
 
     fn deserialize_field<'de, D: Deserializer<'de>>(
@@ -101,6 +209,25 @@ impl<P: ProtectedField> ProtectedField for Option<P> {
         match self {
             Some(p) => s.serialize_some(&SerWith(p, at)),
             None => s.serialize_none(),
+        }
+    }
+
+    fn serialize_index<S: Serializer>(&self, at: &FieldAt<'_>, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Some(p) => s.serialize_some(&IndexWith(p, at)),
+            None => s.serialize_none(),
+        }
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&dyn PiiSlot)) {
+        if let Some(p) = self {
+            p.visit(f);
+        }
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut dyn PiiSlot)) {
+        if let Some(p) = self {
+            p.visit_mut(f);
         }
     }
 
@@ -129,6 +256,22 @@ impl<P: ProtectedField> ProtectedField for Vec<P> {
         s.collect_seq(self.iter().map(|p| SerWith(p, at)))
     }
 
+    fn serialize_index<S: Serializer>(&self, at: &FieldAt<'_>, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter().map(|p| IndexWith(p, at)))
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&dyn PiiSlot)) {
+        for p in self {
+            p.visit(f);
+        }
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut dyn PiiSlot)) {
+        for p in self {
+            p.visit_mut(f);
+        }
+    }
+
     fn deserialize_field<'de, D: Deserializer<'de>>(
         d: D,
         pii: &'static PiiField,
@@ -152,6 +295,18 @@ impl<P: ProtectedField> ProtectedField for Box<P> {
         (**self).serialize_field(at, s)
     }
 
+    fn serialize_index<S: Serializer>(&self, at: &FieldAt<'_>, s: S) -> Result<S::Ok, S::Error> {
+        (**self).serialize_index(at, s)
+    }
+
+    fn visit(&self, f: &mut dyn FnMut(&dyn PiiSlot)) {
+        (**self).visit(f);
+    }
+
+    fn visit_mut(&mut self, f: &mut dyn FnMut(&mut dyn PiiSlot)) {
+        (**self).visit_mut(f);
+    }
+
     fn deserialize_field<'de, D: Deserializer<'de>>(
         d: D,
         pii: &'static PiiField,
@@ -163,6 +318,18 @@ impl<P: ProtectedField> ProtectedField for Box<P> {
 impl<N: NestedField> NestedField for Option<N> {
     fn schema() -> &'static RecordSchema {
         N::schema()
+    }
+
+    fn visit_nested(&self, v: &mut dyn FnMut(&FieldRef<'_>, &dyn PiiSlot)) {
+        if let Some(n) = self {
+            n.visit_nested(v);
+        }
+    }
+
+    fn visit_nested_mut(&mut self, v: &mut dyn FnMut(&FieldRef<'_>, &mut dyn PiiSlot)) {
+        if let Some(n) = self {
+            n.visit_nested_mut(v);
+        }
     }
 
     fn serialize_nested<S: Serializer>(
@@ -182,6 +349,18 @@ impl<N: NestedField> NestedField for Vec<N> {
         N::schema()
     }
 
+    fn visit_nested(&self, v: &mut dyn FnMut(&FieldRef<'_>, &dyn PiiSlot)) {
+        for n in self {
+            n.visit_nested(v);
+        }
+    }
+
+    fn visit_nested_mut(&mut self, v: &mut dyn FnMut(&FieldRef<'_>, &mut dyn PiiSlot)) {
+        for n in self {
+            n.visit_nested_mut(v);
+        }
+    }
+
     fn serialize_nested<S: Serializer>(
         &self,
         c: &ViewContext<'_>,
@@ -194,6 +373,14 @@ impl<N: NestedField> NestedField for Vec<N> {
 impl<N: NestedField> NestedField for Box<N> {
     fn schema() -> &'static RecordSchema {
         N::schema()
+    }
+
+    fn visit_nested(&self, v: &mut dyn FnMut(&FieldRef<'_>, &dyn PiiSlot)) {
+        (**self).visit_nested(v);
+    }
+
+    fn visit_nested_mut(&mut self, v: &mut dyn FnMut(&FieldRef<'_>, &mut dyn PiiSlot)) {
+        (**self).visit_nested_mut(v);
     }
 
     fn serialize_nested<S: Serializer>(
@@ -218,6 +405,14 @@ struct SerWith<'a, P>(&'a P, &'a FieldAt<'a>);
 impl<P: ProtectedField> serde::Serialize for SerWith<'_, P> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_field(self.1, s)
+    }
+}
+
+struct IndexWith<'a, P>(&'a P, &'a FieldAt<'a>);
+
+impl<P: ProtectedField> serde::Serialize for IndexWith<'_, P> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_index(self.1, s)
     }
 }
 
@@ -284,10 +479,16 @@ impl<'a> RecordAt<'a> {
         let at = self
             .at(field)
             .ok_or_else(|| S::Error::custom("piiguard: schema mismatch"))?;
-        if at.field.pii.treatment(self.context.view()) == Treatment::Omit {
-            st.skip_field(field.name)
-        } else {
-            st.serialize_field(field.name, &SerWith(value, &at))
+        let view = self.context.view();
+        if at.field.pii.treatment(view) == Treatment::Omit {
+            return st.skip_field(field.name);
+        }
+        st.serialize_field(field.name, &SerWith(value, &at))?;
+        match at.field.pii.blind_index {
+            Some(column) if at.field.pii.writes_index(view) => {
+                st.serialize_field(column, &IndexWith(value, &at))
+            }
+            _ => Ok(()),
         }
     }
 

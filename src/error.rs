@@ -4,6 +4,7 @@
 //! text taken from a value, so no message can carry personal data. A test formats every variant
 //! and checks exactly that.
 
+use crate::keys::Environment;
 use crate::view::View;
 
 /// Everything that can go wrong in piiguard. Messages never contain a classified value.
@@ -38,6 +39,169 @@ pub enum Error {
         /// The treatment that needed keys.
         treatment: &'static str,
     },
+    /// Bytes that should be an envelope are not one (wrong prefix, bad length, unknown version).
+    #[error("malformed envelope: {reason}")]
+    Envelope {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// An envelope failed to open: it was tampered with, or it belongs to another key, tenant,
+    /// record type, field or subject.
+    #[error("the envelope does not open in this context (tampered, or made for another key, tenant, record, field or subject)")]
+    OpenFailed,
+    /// An envelope was made under another environment's keys.
+    #[error("the envelope was made in the {envelope} environment; this keyring is {keyring}")]
+    EnvironmentMismatch {
+        /// The envelope's environment.
+        envelope: Environment,
+        /// The keyring's environment.
+        keyring: Environment,
+    },
+    /// An envelope belongs to another region than the one asked for.
+    #[error("the envelope belongs to region `{envelope}`, not to the requested region `{requested}`")]
+    RegionMismatch {
+        /// The envelope's region.
+        envelope: String,
+        /// The region of the scope it was opened in.
+        requested: String,
+    },
+    /// This keyring holds no keys for the region (data localization).
+    #[error("no keys for region `{region}` are available here")]
+    RegionUnavailable {
+        /// The region asked for.
+        region: String,
+    },
+    /// An envelope names a key this keyring does not hold.
+    #[error("unknown key `{id}` version {version}")]
+    UnknownKey {
+        /// Key id.
+        id: String,
+        /// Key version.
+        version: u32,
+    },
+    /// An envelope names a key that was destroyed.
+    #[error("key `{id}` version {version} was destroyed; data under it is unrecoverable")]
+    KeyDestroyed {
+        /// Key id.
+        id: String,
+        /// Key version.
+        version: u32,
+    },
+    /// The subject's data key was destroyed by `forget_subject` (crypto-shredding).
+    #[error("the subject's key was destroyed: its data is permanently unreadable")]
+    SubjectForgotten,
+    /// A classified value is still an envelope loaded from storage; open it through the keys.
+    #[error("the {class} value is still encrypted at rest: reveal it through the keyring")]
+    Enveloped {
+        /// The class of the field (or `unclassified`).
+        class: &'static str,
+    },
+    /// Storage input held cleartext where the schema requires an envelope.
+    #[error("field `{field}` must be an encrypted envelope in storage input")]
+    NotEncrypted {
+        /// The field's stable name.
+        field: &'static str,
+    },
+    /// The accessor given to a reveal did not return one of the record's classified fields.
+    #[error("the accessor does not point at a classified field of this record")]
+    FieldNotFound,
+    /// The keyring's configuration or key set is inconsistent.
+    #[error("keyring: {reason}")]
+    Keyring {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The local key file is unreadable, corrupted, truncated or encrypted under another
+    /// key-encryption key. It is never overwritten in that state.
+    #[error("key file: {reason}")]
+    KeyFile {
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// The subject-key store failed.
+    #[error("key store: {reason}")]
+    KeyStore {
+        /// What failed.
+        reason: &'static str,
+    },
+    /// A file-system operation failed.
+    #[error("{operation}: {kind}")]
+    Io {
+        /// What was being done.
+        operation: &'static str,
+        /// The OS error kind.
+        kind: std::io::ErrorKind,
+    },
+    /// JSON input could not be read, or a record could not be written as JSON. Only the
+    /// position is kept: serde's own message could quote a (plain) field's value.
+    #[error("JSON {category} error at line {line}, column {column}")]
+    Json {
+        /// `syntax`, `data`, `eof` or `io`.
+        category: &'static str,
+        /// Line (1-based; 0 when writing).
+        line: usize,
+        /// Column (1-based; 0 when writing).
+        column: usize,
+    },
+    /// A treatment this version does not carry out.
+    #[error("unsupported: {what}")]
+    Unsupported {
+        /// What was asked for.
+        what: &'static str,
+    },
+}
+
+thread_local! {
+    /// The last typed error raised inside a serde call on this thread, so that the keyring's
+    /// JSON helpers can return it typed after serde has turned it into text.
+    static REMEMBERED: std::cell::RefCell<Option<Error>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Keeps a typed copy of an error about to pass through serde.
+pub(crate) fn remember(error: &Error) {
+    REMEMBERED.with(|r| *r.borrow_mut() = Some(error.clone()));
+}
+
+/// Takes (and clears) the last remembered error.
+pub(crate) fn take_remembered() -> Option<Error> {
+    REMEMBERED.with(|r| r.borrow_mut().take())
+}
+
+/// A deserialization error carrying one of ours, remembered for typed retrieval.
+pub(crate) fn de_error<E: serde::de::Error>(error: Error) -> E {
+    remember(&error);
+    E::custom(error)
+}
+
+/// A serialization error carrying one of ours, remembered for typed retrieval.
+pub(crate) fn ser_error<E: serde::ser::Error>(error: Error) -> E {
+    remember(&error);
+    E::custom(error)
+}
+
+/// The value-free summary of a serde_json error.
+pub(crate) fn json_error(e: &serde_json::Error) -> Error {
+    use serde_json::error::Category;
+    Error::Json {
+        category: match e.classify() {
+            Category::Io => "io",
+            Category::Syntax => "syntax",
+            Category::Data => "data",
+            Category::Eof => "eof",
+        },
+        line: e.line(),
+        column: e.column(),
+    }
+}
+
+impl Error {
+    /// An I/O error, keeping only its kind (paths and OS messages stay out of messages).
+    pub(crate) fn io(operation: &'static str) -> impl FnOnce(std::io::Error) -> Self {
+        move |e| Self::Io {
+            operation,
+            kind: e.kind(),
+        }
+    }
 }
 
 /// Why a class refused a value: a fixed reason, never the value itself.

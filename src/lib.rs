@@ -5,9 +5,13 @@
 extern crate self as piiguard;
 
 mod buffer;
+mod codec;
 mod crypto;
 pub mod class;
+mod envelope;
 mod error;
+mod index;
+pub mod keys;
 mod pii;
 mod schema;
 mod seal;
@@ -20,8 +24,9 @@ pub mod __private;
 
 pub use buffer::SecretBuf;
 pub use class::{Class, Masked, Sensitivity};
+pub use envelope::{Envelope, TEXT_PREFIX};
 pub use error::{Error, Invalid};
-pub use pii::Pii;
+pub use pii::{Pii, PiiSlot, Revealed};
 pub use schema::{Classified, FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 pub use seal::process_key_protections;
 pub use secure_memory::Protections;

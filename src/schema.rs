@@ -1,7 +1,8 @@
 //! The static schema of a classified record, and the [`Classified`] trait the derive implements.
 
 use crate::class::{Class, Masker, Sensitivity};
-use crate::view::{Treatment, View, ViewContext};
+use crate::pii::PiiSlot;
+use crate::view::{FieldRef, Treatment, View, ViewContext};
 use std::fmt;
 
 /// A record type that knows which of its fields are personal data.
@@ -24,6 +25,13 @@ pub trait Classified {
         context: &ViewContext<'_>,
         serializer: S,
     ) -> Result<S::Ok, S::Error>;
+
+    /// Calls `visitor` with every classified value of the record (and of nested records), and
+    /// where it sits. Used by the keys to find a field for a reveal and to rewrap envelopes.
+    fn visit_pii(&self, visitor: &mut dyn FnMut(&FieldRef<'_>, &dyn PiiSlot));
+
+    /// [`visit_pii`](Self::visit_pii) with mutable access (key rotation).
+    fn visit_pii_mut(&mut self, visitor: &mut dyn FnMut(&FieldRef<'_>, &mut dyn PiiSlot));
 }
 
 /// The identifier of the person a record is about (never itself classified).
@@ -94,12 +102,18 @@ impl RecordSchema {
         self.fields.iter().filter_map(|f| f.pii().map(|p| (f, p)))
     }
 
-    /// How many fields a serialization in `view` writes (omitted fields are not written).
+    /// How many fields a serialization in `view` writes: omitted fields are not written, and
+    /// the storage view adds a blind-index column for each field that asks for one.
     pub fn serialized_len(&self, view: View) -> usize {
         self.fields
             .iter()
-            .filter(|f| f.pii().is_none_or(|p| p.treatment(view) != Treatment::Omit))
-            .count()
+            .map(|f| match f.pii() {
+                None => 1,
+                Some(p) if p.treatment(view) == Treatment::Omit => 0,
+                Some(p) if p.writes_index(view) => 2,
+                Some(_) => 1,
+            })
+            .sum()
     }
 }
 
@@ -151,8 +165,9 @@ pub struct PiiField {
     pub storage: Treatment,
     /// Treatment in exports.
     pub export: Treatment,
-    /// Whether storage also writes a blind index for equality lookups.
-    pub blind_index: bool,
+    /// The column the storage view writes a blind index to, for equality lookups
+    /// (`#[pii(index)]` names it `<field>_bidx`).
+    pub blind_index: Option<&'static str>,
     /// A masker replacing the class's own mask.
     pub masker: Option<&'static dyn Masker>,
 }
@@ -176,7 +191,7 @@ impl PiiField {
                 Sensitivity::Special => Treatment::Omit,
                 _ => Treatment::Hash,
             },
-            blind_index: false,
+            blind_index: None,
             masker: None,
         }
     }
@@ -214,10 +229,17 @@ impl PiiField {
         self
     }
 
-    /// Asks for a blind index at rest.
-    pub const fn blind_index(mut self) -> Self {
-        self.blind_index = true;
+    /// Asks for a blind index at rest, written to `column`.
+    pub const fn blind_index(mut self, column: &'static str) -> Self {
+        self.blind_index = Some(column);
         self
+    }
+
+    /// Whether serializing in `view` writes the blind-index column (storage view, encrypted).
+    pub const fn writes_index(&self, view: View) -> bool {
+        self.blind_index.is_some()
+            && matches!(view, View::Storage)
+            && matches!(self.storage, Treatment::Encrypt)
     }
 
     /// Replaces the class's mask.

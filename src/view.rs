@@ -12,9 +12,11 @@
 //! attached to the [`ViewContext`]; without one they fail with
 //! [`Error::KeysRequired`](crate::Error::KeysRequired) rather than fall back to cleartext.
 
+use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::schema::{Classified, FieldSchema, PiiField, RecordSchema, SubjectId};
 use std::fmt;
+use zeroize::Zeroizing;
 
 /// Where a serialization goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -110,7 +112,8 @@ pub struct FieldRef<'a> {
 
 /// Carries out the keyed treatments (encrypt, hash, tokenize) for a view.
 ///
-/// The keyring implements it; a view without one refuses those treatments.
+/// [`ScopedKeys`](crate::keys::ScopedKeys) implements it; a view without one refuses those
+/// treatments.
 pub trait Protector: Send + Sync {
     /// Writes the protected form of `cleartext` (an envelope, a pseudonym, a token) to `out`.
     ///
@@ -123,6 +126,24 @@ pub trait Protector: Send + Sync {
         cleartext: &[u8],
         out: &mut String,
     ) -> Result<(), Error>;
+
+    /// Writes the blind index of `cleartext` (for equality lookups) to `out`.
+    ///
+    /// # Errors
+    /// Any [`Error`]; its message must not contain the value.
+    fn blind_index(
+        &self,
+        field: &FieldRef<'_>,
+        cleartext: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error>;
+
+    /// Opens an at-rest envelope of `field` (a value loaded from storage), for a view that
+    /// needs its cleartext (a mask, a pseudonym, a blind index). The library wipes the result.
+    ///
+    /// # Errors
+    /// Any [`Error`]: tampered, wrong context, unknown or destroyed key.
+    fn open(&self, field: &FieldRef<'_>, envelope: &Envelope) -> Result<Zeroizing<Vec<u8>>, Error>;
 }
 
 /// The view a record is serialized for, and the keys available to it.

@@ -48,6 +48,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let schema = schema(cont);
     let subject = subject(cont);
     let serialize = serialize_in(cont);
+    let visit = visit_pii(cont);
     let debug = debug(cont);
     let deserialize = deserialize(cont);
     quote! {
@@ -66,6 +67,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                 }
 
                 #serialize
+                #visit
             }
 
             // Evaluates the schema at compile time, so a lowered sensitivity is an error even
@@ -84,6 +86,20 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 
                 fn schema() -> &'static __pg::RecordSchema {
                     <Self as __pg::Classified>::SCHEMA
+                }
+
+                fn visit_nested(
+                    &self,
+                    __visitor: &mut dyn FnMut(&__pg::FieldRef<'_>, &dyn __pg::PiiSlot),
+                ) {
+                    __pg::Classified::visit_pii(self, __visitor)
+                }
+
+                fn visit_nested_mut(
+                    &mut self,
+                    __visitor: &mut dyn FnMut(&__pg::FieldRef<'_>, &mut dyn __pg::PiiSlot),
+                ) {
+                    __pg::Classified::visit_pii_mut(self, __visitor)
                 }
             }
 
@@ -179,7 +195,8 @@ fn pii_field(field: &Field<'_>) -> TokenStream {
         }
     }
     if attrs.index.is_some() {
-        out = quote!(#out.blind_index());
+        let column = format!("{}_bidx", field.stable_name());
+        out = quote!(#out.blind_index(#column));
     }
     if let Some(masker) = &attrs.masker {
         let path = &masker.value;
@@ -252,6 +269,50 @@ fn serialize_in(cont: &Container<'_>) -> TokenStream {
             #(#fields)*
             let _ = &__record;
             #trait_path::end(__st)
+        }
+    }
+}
+
+/// `visit_pii` and `visit_pii_mut`: every classified value with where it sits.
+fn visit_pii(cont: &Container<'_>) -> TokenStream {
+    let visits = |mutable: bool| {
+        cont.fields.iter().enumerate().filter_map(move |(i, f)| {
+            let member = &f.member;
+            match (kind(f), mutable) {
+                (Kind::Plain, _) => None,
+                (Kind::Classified, false) => Some(quote!(
+                    __pg::visit_field(__schema, &__schema.fields[#i], __subject.as_ref(), &self.#member, __visitor);
+                )),
+                (Kind::Classified, true) => Some(quote!(
+                    __pg::visit_field_mut(__schema, &__schema.fields[#i], __subject.as_ref(), &mut self.#member, __visitor);
+                )),
+                (Kind::Nested, false) => {
+                    Some(quote!(__pg::NestedField::visit_nested(&self.#member, __visitor);))
+                }
+                (Kind::Nested, true) => {
+                    Some(quote!(__pg::NestedField::visit_nested_mut(&mut self.#member, __visitor);))
+                }
+            }
+        })
+    };
+    let shared = visits(false);
+    let mutable = visits(true);
+    quote! {
+        fn visit_pii(&self, __visitor: &mut dyn FnMut(&__pg::FieldRef<'_>, &dyn __pg::PiiSlot)) {
+            let __schema = <Self as __pg::Classified>::SCHEMA;
+            let __subject = __pg::Classified::subject_id(self);
+            let _ = (&__schema, &__subject, &__visitor);
+            #(#shared)*
+        }
+
+        fn visit_pii_mut(
+            &mut self,
+            __visitor: &mut dyn FnMut(&__pg::FieldRef<'_>, &mut dyn __pg::PiiSlot),
+        ) {
+            let __schema = <Self as __pg::Classified>::SCHEMA;
+            let __subject = __pg::Classified::subject_id(self);
+            let _ = (&__schema, &__subject, &__visitor);
+            #(#mutable)*
         }
     }
 }
@@ -387,6 +448,15 @@ fn fallback(input: &DeriveInput) -> TokenStream {
                     _: &__pg::ViewContext<'_>,
                     _: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    ::core::unreachable!()
+                }
+                fn visit_pii(&self, _: &mut dyn FnMut(&__pg::FieldRef<'_>, &dyn __pg::PiiSlot)) {
+                    ::core::unreachable!()
+                }
+                fn visit_pii_mut(
+                    &mut self,
+                    _: &mut dyn FnMut(&__pg::FieldRef<'_>, &mut dyn __pg::PiiSlot),
+                ) {
                     ::core::unreachable!()
                 }
             }

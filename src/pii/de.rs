@@ -6,7 +6,8 @@
 use super::Pii;
 use crate::class::Class;
 use crate::class::masked::REDACTED_PREFIX;
-use crate::error::Error;
+use crate::envelope::{Envelope, TEXT_PREFIX};
+use crate::error::{Error, de_error};
 use crate::value::{PiiValue, ValueShape};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::fmt;
@@ -36,8 +37,18 @@ impl<T> PiiSeed<T> {
     where
         T: PiiValue,
     {
+        if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
+            // An at-rest envelope: kept encrypted until a reveal opens it with the keys.
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                de_error(Error::Envelope {
+                    reason: "not text",
+                })
+            })?;
+            let envelope = Envelope::parse_text(text).map_err(de_error)?;
+            return Ok(Pii::from_envelope(envelope, self.class));
+        }
         if bytes.starts_with(REDACTED_PREFIX.as_bytes()) {
-            return Err(E::custom(Error::Placeholder {
+            return Err(de_error(Error::Placeholder {
                 class: self.class_name(),
             }));
         }
@@ -51,9 +62,9 @@ impl<T> PiiSeed<T> {
                     },
                     e => e,
                 })
-                .map_err(E::custom)?;
+                .map_err(de_error)?;
         }
-        let value = T::decode(bytes).map_err(E::custom)?;
+        let value = T::decode(bytes).map_err(de_error)?;
         let pii = Pii::new(value);
         Ok(match self.class {
             Some(class) => pii.with_class(class),

@@ -2,11 +2,17 @@
 
 mod de;
 mod quiet;
+mod revealed;
+mod slot;
 
 pub(crate) use de::PiiSeed;
 pub(crate) use quiet::deserialize_quietly;
+pub use revealed::Revealed;
+pub(crate) use slot::Internal;
+pub use slot::PiiSlot;
 
 use crate::class::{Class, Masked, Masker};
+use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::seal::Sealed;
 use crate::value::PiiValue;
@@ -25,6 +31,9 @@ use subtle::ConstantTimeEq;
 ///   lends it to a closure and wipes it afterwards. Policy-gated, audited reveals are built on
 ///   top of it by the guard.
 /// - `Clone` re-seals under a fresh nonce; `==` compares in constant time (for equal lengths).
+/// - A value deserialized from the storage view stays an encrypted [`Envelope`] until it is
+///   revealed through the keys (`ScopedKeys::reveal`); until then it masks as a redaction and
+///   `expose_cleartext` answers [`Error::Enveloped`].
 ///
 /// ```
 /// use piiguard::{Class, Pii};
@@ -32,12 +41,12 @@ use subtle::ConstantTimeEq;
 /// let email = Pii::classified(String::from("jane.doe@example.com"), Class::Email)?;
 /// assert_eq!(format!("{email:?}"), "[REDACTED:email]");
 /// assert_eq!(email.mask().as_str(), "j***@example.com");
-/// let domain_len = email.expose_cleartext(|e| e.split('@').nth(1).map(str::len));
+/// let domain_len = email.expose_cleartext(|e| e.split('@').nth(1).map(str::len))?;
 /// assert_eq!(domain_len, Some(11));
 /// # Ok::<(), piiguard::Error>(())
 /// ```
 pub struct Pii<T: PiiValue> {
-    sealed: Sealed,
+    held: Held,
     class: Option<Class>,
     _value: PhantomData<fn() -> T>,
 }
@@ -53,7 +62,7 @@ impl<T: PiiValue> Pii<T> {
         let sealed = value.with_encoded(Sealed::seal);
         value.wipe();
         Self {
-            sealed,
+            held: Held::Sealed(sealed),
             class: None,
             _value: PhantomData,
         }
@@ -97,22 +106,65 @@ impl<T: PiiValue> Pii<T> {
     ///
     /// ```
     /// let phone = piiguard::Pii::new(String::from("+1-555-0100"));
-    /// let digits = phone.expose_cleartext(|p| p.chars().filter(char::is_ascii_digit).count());
+    /// let digits = phone.expose_cleartext(|p| p.chars().filter(char::is_ascii_digit).count())?;
     /// assert_eq!(digits, 8);
+    /// # Ok::<(), piiguard::Error>(())
     /// ```
+    ///
+    /// # Errors
+    /// [`Error::Enveloped`] if the value was loaded from storage and is still encrypted at
+    /// rest: reveal it through the keys instead.
     ///
     /// # Panics
     /// Only if the sealed bytes were corrupted in memory, or `f` panics.
-    pub fn expose_cleartext<R>(&self, f: impl FnOnce(&T) -> R) -> R {
-        let value = T::decode(self.sealed.open())
+    pub fn expose_cleartext<R>(&self, f: impl FnOnce(&T) -> R) -> Result<R, Error> {
+        let bytes = self.sealed()?.open();
+        let value = T::decode(bytes)
             .unwrap_or_else(|_| unreachable!("a sealed value always decodes: it was encoded here"));
         let wiped = WipeOnDrop(value);
-        f(&wiped.0)
+        Ok(f(&wiped.0))
+    }
+
+    fn sealed(&self) -> Result<&Sealed, Error> {
+        match &self.held {
+            Held::Sealed(sealed) => Ok(sealed),
+            Held::Enveloped(_) => Err(Error::Enveloped {
+                class: self.class.map_or("unclassified", Class::name),
+            }),
+        }
     }
 
     /// Lends the canonical cleartext bytes (the [`PiiValue`] encoding), wiped afterwards.
-    pub(crate) fn with_cleartext_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> R {
-        f(&self.sealed.open())
+    ///
+    /// # Errors
+    /// [`Error::Enveloped`] for a value still encrypted at rest.
+    pub(crate) fn with_cleartext_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
+        Ok(f(&self.sealed()?.open()))
+    }
+
+    /// The at-rest envelope, if the value was loaded from storage and not yet revealed.
+    ///
+    /// ```
+    /// let fresh = piiguard::Pii::new(String::from("jane@example.com"));
+    /// assert!(fresh.envelope().is_none());
+    /// ```
+    pub fn envelope(&self) -> Option<&Envelope> {
+        match &self.held {
+            Held::Enveloped(envelope) => Some(envelope),
+            Held::Sealed(_) => None,
+        }
+    }
+
+    pub(crate) fn from_envelope(envelope: Envelope, class: Option<Class>) -> Self {
+        Self {
+            held: Held::Enveloped(Box::new(envelope)),
+            class,
+            _value: PhantomData,
+        }
+    }
+
+    pub(crate) fn replace_envelope(&mut self, envelope: Envelope) {
+        self.held = Held::Enveloped(Box::new(envelope));
     }
 
     /// The class's mask of the value, or a redaction when the class is unknown or the value
@@ -125,16 +177,31 @@ impl<T: PiiValue> Pii<T> {
     }
 
     /// Masks as `class` would, with an optional masker overriding the class's own.
+    ///
+    /// A value still encrypted at rest has no mask without keys: it is redacted.
     pub(crate) fn mask_as(&self, class: Class, masker: Option<&dyn Masker>) -> Masked {
-        self.with_cleartext_bytes(|bytes| match masker {
-            Some(masker) => class.mask_with(masker, bytes),
-            None => class.mask(bytes),
-        })
+        self.with_cleartext_bytes(|bytes| mask_bytes(class, masker, bytes))
+            .unwrap_or_else(|_| Masked::redacted(Some(class)))
     }
 
     /// The redacted placeholder of this value: `[REDACTED:class]` or `[REDACTED]`.
     pub fn redacted(&self) -> Masked {
         Masked::redacted(self.class)
+    }
+}
+
+/// What a `Pii` holds: a value sealed under the process key, or an at-rest envelope that only
+/// the keys can open.
+enum Held {
+    Sealed(Sealed),
+    Enveloped(Box<Envelope>),
+}
+
+/// The mask of `bytes` as `class` (or `masker`) makes it.
+pub(crate) fn mask_bytes(class: Class, masker: Option<&dyn Masker>, bytes: &[u8]) -> Masked {
+    match masker {
+        Some(masker) => class.mask_with(masker, bytes),
+        None => class.mask(bytes),
     }
 }
 
@@ -156,8 +223,12 @@ impl<T: PiiValue> From<T> for Pii<T> {
 impl<T: PiiValue> Clone for Pii<T> {
     /// Re-seals the value under a fresh nonce, so clones are not linkable in memory.
     fn clone(&self) -> Self {
+        let held = match &self.held {
+            Held::Sealed(sealed) => Held::Sealed(Sealed::seal(&sealed.open())),
+            Held::Enveloped(envelope) => Held::Enveloped(envelope.clone()),
+        };
         Self {
-            sealed: self.with_cleartext_bytes(Sealed::seal),
+            held,
             class: self.class,
             _value: PhantomData,
         }
@@ -166,11 +237,17 @@ impl<T: PiiValue> Clone for Pii<T> {
 
 impl<T: PiiValue> PartialEq for Pii<T> {
     /// Compares the cleartexts in constant time (values of different lengths differ at once).
+    ///
+    /// Values still encrypted at rest have no cleartext here: they equal only an identical
+    /// envelope, and never a sealed value.
     fn eq(&self, other: &Self) -> bool {
-        if self.sealed.cleartext_len() != other.sealed.cleartext_len() {
-            return false;
+        match (&self.held, &other.held) {
+            (Held::Sealed(a), Held::Sealed(b)) => {
+                a.cleartext_len() == b.cleartext_len() && bool::from(a.open().ct_eq(&b.open()))
+            }
+            (Held::Enveloped(a), Held::Enveloped(b)) => a == b,
+            _ => false,
         }
-        self.with_cleartext_bytes(|a| other.with_cleartext_bytes(|b| bool::from(a.ct_eq(b))))
     }
 }
 
@@ -216,7 +293,7 @@ mod tests {
             pii.expose_cleartext(|_| panic!("closure failed"))
         }));
         assert!(caught.is_err());
-        assert_eq!(pii.expose_cleartext(String::len), 5);
+        assert_eq!(pii.expose_cleartext(String::len), Ok(5));
     }
 
     #[test]

@@ -1,0 +1,104 @@
+//! A small total reader over untrusted bytes: every read is bounds-checked and fails with a
+//! fixed reason instead of panicking. Shared by the envelope and key-file parsers.
+
+/// Reads fields from the front of a byte slice.
+pub(crate) struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    pub(crate) fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, pos: 0 }
+    }
+
+    pub(crate) fn position(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn remaining(&self) -> usize {
+        self.bytes.len() - self.pos
+    }
+
+    pub(crate) fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let end = self.pos.checked_add(n)?;
+        let out = self.bytes.get(self.pos..end)?;
+        self.pos = end;
+        Some(out)
+    }
+
+    pub(crate) fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
+        self.take(N)?.try_into().ok()
+    }
+
+    pub(crate) fn u8(&mut self) -> Option<u8> {
+        self.array::<1>().map(|[b]| b)
+    }
+
+    pub(crate) fn u16(&mut self) -> Option<u16> {
+        self.array().map(u16::from_be_bytes)
+    }
+
+    pub(crate) fn u32(&mut self) -> Option<u32> {
+        self.array().map(u32::from_be_bytes)
+    }
+
+    /// A name of 1..=`max` bytes, each `[a-z0-9_-]`, prefixed by its length as one byte.
+    pub(crate) fn name(&mut self, max: usize) -> Option<&'a str> {
+        let len = usize::from(self.u8()?);
+        let bytes = self.take(len)?;
+        is_name(bytes, max).then(|| std::str::from_utf8(bytes).ok())?
+    }
+
+    pub(crate) fn rest(&mut self) -> &'a [u8] {
+        let out = &self.bytes[self.pos..];
+        self.pos = self.bytes.len();
+        out
+    }
+}
+
+/// Whether `bytes` is a valid key id or region name: 1..=`max` bytes of `[a-z0-9_-]`.
+pub(crate) fn is_name(bytes: &[u8], max: usize) -> bool {
+    (1..=max).contains(&bytes.len())
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
+}
+
+/// Appends a length-prefixed name (the caller has checked it with [`is_name`]).
+pub(crate) fn put_name(out: &mut Vec<u8>, name: &str) {
+    out.push(name.len() as u8);
+    out.extend_from_slice(name.as_bytes());
+}
+
+/// Appends a part of associated data or derivation info, prefixed by its 4-byte length, so
+/// that part boundaries are unambiguous.
+pub(crate) fn put_part(out: &mut Vec<u8>, part: &[u8]) {
+    out.extend_from_slice(&(part.len() as u32).to_be_bytes());
+    out.extend_from_slice(part);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_never_run_past_the_end() {
+        let mut r = Reader::new(&[3, b'a', b'b']);
+        assert_eq!(r.name(8), None);
+        let mut r = Reader::new(&[0, 0, 0]);
+        assert_eq!(r.u32(), None);
+        assert_eq!(r.take(usize::MAX), None);
+        assert_eq!(r.u16(), Some(0));
+        assert_eq!(r.remaining(), 1);
+    }
+
+    #[test]
+    fn names_are_restricted() {
+        assert!(is_name(b"eu-west_1", 32));
+        assert!(!is_name(b"", 32));
+        assert!(!is_name(b"EU", 32));
+        assert!(!is_name(b"a.b", 32));
+        assert!(!is_name(&[b'a'; 33], 32));
+    }
+}

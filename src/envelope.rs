@@ -1,0 +1,357 @@
+//! Envelope format v1: an encrypted field at rest, bound to its context.
+//!
+//! The byte layout is specified in `docs/ENVELOPE.md`; in short:
+//!
+//! ```text
+//! "PG" | version=1 | flags | environment | region (len, bytes) | key id (len, bytes)
+//!      | key version (u32 BE) | nonce (12) | ciphertext | tag (16)
+//! ```
+//!
+//! The text form, for JSON and text columns, is `pg1.` followed by the bytes in unpadded
+//! base64url. The associated data of the AES-256-GCM-SIV encryption covers the whole header
+//! (format version, flags, environment, region, key id and version) and the context: record
+//! type, field, subject id and tenant. Parsing is total: any input gives an [`Envelope`] or an
+//! [`Error::Envelope`], never a panic.
+
+use crate::codec::{Reader, is_name, put_name, put_part};
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN, random_nonce};
+use crate::error::Error;
+use crate::keys::Environment;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// The prefix of the text form. Classified input values beginning with it are read as
+/// envelopes, never as cleartext.
+pub const TEXT_PREFIX: &str = "pg1.";
+const MAGIC: [u8; 2] = *b"PG";
+const FORMAT_VERSION: u8 = 1;
+const FLAG_SUBJECT_KEY: u8 = 0b0000_0001;
+/// The longest region name.
+pub(crate) const MAX_REGION_LEN: usize = 32;
+/// The longest key id.
+pub(crate) const MAX_KEY_ID_LEN: usize = 64;
+const AAD_LABEL: &[u8] = b"piiguard/envelope/v1";
+
+/// An encrypted field: header, nonce, ciphertext and tag.
+///
+/// ```
+/// use piiguard::{Envelope, Error};
+///
+/// assert!(matches!(Envelope::parse_text("pg1.AAAA"), Err(Error::Envelope { .. })));
+/// assert!(matches!(Envelope::parse_text("jane@example.com"), Err(Error::Envelope { .. })));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Envelope {
+    bytes: Box<[u8]>,
+    header_len: usize,
+    environment: Environment,
+    subject_keyed: bool,
+    region: (usize, usize),
+    key_id: (usize, usize),
+    key_version: u32,
+}
+
+/// The header fields of a new envelope.
+pub(crate) struct Header<'a> {
+    pub(crate) environment: Environment,
+    pub(crate) subject_keyed: bool,
+    pub(crate) region: &'a str,
+    pub(crate) key_id: &'a str,
+    pub(crate) key_version: u32,
+}
+
+/// What an envelope is bound to besides its header.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Context<'a> {
+    pub(crate) record: &'a str,
+    pub(crate) field: &'a str,
+    pub(crate) subject: Option<&'a str>,
+    pub(crate) tenant: &'a str,
+}
+
+impl Header<'_> {
+    fn write(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&MAGIC);
+        out.push(FORMAT_VERSION);
+        out.push(if self.subject_keyed {
+            FLAG_SUBJECT_KEY
+        } else {
+            0
+        });
+        out.push(self.environment.code());
+        put_name(out, self.region);
+        put_name(out, self.key_id);
+        out.extend_from_slice(&self.key_version.to_be_bytes());
+    }
+
+    fn len(&self) -> usize {
+        5 + 1 + self.region.len() + 1 + self.key_id.len() + 4
+    }
+}
+
+/// The associated data: a label, the header, then the context, each part length-prefixed.
+fn associated_data(header: &[u8], context: &Context<'_>) -> Vec<u8> {
+    let subject = context.subject.unwrap_or("");
+    let mut aad = Vec::with_capacity(
+        AAD_LABEL.len()
+            + header.len()
+            + context.record.len()
+            + context.field.len()
+            + subject.len()
+            + context.tenant.len()
+            + 25,
+    );
+    aad.extend_from_slice(AAD_LABEL);
+    put_part(&mut aad, header);
+    put_part(&mut aad, context.record.as_bytes());
+    put_part(&mut aad, context.field.as_bytes());
+    aad.push(u8::from(context.subject.is_some()));
+    put_part(&mut aad, subject.as_bytes());
+    put_part(&mut aad, context.tenant.as_bytes());
+    aad
+}
+
+impl Envelope {
+    /// Encrypts `cleartext` under `cipher`, bound to `header` and `context`.
+    ///
+    /// The cleartext is copied into an exactly sized buffer and encrypted in place, so no
+    /// cleartext copy is left behind by a reallocation.
+    pub(crate) fn seal(
+        header: &Header<'_>,
+        cipher: &FieldCipher,
+        context: &Context<'_>,
+        cleartext: &[u8],
+    ) -> Self {
+        let header_len = header.len();
+        let mut bytes = Vec::with_capacity(header_len + NONCE_LEN + cleartext.len() + TAG_LEN);
+        header.write(&mut bytes);
+        let nonce = random_nonce();
+        bytes.extend_from_slice(&nonce);
+        bytes.extend_from_slice(cleartext);
+        let aad = associated_data(&bytes[..header_len], context);
+        let tag = cipher.seal_in_place(&nonce, &aad, &mut bytes[header_len + NONCE_LEN..]);
+        bytes.extend_from_slice(&tag);
+        let region_start = header_len - 4 - header.key_id.len() - 1 - header.region.len();
+        Self {
+            bytes: bytes.into_boxed_slice(),
+            header_len,
+            environment: header.environment,
+            subject_keyed: header.subject_keyed,
+            region: (region_start, header.region.len()),
+            key_id: (header_len - 4 - header.key_id.len(), header.key_id.len()),
+            key_version: header.key_version,
+        }
+    }
+
+    /// Decrypts into an exactly sized zeroizing buffer.
+    pub(crate) fn open(
+        &self,
+        cipher: &FieldCipher,
+        context: &Context<'_>,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let aad = associated_data(&self.bytes[..self.header_len], context);
+        let nonce: &[u8; NONCE_LEN] = self.bytes[self.header_len..self.header_len + NONCE_LEN]
+            .try_into()
+            .map_err(|_| Error::OpenFailed)?;
+        let body = &self.bytes[self.header_len + NONCE_LEN..];
+        let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
+        let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::OpenFailed)?;
+        let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
+        out.extend_from_slice(ciphertext);
+        cipher
+            .open_in_place(nonce, &aad, &mut out, tag)
+            .map_err(|_| Error::OpenFailed)?;
+        Ok(out)
+    }
+
+    /// Parses the binary form.
+    ///
+    /// # Errors
+    /// [`Error::Envelope`] naming what is wrong; never a panic, whatever the input.
+    pub fn parse_bytes(bytes: &[u8]) -> Result<Self, Error> {
+        let bad = |reason| Error::Envelope { reason };
+        let mut r = Reader::new(bytes);
+        if r.array::<2>() != Some(MAGIC) {
+            return Err(bad("not a piiguard envelope"));
+        }
+        match r.u8() {
+            Some(FORMAT_VERSION) => {}
+            Some(_) => return Err(bad("unsupported format version")),
+            None => return Err(bad("truncated header")),
+        }
+        let flags = r.u8().ok_or(bad("truncated header"))?;
+        if flags & !FLAG_SUBJECT_KEY != 0 {
+            return Err(bad("unknown flags"));
+        }
+        let environment = r
+            .u8()
+            .ok_or(bad("truncated header"))
+            .and_then(|c| Environment::from_code(c).ok_or(bad("unknown environment")))?;
+        let region_start = r.position() + 1;
+        let region = r.name(MAX_REGION_LEN).ok_or(bad("bad region"))?;
+        let key_id_start = r.position() + 1;
+        let key_id = r.name(MAX_KEY_ID_LEN).ok_or(bad("bad key id"))?;
+        let key_version = r.u32().ok_or(bad("truncated header"))?;
+        if key_version == 0 {
+            return Err(bad("key version 0"));
+        }
+        let header_len = r.position();
+        if r.remaining() < NONCE_LEN + TAG_LEN {
+            return Err(bad("truncated ciphertext"));
+        }
+        Ok(Self {
+            bytes: bytes.into(),
+            header_len,
+            environment,
+            subject_keyed: flags & FLAG_SUBJECT_KEY != 0,
+            region: (region_start, region.len()),
+            key_id: (key_id_start, key_id.len()),
+            key_version,
+        })
+    }
+
+    /// Parses the text form, `pg1.` followed by unpadded base64url.
+    ///
+    /// # Errors
+    /// [`Error::Envelope`]; never a panic, whatever the input.
+    pub fn parse_text(text: &str) -> Result<Self, Error> {
+        let body = text.strip_prefix(TEXT_PREFIX).ok_or(Error::Envelope {
+            reason: "missing pg1. prefix",
+        })?;
+        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| Error::Envelope {
+            reason: "invalid base64url",
+        })?;
+        Self::parse_bytes(&bytes)
+    }
+
+    /// The binary form.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The text form.
+    pub fn to_text(&self) -> String {
+        let mut out = String::with_capacity(TEXT_PREFIX.len() + self.bytes.len().div_ceil(3) * 4);
+        self.write_text(&mut out);
+        out
+    }
+
+    /// Appends the text form to `out`.
+    pub fn write_text(&self, out: &mut String) {
+        out.push_str(TEXT_PREFIX);
+        URL_SAFE_NO_PAD.encode_string(&self.bytes, out);
+    }
+
+    /// The environment whose keys made it.
+    pub fn environment(&self) -> Environment {
+        self.environment
+    }
+
+    /// The region whose keys made it.
+    pub fn region(&self) -> &str {
+        self.name_at(self.region)
+    }
+
+    /// The root key's id.
+    pub fn key_id(&self) -> &str {
+        self.name_at(self.key_id)
+    }
+
+    /// The root key's version.
+    pub fn key_version(&self) -> u32 {
+        self.key_version
+    }
+
+    /// Whether the data key also depends on the subject's own key (crypto-shredding).
+    pub fn is_subject_keyed(&self) -> bool {
+        self.subject_keyed
+    }
+
+    fn name_at(&self, (start, len): (usize, usize)) -> &str {
+        // Checked to be `[a-z0-9_-]` when built or parsed.
+        std::str::from_utf8(&self.bytes[start..start + len]).unwrap_or("")
+    }
+}
+
+/// Whether a header field name is acceptable (used when keys are created).
+pub(crate) fn valid_region(region: &str) -> bool {
+    is_name(region.as_bytes(), MAX_REGION_LEN)
+}
+
+/// Whether a key id is acceptable.
+pub(crate) fn valid_key_id(id: &str) -> bool {
+    is_name(id.as_bytes(), MAX_KEY_ID_LEN)
+}
+
+impl fmt::Debug for Envelope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Envelope")
+            .field("environment", &self.environment)
+            .field("region", &self.region())
+            .field("key_id", &self.key_id())
+            .field("key_version", &self.key_version)
+            .field("subject_keyed", &self.subject_keyed)
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn header() -> Header<'static> {
+        Header {
+            environment: Environment::Dev,
+            subject_keyed: true,
+            region: "eu",
+            key_id: "field",
+            key_version: 3,
+        }
+    }
+
+    const CONTEXT: Context<'static> = Context {
+        record: "customer",
+        field: "email",
+        subject: Some("42"),
+        tenant: "acme",
+    };
+
+    #[test]
+    fn seal_parse_open_round_trip() {
+        let cipher = FieldCipher::new(&[7; 32]);
+        let env = Envelope::seal(&header(), &cipher, &CONTEXT, b"jane@example.com");
+        let text = env.to_text();
+        assert!(text.starts_with("pg1."));
+        let back = Envelope::parse_text(&text).unwrap();
+        assert_eq!(back, env);
+        assert_eq!(
+            (back.region(), back.key_id(), back.key_version()),
+            ("eu", "field", 3)
+        );
+        assert!(back.is_subject_keyed());
+        assert_eq!(
+            back.open(&cipher, &CONTEXT).unwrap().as_slice(),
+            b"jane@example.com"
+        );
+        let binary = Envelope::parse_bytes(env.as_bytes()).unwrap();
+        assert_eq!(binary, env);
+    }
+
+    #[test]
+    fn every_truncation_is_a_typed_error() {
+        let cipher = FieldCipher::new(&[7; 32]);
+        let env = Envelope::seal(&header(), &cipher, &CONTEXT, b"x");
+        for len in 0..env.as_bytes().len() {
+            let cut = &env.as_bytes()[..len];
+            match Envelope::parse_bytes(cut) {
+                Err(Error::Envelope { .. }) => {}
+                // Cutting only the tail of the ciphertext still parses; it cannot open.
+                Ok(e) => assert_eq!(e.open(&cipher, &CONTEXT), Err(Error::OpenFailed)),
+                Err(other) => panic!("unexpected {other:?}"),
+            }
+        }
+    }
+}

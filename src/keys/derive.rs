@@ -1,0 +1,176 @@
+//! Data-key derivation (HKDF-SHA256 with domain separation) and the cache that keeps HKDF off
+//! the hot path.
+
+use super::Environment;
+use super::material::{KeyMaterial, RootKey};
+use super::store::StoreKey;
+use crate::codec::put_part;
+use crate::crypto::KEY_LEN;
+use crate::crypto::aead::FieldCipher;
+use crate::crypto::kdf::hkdf_sha256;
+use crate::error::Error;
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::{Arc, PoisonError, RwLock};
+use zeroize::Zeroizing;
+
+/// What a derived key is for (the first part of the HKDF info).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Label {
+    Field,
+    SubjectWrap,
+    Index,
+    Pseudonym,
+}
+
+impl Label {
+    const fn name(self) -> &'static [u8] {
+        match self {
+            Self::Field => b"field-encryption",
+            Self::SubjectWrap => b"subject-key-wrap",
+            Self::Index => b"blind-index",
+            Self::Pseudonym => b"pseudonym",
+        }
+    }
+}
+
+/// Everything a derived key depends on. The root key's slot stands for its id and version.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct DerivedId {
+    pub(crate) slot: usize,
+    pub(crate) label: Label,
+    pub(crate) tenant: Arc<str>,
+    pub(crate) record: &'static str,
+    pub(crate) field: &'static str,
+    pub(crate) subject: Option<Box<str>>,
+}
+
+/// The salt when no subject key takes part.
+const SALT: &[u8] = b"piiguard/v1/data-key";
+
+/// HKDF-SHA256 of a root key. The info is the label, environment, region, tenant, record and
+/// field, each length-prefixed; a subject key, when there is one, is the salt.
+pub(crate) fn derive(
+    root: &RootKey,
+    environment: Environment,
+    id: &DerivedId,
+    subject_key: Option<&KeyMaterial>,
+) -> Result<Zeroizing<[u8; KEY_LEN]>, Error> {
+    let material = root.material.as_ref().ok_or_else(|| Error::KeyDestroyed {
+        id: root.id.clone(),
+        version: root.version,
+    })?;
+    let mut info = Vec::with_capacity(96);
+    info.extend_from_slice(b"piiguard/v1");
+    for part in [
+        id.label.name(),
+        environment.name().as_bytes(),
+        root.region.as_bytes(),
+        id.tenant.as_bytes(),
+        id.record.as_bytes(),
+        id.field.as_bytes(),
+    ] {
+        put_part(&mut info, part);
+    }
+    let salt = subject_key.map_or(SALT, |k| k.bytes().as_slice());
+    let mut out = Zeroizing::new([0u8; KEY_LEN]);
+    hkdf_sha256(salt, material.bytes(), &[&info], out.as_mut_slice()).map_err(|_| {
+        Error::Keyring {
+            reason: "key derivation failed",
+        }
+    })?;
+    Ok(out)
+}
+
+/// Subject-dependent entries are dropped all at once beyond this many, bounding memory.
+const MAX_SUBJECT_ENTRIES: usize = 65_536;
+
+/// Derived ciphers, hashing keys and unwrapped subject keys, each built once.
+#[derive(Default)]
+pub(crate) struct Cache {
+    ciphers: RwLock<HashMap<DerivedId, Arc<FieldCipher>>>,
+    hash_keys: RwLock<HashMap<DerivedId, Arc<KeyMaterial>>>,
+    subjects: RwLock<HashMap<StoreKey, Arc<KeyMaterial>>>,
+}
+
+fn get_or_build<K: Eq + Hash + Clone, V>(
+    map: &RwLock<HashMap<K, Arc<V>>>,
+    key: &K,
+    build: impl FnOnce() -> Result<V, Error>,
+    bounded: bool,
+) -> Result<Arc<V>, Error> {
+    if let Some(v) = map.read().unwrap_or_else(PoisonError::into_inner).get(key) {
+        return Ok(Arc::clone(v));
+    }
+    let value = Arc::new(build()?);
+    let mut map = map.write().unwrap_or_else(PoisonError::into_inner);
+    if bounded && map.len() >= MAX_SUBJECT_ENTRIES {
+        map.clear();
+    }
+    Ok(Arc::clone(map.entry(key.clone()).or_insert(value)))
+}
+
+impl Cache {
+    pub(crate) fn cipher(
+        &self,
+        id: &DerivedId,
+        build: impl FnOnce() -> Result<FieldCipher, Error>,
+    ) -> Result<Arc<FieldCipher>, Error> {
+        get_or_build(&self.ciphers, id, build, id.subject.is_some())
+    }
+
+    pub(crate) fn hash_key(
+        &self,
+        id: &DerivedId,
+        build: impl FnOnce() -> Result<KeyMaterial, Error>,
+    ) -> Result<Arc<KeyMaterial>, Error> {
+        get_or_build(&self.hash_keys, id, build, false)
+    }
+
+    pub(crate) fn subject_key(&self, key: &StoreKey) -> Option<Arc<KeyMaterial>> {
+        self.subjects
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    pub(crate) fn remember_subject_key(&self, key: &StoreKey, material: Arc<KeyMaterial>) {
+        let mut map = self.subjects.write().unwrap_or_else(PoisonError::into_inner);
+        if map.len() >= MAX_SUBJECT_ENTRIES {
+            map.clear();
+        }
+        map.insert(key.clone(), material);
+    }
+
+    /// Drops everything that depends on one subject's key (crypto-shredding).
+    pub(crate) fn forget_subject(&self, key: &StoreKey) {
+        self.subjects
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(key);
+        self.ciphers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|id, _| {
+                id.subject.as_deref() != Some(key.subject.as_str())
+                    || &*id.tenant != key.tenant.as_str()
+            });
+    }
+
+    /// Drops everything (a root key was destroyed).
+    pub(crate) fn clear(&self) {
+        self.ciphers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.hash_keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.subjects
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}

@@ -1,0 +1,478 @@
+//! The [`Keyring`]: root keys by purpose, region and version; rotation; the derived-key cache.
+
+use super::derive::Cache;
+use super::key_file::{KekSource, LocalKeyFile};
+use super::material::RootKey;
+use super::provider::{KeyProvider, KeySet};
+use super::scoped::{Scope, ScopedKeys};
+use super::sqlite_store::SqliteKeyStore;
+use super::store::{KeyStore, MemoryKeyStore};
+use super::{Environment, KeyState, Purpose};
+use crate::envelope::{valid_key_id, valid_region};
+use crate::error::Error;
+use std::collections::HashSet;
+use std::fmt;
+use std::path::Path;
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+
+/// The purposes a new keyring creates a key for in each region.
+const CREATED: [Purpose; 3] = [
+    Purpose::FieldEncryption,
+    Purpose::BlindIndex,
+    Purpose::Pseudonym,
+];
+
+/// The environment variable holding the key-encryption passphrase of a local key file.
+pub const KEK_PASSPHRASE_VAR: &str = "PIIGUARD_KEK_PASSPHRASE";
+/// The environment variable naming the environment of a new local keyring.
+pub const ENVIRONMENT_VAR: &str = "PIIGUARD_ENV";
+
+/// Root keys, derived keys and subject keys: what the storage and export views need.
+///
+/// Cheap to clone (shared), `Send + Sync`. Operations run in a [`Scope`] (tenant and region)
+/// through [`ScopedKeys`].
+///
+/// ```
+/// use piiguard::keys::{Environment, Keyring};
+/// use piiguard::{Classified, Pii};
+///
+/// #[derive(Classified)]
+/// #[pii(subject = id)]
+/// struct Customer {
+///     id: u64,
+///     #[pii(class = email, index)]
+///     email: Pii<String>,
+/// }
+///
+/// let keyring = Keyring::in_memory(Environment::Dev);
+/// let keys = keyring.keys();
+/// let c = Customer { id: 7, email: Pii::new("jane@example.com".into()) };
+/// let row = keys.to_json(&c)?;
+/// assert!(!row.contains("jane"));
+/// let back: Customer = keys.from_json(&row)?;
+/// assert_eq!(keys.reveal(&back, |c| &c.email)?.expose(), "jane@example.com");
+/// # Ok::<(), piiguard::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Keyring {
+    pub(crate) inner: Arc<Inner>,
+}
+
+pub(crate) struct Inner {
+    pub(crate) environment: Environment,
+    pub(crate) default_region: String,
+    keys: RwLock<Vec<RootKey>>,
+    provider: Option<Box<dyn KeyProvider>>,
+    pub(crate) store: Option<Arc<dyn KeyStore>>,
+    pub(crate) cache: Cache,
+    pub(crate) index_len: usize,
+}
+
+/// Metadata of one root key version (never its material).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyInfo {
+    /// Key id.
+    pub id: String,
+    /// Version.
+    pub version: u32,
+    /// Purpose.
+    pub purpose: Purpose,
+    /// Region.
+    pub region: String,
+    /// State.
+    pub state: KeyState,
+}
+
+impl KeyInfo {
+    fn of(key: &RootKey) -> Self {
+        Self {
+            id: key.id.clone(),
+            version: key.version,
+            purpose: key.purpose,
+            region: key.region.clone(),
+            state: key.state,
+        }
+    }
+}
+
+/// Builds a [`Keyring`].
+#[must_use]
+pub struct KeyringBuilder {
+    environment: Option<Environment>,
+    regions: Vec<String>,
+    provider: Option<Box<dyn KeyProvider>>,
+    store: Option<Arc<dyn KeyStore>>,
+    index_len: usize,
+}
+
+impl Default for KeyringBuilder {
+    fn default() -> Self {
+        Self {
+            environment: None,
+            regions: Vec::new(),
+            provider: None,
+            store: None,
+            index_len: 16,
+        }
+    }
+}
+
+impl KeyringBuilder {
+    /// The environment (default: the stored key set's, or `dev` for a new one). Opening a
+    /// stored key set of another environment is an error.
+    pub fn environment(mut self, environment: Environment) -> Self {
+        self.environment = Some(environment);
+        self
+    }
+
+    /// A region whose keys this keyring holds (created if missing). The first one is the
+    /// default region of [`Keyring::keys`]; with none, the region is `local`.
+    pub fn region(mut self, region: &str) -> Self {
+        self.regions.push(region.to_owned());
+        self
+    }
+
+    /// Where root keys are loaded from and saved to (default: memory only).
+    pub fn provider(mut self, provider: impl KeyProvider + 'static) -> Self {
+        self.provider = Some(Box::new(provider));
+        self
+    }
+
+    /// Where subject keys are kept. With a store, every record that names a subject is
+    /// encrypted under a key of that subject too, which `forget_subject` can destroy.
+    pub fn store(mut self, store: impl KeyStore + 'static) -> Self {
+        self.store = Some(Arc::new(store));
+        self
+    }
+
+    /// The length of blind indexes in bytes, 4 to 32 (default 16). See `docs/ENVELOPE.md` for
+    /// the trade-off between collisions and what an index reveals.
+    pub fn blind_index_len(mut self, bytes: usize) -> Self {
+        self.index_len = bytes;
+        self
+    }
+
+    /// Loads the key set (creating keys for missing regions) and builds the keyring.
+    ///
+    /// # Errors
+    /// [`Error::Keyring`] for an inconsistent key set or configuration, an environment
+    /// mismatch, or the provider's error (a corrupted key file is never overwritten).
+    pub fn build(self) -> Result<Keyring, Error> {
+        if !(4..=32).contains(&self.index_len) {
+            return Err(Error::Keyring {
+                reason: "blind index length must be 4 to 32 bytes",
+            });
+        }
+        if self.regions.iter().any(|r| !valid_region(r)) {
+            return Err(Error::Keyring {
+                reason: "region names are 1 to 32 characters of a-z, 0-9, - and _",
+            });
+        }
+        let loaded = match &self.provider {
+            Some(p) => p.load()?,
+            None => None,
+        };
+        let fresh = loaded.is_none();
+        let mut set = loaded.unwrap_or(KeySet {
+            environment: self.environment.unwrap_or_default(),
+            keys: Vec::new(),
+        });
+        if self.environment.is_some_and(|e| e != set.environment) {
+            return Err(Error::Keyring {
+                reason: "the stored keys belong to another environment",
+            });
+        }
+        check(&set.keys)?;
+        let mut regions = self.regions.clone();
+        if regions.is_empty() {
+            regions.push(
+                set.keys
+                    .first()
+                    .map_or_else(|| "local".to_owned(), |k| k.region.clone()),
+            );
+        }
+        let mut added = false;
+        for region in &regions {
+            for purpose in CREATED {
+                if !set
+                    .keys
+                    .iter()
+                    .any(|k| k.region == *region && k.purpose == purpose)
+                {
+                    let id = format!("{}-{region}", purpose.name());
+                    set.keys.push(RootKey::generate(&id, 1, purpose, region));
+                    added = true;
+                }
+            }
+        }
+        if added || fresh {
+            if let Some(p) = &self.provider {
+                p.save(&set)?;
+            }
+        }
+        Ok(Keyring {
+            inner: Arc::new(Inner {
+                environment: set.environment,
+                default_region: regions.swap_remove(0),
+                keys: RwLock::new(set.keys),
+                provider: self.provider,
+                store: self.store,
+                cache: Cache::default(),
+                index_len: self.index_len,
+            }),
+        })
+    }
+}
+
+/// Ids and regions well-formed, no duplicate version, at most one active key per purpose and
+/// region, one purpose and region per id.
+fn check(keys: &[RootKey]) -> Result<(), Error> {
+    let bad = |reason| Err(Error::Keyring { reason });
+    let mut versions = HashSet::new();
+    let mut active = HashSet::new();
+    for key in keys {
+        if !valid_key_id(&key.id) || !valid_region(&key.region) || key.version == 0 {
+            return bad("a stored key has a malformed id, region or version");
+        }
+        if !versions.insert((&key.id, key.version)) {
+            return bad("two stored keys share an id and version");
+        }
+        if key.state == KeyState::Active && !active.insert((key.purpose, &key.region)) {
+            return bad("two active keys for one purpose and region");
+        }
+        if keys
+            .iter()
+            .any(|o| o.id == key.id && (o.purpose != key.purpose || o.region != key.region))
+        {
+            return bad("one key id is used for two purposes or regions");
+        }
+    }
+    Ok(())
+}
+
+impl Keyring {
+    /// Starts building a keyring.
+    pub fn builder() -> KeyringBuilder {
+        KeyringBuilder::default()
+    }
+
+    /// A keyring whose root and subject keys live in memory only (tests, examples).
+    pub fn in_memory(environment: Environment) -> Self {
+        Self::builder()
+            .environment(environment)
+            .store(MemoryKeyStore::new())
+            .build()
+            .unwrap_or_else(|_| unreachable!("an in-memory keyring has no failing parts"))
+    }
+
+    /// The embedded default: `dir/keys.pgk` (root keys, encrypted) and `dir/subject-keys.db`
+    /// (SQLite), created with owner-only permissions on first use.
+    ///
+    /// The key-encryption key is the passphrase in `PIIGUARD_KEK_PASSPHRASE` (stretched with
+    /// Argon2id). Without it, a `dev` keyring keeps a random key in `dir/kek` (zero
+    /// configuration, no protection against someone who can read `dir`); `staging` and `prod`
+    /// refuse to start. A new keyring's environment is `PIIGUARD_ENV` (default `dev`).
+    ///
+    /// # Errors
+    /// [`Error::KeyFile`] for a corrupted or truncated key file (left untouched), a wrong
+    /// passphrase, [`Error::Keyring`] when a passphrase is required, I/O and store errors.
+    pub fn open_local(dir: impl AsRef<Path>) -> Result<Self, Error> {
+        let dir = dir.as_ref();
+        let environment = match std::env::var(ENVIRONMENT_VAR) {
+            Ok(name) => Some(Environment::parse(&name).ok_or(Error::Keyring {
+                reason: "PIIGUARD_ENV must be dev, staging or prod",
+            })?),
+            Err(_) => None,
+        };
+        let kek = match std::env::var(KEK_PASSPHRASE_VAR) {
+            Ok(passphrase) => KekSource::passphrase(passphrase),
+            Err(_) if environment.unwrap_or_default() == Environment::Dev => {
+                KekSource::RandomFile(dir.join("kek"))
+            }
+            Err(_) => {
+                return Err(Error::Keyring {
+                    reason: "PIIGUARD_KEK_PASSPHRASE is required outside the dev environment",
+                });
+            }
+        };
+        let mut builder = Self::builder()
+            .provider(LocalKeyFile::new(dir.join("keys.pgk"), kek))
+            .store(SqliteKeyStore::open(dir.join("subject-keys.db"))?);
+        if let Some(e) = environment {
+            builder = builder.environment(e);
+        }
+        builder.build()
+    }
+
+    /// The environment.
+    pub fn environment(&self) -> Environment {
+        self.inner.environment
+    }
+
+    /// The region [`keys`](Self::keys) works in.
+    pub fn default_region(&self) -> &str {
+        &self.inner.default_region
+    }
+
+    /// Operations in the default scope: no tenant, the default region.
+    pub fn keys(&self) -> ScopedKeys<'_> {
+        self.scope(&Scope::new())
+    }
+
+    /// Operations for one tenant and region.
+    pub fn scope(&self, scope: &Scope) -> ScopedKeys<'_> {
+        ScopedKeys::new(self, scope)
+    }
+
+    /// Every root key version (metadata only).
+    pub fn key_infos(&self) -> Vec<KeyInfo> {
+        self.read().iter().map(KeyInfo::of).collect()
+    }
+
+    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<RootKey>> {
+        self.inner
+            .keys
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Adds a new version of the active key for `purpose` in `region` and makes it active; the
+    /// previous version becomes decrypt-only, so everything written under it stays readable
+    /// (and findable, for blind indexes). Saved through the provider before it takes effect.
+    ///
+    /// # Errors
+    /// [`Error::RegionUnavailable`] if the region has no key for the purpose; the provider's
+    /// error (nothing changes then).
+    pub fn rotate(&self, purpose: Purpose, region: &str) -> Result<KeyInfo, Error> {
+        let mut keys = self
+            .inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let active = keys
+            .iter()
+            .position(|k| {
+                k.purpose == purpose && k.region == region && k.state == KeyState::Active
+            })
+            .ok_or_else(|| Error::RegionUnavailable {
+                region: region.to_owned(),
+            })?;
+        let id = keys[active].id.clone();
+        let version = keys
+            .iter()
+            .filter(|k| k.id == id)
+            .map(|k| k.version)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        keys[active].state = KeyState::DecryptOnly;
+        keys.push(RootKey::generate(&id, version, purpose, region));
+        if let Err(e) = self.save(&mut keys) {
+            keys.pop();
+            keys[active].state = KeyState::Active;
+            return Err(e);
+        }
+        Ok(KeyInfo::of(&keys[keys.len() - 1]))
+    }
+
+    /// Destroys a decrypt-only key version: its material is erased and everything still under
+    /// it becomes unreadable. Rewrap first. Subject keys wrapped under it are lost with it.
+    ///
+    /// # Errors
+    /// [`Error::Keyring`] for the active version; [`Error::UnknownKey`]; the provider's error.
+    pub fn destroy_key(&self, id: &str, version: u32) -> Result<(), Error> {
+        let mut keys = self
+            .inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        let slot = keys
+            .iter()
+            .position(|k| k.id == id && k.version == version)
+            .ok_or_else(|| Error::UnknownKey {
+                id: id.to_owned(),
+                version,
+            })?;
+        match keys[slot].state {
+            KeyState::Active => {
+                return Err(Error::Keyring {
+                    reason: "the active key cannot be destroyed; rotate first",
+                });
+            }
+            KeyState::Destroyed => return Ok(()),
+            KeyState::DecryptOnly => {}
+        }
+        let material = keys[slot].material.take();
+        keys[slot].state = KeyState::Destroyed;
+        if let Err(e) = self.save(&mut keys) {
+            keys[slot].material = material;
+            keys[slot].state = KeyState::DecryptOnly;
+            return Err(e);
+        }
+        drop(material);
+        self.inner.cache.clear();
+        Ok(())
+    }
+
+    /// Saves through the provider, lending it the keys (moved out and back, never copied).
+    fn save(&self, keys: &mut Vec<RootKey>) -> Result<(), Error> {
+        let Some(provider) = &self.inner.provider else {
+            return Ok(());
+        };
+        let set = KeySet {
+            environment: self.inner.environment,
+            keys: std::mem::take(keys),
+        };
+        let saved = provider.save(&set);
+        *keys = set.keys;
+        saved
+    }
+}
+
+impl fmt::Debug for Keyring {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Keyring")
+            .field("environment", &self.inner.environment)
+            .field("default_region", &self.inner.default_region)
+            .field("keys", &self.read().len())
+            .field("subject_keys", &self.inner.store.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The active key for `purpose` in `region`.
+pub(crate) fn active_slot(keys: &[RootKey], purpose: Purpose, region: &str) -> Result<usize, Error> {
+    keys.iter()
+        .position(|k| k.purpose == purpose && k.region == region && k.state == KeyState::Active)
+        .ok_or_else(|| Error::RegionUnavailable {
+            region: region.to_owned(),
+        })
+}
+
+/// The key named by an envelope or wrapped key, checked against the purpose and region.
+pub(crate) fn find_slot(
+    keys: &[RootKey],
+    id: &str,
+    version: u32,
+    purpose: Purpose,
+    region: &str,
+) -> Result<usize, Error> {
+    let slot = keys
+        .iter()
+        .position(|k| k.id == id && k.version == version && k.purpose == purpose)
+        .filter(|&slot| keys[slot].region == region);
+    match slot {
+        Some(slot) if keys[slot].state == KeyState::Destroyed => Err(Error::KeyDestroyed {
+            id: id.to_owned(),
+            version,
+        }),
+        Some(slot) => Ok(slot),
+        None if !keys.iter().any(|k| k.region == region) => Err(Error::RegionUnavailable {
+            region: region.to_owned(),
+        }),
+        None => Err(Error::UnknownKey {
+            id: id.to_owned(),
+            version,
+        }),
+    }
+}
