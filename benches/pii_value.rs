@@ -56,7 +56,7 @@ fn round_trip(c: &mut Criterion) {
     group.bench_function("piiguard_pii", |b| {
         b.iter(|| {
             let p = Pii::new(String::from(black_box(EMAIL)));
-            black_box(p.expose_cleartext(String::len))
+            black_box(p.expose_cleartext(String::len).unwrap_or(0))
         })
     });
     group.finish();

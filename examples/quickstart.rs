@@ -72,7 +72,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             pii.log,
             pii.storage,
             pii.export,
-            if pii.blind_index {
+            if pii.blind_index.is_some() {
                 "  (blind index)"
             } else {
                 ""
@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== Cleartext only through an explicit, greppable call, wiped afterwards");
     let is_example = customer
         .email
-        .expose_cleartext(|email| email.ends_with("@example.com"));
+        .expose_cleartext(|email| email.ends_with("@example.com"))?;
     println!("email is at example.com: {is_example}");
     let standalone = Pii::classified(String::from("192.0.2.55"), Class::IpAddress)?;
     println!(

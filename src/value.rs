@@ -37,8 +37,9 @@ pub enum ValueShape {
 /// use piiguard::{Pii, PiiValue};
 /// let born = time::Date::from_calendar_date(1990, time::Month::May, 17).unwrap();
 /// let pii = Pii::new(born);
-/// pii.expose_cleartext(|d| assert_eq!(d.year(), 1990));
+/// pii.expose_cleartext(|d| assert_eq!(d.year(), 1990))?;
 /// born.with_encoded(|bytes| assert_eq!(bytes, b"1990-05-17"));
+/// # Ok::<(), piiguard::Error>(())
 /// ```
 pub trait PiiValue: Sized {
     /// The name of the type, for error messages.

@@ -3,6 +3,7 @@
 
 use piiguard::class::{ClassRules, CustomClass, Masker};
 use piiguard::view::{FieldRef, Protector, ViewContext};
+use zeroize::Zeroizing;
 use piiguard::{
     Class, Classified, Error, FieldKind, Invalid, Pii, SecretBuf, Sensitivity, Treatment, View,
     in_context, in_view,
@@ -113,7 +114,7 @@ fn the_schema_describes_every_field() {
     let pii = email.pii().unwrap();
     assert_eq!(
         (pii.class, pii.sensitivity, pii.blind_index),
-        (Class::Email, Sensitivity::Personal, true)
+        (Class::Email, Sensitivity::Personal, Some("email_v1_bidx"))
     );
     assert_eq!(
         [View::Redacted, View::Log, View::Storage, View::Export].map(|v| pii.treatment(v)),
@@ -240,6 +241,20 @@ impl Protector for Recorder {
         ));
         Ok(())
     }
+
+    fn blind_index(
+        &self,
+        field: &FieldRef<'_>,
+        cleartext: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error> {
+        out.push_str(&format!("index:{}:len={}", field.field.name, cleartext.len()));
+        Ok(())
+    }
+
+    fn open(&self, _: &FieldRef<'_>, _: &piiguard::Envelope) -> Result<Zeroizing<Vec<u8>>, Error> {
+        Err(Error::OpenFailed)
+    }
 }
 
 #[test]
@@ -287,9 +302,9 @@ fn deserialize_seals_validates_and_fills_missing_options() {
     assert!(c.allergies.is_none());
     assert_eq!(c.email.class(), Some(Class::Email));
     c.email
-        .expose_cleartext(|e| assert_eq!(e, "Jane.Doe@Example.com"));
-    c.last_ip[1].expose_cleartext(|ip| assert_eq!(ip, "2001:db8:85a3::1"));
-    c.loyalty.expose_cleartext(|l| assert_eq!(l, "12345678"));
+        .expose_cleartext(|e| assert_eq!(e, "Jane.Doe@Example.com")).unwrap();
+    c.last_ip[1].expose_cleartext(|ip| assert_eq!(ip, "2001:db8:85a3::1")).unwrap();
+    c.loyalty.expose_cleartext(|l| assert_eq!(l, "12345678")).unwrap();
     let bad_loyalty = r#"{"id": 1, "email_v1": "a@example.com", "phone": "+1-555-0100-142",
         "last_ip": [], "blood_type": "0", "loyalty": "1234", "address": {"lines": "x", "country": "US"},
         "previous": [], "plan": "pro"}"#;
@@ -309,6 +324,6 @@ fn deserialize_seals_validates_and_fills_missing_options() {
     assert!(err.contains("missing field `email_v1`"), "{err}");
 
     let v: Visit = serde_json::from_str(r#"["v-2", "1990-05-17", "Jane Doe"]"#).unwrap();
-    v.1.expose_cleartext(|d| assert_eq!(d.to_string(), "1990-05-17"));
+    v.1.expose_cleartext(|d| assert_eq!(d.to_string(), "1990-05-17")).unwrap();
     assert_eq!(v.subject_id().unwrap().as_str(), "v-2");
 }
