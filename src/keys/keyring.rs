@@ -376,7 +376,9 @@ impl Keyring {
     }
 
     /// Destroys a decrypt-only key version: its material is erased and everything still under
-    /// it becomes unreadable. Rewrap first. Subject keys wrapped under it are lost with it.
+    /// it becomes unreadable. Rewrap first: [`ScopedKeys::rewrap`] also re-wraps the subject
+    /// keys of the records it visits; a subject key still wrapped under the destroyed version
+    /// is lost with it.
     ///
     /// # Errors
     /// [`Error::Keyring`] for the active version; [`Error::UnknownKey`]; the provider's error.

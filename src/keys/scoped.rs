@@ -6,7 +6,7 @@ use super::derive::{DerivedId, Label, derive};
 use super::keyring::{Keyring, active_slot, find_slot};
 use super::material::{KeyMaterial, RootKey};
 use super::store::StoreKey;
-use super::subject::subject_key;
+use super::subject::{rewrap_subject_key, subject_key};
 use crate::crypto::aead::FieldCipher;
 use crate::envelope::{Context, Envelope, Header};
 use crate::error::{Error, json_error, remember, take_remembered};
@@ -185,10 +185,10 @@ impl<'k> ScopedKeys<'k> {
     /// # Errors
     /// [`Error::FieldNotFound`] if `field` does not return one of the record's classified
     /// values; [`Error::OpenFailed`], [`Error::SubjectForgotten`] and the other key errors.
-    pub fn reveal<T: Classified + ?Sized, V: PiiValue>(
+    pub fn reveal<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
         &self,
-        record: &T,
-        field: impl FnOnce(&T) -> &Pii<V>,
+        record: &'r T,
+        field: impl FnOnce(&'r T) -> &'r Pii<V>,
     ) -> Result<Revealed<V>, Error> {
         let pii = field(record);
         let target = std::ptr::from_ref(pii).cast::<()>();
@@ -263,7 +263,9 @@ impl<'k> ScopedKeys<'k> {
 
     /// Moves every envelope of `record` that is not under the active key to it, keeping its
     /// context; the cleartext never leaves the library. Sealed (not yet stored) values are
-    /// left alone. Serialize the record in the storage view afterwards to persist it.
+    /// left alone. The record's subject keys are re-wrapped under the active key too, so the
+    /// old version can be destroyed afterwards. Serialize the record in the storage view to
+    /// persist it.
     ///
     /// # Errors
     /// The first envelope that fails to open; the record is then left unchanged.
@@ -275,6 +277,7 @@ impl<'k> ScopedKeys<'k> {
             ..RewrapProgress::default()
         };
         let mut failure = None;
+        let mut subjects: Vec<String> = Vec::new();
         let active = {
             let keys = self.keyring.read();
             let slot = active_slot(&keys, Purpose::FieldEncryption, &self.region)?;
@@ -286,6 +289,11 @@ impl<'k> ScopedKeys<'k> {
             };
             if failure.is_some() {
                 return;
+            }
+            if let Some(subject) = at.subject.filter(|_| envelope.is_subject_keyed()) {
+                if !subjects.iter().any(|s| s == subject.as_str()) {
+                    subjects.push(subject.as_str().to_owned());
+                }
             }
             if (envelope.key_id(), envelope.key_version()) == (active.0.as_str(), active.1) {
                 progress.current += 1;
@@ -301,6 +309,17 @@ impl<'k> ScopedKeys<'k> {
         });
         if let Some(e) = failure {
             return Err(e);
+        }
+        {
+            let keys = self.keyring.read();
+            for subject in &subjects {
+                rewrap_subject_key(
+                    &self.keyring.inner,
+                    &keys,
+                    &self.store_key(subject),
+                    &self.tenant,
+                )?;
+            }
         }
         progress.rewrapped = planned.len();
         let mut next = planned.into_iter();

@@ -140,6 +140,27 @@ impl KeyStore for SqliteKeyStore {
         })
     }
 
+    fn replace(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<bool, Error> {
+        let updated = self
+            .conn()
+            .prepare_cached(
+                "UPDATE subject_keys SET key_id = ?4, key_version = ?5, wrapped = ?6
+                 WHERE region = ?1 AND tenant = ?2 AND subject = ?3",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    key.region,
+                    key.tenant,
+                    key.subject,
+                    wrapped.key_id,
+                    wrapped.key_version,
+                    wrapped.bytes
+                ])
+            })
+            .map_err(failed("cannot rewrap a subject key"))?;
+        Ok(updated > 0)
+    }
+
     fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
         let deleted = self
             .conn()

@@ -53,6 +53,13 @@ pub trait KeyStore: Send + Sync {
     /// [`Error::KeyStore`] when the store fails.
     fn insert_if_absent(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<WrappedKey, Error>;
 
+    /// Replaces the subject's wrapped key with `wrapped` (the same key, wrapped under a newer
+    /// root key version), if the subject still has one. Returns whether it did.
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] when the store fails.
+    fn replace(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<bool, Error>;
+
     /// Destroys the subject's key, leaving no trace of it in the store. Returns whether there
     /// was one.
     ///
@@ -99,7 +106,30 @@ impl KeyStore for MemoryKeyStore {
         Ok(self.lock().entry(key.clone()).or_insert(wrapped).clone())
     }
 
+    fn replace(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<bool, Error> {
+        Ok(self.lock().get_mut(key).map(|w| *w = wrapped).is_some())
+    }
+
     fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
         Ok(self.lock().remove(key).is_some())
+    }
+}
+
+/// A shared store: one store behind several keyrings (or kept by the caller to inspect).
+impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
+    fn get(&self, key: &StoreKey) -> Result<Option<WrappedKey>, Error> {
+        (**self).get(key)
+    }
+
+    fn insert_if_absent(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<WrappedKey, Error> {
+        (**self).insert_if_absent(key, wrapped)
+    }
+
+    fn replace(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<bool, Error> {
+        (**self).replace(key, wrapped)
+    }
+
+    fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
+        (**self).delete(key)
     }
 }

@@ -148,3 +148,27 @@ pub(crate) fn subject_key(
     inner.cache.remember_subject_key(key, Arc::clone(&material));
     Ok(Some(material))
 }
+
+/// Re-wraps the subject's key under the active root key if an older version wraps it, so
+/// that the older version can later be destroyed without losing the subject's data.
+pub(crate) fn rewrap_subject_key(
+    inner: &Inner,
+    keys: &[RootKey],
+    key: &StoreKey,
+    tenant: &Arc<str>,
+) -> Result<(), Error> {
+    let Some(store) = &inner.store else {
+        return Ok(());
+    };
+    let Some(wrapped) = store.get(key)? else {
+        return Ok(());
+    };
+    let active = &keys[active_slot(keys, Purpose::FieldEncryption, &key.region)?];
+    if (wrapped.key_id.as_str(), wrapped.key_version) == (active.id.as_str(), active.version) {
+        return Ok(());
+    }
+    let material = unwrap(inner, keys, key, tenant, &wrapped)?;
+    let rewrapped = wrap(inner, keys, key, tenant, &material)?;
+    store.replace(key, rewrapped)?;
+    Ok(())
+}
