@@ -1,8 +1,10 @@
 //! A classified record printed, logged and serialized safely.
 //!
-//! Run with `cargo run --example quickstart`. Nothing to set up: this part of piiguard needs no
-//! keys, no files and no server.
+//! Run with `cargo run --example quickstart`. Nothing to set up: the keys are created on first
+//! use in `./.piiguard/` (an encrypted key file and an SQLite store of subject keys); no server,
+//! no configuration.
 
+use piiguard::keys::Keyring;
 use piiguard::{Class, Classified, Pii, View, in_view};
 
 /// A customer record: four fields are personal data, two are not.
@@ -42,11 +44,33 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== The log view, for structured logs");
     println!("{}", serde_json::to_string(&in_view(&customer, View::Log))?);
 
-    println!("\n== The storage view needs keys (coming with the keyring), so it refuses to run");
+    println!("\n== The storage view needs keys: without them it refuses to run");
     match serde_json::to_string(&in_view(&customer, View::Storage)) {
         Ok(_) => println!("unexpected: serialized without keys"),
         Err(e) => println!("error: {e}"),
     }
+
+    println!("\n== With the local keyring: envelopes at rest, plus a blind index for lookups");
+    let keyring = Keyring::open_local(".piiguard")?;
+    let keys = keyring.keys();
+    let row = keys.to_json(&customer)?;
+    println!("{row}");
+
+    println!("\n== The export view: keyed pseudonyms, the same for the same person");
+    println!("{}", keys.to_json_in(&customer, View::Export)?);
+
+    println!("\n== Reading the row back: values stay encrypted until a reveal");
+    let stored: Customer = keys.from_json(&row)?;
+    println!("{stored:?}");
+    let wanted = keys.blind_index_candidates::<Customer>("email", "Jane.Doe@Example.com")?;
+    let stored_index = serde_json::from_str::<serde_json::Value>(&row)?["email_bidx"].clone();
+    println!(
+        "lookup by email finds the row: {}",
+        wanted.iter().any(|w| stored_index == w.as_str())
+    );
+    let email = keys.reveal(&stored, |c| &c.email)?;
+    println!("revealed email (wiped when dropped): {}", email.expose());
+    drop(email);
 
     println!("\n== Invalid input is refused with a typed error that never quotes the value");
     let bad = signup.replace("4111 1111 1111 1111", "4111 1111 1111 1112");
