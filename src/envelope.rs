@@ -13,7 +13,7 @@
 //! type, field, subject id and tenant. Parsing is total: any input gives an [`Envelope`] or an
 //! [`Error::Envelope`], never a panic.
 
-use crate::codec::{Reader, is_name, put_name, put_part};
+use crate::codec::{Reader, is_name, put_name};
 use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN, random_nonce};
 use crate::error::Error;
 use crate::keys::Environment;
@@ -92,25 +92,40 @@ impl Header<'_> {
 }
 
 /// The associated data: a label, the header, then the context, each part length-prefixed.
-fn associated_data(header: &[u8], context: &Context<'_>) -> Vec<u8> {
+/// Built on the stack when it fits (it nearly always does), so sealing allocates only the
+/// envelope itself.
+fn with_associated_data<R>(header: &[u8], context: &Context<'_>, f: impl FnOnce(&[u8]) -> R) -> R {
     let subject = context.subject.unwrap_or("");
-    let mut aad = Vec::with_capacity(
-        AAD_LABEL.len()
-            + header.len()
-            + context.record.len()
-            + context.field.len()
-            + subject.len()
-            + context.tenant.len()
-            + 25,
-    );
-    aad.extend_from_slice(AAD_LABEL);
-    put_part(&mut aad, header);
-    put_part(&mut aad, context.record.as_bytes());
-    put_part(&mut aad, context.field.as_bytes());
-    aad.push(u8::from(context.subject.is_some()));
-    put_part(&mut aad, subject.as_bytes());
-    put_part(&mut aad, context.tenant.as_bytes());
-    aad
+    let parts: [&[u8]; 5] = [
+        header,
+        context.record.as_bytes(),
+        context.field.as_bytes(),
+        subject.as_bytes(),
+        context.tenant.as_bytes(),
+    ];
+    let len = AAD_LABEL.len() + 1 + parts.iter().map(|p| 4 + p.len()).sum::<usize>();
+    let mut stack = [0u8; 256];
+    let mut heap = Vec::new();
+    let buf: &mut [u8] = if len <= stack.len() {
+        &mut stack[..len]
+    } else {
+        heap.resize(len, 0);
+        &mut heap
+    };
+    let mut at = 0;
+    let mut put = |bytes: &[u8]| {
+        buf[at..at + bytes.len()].copy_from_slice(bytes);
+        at += bytes.len();
+    };
+    put(AAD_LABEL);
+    for (i, part) in parts.iter().enumerate() {
+        if i == 3 {
+            put(&[u8::from(context.subject.is_some())]);
+        }
+        put(&(part.len() as u32).to_be_bytes());
+        put(part);
+    }
+    f(buf)
 }
 
 impl Envelope {
@@ -130,8 +145,10 @@ impl Envelope {
         let nonce = random_nonce();
         bytes.extend_from_slice(&nonce);
         bytes.extend_from_slice(cleartext);
-        let aad = associated_data(&bytes[..header_len], context);
-        let tag = cipher.seal_in_place(&nonce, &aad, &mut bytes[header_len + NONCE_LEN..]);
+        let (head, body) = bytes.split_at_mut(header_len + NONCE_LEN);
+        let tag = with_associated_data(&head[..header_len], context, |aad| {
+            cipher.seal_in_place(&nonce, aad, body)
+        });
         bytes.extend_from_slice(&tag);
         let region_start = header_len - 4 - header.key_id.len() - 1 - header.region.len();
         Self {
@@ -151,7 +168,6 @@ impl Envelope {
         cipher: &FieldCipher,
         context: &Context<'_>,
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
-        let aad = associated_data(&self.bytes[..self.header_len], context);
         let nonce: &[u8; NONCE_LEN] = self.bytes[self.header_len..self.header_len + NONCE_LEN]
             .try_into()
             .map_err(|_| Error::OpenFailed)?;
@@ -160,9 +176,10 @@ impl Envelope {
         let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::OpenFailed)?;
         let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
         out.extend_from_slice(ciphertext);
-        cipher
-            .open_in_place(nonce, &aad, &mut out, tag)
-            .map_err(|_| Error::OpenFailed)?;
+        with_associated_data(&self.bytes[..self.header_len], context, |aad| {
+            cipher.open_in_place(nonce, aad, &mut out, tag)
+        })
+        .map_err(|_| Error::OpenFailed)?;
         Ok(out)
     }
 
@@ -240,6 +257,7 @@ impl Envelope {
 
     /// Appends the text form to `out`.
     pub fn write_text(&self, out: &mut String) {
+        out.reserve(TEXT_PREFIX.len() + (self.bytes.len() * 4).div_ceil(3));
         out.push_str(TEXT_PREFIX);
         URL_SAFE_NO_PAD.encode_string(&self.bytes, out);
     }

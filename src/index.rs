@@ -17,7 +17,6 @@ use crate::crypto::KEY_LEN;
 use crate::crypto::keyed_hash::keyed_hash;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use std::fmt::Write as _;
 
 /// Which digest is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,9 +53,32 @@ pub(crate) fn write_digest(
     normalized: &[u8],
 ) {
     let hash = keyed_hash(key, normalized);
-    // Writing to a String cannot fail.
-    let _ = write!(out, "{}.{key_id}.{key_version}.", digest.prefix());
-    URL_SAFE_NO_PAD.encode_string(&hash[..digest.len().min(hash.len())], out);
+    let bytes = &hash[..digest.len().min(hash.len())];
+    out.reserve(key_id.len() + 16 + (bytes.len() * 4).div_ceil(3));
+    out.push_str(digest.prefix());
+    out.push('.');
+    out.push_str(key_id);
+    out.push('.');
+    push_decimal(out, key_version);
+    out.push('.');
+    URL_SAFE_NO_PAD.encode_string(bytes, out);
+}
+
+/// Appends `n` in decimal without the formatting machinery.
+fn push_decimal(out: &mut String, mut n: u32) {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in &digits[i..] {
+        out.push(char::from(d));
+    }
 }
 
 #[cfg(test)]

@@ -9,8 +9,8 @@ use crate::crypto::KEY_LEN;
 use crate::crypto::aead::FieldCipher;
 use crate::crypto::kdf::hkdf_sha256;
 use crate::error::Error;
-use std::collections::HashMap;
-use std::hash::Hash;
+use hashbrown::{Equivalent, HashMap};
+use std::hash::{Hash, Hasher};
 use std::sync::{Arc, PoisonError, RwLock};
 use zeroize::Zeroizing;
 
@@ -34,15 +34,77 @@ impl Label {
     }
 }
 
-/// Everything a derived key depends on. The root key's slot stands for its id and version.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub(crate) struct DerivedId {
+/// Everything a derived key depends on, borrowed (a cache lookup allocates nothing). The root
+/// key's slot stands for its id and version.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct DerivedId<'a> {
     pub(crate) slot: usize,
     pub(crate) label: Label,
-    pub(crate) tenant: Arc<str>,
+    pub(crate) tenant: &'a str,
     pub(crate) record: &'static str,
     pub(crate) field: &'static str,
-    pub(crate) subject: Option<Box<str>>,
+    pub(crate) subject: Option<&'a str>,
+}
+
+/// The owned form of a [`DerivedId`], kept as a cache key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct OwnedId {
+    slot: usize,
+    label: Label,
+    tenant: Box<str>,
+    record: &'static str,
+    field: &'static str,
+    subject: Option<Box<str>>,
+}
+
+impl DerivedId<'_> {
+    fn to_owned_id(self) -> OwnedId {
+        OwnedId {
+            slot: self.slot,
+            label: self.label,
+            tenant: self.tenant.into(),
+            record: self.record,
+            field: self.field,
+            subject: self.subject.map(Box::from),
+        }
+    }
+}
+
+fn hash_id<H: Hasher>(
+    state: &mut H,
+    (slot, label, tenant, record, field, subject): (usize, Label, &str, &str, &str, Option<&str>),
+) {
+    slot.hash(state);
+    label.hash(state);
+    tenant.hash(state);
+    record.hash(state);
+    field.hash(state);
+    subject.hash(state);
+}
+
+impl Hash for OwnedId {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let subject = self.subject.as_deref();
+        hash_id(state, (self.slot, self.label, &self.tenant, self.record, self.field, subject));
+    }
+}
+
+impl Hash for DerivedId<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let t = (self.slot, self.label, self.tenant, self.record, self.field, self.subject);
+        hash_id(state, t);
+    }
+}
+
+impl Equivalent<OwnedId> for DerivedId<'_> {
+    fn equivalent(&self, key: &OwnedId) -> bool {
+        self.slot == key.slot
+            && self.label == key.label
+            && self.tenant == &*key.tenant
+            && self.record == key.record
+            && self.field == key.field
+            && self.subject == key.subject.as_deref()
+    }
 }
 
 /// The salt when no subject key takes part.
@@ -53,7 +115,7 @@ const SALT: &[u8] = b"piiguard/v1/data-key";
 pub(crate) fn derive(
     root: &RootKey,
     environment: Environment,
-    id: &DerivedId,
+    id: &DerivedId<'_>,
     subject_key: Option<&KeyMaterial>,
 ) -> Result<Zeroizing<[u8; KEY_LEN]>, Error> {
     let material = root.material.as_ref().ok_or_else(|| Error::KeyDestroyed {
@@ -88,43 +150,44 @@ const MAX_SUBJECT_ENTRIES: usize = 65_536;
 /// Derived ciphers, hashing keys and unwrapped subject keys, each built once.
 #[derive(Default)]
 pub(crate) struct Cache {
-    ciphers: RwLock<HashMap<DerivedId, Arc<FieldCipher>>>,
-    hash_keys: RwLock<HashMap<DerivedId, Arc<KeyMaterial>>>,
-    subjects: RwLock<HashMap<StoreKey, Arc<KeyMaterial>>>,
+    ciphers: RwLock<HashMap<OwnedId, Arc<FieldCipher>>>,
+    hash_keys: RwLock<HashMap<OwnedId, Arc<KeyMaterial>>>,
+    subjects: RwLock<std::collections::HashMap<StoreKey, Arc<KeyMaterial>>>,
 }
 
-fn get_or_build<K: Eq + Hash + Clone, V>(
-    map: &RwLock<HashMap<K, Arc<V>>>,
-    key: &K,
+fn get_or_build<V>(
+    map: &RwLock<HashMap<OwnedId, Arc<V>>>,
+    key: &DerivedId<'_>,
     build: impl FnOnce() -> Result<V, Error>,
-    bounded: bool,
 ) -> Result<Arc<V>, Error> {
     if let Some(v) = map.read().unwrap_or_else(PoisonError::into_inner).get(key) {
         return Ok(Arc::clone(v));
     }
     let value = Arc::new(build()?);
     let mut map = map.write().unwrap_or_else(PoisonError::into_inner);
-    if bounded && map.len() >= MAX_SUBJECT_ENTRIES {
-        map.clear();
+    if key.subject.is_some() && map.len() >= MAX_SUBJECT_ENTRIES {
+        map.retain(|id, _| id.subject.is_none());
     }
-    Ok(Arc::clone(map.entry(key.clone()).or_insert(value)))
+    Ok(Arc::clone(
+        map.entry(key.to_owned_id()).or_insert(value),
+    ))
 }
 
 impl Cache {
     pub(crate) fn cipher(
         &self,
-        id: &DerivedId,
+        id: &DerivedId<'_>,
         build: impl FnOnce() -> Result<FieldCipher, Error>,
     ) -> Result<Arc<FieldCipher>, Error> {
-        get_or_build(&self.ciphers, id, build, id.subject.is_some())
+        get_or_build(&self.ciphers, id, build)
     }
 
     pub(crate) fn hash_key(
         &self,
-        id: &DerivedId,
+        id: &DerivedId<'_>,
         build: impl FnOnce() -> Result<KeyMaterial, Error>,
     ) -> Result<Arc<KeyMaterial>, Error> {
-        get_or_build(&self.hash_keys, id, build, false)
+        get_or_build(&self.hash_keys, id, build)
     }
 
     pub(crate) fn subject_key(&self, key: &StoreKey) -> Option<Arc<KeyMaterial>> {
@@ -154,7 +217,7 @@ impl Cache {
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|id, _| {
                 id.subject.as_deref() != Some(key.subject.as_str())
-                    || &*id.tenant != key.tenant.as_str()
+                    || *id.tenant != *key.tenant
             });
     }
 

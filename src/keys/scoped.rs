@@ -429,10 +429,10 @@ impl<'k> ScopedKeys<'k> {
         let id = DerivedId {
             slot,
             label: Label::Field,
-            tenant: Arc::clone(&self.tenant),
+            tenant: &self.tenant,
             record: at.record.name,
             field: at.field.name,
-            subject: subject.map(Box::from),
+            subject,
         };
         inner.cache.cipher(&id, || {
             let subject_key = match subject {
@@ -512,7 +512,7 @@ impl<'k> ScopedKeys<'k> {
         let id = DerivedId {
             slot,
             label,
-            tenant: Arc::clone(&self.tenant),
+            tenant: &self.tenant,
             record: at.record.name,
             field: at.field.name,
             subject: None,

@@ -24,7 +24,7 @@ fn wrap_cipher(
     let id = DerivedId {
         slot,
         label: Label::SubjectWrap,
-        tenant: Arc::clone(tenant),
+        tenant,
         record: "",
         field: "",
         subject: None,

@@ -1,0 +1,181 @@
+//! The keyed hot paths, each next to the bare primitive in the same criterion run:
+//! - field encrypt and decrypt (16, 64, 256 bytes) against a bare `aes-gcm-siv` call with a
+//!   prebuilt cipher (piiguard's side: key lookup in the derived-key cache, random nonce,
+//!   header, associated data, text form);
+//! - a blind index against a bare `blake3::keyed_hash` of the same normalized value;
+//! - the storage view of a 6-field record against plain `serde_json::to_string` of the same
+//!   data in a plain struct.
+
+use aes_gcm_siv::Aes256GcmSiv;
+use aes_gcm_siv::aead::{AeadInOut, KeyInit};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use piiguard::keys::{Environment, Keyring, MemoryKeyStore};
+use piiguard::view::{FieldRef, Protector};
+use piiguard::{Classified, Envelope, Pii, SubjectId, Treatment};
+use std::hint::black_box;
+
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Customer {
+    id: u64,
+    #[pii(class = free_text)]
+    note: Pii<String>,
+    #[pii(class = email, index)]
+    email: Pii<String>,
+    #[pii(class = name)]
+    name: Pii<String>,
+    #[pii(class = phone)]
+    phone: Pii<String>,
+    plan: String,
+}
+
+#[derive(serde::Serialize)]
+struct PlainCustomer {
+    id: u64,
+    note: String,
+    email: String,
+    name: String,
+    phone: String,
+    plan: String,
+}
+
+fn field_ref<'a>(name: &str, subject: Option<&'a SubjectId>) -> FieldRef<'a> {
+    let field = Customer::SCHEMA.field(name).unwrap();
+    FieldRef {
+        record: Customer::SCHEMA,
+        field,
+        pii: field.pii().unwrap(),
+        subject,
+    }
+}
+
+fn field_crypto(c: &mut Criterion) {
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let keys = keyring.keys();
+    let subject_keyring = Keyring::builder()
+        .store(MemoryKeyStore::new())
+        .build()
+        .unwrap();
+    let subject_keys = subject_keyring.keys();
+    let subject = SubjectId::from_display(&42);
+    let bare = Aes256GcmSiv::new(&[7u8; 32].into());
+    let nonce = aes_gcm_siv::Nonce::default();
+
+    let mut group = c.benchmark_group("field_encrypt");
+    for len in [16usize, 64, 256] {
+        let value = vec![b'x'; len];
+        group.bench_with_input(BenchmarkId::new("bare_aes_gcm_siv", len), &value, |b, v| {
+            b.iter(|| {
+                let mut buf = v.clone();
+                let tag = bare
+                    .encrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into())
+                    .unwrap();
+                black_box((buf, tag))
+            })
+        });
+        let at = field_ref("note", None);
+        group.bench_with_input(BenchmarkId::new("piiguard_envelope", len), &value, |b, v| {
+            b.iter(|| {
+                let mut out = String::new();
+                keys.protect(&at, Treatment::Encrypt, black_box(v), &mut out)
+                    .unwrap();
+                black_box(out)
+            })
+        });
+        let at_subject = field_ref("note", Some(&subject));
+        group.bench_with_input(
+            BenchmarkId::new("piiguard_envelope_subject_key", len),
+            &value,
+            |b, v| {
+                b.iter(|| {
+                    let mut out = String::new();
+                    subject_keys
+                        .protect(&at_subject, Treatment::Encrypt, black_box(v), &mut out)
+                        .unwrap();
+                    black_box(out)
+                })
+            },
+        );
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("field_decrypt");
+    for len in [16usize, 64, 256] {
+        let value = vec![b'x'; len];
+        let mut sealed = value.clone();
+        let tag = bare
+            .encrypt_inout_detached(&nonce, b"", sealed.as_mut_slice().into())
+            .unwrap();
+        group.bench_with_input(BenchmarkId::new("bare_aes_gcm_siv", len), &sealed, |b, s| {
+            b.iter(|| {
+                let mut buf = s.clone();
+                bare.decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag)
+                    .unwrap();
+                black_box(buf)
+            })
+        });
+        let at = field_ref("note", None);
+        let mut text = String::new();
+        keys.protect(&at, Treatment::Encrypt, &value, &mut text)
+            .unwrap();
+        let envelope = Envelope::parse_text(&text).unwrap();
+        group.bench_with_input(
+            BenchmarkId::new("piiguard_envelope", len),
+            &envelope,
+            |b, e| b.iter(|| black_box(keys.open(&at, black_box(e)).unwrap())),
+        );
+    }
+    group.finish();
+}
+
+fn blind_index(c: &mut Criterion) {
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let keys = keyring.keys();
+    let at = field_ref("email", None);
+    let key = [7u8; 32];
+    let email = b"jane.doe@example.com";
+    let mut group = c.benchmark_group("blind_index");
+    group.bench_function("bare_blake3_keyed_hash", |b| {
+        b.iter(|| black_box(blake3::keyed_hash(&key, black_box(email))))
+    });
+    group.bench_function("piiguard_blind_index", |b| {
+        b.iter(|| {
+            let mut out = String::new();
+            keys.blind_index(&at, black_box(email), &mut out).unwrap();
+            black_box(out)
+        })
+    });
+    group.finish();
+}
+
+fn storage_view(c: &mut Criterion) {
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let keys = keyring.keys();
+    let record = Customer {
+        id: 4411,
+        note: Pii::new("prefers morning calls".into()),
+        email: Pii::new("jane.doe@example.com".into()),
+        name: Pii::new("Jane Doe".into()),
+        phone: Pii::new("+1-555-0100".into()),
+        plan: "pro".into(),
+    };
+    let plain = PlainCustomer {
+        id: 4411,
+        note: "prefers morning calls".into(),
+        email: "jane.doe@example.com".into(),
+        name: "Jane Doe".into(),
+        phone: "+1-555-0100".into(),
+        plan: "pro".into(),
+    };
+    let mut group = c.benchmark_group("storage_view_6_fields");
+    group.bench_function("plain_serde_json", |b| {
+        b.iter(|| black_box(serde_json::to_string(black_box(&plain)).unwrap()))
+    });
+    group.bench_function("piiguard_storage_view", |b| {
+        b.iter(|| black_box(keys.to_json(black_box(&record)).unwrap()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, field_crypto, blind_index, storage_view);
+criterion_main!(benches);
