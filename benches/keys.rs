@@ -73,6 +73,21 @@ fn field_crypto(c: &mut Criterion) {
                 black_box((buf, tag))
             })
         });
+        // The same call with associated data of the size piiguard binds (~100 bytes).
+        let aad = [0x5a_u8; 100];
+        group.bench_with_input(
+            BenchmarkId::new("bare_aes_gcm_siv_100b_aad", len),
+            &value,
+            |b, v| {
+                b.iter(|| {
+                    let mut buf = v.clone();
+                    let tag = bare
+                        .encrypt_inout_detached(&nonce, &aad, buf.as_mut_slice().into())
+                        .unwrap();
+                    black_box((buf, tag))
+                })
+            },
+        );
         let at = field_ref("note", None);
         group.bench_with_input(BenchmarkId::new("piiguard_envelope", len), &value, |b, v| {
             b.iter(|| {

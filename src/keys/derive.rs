@@ -96,13 +96,19 @@ impl Hash for DerivedId<'_> {
     }
 }
 
+/// String equality with a pointer fast path: schema names are `'static` and usually the very
+/// same string.
+fn same_str(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
+}
+
 impl Equivalent<OwnedId> for DerivedId<'_> {
     fn equivalent(&self, key: &OwnedId) -> bool {
         self.slot == key.slot
             && self.label == key.label
+            && same_str(self.record, key.record)
+            && same_str(self.field, key.field)
             && self.tenant == &*key.tenant
-            && self.record == key.record
-            && self.field == key.field
             && self.subject == key.subject.as_deref()
     }
 }
