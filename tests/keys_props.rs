@@ -83,3 +83,31 @@ proptest! {
         prop_assert!(candidates.contains(&stored));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Parsing is total and canonical: any bytes give an envelope or a typed error, and an
+    /// envelope re-encodes to exactly its input.
+    #[test]
+    fn envelope_parsing_is_total(bytes in proptest::collection::vec(any::<u8>(), 0..96), prefix in any::<bool>()) {
+        let mut input = bytes.clone();
+        if prefix && input.len() >= 4 {
+            input[..4].copy_from_slice(&[b'P', b'G', 1, 0]);
+        }
+        match piiguard::Envelope::parse_bytes(&input) {
+            Ok(e) => {
+                prop_assert_eq!(e.as_bytes(), &input[..]);
+                prop_assert_eq!(piiguard::Envelope::parse_text(&e.to_text()).unwrap(), e);
+            }
+            Err(err) => {
+                let typed = matches!(err, piiguard::Error::Envelope { .. });
+                prop_assert!(typed, "untyped error");
+            }
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(e) = piiguard::Envelope::parse_text(&format!("pg1.{text}")) {
+            prop_assert_eq!(e.to_text(), format!("pg1.{text}"));
+        }
+    }
+}
