@@ -89,14 +89,18 @@ fn field_crypto(c: &mut Criterion) {
             },
         );
         let at = field_ref("note", None);
-        group.bench_with_input(BenchmarkId::new("piiguard_envelope", len), &value, |b, v| {
-            b.iter(|| {
-                let mut out = String::new();
-                keys.protect(&at, Treatment::Encrypt, black_box(v), &mut out)
-                    .unwrap();
-                black_box(out)
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("piiguard_envelope", len),
+            &value,
+            |b, v| {
+                b.iter(|| {
+                    let mut out = String::new();
+                    keys.protect(&at, Treatment::Encrypt, black_box(v), &mut out)
+                        .unwrap();
+                    black_box(out)
+                })
+            },
+        );
         let at_subject = field_ref("note", Some(&subject));
         group.bench_with_input(
             BenchmarkId::new("piiguard_envelope_subject_key", len),
@@ -121,14 +125,18 @@ fn field_crypto(c: &mut Criterion) {
         let tag = bare
             .encrypt_inout_detached(&nonce, b"", sealed.as_mut_slice().into())
             .unwrap();
-        group.bench_with_input(BenchmarkId::new("bare_aes_gcm_siv", len), &sealed, |b, s| {
-            b.iter(|| {
-                let mut buf = s.clone();
-                bare.decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag)
-                    .unwrap();
-                black_box(buf)
-            })
-        });
+        group.bench_with_input(
+            BenchmarkId::new("bare_aes_gcm_siv", len),
+            &sealed,
+            |b, s| {
+                b.iter(|| {
+                    let mut buf = s.clone();
+                    bare.decrypt_inout_detached(&nonce, b"", buf.as_mut_slice().into(), &tag)
+                        .unwrap();
+                    black_box(buf)
+                })
+            },
+        );
         let at = field_ref("note", None);
         let mut text = String::new();
         keys.protect(&at, Treatment::Encrypt, &value, &mut text)

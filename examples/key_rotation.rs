@@ -50,7 +50,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== During the rotation: a lookup asks for the index under every valid version");
     let candidates = keys.blind_index_candidates::<Customer>("email", "user2@example.com")?;
     println!("candidates: {candidates:?}");
-    let hit = table.iter().position(|row| candidates.iter().any(|c| row.contains(c.as_str())));
+    let hit = table
+        .iter()
+        .position(|row| candidates.iter().any(|c| row.contains(c.as_str())));
     println!("found row index: {hit:?} (written under v1, still found)");
 
     println!("\n== Batch rewrap, with progress");
@@ -72,7 +74,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "done: {} rewrapped, {} failed; versions now {:?}",
         total.rewrapped,
         total.failed,
-        table.iter().map(|r| version_of(r)).collect::<Result<Vec<_>, _>>()?
+        table
+            .iter()
+            .map(|r| version_of(r))
+            .collect::<Result<Vec<_>, _>>()?
     );
 
     keyring.destroy_key(&field.id, 1)?;

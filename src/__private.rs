@@ -2,8 +2,8 @@
 //! derive, which is pinned to this crate's exact version.
 
 pub use crate::class::{Class, Masked, Sensitivity};
-pub use crate::schema::{Classified, FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 pub use crate::pii::PiiSlot;
+pub use crate::schema::{Classified, FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 pub use crate::view::{FieldRef, Treatment, View, ViewContext};
 pub use serde;
 
@@ -117,9 +117,7 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
             Treatment::Mask => match (self.envelope(), at.context.protector()) {
                 // Loaded from storage: masked through the keys, else redacted (fail closed).
                 (Some(envelope), Some(protector)) => {
-                    let bytes = protector
-                        .open(&at.field, envelope)
-                        .map_err(ser_error)?;
+                    let bytes = protector.open(&at.field, envelope).map_err(ser_error)?;
                     s.serialize_str(mask_bytes(pii.class, pii.masker, &bytes).as_str())
                 }
                 _ => s.serialize_str(self.mask_as(pii.class, pii.masker).as_str()),
@@ -137,9 +135,7 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
                     // Already encrypted at rest: written as it is, without opening it.
                     Some(envelope) if keyed == Treatment::Encrypt => envelope.write_text(&mut out),
                     Some(envelope) => {
-                        let bytes = protector
-                            .open(&at.field, envelope)
-                            .map_err(ser_error)?;
+                        let bytes = protector.open(&at.field, envelope).map_err(ser_error)?;
                         protector
                             .protect(&at.field, keyed, &bytes, &mut out)
                             .map_err(ser_error)?;
@@ -168,9 +164,7 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
         let mut out = String::new();
         match self.envelope() {
             Some(envelope) => {
-                let bytes = protector
-                    .open(&at.field, envelope)
-                    .map_err(ser_error)?;
+                let bytes = protector.open(&at.field, envelope).map_err(ser_error)?;
                 protector.blind_index(&at.field, &bytes, &mut out)
             }
             None => self

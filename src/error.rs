@@ -47,7 +47,9 @@ pub enum Error {
     },
     /// An envelope failed to open: it was tampered with, or it belongs to another key, tenant,
     /// record type, field or subject.
-    #[error("the envelope does not open in this context (tampered, or made for another key, tenant, record, field or subject)")]
+    #[error(
+        "the envelope does not open in this context (tampered, or made for another key, tenant, record, field or subject)"
+    )]
     OpenFailed,
     /// An envelope was made under another environment's keys.
     #[error("the envelope was made in the {envelope} environment; this keyring is {keyring}")]
@@ -58,7 +60,9 @@ pub enum Error {
         keyring: Environment,
     },
     /// An envelope belongs to another region than the one asked for.
-    #[error("the envelope belongs to region `{envelope}`, not to the requested region `{requested}`")]
+    #[error(
+        "the envelope belongs to region `{envelope}`, not to the requested region `{requested}`"
+    )]
     RegionMismatch {
         /// The envelope's region.
         envelope: String,

@@ -5,9 +5,9 @@
 extern crate self as piiguard;
 
 mod buffer;
+pub mod class;
 mod codec;
 mod crypto;
-pub mod class;
 mod envelope;
 mod error;
 mod index;

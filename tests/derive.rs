@@ -3,11 +3,11 @@
 
 use piiguard::class::{ClassRules, CustomClass, Masker};
 use piiguard::view::{FieldRef, Protector, ViewContext};
-use zeroize::Zeroizing;
 use piiguard::{
     Class, Classified, Error, FieldKind, Invalid, Pii, SecretBuf, Sensitivity, Treatment, View,
     in_context, in_view,
 };
+use zeroize::Zeroizing;
 
 struct Loyalty;
 impl Masker for Loyalty {
@@ -248,7 +248,11 @@ impl Protector for Recorder {
         cleartext: &[u8],
         out: &mut String,
     ) -> Result<(), Error> {
-        out.push_str(&format!("index:{}:len={}", field.field.name, cleartext.len()));
+        out.push_str(&format!(
+            "index:{}:len={}",
+            field.field.name,
+            cleartext.len()
+        ));
         Ok(())
     }
 
@@ -302,9 +306,14 @@ fn deserialize_seals_validates_and_fills_missing_options() {
     assert!(c.allergies.is_none());
     assert_eq!(c.email.class(), Some(Class::Email));
     c.email
-        .expose_cleartext(|e| assert_eq!(e, "Jane.Doe@Example.com")).unwrap();
-    c.last_ip[1].expose_cleartext(|ip| assert_eq!(ip, "2001:db8:85a3::1")).unwrap();
-    c.loyalty.expose_cleartext(|l| assert_eq!(l, "12345678")).unwrap();
+        .expose_cleartext(|e| assert_eq!(e, "Jane.Doe@Example.com"))
+        .unwrap();
+    c.last_ip[1]
+        .expose_cleartext(|ip| assert_eq!(ip, "2001:db8:85a3::1"))
+        .unwrap();
+    c.loyalty
+        .expose_cleartext(|l| assert_eq!(l, "12345678"))
+        .unwrap();
     let bad_loyalty = r#"{"id": 1, "email_v1": "a@example.com", "phone": "+1-555-0100-142",
         "last_ip": [], "blood_type": "0", "loyalty": "1234", "address": {"lines": "x", "country": "US"},
         "previous": [], "plan": "pro"}"#;
@@ -324,6 +333,7 @@ fn deserialize_seals_validates_and_fills_missing_options() {
     assert!(err.contains("missing field `email_v1`"), "{err}");
 
     let v: Visit = serde_json::from_str(r#"["v-2", "1990-05-17", "Jane Doe"]"#).unwrap();
-    v.1.expose_cleartext(|d| assert_eq!(d.to_string(), "1990-05-17")).unwrap();
+    v.1.expose_cleartext(|d| assert_eq!(d.to_string(), "1990-05-17"))
+        .unwrap();
     assert_eq!(v.subject_id().unwrap().as_str(), "v-2");
 }

@@ -111,7 +111,8 @@ fn an_independent_reader_opens_piiguard_envelopes_and_vice_versa() {
     let h = header();
     assert_eq!(&bytes[..h.len()], &h[..]);
     let nonce = &bytes[h.len()..h.len() + 12];
-    let cipher = Aes256GcmSiv::new(&data_key("field-encryption", "acme", "customer", "mail").into());
+    let cipher =
+        Aes256GcmSiv::new(&data_key("field-encryption", "acme", "customer", "mail").into());
     let clear = cipher
         .decrypt(
             &Nonce::try_from(nonce).unwrap(),

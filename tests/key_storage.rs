@@ -50,7 +50,10 @@ fn the_key_file_is_created_once_reopened_and_keeps_rotations() {
         .unwrap();
     first.rotate(Purpose::FieldEncryption, "local").unwrap();
     let created = std::fs::read(&path).unwrap();
-    assert!(!created.windows(5).any(|w| w == b"local"), "key set in clear");
+    assert!(
+        !created.windows(5).any(|w| w == b"local"),
+        "key set in clear"
+    );
 
     let second = keyring(&path, passphrase("correct horse")).unwrap();
     assert_eq!(second.key_infos(), first.key_infos());
@@ -116,7 +119,10 @@ fn the_environment_of_a_key_file_is_fixed() {
     let path = dir.join("keys.pgk");
     let made = Keyring::builder()
         .environment(Environment::Staging)
-        .provider(LocalKeyFile::new(&path, KekSource::RandomFile(dir.join("kek"))))
+        .provider(LocalKeyFile::new(
+            &path,
+            KekSource::RandomFile(dir.join("kek")),
+        ))
         .build()
         .unwrap();
     assert_eq!(made.environment(), Environment::Staging);
@@ -124,7 +130,10 @@ fn the_environment_of_a_key_file_is_fixed() {
     assert_eq!(reopened.environment(), Environment::Staging);
     let as_prod = Keyring::builder()
         .environment(Environment::Prod)
-        .provider(LocalKeyFile::new(&path, KekSource::RandomFile(dir.join("kek"))))
+        .provider(LocalKeyFile::new(
+            &path,
+            KekSource::RandomFile(dir.join("kek")),
+        ))
         .build();
     assert!(matches!(as_prod, Err(Error::Keyring { .. })));
     let provider = LocalKeyFile::new(&path, KekSource::RandomFile(dir.join("kek")));
@@ -163,7 +172,10 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
     let keyring = Keyring::open_local(&dir).unwrap();
     let keys = keyring.keys();
     let back: Customer = keys.from_json(&row).unwrap();
-    assert_eq!(keys.reveal(&back, |c| &c.email).unwrap().expose(), "jane@example.com");
+    assert_eq!(
+        keys.reveal(&back, |c| &c.email).unwrap().expose(),
+        "jane@example.com"
+    );
     keys.forget_subject(&9).unwrap();
     assert!(matches!(
         keys.reveal(&back, |c| &c.email),
@@ -173,7 +185,11 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
     // No trace of the key in the database file (secure_delete) or beside it.
     for entry in std::fs::read_dir(&dir).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        assert!(!bytes.windows(wrapped.bytes.len()).any(|w| w == wrapped.bytes));
+        assert!(
+            !bytes
+                .windows(wrapped.bytes.len())
+                .any(|w| w == wrapped.bytes)
+        );
     }
     let reopened = Keyring::open_local(&dir).unwrap();
     let back: Customer = reopened.keys().from_json(&row).unwrap();

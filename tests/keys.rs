@@ -1,9 +1,7 @@
 //! Keys, envelopes, the storage and export views, blind indexes, rotation, crypto-shredding,
 //! tenants, regions and environments — each claim with an adversarial test.
 
-use piiguard::keys::{
-    Environment, Forgotten, KeyState, Keyring, MemoryKeyStore, Purpose, Scope,
-};
+use piiguard::keys::{Environment, Forgotten, KeyState, Keyring, MemoryKeyStore, Purpose, Scope};
 use piiguard::{Classified, Envelope, Error, Pii, View};
 use serde_json::Value;
 
@@ -74,7 +72,12 @@ fn storage_round_trip_keeps_values_encrypted_until_revealed() {
     }
     let v = row(&json);
     assert!(v["email"].as_str().unwrap().starts_with("pg1."));
-    assert!(v["email_bidx"].as_str().unwrap().starts_with("bi.index-local.1."));
+    assert!(
+        v["email_bidx"]
+            .as_str()
+            .unwrap()
+            .starts_with("bi.index-local.1.")
+    );
     assert_eq!(v["plan"], "pro");
 
     let back: Customer = keys.from_json(&json).unwrap();
@@ -85,9 +88,15 @@ fn storage_round_trip_keeps_values_encrypted_until_revealed() {
         back.email.expose_cleartext(|e| e.len()),
         Err(Error::Enveloped { class: "email" })
     ));
-    assert_eq!(keys.reveal(&back, |c| &c.email).unwrap().expose(), "jane@example.com");
+    assert_eq!(
+        keys.reveal(&back, |c| &c.email).unwrap().expose(),
+        "jane@example.com"
+    );
     let passport = back.passport.as_ref().unwrap();
-    assert_eq!(keys.reveal(&back, |_| passport).unwrap().expose(), "X1234567");
+    assert_eq!(
+        keys.reveal(&back, |_| passport).unwrap().expose(),
+        "X1234567"
+    );
     // The log view with keys attached masks stored values.
     let log = keys.to_json_in(&back, View::Log).unwrap();
     assert!(log.contains(r#""email":"j***@example.com""#), "{log}");
@@ -103,8 +112,14 @@ fn a_reveal_must_name_a_field_of_the_record() {
     let keys = keyring.keys();
     let c = customer(1, "jane@example.com");
     let stray = Pii::new("other@example.com".to_owned());
-    assert!(matches!(keys.reveal(&c, |_| &stray), Err(Error::FieldNotFound)));
-    assert_eq!(keys.reveal(&c, |c| &c.phone).unwrap().expose(), "+1-555-0100");
+    assert!(matches!(
+        keys.reveal(&c, |_| &stray),
+        Err(Error::FieldNotFound)
+    ));
+    assert_eq!(
+        keys.reveal(&c, |c| &c.phone).unwrap().expose(),
+        "+1-555-0100"
+    );
 }
 
 #[test]
@@ -143,7 +158,10 @@ fn every_single_bit_flip_of_a_text_envelope_is_rejected() {
                 flips += 1;
                 continue;
             };
-            assert!(keys.reveal(&c, |c| &c.email).is_err(), "flip {i}:{bit} opened");
+            assert!(
+                keys.reveal(&c, |c| &c.email).is_err(),
+                "flip {i}:{bit} opened"
+            );
             flips += 1;
         }
     }
@@ -213,10 +231,16 @@ fn ciphertexts_do_not_move_between_fields_records_or_subjects() {
     let b = keys.to_json(&customer(2, "john@example.com")).unwrap();
     // Another field of the same record.
     let moved = set(&a, "email", row(&a)["phone"].clone());
-    assert!(matches!(reveal_email(&keys, &moved), Err(Error::OpenFailed)));
+    assert!(matches!(
+        reveal_email(&keys, &moved),
+        Err(Error::OpenFailed)
+    ));
     // Another subject's record.
     let moved = set(&a, "email", row(&b)["email"].clone());
-    assert!(matches!(reveal_email(&keys, &moved), Err(Error::OpenFailed)));
+    assert!(matches!(
+        reveal_email(&keys, &moved),
+        Err(Error::OpenFailed)
+    ));
     // The same subject id under another record type.
     let supplier: Supplier = keys.from_json(&a).unwrap();
     assert!(matches!(
@@ -381,8 +405,12 @@ fn batch_rewrap_reports_progress_and_counts_failures() {
 fn export_view_pseudonymizes_and_omits_special_data() {
     let keyring = Keyring::in_memory(Environment::Dev);
     let keys = keyring.keys();
-    let a = row(&keys.to_json_in(&customer(1, "Jane@Example.com"), View::Export).unwrap());
-    let b = row(&keys.to_json_in(&customer(2, "jane@example.com"), View::Export).unwrap());
+    let a = row(&keys
+        .to_json_in(&customer(1, "Jane@Example.com"), View::Export)
+        .unwrap());
+    let b = row(&keys
+        .to_json_in(&customer(2, "jane@example.com"), View::Export)
+        .unwrap());
     assert!(a.get("diagnosis").is_none(), "special data is omitted");
     let pa = a["email"].as_str().unwrap();
     assert!(pa.starts_with("ps.pseudonym-local.1."));
@@ -392,7 +420,10 @@ fn export_view_pseudonymizes_and_omits_special_data() {
     assert_ne!(a["email"], a["phone"]);
     // Another keyring (another key) never produces the same pseudonym.
     let other = Keyring::in_memory(Environment::Dev);
-    let c = row(&other.keys().to_json_in(&customer(1, "jane@example.com"), View::Export).unwrap());
+    let c = row(&other
+        .keys()
+        .to_json_in(&customer(1, "jane@example.com"), View::Export)
+        .unwrap());
     assert_ne!(a["email"], c["email"]);
 }
 
@@ -409,7 +440,10 @@ fn no_error_or_debug_output_contains_a_value() {
     outputs.push(keys.reveal(&back, |c| &c.email).err().unwrap().to_string());
     let bad = set(&json, "email", sentinel.into());
     outputs.push(keys.from_json::<Customer>(&bad).err().unwrap().to_string());
-    outputs.push(format!("{:?}", keys.blind_index_candidates::<Customer>("email", "sentinel-7Q2XK9")));
+    outputs.push(format!(
+        "{:?}",
+        keys.blind_index_candidates::<Customer>("email", "sentinel-7Q2XK9")
+    ));
     for out in outputs {
         assert!(!out.contains("7Q2XK9"), "{out}");
     }

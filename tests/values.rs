@@ -71,7 +71,8 @@ fn from_json<T: DeserializeOwned>(json: &str) -> T {
 #[test]
 fn every_value_type_deserializes_from_natural_input() {
     let s: Pii<String> = from_json(r#""jane@example.com""#);
-    s.expose_cleartext(|v| assert_eq!(v, "jane@example.com")).unwrap();
+    s.expose_cleartext(|v| assert_eq!(v, "jane@example.com"))
+        .unwrap();
     let n: Pii<u64> = from_json("18446744073709551615");
     n.expose_cleartext(|v| assert_eq!(*v, u64::MAX)).unwrap();
     let i: Pii<i32> = from_json("-42");
@@ -79,9 +80,12 @@ fn every_value_type_deserializes_from_natural_input() {
     let b: Pii<bool> = from_json("true");
     b.expose_cleartext(|v| assert!(*v)).unwrap();
     let bytes: Pii<Vec<u8>> = from_json("[0, 7, 255]");
-    bytes.expose_cleartext(|v| assert_eq!(v, &[0, 7, 255])).unwrap();
+    bytes
+        .expose_cleartext(|v| assert_eq!(v, &[0, 7, 255]))
+        .unwrap();
     let d: Pii<time::Date> = from_json(r#""1990-05-17""#);
-    d.expose_cleartext(|v| assert_eq!((v.year(), v.day()), (1990, 17))).unwrap();
+    d.expose_cleartext(|v| assert_eq!((v.year(), v.day()), (1990, 17)))
+        .unwrap();
 }
 
 #[test]

@@ -156,7 +156,11 @@ fn blake3_keyed_hash_and_derive_key() {
         let len = case["input_len"].as_u64().unwrap() as usize;
         let input: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let keyed = hex(&case["keyed_hash"]);
-        assert_eq!(keyed_hash::keyed_hash(&key, &input), keyed[..32], "len {len}");
+        assert_eq!(
+            keyed_hash::keyed_hash(&key, &input),
+            keyed[..32],
+            "len {len}"
+        );
         let derived = hex(&case["derive_key"]);
         assert_eq!(
             keyed_hash::derive_key(context, &input),

@@ -85,13 +85,30 @@ fn hash_id<H: Hasher>(
 impl Hash for OwnedId {
     fn hash<H: Hasher>(&self, state: &mut H) {
         let subject = self.subject.as_deref();
-        hash_id(state, (self.slot, self.label, &self.tenant, self.record, self.field, subject));
+        hash_id(
+            state,
+            (
+                self.slot,
+                self.label,
+                &self.tenant,
+                self.record,
+                self.field,
+                subject,
+            ),
+        );
     }
 }
 
 impl Hash for DerivedId<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        let t = (self.slot, self.label, self.tenant, self.record, self.field, self.subject);
+        let t = (
+            self.slot,
+            self.label,
+            self.tenant,
+            self.record,
+            self.field,
+            self.subject,
+        );
         hash_id(state, t);
     }
 }
@@ -174,9 +191,7 @@ fn get_or_build<V>(
     if key.subject.is_some() && map.len() >= MAX_SUBJECT_ENTRIES {
         map.retain(|id, _| id.subject.is_none());
     }
-    Ok(Arc::clone(
-        map.entry(key.to_owned_id()).or_insert(value),
-    ))
+    Ok(Arc::clone(map.entry(key.to_owned_id()).or_insert(value)))
 }
 
 impl Cache {
@@ -205,7 +220,10 @@ impl Cache {
     }
 
     pub(crate) fn remember_subject_key(&self, key: &StoreKey, material: Arc<KeyMaterial>) {
-        let mut map = self.subjects.write().unwrap_or_else(PoisonError::into_inner);
+        let mut map = self
+            .subjects
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
         if map.len() >= MAX_SUBJECT_ENTRIES {
             map.clear();
         }
@@ -222,8 +240,7 @@ impl Cache {
             .write()
             .unwrap_or_else(PoisonError::into_inner)
             .retain(|id, _| {
-                id.subject.as_deref() != Some(key.subject.as_str())
-                    || *id.tenant != *key.tenant
+                id.subject.as_deref() != Some(key.subject.as_str()) || *id.tenant != *key.tenant
             });
     }
 

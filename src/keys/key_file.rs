@@ -110,11 +110,12 @@ impl LocalKeyFile {
         let mut key = Zeroizing::new([0u8; KEY_LEN]);
         match (&self.kek, kdf) {
             (KekSource::Passphrase { passphrase, .. }, KDF_ARGON2ID) => {
-                let params = argon2::Params::new(m_cost, t_cost, 1, Some(KEY_LEN)).map_err(|_| {
-                    Error::KeyFile {
-                        reason: "invalid Argon2id parameters",
-                    }
-                })?;
+                let params =
+                    argon2::Params::new(m_cost, t_cost, 1, Some(KEY_LEN)).map_err(|_| {
+                        Error::KeyFile {
+                            reason: "invalid Argon2id parameters",
+                        }
+                    })?;
                 argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
                     .hash_password_into(passphrase.expose_secret().as_bytes(), salt, &mut *key)
                     .map_err(|_| Error::KeyFile {
@@ -190,13 +191,16 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(&tmp).map_err(Error::io("creating a key file"))?;
+    let mut file = options
+        .open(&tmp)
+        .map_err(Error::io("creating a key file"))?;
     file.write_all(bytes)
         .and_then(|()| file.sync_all())
         .map_err(Error::io("writing a key file"))?;
     fs::rename(&tmp, path).map_err(Error::io("replacing a key file"))?;
     if let Ok(d) = fs::File::open(dir) {
-        d.sync_all().map_err(Error::io("syncing the key directory"))?;
+        d.sync_all()
+            .map_err(Error::io("syncing the key directory"))?;
     }
     Ok(())
 }
@@ -273,7 +277,9 @@ impl KeyProvider for LocalKeyFile {
         };
         let mut r = Reader::new(&bytes);
         if r.array::<4>() != Some(MAGIC) {
-            return Err(corrupt("not a piiguard key file (or its header is damaged)"));
+            return Err(corrupt(
+                "not a piiguard key file (or its header is damaged)",
+            ));
         }
         if r.u8() != Some(VERSION) {
             return Err(corrupt("unsupported key file version"));

@@ -205,10 +205,10 @@ impl KeyringBuilder {
                 }
             }
         }
-        if added || fresh {
-            if let Some(p) = &self.provider {
-                p.save(&set)?;
-            }
+        if (added || fresh)
+            && let Some(p) = &self.provider
+        {
+            p.save(&set)?;
         }
         Ok(Keyring {
             inner: Arc::new(Inner {
@@ -351,9 +351,7 @@ impl Keyring {
             .unwrap_or_else(PoisonError::into_inner);
         let active = keys
             .iter()
-            .position(|k| {
-                k.purpose == purpose && k.region == region && k.state == KeyState::Active
-            })
+            .position(|k| k.purpose == purpose && k.region == region && k.state == KeyState::Active)
             .ok_or_else(|| Error::RegionUnavailable {
                 region: region.to_owned(),
             })?;
@@ -443,7 +441,11 @@ impl fmt::Debug for Keyring {
 }
 
 /// The active key for `purpose` in `region`.
-pub(crate) fn active_slot(keys: &[RootKey], purpose: Purpose, region: &str) -> Result<usize, Error> {
+pub(crate) fn active_slot(
+    keys: &[RootKey],
+    purpose: Purpose,
+    region: &str,
+) -> Result<usize, Error> {
     keys.iter()
         .position(|k| k.purpose == purpose && k.region == region && k.state == KeyState::Active)
         .ok_or_else(|| Error::RegionUnavailable {

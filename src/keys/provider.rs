@@ -29,4 +29,3 @@ pub trait KeyProvider: Send + Sync {
     /// Any [`Error`]; the previous set must then still be intact.
     fn save(&self, keys: &KeySet) -> Result<(), Error>;
 }
-

@@ -243,7 +243,12 @@ impl<'k> ScopedKeys<'k> {
                 region: self.region.to_string(),
             });
         }
-        slots.sort_by_key(|&i| (keys[i].state != super::KeyState::Active, u32::MAX - keys[i].version));
+        slots.sort_by_key(|&i| {
+            (
+                keys[i].state != super::KeyState::Active,
+                u32::MAX - keys[i].version,
+            )
+        });
         slots
             .into_iter()
             .map(|slot| {
@@ -290,10 +295,10 @@ impl<'k> ScopedKeys<'k> {
             if failure.is_some() {
                 return;
             }
-            if let Some(subject) = at.subject.filter(|_| envelope.is_subject_keyed()) {
-                if !subjects.iter().any(|s| s == subject.as_str()) {
-                    subjects.push(subject.as_str().to_owned());
-                }
+            if let Some(subject) = at.subject.filter(|_| envelope.is_subject_keyed())
+                && !subjects.iter().any(|s| s == subject.as_str())
+            {
+                subjects.push(subject.as_str().to_owned());
             }
             if (envelope.key_id(), envelope.key_version()) == (active.0.as_str(), active.1) {
                 progress.current += 1;
@@ -303,7 +308,7 @@ impl<'k> ScopedKeys<'k> {
                 .open_at(at, envelope)
                 .and_then(|bytes| self.encrypt(at, &bytes))
             {
-                Ok(new) => planned.push(Some(new)),
+                Ok(new) => planned.push(new),
                 Err(e) => failure = Some(e),
             }
         });
@@ -327,10 +332,8 @@ impl<'k> ScopedKeys<'k> {
             let stale = slot
                 .envelope()
                 .is_some_and(|e| (e.key_id(), e.key_version()) != (active.0.as_str(), active.1));
-            if stale {
-                if let Some(Some(envelope)) = next.next() {
-                    slot.replace_envelope(Internal::new(), envelope);
-                }
+            if stale && let Some(envelope) = next.next() {
+                slot.replace_envelope(Internal::new(), envelope);
             }
         });
         Ok(progress)
@@ -364,14 +367,9 @@ impl<'k> ScopedKeys<'k> {
     /// # Errors
     /// [`Error::Keyring`] if the keyring has no key store (no subject keys); store errors.
     pub fn forget_subject(&self, subject: &impl fmt::Display) -> Result<Forgotten, Error> {
-        let store = self
-            .keyring
-            .inner
-            .store
-            .as_ref()
-            .ok_or(Error::Keyring {
-                reason: "no key store is configured, so there are no subject keys to destroy",
-            })?;
+        let store = self.keyring.inner.store.as_ref().ok_or(Error::Keyring {
+            reason: "no key store is configured, so there are no subject keys to destroy",
+        })?;
         let key = self.store_key(SubjectId::from_display(subject).as_str());
         let existed = store.delete(&key)?;
         self.keyring.inner.cache.forget_subject(&key);
@@ -553,14 +551,7 @@ impl<'k> ScopedKeys<'k> {
         let normalized = at.pii.class.normalize(cleartext)?;
         let keys = self.keyring.read();
         let slot = active_slot(&keys, purpose, &self.region)?;
-        self.write_digest_at(
-            &keys,
-            slot,
-            digest,
-            at,
-            normalized.as_str().as_bytes(),
-            out,
-        )
+        self.write_digest_at(&keys, slot, digest, at, normalized.as_str().as_bytes(), out)
     }
 }
 
@@ -574,13 +565,9 @@ impl Protector for ScopedKeys<'_> {
     ) -> Result<(), Error> {
         let done = match treatment {
             Treatment::Encrypt => self.encrypt(field, cleartext).map(|e| e.write_text(out)),
-            Treatment::Hash => self.digest(
-                field,
-                Purpose::Pseudonym,
-                Digest::Pseudonym,
-                cleartext,
-                out,
-            ),
+            Treatment::Hash => {
+                self.digest(field, Purpose::Pseudonym, Digest::Pseudonym, cleartext, out)
+            }
             Treatment::Tokenize => Err(Error::Unsupported {
                 what: "tokenization",
             }),

@@ -67,7 +67,9 @@ impl SqliteKeyStore {
                  PRIMARY KEY (region, tenant, subject)
              ) WITHOUT ROWID;",
         )
-        .map_err(failed("cannot prepare the database (is it a piiguard key store?)"))?;
+        .map_err(failed(
+            "cannot prepare the database (is it a piiguard key store?)",
+        ))?;
         Ok(Self {
             conn: Mutex::new(conn),
             path,

@@ -39,11 +39,8 @@ impl<T> PiiSeed<T> {
     {
         if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
             // An at-rest envelope: kept encrypted until a reveal opens it with the keys.
-            let text = std::str::from_utf8(&bytes).map_err(|_| {
-                de_error(Error::Envelope {
-                    reason: "not text",
-                })
-            })?;
+            let text = std::str::from_utf8(&bytes)
+                .map_err(|_| de_error(Error::Envelope { reason: "not text" }))?;
             let envelope = Envelope::parse_text(text).map_err(de_error)?;
             return Ok(Pii::from_envelope(envelope, self.class));
         }
