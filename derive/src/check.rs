@@ -1,7 +1,7 @@
 //! Cross-attribute rules, one function each. Every rule records spanned errors and goes on, so
 //! that all mistakes are reported in one build.
 
-use crate::ast::{Container, Field, Shape};
+use crate::ast::{Container, Field, Shape, Style};
 use crate::attr::{Keyword, Spanned, SubjectAttr};
 use crate::ctxt::Ctxt;
 use quote::ToTokens;
@@ -12,6 +12,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
     for field in &cont.fields {
         check_field_kind(cx, field);
         check_treatments(cx, field);
+        check_index(cx, cont, field);
     }
     check_subject(cx, cont);
     check_unique_names(cx, cont);
@@ -100,6 +101,31 @@ fn check_treatments(cx: &Ctxt, field: &Field<'_>) {
                 ),
             ));
         }
+    }
+}
+
+/// `index` writes a `<name>_bidx` column beside an encrypted field: it needs a named field and
+/// the storage view's `encrypt`.
+fn check_index(cx: &Ctxt, cont: &Container<'_>, field: &Field<'_>) {
+    let Some(index) = &field.attrs.index else {
+        return;
+    };
+    if cont.style == Style::Tuple {
+        cx.syn_error(syn::Error::new(
+            index.span,
+            "`index` needs a named field: the blind index is written to a `<field>_bidx` column",
+        ));
+    }
+    if let Some(storage) = field
+        .attrs
+        .storage
+        .as_ref()
+        .filter(|s| s.value != "Encrypt")
+    {
+        cx.syn_error(syn::Error::new(
+            storage.span,
+            "`index` is written beside an encrypted field: `storage` must stay `encrypt`",
+        ));
     }
 }
 
