@@ -13,7 +13,7 @@ use crate::error::Error;
 use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The purposes a new keyring creates a key for in each region.
 const CREATED: [Purpose; 3] = [
@@ -336,6 +336,13 @@ impl Keyring {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
+    fn write(&self) -> RwLockWriteGuard<'_, Vec<RootKey>> {
+        self.inner
+            .keys
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
     /// Adds a new version of the active key for `purpose` in `region` and makes it active; the
     /// previous version becomes decrypt-only, so everything written under it stays readable
     /// (and findable, for blind indexes). Saved through the provider before it takes effect.
@@ -344,17 +351,8 @@ impl Keyring {
     /// [`Error::RegionUnavailable`] if the region has no key for the purpose; the provider's
     /// error (nothing changes then).
     pub fn rotate(&self, purpose: Purpose, region: &str) -> Result<KeyInfo, Error> {
-        let mut keys = self
-            .inner
-            .keys
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        let active = keys
-            .iter()
-            .position(|k| k.purpose == purpose && k.region == region && k.state == KeyState::Active)
-            .ok_or_else(|| Error::RegionUnavailable {
-                region: region.to_owned(),
-            })?;
+        let mut keys = self.write();
+        let active = active_slot(&keys, purpose, region)?;
         let id = keys[active].id.clone();
         let version = keys
             .iter()
@@ -381,11 +379,7 @@ impl Keyring {
     /// # Errors
     /// [`Error::Keyring`] for the active version; [`Error::UnknownKey`]; the provider's error.
     pub fn destroy_key(&self, id: &str, version: u32) -> Result<(), Error> {
-        let mut keys = self
-            .inner
-            .keys
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
+        let mut keys = self.write();
         let slot = keys
             .iter()
             .position(|k| k.id == id && k.version == version)
