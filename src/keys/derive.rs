@@ -260,3 +260,66 @@ impl Cache {
             .clear();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id<'a>(tenant: &'a str, subject: Option<&'a str>) -> DerivedId<'a> {
+        DerivedId {
+            slot: 0,
+            label: Label::Field,
+            tenant,
+            record: "customer",
+            field: "email",
+            subject,
+        }
+    }
+
+    #[test]
+    fn a_derived_key_is_built_once_and_forgotten_with_its_subject() {
+        let cache = Cache::default();
+        let mut builds = 0;
+        for _ in 0..3 {
+            cache
+                .cipher(&id("acme", None), || {
+                    builds += 1;
+                    Ok(FieldCipher::new(&[1; 32]))
+                })
+                .unwrap();
+        }
+        assert_eq!(builds, 1, "HKDF ran again on a cached key");
+        let owned_tenant = String::from("acme");
+        cache
+            .cipher(&id(&owned_tenant, Some("42")), || {
+                builds += 1;
+                Ok(FieldCipher::new(&[2; 32]))
+            })
+            .unwrap();
+        assert_eq!(builds, 2);
+        cache.forget_subject(&StoreKey {
+            region: "local".into(),
+            tenant: "acme".into(),
+            subject: "42".into(),
+        });
+        cache
+            .cipher(&id("acme", Some("42")), || {
+                builds += 1;
+                Ok(FieldCipher::new(&[2; 32]))
+            })
+            .unwrap();
+        cache
+            .cipher(&id("acme", None), || {
+                builds += 1;
+                Ok(FieldCipher::new(&[1; 32]))
+            })
+            .unwrap();
+        assert_eq!(builds, 3, "only the subject's entry is dropped");
+    }
+
+    #[test]
+    fn keyrings_are_shareable_between_threads() {
+        fn shareable<T: Send + Sync + Clone>() {}
+        shareable::<super::super::Keyring>();
+    }
+}
