@@ -197,7 +197,8 @@ impl<'k> ScopedKeys<'k> {
             if opened.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
                 opened = Some(match pii.envelope() {
                     Some(envelope) => self.open_at(at, envelope),
-                    None => pii.with_cleartext_bytes(|b| Zeroizing::new(b.to_vec())),
+                    // Not stored yet: opened from the process seal, without a second copy.
+                    None => pii.cleartext_bytes(),
                 });
             }
         });

@@ -118,8 +118,7 @@ impl<T: PiiValue> Pii<T> {
     /// # Panics
     /// Only if the sealed bytes were corrupted in memory, or `f` panics.
     pub fn expose_cleartext<R>(&self, f: impl FnOnce(&T) -> R) -> Result<R, Error> {
-        let bytes = self.sealed()?.open();
-        let value = T::decode(bytes)
+        let value = T::decode(self.cleartext_bytes()?)
             .unwrap_or_else(|_| unreachable!("a sealed value always decodes: it was encoded here"));
         let wiped = WipeOnDrop(value);
         Ok(f(&wiped.0))
@@ -139,7 +138,15 @@ impl<T: PiiValue> Pii<T> {
     /// # Errors
     /// [`Error::Enveloped`] for a value still encrypted at rest.
     pub(crate) fn with_cleartext_bytes<R>(&self, f: impl FnOnce(&[u8]) -> R) -> Result<R, Error> {
-        Ok(f(&self.sealed()?.open()))
+        Ok(f(&self.cleartext_bytes()?))
+    }
+
+    /// The canonical cleartext bytes in an exactly sized buffer that wipes itself on drop.
+    ///
+    /// # Errors
+    /// [`Error::Enveloped`] for a value still encrypted at rest.
+    pub(crate) fn cleartext_bytes(&self) -> Result<zeroize::Zeroizing<Vec<u8>>, Error> {
+        Ok(self.sealed()?.open())
     }
 
     /// The at-rest envelope, if the value was loaded from storage and not yet revealed.
