@@ -113,7 +113,23 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
     fn serialize_field<S: Serializer>(&self, at: &FieldAt<'_>, s: S) -> Result<S::Ok, S::Error> {
         let pii = at.field.pii;
         let view = at.context.view();
-        match pii.treatment(view) {
+        match at.context.treatment(&at.field) {
+            // Only a policy decision attached by the guard can say `Clear`.
+            Treatment::Clear if at.context.has_decisions() => {
+                let bytes = match (self.envelope(), at.context.protector()) {
+                    (Some(envelope), Some(protector)) => {
+                        protector.open(&at.field, envelope).map_err(ser_error)?
+                    }
+                    (Some(_), None) => {
+                        return Err(ser_error(Error::KeysRequired {
+                            view,
+                            treatment: "clear",
+                        }));
+                    }
+                    (None, _) => self.cleartext_bytes().map_err(ser_error)?,
+                };
+                serialize_clear::<T, S>(&bytes, s)
+            }
             Treatment::Mask => match (self.envelope(), at.context.protector()) {
                 // Loaded from storage: masked through the keys, else redacted (fail closed).
                 (Some(envelope), Some(protector)) => {
@@ -188,6 +204,23 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
         pii: &'static PiiField,
     ) -> Result<Self, D::Error> {
         PiiSeed::new(Some(pii.class)).deserialize(d)
+    }
+}
+
+/// Serializes canonical cleartext bytes as the value's own type would be (a string, a number,
+/// a boolean, bytes).
+fn serialize_clear<T: PiiValue, S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+    use crate::value::ValueShape;
+    let bad = || ser_error(Error::Decode { kind: T::KIND });
+    let text = || std::str::from_utf8(bytes).map_err(|_| bad());
+    match T::SHAPE {
+        ValueShape::Bytes => s.serialize_bytes(bytes),
+        ValueShape::Unsigned => s.serialize_u64(text()?.parse().map_err(|_| bad())?),
+        ValueShape::Signed => s.serialize_i64(text()?.parse().map_err(|_| bad())?),
+        ValueShape::Unsigned128 => s.serialize_u128(text()?.parse().map_err(|_| bad())?),
+        ValueShape::Signed128 => s.serialize_i128(text()?.parse().map_err(|_| bad())?),
+        ValueShape::Bool => s.serialize_bool(text()? == "true"),
+        _ => s.serialize_str(text()?),
     }
 }
 

@@ -4,7 +4,9 @@
 //! text taken from a value, so no message can carry personal data. A test formats every variant
 //! and checks exactly that.
 
+use crate::audit::ChainProblem;
 use crate::keys::Environment;
+use crate::policy::Reason;
 use crate::view::View;
 
 /// Everything that can go wrong in piiguard. Messages never contain a classified value.
@@ -146,6 +148,39 @@ pub enum Error {
         line: usize,
         /// Column (1-based; 0 when writing).
         column: usize,
+    },
+    /// A policy file is malformed or contradictory. The message quotes the file (names of
+    /// roles, classes, keys), which holds no personal data.
+    #[error("policy, line {line}: {message}")]
+    Policy {
+        /// The line (1-based; 0 when unknown).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The policy (or a grant, or the access monitor) refused the access.
+    #[error("access denied: {reason}")]
+    Denied {
+        /// The reason code, as written to the audit trail.
+        reason: Reason,
+    },
+    /// Text given as a break-glass grant is not one.
+    #[error("malformed break-glass grant token")]
+    GrantMalformed,
+    /// The audit trail could not be written or read; the access it was for did not happen.
+    #[error("audit: {reason}")]
+    Audit {
+        /// What failed.
+        reason: &'static str,
+    },
+    /// The audit trail fails verification: a line was edited, deleted, inserted, reordered or
+    /// cut off.
+    #[error("audit trail fails verification at line {line}: {problem}")]
+    AuditChain {
+        /// The first bad line (1-based).
+        line: u64,
+        /// What is wrong there.
+        problem: ChainProblem,
     },
     /// A treatment this version does not carry out.
     #[error("unsupported: {what}")]

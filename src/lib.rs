@@ -4,15 +4,20 @@
 // Lets the derive's `::piiguard::…` paths resolve inside this crate's own tests.
 extern crate self as piiguard;
 
+pub mod audit;
 mod buffer;
 pub mod class;
+pub mod clock;
 mod codec;
 mod crypto;
 mod envelope;
 mod error;
+mod guard;
 mod index;
 pub mod keys;
+pub mod monitor;
 mod pii;
+pub mod policy;
 mod schema;
 mod seal;
 mod secure_memory;
@@ -26,7 +31,11 @@ pub use buffer::SecretBuf;
 pub use class::{Class, Masked, Sensitivity};
 pub use envelope::{Envelope, TEXT_PREFIX};
 pub use error::{Error, Invalid};
+pub use guard::{AlertHandler, Guard, GuardBuilder, PolicyView};
 pub use pii::{Pii, PiiSlot, Revealed};
+pub use policy::{
+    Access, Decision, Disclosure, GrantRequest, GrantToken, Policy, Principal, Reason, RequestId,
+};
 pub use schema::{Classified, FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 pub use seal::process_key_protections;
 pub use secure_memory::Protections;

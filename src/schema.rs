@@ -251,7 +251,7 @@ impl PiiField {
     /// The treatment in `view`. The redacted view always redacts.
     pub const fn treatment(&self, view: View) -> Treatment {
         match view {
-            View::Redacted => Treatment::Redact,
+            View::Redacted | View::Policy => Treatment::Redact,
             View::Log => self.log,
             View::Storage => self.storage,
             View::Export => self.export,

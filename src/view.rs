@@ -6,6 +6,7 @@
 //! | [`View::Log`] (and `Debug`) | mask technical and personal data, redact sensitive and special | no |
 //! | [`View::Storage`] | encrypt | yes |
 //! | [`View::Export`] | keyed pseudonym (hash); omit special data | yes |
+//! | [`View::Policy`] | as the principal's policy decides, per field; redact without a guard | yes |
 //!
 //! A field may override its treatment per view with `#[pii(log = …, storage = …, export = …)]`.
 //! Treatments that need keys (encrypt, hash, tokenize) are carried out by a [`Protector`]
@@ -31,6 +32,9 @@ pub enum View {
     Storage,
     /// Analytics and third parties: keyed pseudonyms; special data omitted.
     Export,
+    /// Each field as a principal's policy decides (revealed, masked, hashed or redacted): the
+    /// guard's `view`. Without the guard's decisions every field is redacted.
+    Policy,
 }
 
 impl View {
@@ -41,6 +45,7 @@ impl View {
             Self::Log => "log",
             Self::Storage => "storage",
             Self::Export => "export",
+            Self::Policy => "policy",
         }
     }
 }
@@ -146,11 +151,18 @@ pub trait Protector: Send + Sync {
     fn open(&self, field: &FieldRef<'_>, envelope: &Envelope) -> Result<Zeroizing<Vec<u8>>, Error>;
 }
 
+/// Per-field treatments decided by a policy, overriding the schema's (the guard's view).
+pub(crate) trait FieldDecisions: Send + Sync {
+    /// The treatment of the field at `at`: `Clear`, `Mask`, `Hash` or `Redact`.
+    fn treatment(&self, at: &FieldRef<'_>) -> Treatment;
+}
+
 /// The view a record is serialized for, and the keys available to it.
 #[derive(Clone, Copy, Default)]
 pub struct ViewContext<'a> {
     view: View,
     protector: Option<&'a dyn Protector>,
+    decisions: Option<&'a dyn FieldDecisions>,
 }
 
 impl<'a> ViewContext<'a> {
@@ -158,6 +170,7 @@ impl<'a> ViewContext<'a> {
     pub const REDACTED: ViewContext<'static> = ViewContext {
         view: View::Redacted,
         protector: None,
+        decisions: None,
     };
 
     /// A context for `view` with no keys.
@@ -165,6 +178,27 @@ impl<'a> ViewContext<'a> {
         Self {
             view,
             protector: None,
+            decisions: None,
+        }
+    }
+
+    /// Attaches a policy's per-field decisions (only the guard can: they may say `Clear`).
+    pub(crate) const fn with_decisions(mut self, decisions: &'a dyn FieldDecisions) -> Self {
+        self.decisions = Some(decisions);
+        self
+    }
+
+    /// Whether a policy's decisions are attached.
+    pub(crate) const fn has_decisions(&self) -> bool {
+        self.decisions.is_some()
+    }
+
+    /// The treatment of the field at `at` in this context: the policy's decision when there is
+    /// one, else the schema's treatment for the view.
+    pub(crate) fn treatment(&self, at: &FieldRef<'_>) -> Treatment {
+        match self.decisions {
+            Some(decisions) => decisions.treatment(at),
+            None => at.pii.treatment(self.view),
         }
     }
 
@@ -190,6 +224,7 @@ impl fmt::Debug for ViewContext<'_> {
         f.debug_struct("ViewContext")
             .field("view", &self.view)
             .field("keys", &self.protector.is_some())
+            .field("policy", &self.decisions.is_some())
             .finish()
     }
 }

@@ -16,10 +16,11 @@ use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The purposes a new keyring creates a key for in each region.
-const CREATED: [Purpose; 3] = [
+const CREATED: [Purpose; 4] = [
     Purpose::FieldEncryption,
     Purpose::BlindIndex,
     Purpose::Pseudonym,
+    Purpose::Integrity,
 ];
 
 /// The environment variable holding the key-encryption passphrase of a local key file.

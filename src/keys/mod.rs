@@ -12,6 +12,7 @@
 //! ```
 
 mod derive;
+pub(crate) mod integrity;
 mod key_file;
 mod keyring;
 mod material;
@@ -22,6 +23,7 @@ mod store;
 mod subject;
 
 pub use key_file::{KekSource, LocalKeyFile};
+pub(crate) use key_file::{create_private_dir, write_atomic};
 pub use keyring::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR, KeyInfo, Keyring, KeyringBuilder};
 pub use material::RootKey;
 pub use provider::{KeyProvider, KeySet};
@@ -104,16 +106,19 @@ pub enum Purpose {
     /// In-memory sealing. Reserved: `Pii<T>` seals under a random per-process key that is
     /// never stored, which needs no root key.
     Seal,
+    /// Integrity: the MAC keys of the audit hash chain and of break-glass grants.
+    Integrity,
 }
 
 impl Purpose {
     /// Every purpose.
-    pub const ALL: [Purpose; 5] = [
+    pub const ALL: [Purpose; 6] = [
         Self::FieldEncryption,
         Self::BlindIndex,
         Self::Pseudonym,
         Self::Token,
         Self::Seal,
+        Self::Integrity,
     ];
 
     /// The lower-case name, also the default key id prefix and the HKDF label.
@@ -124,6 +129,7 @@ impl Purpose {
             Self::Pseudonym => "pseudonym",
             Self::Token => "token",
             Self::Seal => "seal",
+            Self::Integrity => "integrity",
         }
     }
 
@@ -138,6 +144,7 @@ impl Purpose {
             2 => Some(Self::Pseudonym),
             3 => Some(Self::Token),
             4 => Some(Self::Seal),
+            5 => Some(Self::Integrity),
             _ => None,
         }
     }

@@ -1,0 +1,314 @@
+//! The tamper-evident chain shared by the file and SQLite sinks.
+//!
+//! Each event is written as one JSON line: `{"seq":n, …event…, "prev":"<mac of line n-1>",
+//! "key":"<integrity key id.version>","mac":"<64 hex>"}`. The MAC is keyed BLAKE3 (key derived
+//! from the keyring's integrity key) over a domain tag and every byte of the line before the
+//! `,"mac"` member, closed with `}`. Because each line carries its number and its
+//! predecessor's MAC, an edited line fails its MAC, a deleted or reordered line breaks the
+//! numbering and the links, an inserted line cannot carry a valid MAC, and a cut-off end is
+//! caught by comparing with the last head the writer reported.
+
+use super::event::AuditEvent;
+use crate::error::Error;
+use crate::keys::Keyring;
+use crate::keys::integrity::{MacKey, MacUse};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+const DOMAIN: &[u8] = b"piiguard/audit-chain/v1\n";
+/// `,"mac":"` + 64 hex digits + `"}`.
+const MAC_SUFFIX_LEN: usize = 8 + 64 + 2;
+const GENESIS: [u8; 32] = [0; 32];
+
+/// What is wrong with an audit trail at the line [`Error::AuditChain`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainProblem {
+    /// The line is not a chained event (garbled, or not from piiguard).
+    Malformed,
+    /// The MAC does not verify: the line was edited, or forged and inserted.
+    BadMac,
+    /// Events are missing before this line: deleted, or moved later.
+    Gap {
+        /// The event number that should be here.
+        expected: u64,
+        /// The event number found.
+        found: u64,
+    },
+    /// An event appears again or too early: duplicated, inserted or moved back.
+    OutOfOrder {
+        /// The event number that should be here.
+        expected: u64,
+        /// The event number found.
+        found: u64,
+    },
+    /// The line does not link to the line before it.
+    BrokenLink,
+    /// The last line is incomplete (a crash during a write, or a cut in the middle of a line).
+    Torn,
+    /// The trail ends before the last event the writer reported: lines were cut off the end.
+    Truncated {
+        /// The last event number the writer reported.
+        expected: u64,
+        /// The last event number found.
+        found: u64,
+    },
+}
+
+impl fmt::Display for ChainProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed => f.write_str("not a chained audit event"),
+            Self::BadMac => f.write_str("MAC mismatch (edited or forged)"),
+            Self::Gap { expected, found } => {
+                write!(
+                    f,
+                    "expected event {expected}, found {found} (events deleted or moved)"
+                )
+            }
+            Self::OutOfOrder { expected, found } => write!(
+                f,
+                "expected event {expected}, found {found} (event repeated, inserted or moved)"
+            ),
+            Self::BrokenLink => f.write_str("does not link to the previous line"),
+            Self::Torn => f.write_str("incomplete last line (torn write)"),
+            Self::Truncated { expected, found } => write!(
+                f,
+                "the trail ends at event {found}, the writer reported {expected} (cut off)"
+            ),
+        }
+    }
+}
+
+/// The end of a chain: the last event number and its MAC. Keep it somewhere the log's writer
+/// cannot change (another system) to detect lines cut off the end after a restart.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ChainHead {
+    /// The last event number (0 for an empty trail).
+    pub seq: u64,
+    /// Its MAC, hex.
+    pub mac: String,
+}
+
+/// What a verification found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainReport {
+    /// Events checked.
+    pub events: u64,
+    /// The head of the trail.
+    pub head: ChainHead,
+}
+
+#[derive(Serialize)]
+struct LineOut<'a> {
+    seq: u64,
+    #[serde(flatten)]
+    event: &'a AuditEvent,
+    prev: &'a str,
+    key: &'a str,
+}
+
+#[derive(Deserialize)]
+struct LineIn {
+    seq: u64,
+    prev: String,
+    key: String,
+    #[serde(flatten)]
+    event: AuditEvent,
+}
+
+/// The writer's side: the MAC key, the next number and the previous MAC.
+pub(crate) struct Chain {
+    key: MacKey,
+    seq: u64,
+    prev: [u8; 32],
+}
+
+impl Chain {
+    /// A new chain (empty trail).
+    pub(crate) fn start(keyring: &Keyring) -> Result<Self, Error> {
+        Ok(Self {
+            key: keyring.mac_key(MacUse::AuditChain)?,
+            seq: 0,
+            prev: GENESIS,
+        })
+    }
+
+    /// Continues after `last_line` (verified first), under the active key.
+    pub(crate) fn resume(keyring: &Keyring, last_line: &str) -> Result<Self, Error> {
+        let mut verifier = Verifier::new(keyring);
+        let parsed = verifier
+            .check(last_line)
+            .map_err(|problem| Error::AuditChain { line: 0, problem })?;
+        Ok(Self {
+            key: keyring.mac_key(MacUse::AuditChain)?,
+            seq: parsed.seq,
+            prev: parsed.mac,
+        })
+    }
+
+    /// The head after the last sealed line.
+    pub(crate) fn head(&self) -> ChainHead {
+        ChainHead {
+            seq: self.seq,
+            mac: hex(&self.prev),
+        }
+    }
+
+    /// The next line (without its newline), and moves the chain on.
+    pub(crate) fn seal(&mut self, event: &AuditEvent) -> Result<String, Error> {
+        let seq = self.seq + 1;
+        let prev = hex(&self.prev);
+        let mut line = serde_json::to_string(&LineOut {
+            seq,
+            event,
+            prev: &prev,
+            key: self.key.key_ref(),
+        })
+        .map_err(|_| Error::Audit {
+            reason: "an event could not be serialized",
+        })?;
+        let mac = self.key.mac(&[DOMAIN, line.as_bytes()]);
+        line.pop();
+        line.push_str(",\"mac\":\"");
+        line.push_str(&hex(&mac));
+        line.push_str("\"}");
+        self.seq = seq;
+        self.prev = mac;
+        Ok(line)
+    }
+}
+
+struct Parsed {
+    seq: u64,
+    prev: String,
+    mac: [u8; 32],
+    event: AuditEvent,
+}
+
+/// Checks lines one by one, caching MAC keys by reference.
+pub(crate) struct Verifier<'k> {
+    keyring: &'k Keyring,
+    keys: Vec<MacKey>,
+}
+
+impl<'k> Verifier<'k> {
+    pub(crate) fn new(keyring: &'k Keyring) -> Self {
+        Self {
+            keyring,
+            keys: Vec::new(),
+        }
+    }
+
+    fn check(&mut self, line: &str) -> Result<Parsed, ChainProblem> {
+        let split = line
+            .len()
+            .checked_sub(MAC_SUFFIX_LEN)
+            .filter(|&at| line.is_char_boundary(at))
+            .ok_or(ChainProblem::Malformed)?;
+        let (head, tail) = line.split_at(split);
+        let mac_hex = tail
+            .strip_prefix(",\"mac\":\"")
+            .and_then(|t| t.strip_suffix("\"}"))
+            .ok_or(ChainProblem::Malformed)?;
+        let mac = unhex(mac_hex).ok_or(ChainProblem::Malformed)?;
+        let mut body = String::with_capacity(head.len() + 1);
+        body.push_str(head);
+        body.push('}');
+        let parsed: LineIn = serde_json::from_str(&body).map_err(|_| ChainProblem::Malformed)?;
+        let key = match self.keys.iter().position(|k| k.key_ref() == parsed.key) {
+            Some(i) => &self.keys[i],
+            None => {
+                let key = self
+                    .keyring
+                    .mac_key_for(&parsed.key, MacUse::AuditChain)
+                    .map_err(|_| ChainProblem::BadMac)?;
+                self.keys.push(key);
+                &self.keys[self.keys.len() - 1]
+            }
+        };
+        if !key.verify(&[DOMAIN, body.as_bytes()], &mac) {
+            return Err(ChainProblem::BadMac);
+        }
+        Ok(Parsed {
+            seq: parsed.seq,
+            prev: parsed.prev,
+            mac,
+            event: parsed.event,
+        })
+    }
+}
+
+/// Verifies a whole trail given as lines (each without its newline; `complete` is false when
+/// the text did not end with a newline). `expected` is a head reported earlier by the writer.
+pub(crate) fn verify_lines<'a>(
+    keyring: &Keyring,
+    lines: impl IntoIterator<Item = &'a str>,
+    complete: bool,
+    expected: Option<&ChainHead>,
+    mut each: impl FnMut(u64, &AuditEvent),
+) -> Result<ChainReport, Error> {
+    let mut verifier = Verifier::new(keyring);
+    let mut seq = 0;
+    let mut prev = GENESIS;
+    let mut lines = lines.into_iter().peekable();
+    let mut number = 0u64;
+    while let Some(line) = lines.next() {
+        number += 1;
+        let fail = |problem| Error::AuditChain {
+            line: number,
+            problem,
+        };
+        if !complete && lines.peek().is_none() {
+            return Err(fail(ChainProblem::Torn));
+        }
+        let parsed = verifier.check(line).map_err(fail)?;
+        let expected_seq = seq + 1;
+        if parsed.seq > expected_seq {
+            return Err(fail(ChainProblem::Gap {
+                expected: expected_seq,
+                found: parsed.seq,
+            }));
+        }
+        if parsed.seq < expected_seq {
+            return Err(fail(ChainProblem::OutOfOrder {
+                expected: expected_seq,
+                found: parsed.seq,
+            }));
+        }
+        if unhex(&parsed.prev) != Some(prev) {
+            return Err(fail(ChainProblem::BrokenLink));
+        }
+        each(parsed.seq, &parsed.event);
+        seq = parsed.seq;
+        prev = parsed.mac;
+    }
+    let head = ChainHead {
+        seq,
+        mac: hex(&prev),
+    };
+    if let Some(expected) = expected
+        && (expected.seq > seq || (expected.seq == seq && expected.mac != head.mac))
+    {
+        return Err(Error::AuditChain {
+            line: number + 1,
+            problem: ChainProblem::Truncated {
+                expected: expected.seq,
+                found: seq,
+            },
+        });
+    }
+    Ok(ChainReport { events: seq, head })
+}
+
+fn hex(bytes: &[u8; 32]) -> String {
+    blake3::Hash::from_bytes(*bytes).to_hex().to_string()
+}
+
+fn unhex(text: &str) -> Option<[u8; 32]> {
+    // `from_hex` also takes upper case; the writer only ever writes lower case.
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    blake3::Hash::from_hex(text).ok().map(|h| *h.as_bytes())
+}

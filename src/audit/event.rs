@@ -1,0 +1,190 @@
+//! [`AuditEvent`]: one record of who did what to which personal data, why, when, and whether it
+//! was allowed. It names the data (record type, field, class, subject id), never its value.
+
+use crate::policy::{Principal, Reason};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What was done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Action {
+    /// A reveal of one field.
+    Reveal,
+    /// A record serialized under the policy (each field revealed, masked, hashed or redacted).
+    View,
+    /// A break-glass request.
+    GrantRequest,
+    /// A break-glass approval.
+    Grant,
+    /// A break-glass revocation.
+    GrantRevoke,
+    /// A root key rotation.
+    KeyRotation,
+    /// A data subject erased (crypto-shredding).
+    SubjectErasure,
+    /// An access-rate alert of the monitor.
+    AccessAlert,
+    /// The audit log was recovered after a crash (a torn last line cut off).
+    AuditRecovered,
+}
+
+impl Action {
+    /// The `snake_case` name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Reveal => "reveal",
+            Self::View => "view",
+            Self::GrantRequest => "grant_request",
+            Self::Grant => "grant",
+            Self::GrantRevoke => "grant_revoke",
+            Self::KeyRotation => "key_rotation",
+            Self::SubjectErasure => "subject_erasure",
+            Self::AccessAlert => "access_alert",
+            Self::AuditRecovered => "audit_recovered",
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.name())
+    }
+}
+
+/// Whether it happened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Allowed and done.
+    Allowed,
+    /// Refused by the policy, a grant check or the monitor.
+    Denied,
+    /// Allowed, but it failed (the data did not open, the key store failed).
+    Failed,
+}
+
+/// Who asked (the principal, as they presented themselves).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// Principal id.
+    pub id: String,
+    /// Roles.
+    pub roles: Vec<String>,
+    /// Environment (`dev`, `staging`, `prod`).
+    pub environment: String,
+    /// Region, if the principal has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+impl Actor {
+    /// The actor record of a principal.
+    pub fn of(principal: &Principal) -> Self {
+        Self {
+            id: principal.id().to_owned(),
+            roles: principal.roles().to_vec(),
+            environment: principal.environment().name().to_owned(),
+            region: principal.region().map(str::to_owned),
+        }
+    }
+
+    /// The library itself (recovery events).
+    pub(crate) fn system() -> Self {
+        Self {
+            id: "piiguard".to_owned(),
+            roles: Vec::new(),
+            environment: String::new(),
+            region: None,
+        }
+    }
+}
+
+/// What it was done to: identifiers only, never values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Object {
+    /// Record type (stable name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Field (stable name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// Class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class: Option<String>,
+    /// Sensitivity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<String>,
+    /// The data subject's id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// Tenant, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tenant: Option<String>,
+    /// The data's region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// One audit record. Sinks add a sequence number (and, for the file and SQLite sinks, the hash
+/// chain) when they write it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEvent {
+    /// UTC time, RFC 3339 with microseconds (`2026-11-23T10:15:00.123456Z`).
+    pub time: String,
+    /// What was done.
+    pub action: Action,
+    /// Whether it was allowed.
+    pub outcome: Outcome,
+    /// The reason code of the decision.
+    pub reason: Reason,
+    /// The subsystem (application, service) that performed it.
+    pub subsystem: String,
+    /// Who.
+    pub principal: Actor,
+    /// To what.
+    #[serde(default)]
+    pub object: Object,
+    /// The purpose given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    /// The justification given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    /// The version of the policy that decided.
+    pub policy_version: String,
+    /// The break-glass grant or request involved.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grant: Option<String>,
+    /// Action-specific detail without values: a view's per-field treatments
+    /// (`email=reveal,phone=mask`), a rotated key, an alert's count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// Formats a time as the audit trail writes it.
+pub(crate) fn timestamp(t: time::OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        t.microsecond()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_are_utc_with_microseconds() {
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(1_795_000_000_123_456_789).unwrap();
+        assert_eq!(timestamp(t), "2026-11-18T11:06:40.123456Z");
+    }
+}

@@ -1,0 +1,136 @@
+//! The audit trail: one [`AuditEvent`] for every reveal, denial, view, break-glass request,
+//! grant and revocation, key rotation, subject erasure and access alert — answering who did
+//! what to which data, why, when, and whether it was allowed. Events never hold a value.
+//!
+//! Sinks:
+//! - [`JsonlSink`]: a JSON-lines file with a keyed BLAKE3 hash chain ([`verify_jsonl`] detects
+//!   any edited, deleted, inserted, reordered or cut-off line), durable appends.
+//! - [`SqliteSink`]: the same chain in an SQLite table.
+//! - [`MemorySink`]: in memory, for tests.
+//! - `TracingSink` (feature `tracing`): events as `tracing` events, target `piiguard::audit`.
+//!
+//! A sink that fails to record makes the access fail: nothing is revealed without its record.
+
+mod chain;
+mod event;
+mod jsonl;
+mod sqlite;
+#[cfg(feature = "tracing")]
+mod tracing_sink;
+
+pub use chain::{ChainHead, ChainProblem, ChainReport};
+pub use event::{Action, Actor, AuditEvent, Object, Outcome};
+pub use jsonl::{Durability, JsonlSink, verify_jsonl};
+pub use sqlite::SqliteSink;
+#[cfg(feature = "tracing")]
+pub use tracing_sink::TracingSink;
+
+pub(crate) use event::timestamp;
+
+use crate::error::Error;
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Where audit events go. Implementations must be safe to call from many threads at once and
+/// must not return before the event is recorded as durably as they promise.
+pub trait AuditSink: Send + Sync {
+    /// Records one event.
+    ///
+    /// # Errors
+    /// [`Error::Audit`] or [`Error::Io`]: the caller then refuses the access it was for.
+    fn record(&self, event: &AuditEvent) -> Result<(), Error>;
+
+    /// Verifies the trail, for sinks that keep a hash chain (`None` for the others).
+    ///
+    /// # Errors
+    /// [`Error::AuditChain`] at the first bad line; I/O errors.
+    fn verify(&self) -> Result<Option<ChainReport>, Error> {
+        Ok(None)
+    }
+}
+
+impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
+    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        (**self).record(event)
+    }
+
+    fn verify(&self) -> Result<Option<ChainReport>, Error> {
+        (**self).verify()
+    }
+}
+
+/// Keeps events in memory (tests, examples).
+///
+/// ```
+/// use piiguard::audit::{AuditSink, MemorySink};
+/// let sink = MemorySink::new();
+/// assert!(sink.events().is_empty());
+/// ```
+#[derive(Debug, Default)]
+pub struct MemorySink(Mutex<Vec<AuditEvent>>);
+
+impl MemorySink {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A copy of every event so far, in order.
+    pub fn events(&self) -> Vec<AuditEvent> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// How many events it holds.
+    pub fn len(&self) -> usize {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl AuditSink for MemorySink {
+    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(event.clone());
+        Ok(())
+    }
+}
+
+/// Sends every event to several sinks, in order; fails if any fails.
+pub struct Tee(Vec<Arc<dyn AuditSink>>);
+
+impl Tee {
+    /// A tee over `sinks`.
+    pub fn new(sinks: Vec<Arc<dyn AuditSink>>) -> Self {
+        Self(sinks)
+    }
+}
+
+impl AuditSink for Tee {
+    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        self.0.iter().try_for_each(|s| s.record(event))
+    }
+
+    fn verify(&self) -> Result<Option<ChainReport>, Error> {
+        let mut last = None;
+        for sink in &self.0 {
+            if let Some(report) = sink.verify()? {
+                last = Some(report);
+            }
+        }
+        Ok(last)
+    }
+}
+
+impl std::fmt::Debug for Tee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Tee").field(&self.0.len()).finish()
+    }
+}

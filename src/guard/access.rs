@@ -1,0 +1,313 @@
+//! Reveals and policy views: decide, count, audit, and only then open.
+
+use super::Guard;
+use super::policy_view::{FieldDecision, PolicyView};
+use crate::audit::{Action, Outcome};
+use crate::clock::unix_ms;
+use crate::error::Error;
+use crate::pii::{Pii, Revealed};
+use crate::policy::grant::{self, Claims};
+use crate::policy::{Access, Decision, Disclosure, Principal, Reason, Target};
+use crate::schema::{Classified, FieldSchema, PiiField, RecordSchema, SubjectId};
+use crate::value::PiiValue;
+use crate::view::Treatment;
+
+/// A classified field found in a record, with its subject.
+pub(super) struct Located {
+    pub(super) record: &'static RecordSchema,
+    pub(super) field: &'static FieldSchema,
+    pub(super) pii: &'static PiiField,
+    pub(super) subject: Option<SubjectId>,
+}
+
+impl Guard {
+    /// Reveals one classified field of `record` to `principal`, if the policy (or a break-glass
+    /// grant in `access`) allows it: the cleartext comes back in a [`Revealed`], wiped when it
+    /// drops, with no `Debug`, `Display` or `Serialize`.
+    ///
+    /// Every call writes exactly one audit event (allowed, denied or failed), plus one per
+    /// access-rate alert it raises. If the event cannot be written, nothing is revealed.
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with the reason code; [`Error::FieldNotFound`]; the key errors of
+    /// opening the value; the audit sink's errors.
+    pub fn reveal<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+        &self,
+        principal: &Principal,
+        record: &'r T,
+        field: impl FnOnce(&'r T) -> &'r Pii<V>,
+        access: impl Into<Access>,
+    ) -> Result<Revealed<V>, Error> {
+        let access = access.into();
+        let pii = field(record);
+        let at = locate(record, pii).ok_or(Error::FieldNotFound)?;
+        let now = self.now();
+        let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
+        let mut alerts = Vec::new();
+        if decision.reveals() {
+            let admission =
+                self.inner
+                    .monitor
+                    .admit_reveal(principal.id(), at.pii.class.name(), unix_ms(now));
+            alerts = admission.alerts;
+            if admission.denied {
+                decision = Decision::deny(Reason::RateLimited);
+            }
+        }
+        let mut event = self.event(
+            Action::Reveal,
+            Outcome::Allowed,
+            decision.reason,
+            principal,
+            Some(&access),
+        );
+        event.object.record = Some(at.record.name.to_owned());
+        event.object.field = Some(at.field.name.to_owned());
+        event.object.class = Some(at.pii.class.name().to_owned());
+        event.object.sensitivity = Some(at.pii.sensitivity.name().to_owned());
+        event.object.subject = at.subject.as_ref().map(|s| s.as_str().to_owned());
+        if !decision.reveals() {
+            event.outcome = Outcome::Denied;
+            if decision.reason == Reason::RoleRule {
+                event.reason = Reason::RevealNotPermitted;
+                event.detail = Some(format!("policy gives {}", decision.disclosure));
+            }
+            self.raise(principal, alerts)?;
+            return Err(self.deny(&event, principal));
+        }
+        match self.keys().reveal(record, |_| pii) {
+            Ok(revealed) => {
+                self.record(&event)?;
+                self.raise(principal, alerts)?;
+                Ok(revealed)
+            }
+            Err(error) => {
+                event.outcome = Outcome::Failed;
+                event.reason = Reason::OpenFailed;
+                self.record(&event)?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Decides how each classified field of `record` is shown to `principal` for `access`, and
+    /// writes one audit event listing the decisions. The returned [`PolicyView`] serializes the
+    /// record with every field revealed, masked, hashed or redacted as decided — the "owner"
+    /// or "support" view of an API response.
+    ///
+    /// # Errors
+    /// The audit sink's errors (then nothing is returned).
+    pub fn view<'r, T: Classified + ?Sized>(
+        &self,
+        principal: &Principal,
+        record: &'r T,
+        access: impl Into<Access>,
+    ) -> Result<PolicyView<'_, 'r, T>, Error> {
+        let access = access.into();
+        let now = self.now();
+        let mut fields: Vec<FieldDecision> = Vec::new();
+        let mut located = Vec::new();
+        record.visit_pii(&mut |at, _| {
+            let seen = located.iter().any(|l: &Located| {
+                std::ptr::eq(l.record, at.record) && std::ptr::eq(l.field, at.field)
+            });
+            if !seen {
+                located.push(Located {
+                    record: at.record,
+                    field: at.field,
+                    pii: at.pii,
+                    subject: at.subject.cloned(),
+                });
+            }
+        });
+        for at in &located {
+            let decision = self.decide_in_view(principal, &access, at, now.unix_timestamp());
+            fields.push(FieldDecision {
+                record: at.record,
+                field: at.field,
+                decision,
+            });
+        }
+        let mut alerts = Vec::new();
+        let mut counted: Vec<&str> = Vec::new();
+        for (f, at) in fields.iter_mut().zip(&located) {
+            if !f.decision.reveals() {
+                continue;
+            }
+            let class = at.pii.class.name();
+            if !counted.contains(&class) {
+                counted.push(class);
+                let admission =
+                    self.inner
+                        .monitor
+                        .admit_reveal(principal.id(), class, unix_ms(now));
+                alerts.extend(admission.alerts);
+                if admission.denied {
+                    f.decision = Decision::deny(Reason::RateLimited);
+                    continue;
+                }
+            }
+        }
+        // A class that hit the hard limit is redacted everywhere in the view.
+        let limited: Vec<&str> = fields
+            .iter()
+            .zip(&located)
+            .filter(|(f, _)| f.decision.reason == Reason::RateLimited)
+            .map(|(_, at)| at.pii.class.name())
+            .collect();
+        for (f, at) in fields.iter_mut().zip(&located) {
+            if limited.contains(&at.pii.class.name()) {
+                f.decision = Decision::deny(Reason::RateLimited);
+            }
+        }
+        let main = fields
+            .iter()
+            .map(|f| f.decision)
+            .max_by_key(|d| d.disclosure)
+            .map_or(Reason::NoMatchingRule, |d| d.reason);
+        let mut event = self.event(
+            Action::View,
+            Outcome::Allowed,
+            main,
+            principal,
+            Some(&access),
+        );
+        event.object.record = Some(T::SCHEMA.name.to_owned());
+        event.object.subject = record.subject_id().map(|s| s.as_str().to_owned());
+        event.detail = Some(
+            fields
+                .iter()
+                .map(|f| {
+                    format!(
+                        "{}={}({})",
+                        f.field.name, f.decision.disclosure, f.decision.reason
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        self.record(&event)?;
+        self.raise(principal, alerts)?;
+        Ok(PolicyView::new(self, record, fields))
+    }
+
+    /// The decision for one located field: a presented grant is checked first and decides
+    /// alone (a reveal), else the policy.
+    pub(super) fn decide_at(
+        &self,
+        principal: &Principal,
+        access: &Access,
+        at: &Located,
+        now: i64,
+    ) -> Decision {
+        match access.grant() {
+            Some(_) => self.grant_check(principal, access, at, now),
+            None => self.policy_decision(principal, access, at),
+        }
+    }
+
+    /// In a view, a valid grant reveals the fields it covers; the policy decides the others.
+    fn decide_in_view(
+        &self,
+        principal: &Principal,
+        access: &Access,
+        at: &Located,
+        now: i64,
+    ) -> Decision {
+        let decision = self.decide_at(principal, access, at, now);
+        if decision.reason == Reason::GrantOutOfScope {
+            self.policy_decision(principal, access, at)
+        } else {
+            decision
+        }
+    }
+
+    fn policy_decision(&self, principal: &Principal, access: &Access, at: &Located) -> Decision {
+        let subject = at.subject.as_ref().map(SubjectId::as_str);
+        let target = Target {
+            class: at.pii.class.name(),
+            sensitivity: at.pii.sensitivity,
+            owner: subject.is_some() && principal.subject_id() == subject,
+        };
+        self.inner
+            .policy
+            .decide(principal, access, &target, self.keyring().environment())
+    }
+
+    fn grant_check(
+        &self,
+        principal: &Principal,
+        access: &Access,
+        at: &Located,
+        now: i64,
+    ) -> Decision {
+        let Some(token) = access.grant() else {
+            return Decision::deny(Reason::GrantInvalid);
+        };
+        match grant::verify(self.keyring(), token, now) {
+            Err(reason) => Decision::deny(reason),
+            Ok(claims) => self.grant_decision(
+                &claims,
+                principal,
+                at,
+                principal.environment() == self.keyring().environment(),
+            ),
+        }
+    }
+
+    fn grant_decision(
+        &self,
+        claims: &Claims,
+        principal: &Principal,
+        at: &Located,
+        environment_ok: bool,
+    ) -> Decision {
+        let subject = at.subject.as_ref().map(SubjectId::as_str);
+        if self.inner.grants.is_revoked(&claims.id) {
+            Decision::deny(Reason::GrantRevoked)
+        } else if !environment_ok {
+            Decision::deny(Reason::EnvironmentMismatch)
+        } else if !claims.covers(
+            principal.id(),
+            subject,
+            at.record.name,
+            at.field.name,
+            at.pii.class.name(),
+        ) {
+            Decision::deny(Reason::GrantOutOfScope)
+        } else {
+            Decision {
+                disclosure: Disclosure::Reveal,
+                reason: Reason::BreakGlass,
+                rule_line: None,
+            }
+        }
+    }
+}
+
+/// Finds the classified value `pii` inside `record` (by address).
+fn locate<T: Classified + ?Sized, V: PiiValue>(record: &T, pii: &Pii<V>) -> Option<Located> {
+    let target = std::ptr::from_ref(pii).cast::<()>();
+    let mut found = None;
+    record.visit_pii(&mut |at, slot| {
+        if found.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
+            found = Some(Located {
+                record: at.record,
+                field: at.field,
+                pii: at.pii,
+                subject: at.subject.cloned(),
+            });
+        }
+    });
+    found
+}
+
+/// The treatment a disclosure becomes in a serialized view.
+pub(super) const fn treatment_of(disclosure: Disclosure) -> Treatment {
+    match disclosure {
+        Disclosure::Reveal => Treatment::Clear,
+        Disclosure::Mask => Treatment::Mask,
+        Disclosure::Hash => Treatment::Hash,
+        Disclosure::Redact => Treatment::Redact,
+    }
+}

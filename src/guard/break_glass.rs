@@ -1,0 +1,155 @@
+//! Break-glass: request, approve, revoke — each audited.
+
+use super::Guard;
+use crate::audit::{Action, Outcome};
+use crate::error::Error;
+use crate::policy::grant::{self, Claims, Pending};
+use crate::policy::{GrantRequest, GrantToken, Principal, Reason, RequestId};
+
+impl Guard {
+    /// Asks for elevated access: `request` names the subjects, classes or fields, the
+    /// justification and how long. Audited; an approver then calls [`approve`](Self::approve).
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::RequestInvalid`] (no justification, no subject, nothing
+    /// in scope, a time limit of zero or above the policy's maximum) or
+    /// [`Reason::EnvironmentMismatch`]; the audit sink's errors.
+    pub fn request_access(
+        &self,
+        requester: &Principal,
+        request: GrantRequest,
+    ) -> Result<RequestId, Error> {
+        let mut event = self.event(
+            Action::GrantRequest,
+            Outcome::Allowed,
+            Reason::Requested,
+            requester,
+            None,
+        );
+        event.justification = Some(request.justification().to_owned());
+        event.detail = Some(format!(
+            "{} ttl_secs={}",
+            request.scope_text(),
+            request.ttl().as_secs()
+        ));
+        let reason = if requester.environment() != self.keyring().environment() {
+            Some(Reason::EnvironmentMismatch)
+        } else if !request.is_valid(self.policy().break_glass().max_ttl) {
+            Some(Reason::RequestInvalid)
+        } else {
+            None
+        };
+        if let Some(reason) = reason {
+            event.outcome = Outcome::Denied;
+            event.reason = reason;
+            return Err(self.deny(&event, requester));
+        }
+        let id = self.inner.grants.add_pending(Pending {
+            requester: requester.id().to_owned(),
+            request,
+        });
+        event.grant = Some(id.as_str().to_owned());
+        self.record(&event)?;
+        Ok(id)
+    }
+
+    /// Approves a pending request: `approver` needs one of the policy's approver roles and
+    /// may not approve their own request. Returns the grant token for the requester. Audited.
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::UnknownRequest`], [`Reason::NotApprover`],
+    /// [`Reason::SelfApproval`] or [`Reason::EnvironmentMismatch`]; key and audit errors.
+    pub fn approve(&self, approver: &Principal, request: &RequestId) -> Result<GrantToken, Error> {
+        let mut event = self.event(
+            Action::Grant,
+            Outcome::Denied,
+            Reason::UnknownRequest,
+            approver,
+            None,
+        );
+        event.grant = Some(request.as_str().to_owned());
+        let Some(pending) = self.inner.grants.pending(request) else {
+            return Err(self.deny(&event, approver));
+        };
+        event.justification = Some(pending.request.justification().to_owned());
+        let refusal = if approver.environment() != self.keyring().environment() {
+            Some(Reason::EnvironmentMismatch)
+        } else if !self.policy().is_approver(approver) {
+            Some(Reason::NotApprover)
+        } else if approver.id() == pending.requester {
+            Some(Reason::SelfApproval)
+        } else {
+            None
+        };
+        if let Some(reason) = refusal {
+            event.reason = reason;
+            return Err(self.deny(&event, approver));
+        }
+        let Some(pending) = self.inner.grants.take_pending(request) else {
+            return Err(self.deny(&event, approver));
+        };
+        let issued = self.now().unix_timestamp();
+        let ttl = i64::try_from(pending.request.ttl().as_secs()).unwrap_or(i64::MAX);
+        let token = grant::issue(
+            self.keyring(),
+            Claims {
+                id: grant::new_grant_id(),
+                principal: pending.requester.clone(),
+                approver: approver.id().to_owned(),
+                subjects: pending.request.subjects().to_vec(),
+                classes: pending.request.classes().to_vec(),
+                fields: pending.request.fields().to_vec(),
+                issued,
+                expires: issued.saturating_add(ttl),
+                key: String::new(),
+            },
+        )?;
+        event.outcome = Outcome::Allowed;
+        event.reason = Reason::Approver;
+        event.grant = Some(token.id().to_owned());
+        event.detail = Some(format!(
+            "request={} for={} {} expires={}",
+            request,
+            pending.requester,
+            pending.request.scope_text(),
+            token.expires_at()
+        ));
+        self.record(&event)?;
+        Ok(token)
+    }
+
+    /// Revokes a grant before it expires: by an approver, or by the principal who holds it.
+    /// Audited; the grant is refused from then on (and, with a revocations file, after a
+    /// restart too).
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::GrantInvalid`] for a token that does not verify, or
+    /// [`Reason::NotApprover`]; I/O and audit errors.
+    pub fn revoke(&self, principal: &Principal, token: &GrantToken) -> Result<(), Error> {
+        let mut event = self.event(
+            Action::GrantRevoke,
+            Outcome::Denied,
+            Reason::GrantInvalid,
+            principal,
+            None,
+        );
+        event.grant = Some(token.id().to_owned());
+        // An expired grant can still be revoked (for the record): check only the MAC.
+        let claims = match grant::verify(self.keyring(), token, i64::MIN) {
+            Ok(claims) => claims,
+            Err(_) => return Err(self.deny(&event, principal)),
+        };
+        let reason = if self.policy().is_approver(principal) {
+            Reason::Approver
+        } else if claims.principal == principal.id() {
+            Reason::Holder
+        } else {
+            event.reason = Reason::NotApprover;
+            return Err(self.deny(&event, principal));
+        };
+        self.inner.grants.revoke(&claims.id)?;
+        event.outcome = Outcome::Allowed;
+        event.reason = reason;
+        self.record(&event)
+    }
+}

@@ -1,0 +1,375 @@
+//! [`Guard`]: the one object applications hold. It ties together the keyring, the policy, the
+//! audit sink and the access monitor, and every reveal goes through it.
+
+mod access;
+mod admin;
+mod break_glass;
+mod policy_view;
+
+pub use policy_view::PolicyView;
+
+use crate::audit::{
+    Action, Actor, AuditEvent, AuditSink, ChainReport, JsonlSink, Object, Outcome, timestamp,
+};
+use crate::clock::{Clock, SystemClock, unix_ms};
+use crate::error::Error;
+use crate::keys::{Keyring, Scope, ScopedKeys};
+use crate::monitor::{Alert, AlertKind, Monitor};
+use crate::policy::grant::Grants;
+use crate::policy::{Access, Policy, Principal, Reason, STARTER_POLICY};
+use crate::schema::Classified;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A callback for access-rate alerts.
+pub type AlertHandler = Arc<dyn Fn(&Alert) + Send + Sync>;
+
+struct Inner {
+    keyring: Keyring,
+    policy: Arc<Policy>,
+    audit: Arc<dyn AuditSink>,
+    monitor: Monitor,
+    grants: Grants,
+    clock: Arc<dyn Clock>,
+    subsystem: String,
+    on_alert: Option<AlertHandler>,
+}
+
+/// Keys, policy, audit and monitoring in one handle: `Send + Sync`, and cheap to clone (the
+/// clones share everything).
+///
+/// ```
+/// use piiguard::{Classified, Guard, Pii, Principal, Error, Reason};
+///
+/// #[derive(Classified)]
+/// #[pii(subject = id)]
+/// struct Customer {
+///     id: u64,
+///     #[pii(class = email)]
+///     email: Pii<String>,
+/// }
+///
+/// let dir = std::env::temp_dir().join(format!("pg-doc-guard-{}", std::process::id()));
+/// let guard = Guard::open_local(&dir)?;
+/// let customer = Customer { id: 42, email: Pii::new("jane@example.com".into()) };
+///
+/// // The starter policy lets a service reveal everyday personal data…
+/// let mailer = Principal::new("mailer").role("service");
+/// let email = guard.reveal(&mailer, &customer, |c| &c.email, "send_receipt")?;
+/// assert_eq!(email.expose(), "jane@example.com");
+/// drop(email);
+/// // …and gives support agents only the mask.
+/// let agent = Principal::new("agent-17").role("support");
+/// let denied = guard.reveal(&agent, &customer, |c| &c.email, "customer_support");
+/// assert!(matches!(denied, Err(Error::Denied { reason: Reason::RevealNotPermitted })));
+/// let shown = guard.view(&agent, &customer, "customer_support")?.to_json()?;
+/// assert_eq!(*shown, r#"{"id":42,"email":"j***@example.com"}"#);
+/// // Every one of those was audited, in a tamper-evident chain.
+/// assert_eq!(guard.verify_audit()?.events, 3);
+/// # drop(guard); std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct Guard {
+    inner: Arc<Inner>,
+    scope: Scope,
+}
+
+impl fmt::Debug for Guard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Guard")
+            .field("keyring", &self.inner.keyring)
+            .field("policy_version", &self.inner.policy.version())
+            .field("scope", &self.scope)
+            .field("subsystem", &self.inner.subsystem)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`Guard`] from custom parts.
+///
+/// ```
+/// use piiguard::{Guard, Policy};
+/// use piiguard::audit::MemorySink;
+/// use piiguard::keys::{Environment, Keyring};
+/// use std::sync::Arc;
+///
+/// let audit = Arc::new(MemorySink::new());
+/// let guard = Guard::builder(Keyring::in_memory(Environment::Dev))
+///     .policy(Policy::starter())
+///     .audit(audit.clone())
+///     .subsystem("billing-api")
+///     .build()?;
+/// assert_eq!(guard.policy().version(), "starter-1");
+/// # Ok::<(), piiguard::Error>(())
+/// ```
+pub struct GuardBuilder {
+    keyring: Keyring,
+    policy: Option<Policy>,
+    audit: Option<Arc<dyn AuditSink>>,
+    clock: Arc<dyn Clock>,
+    subsystem: String,
+    on_alert: Option<AlertHandler>,
+    scope: Scope,
+    revocations: Option<PathBuf>,
+}
+
+impl GuardBuilder {
+    /// The policy (default: deny everything).
+    pub fn policy(mut self, policy: Policy) -> Self {
+        self.policy = Some(policy);
+        self
+    }
+
+    /// Where audit events go (required).
+    pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
+        self.audit = Some(sink);
+        self
+    }
+
+    /// The clock (default: the system clock).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The subsystem name written to every audit event (default `piiguard`).
+    pub fn subsystem(mut self, name: &str) -> Self {
+        name.clone_into(&mut self.subsystem);
+        self
+    }
+
+    /// Called with every access-rate alert (they are audited as well).
+    pub fn on_alert(mut self, handler: impl Fn(&Alert) + Send + Sync + 'static) -> Self {
+        self.on_alert = Some(Arc::new(handler));
+        self
+    }
+
+    /// The tenant and region the guard works in (default: none, the keyring's region).
+    pub fn scope(mut self, scope: Scope) -> Self {
+        self.scope = scope;
+        self
+    }
+
+    /// Keeps revoked grant ids in this file, so revocations survive restarts.
+    pub fn revocations_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.revocations = Some(path.into());
+        self
+    }
+
+    /// Builds the guard.
+    ///
+    /// # Errors
+    /// [`Error::Audit`] without an audit sink; I/O errors reading the revocations file.
+    pub fn build(self) -> Result<Guard, Error> {
+        let audit = self.audit.ok_or(Error::Audit {
+            reason: "no audit sink configured",
+        })?;
+        let policy = self.policy.unwrap_or_else(|| Policy::deny_all("deny-all"));
+        let grants = match self.revocations {
+            Some(path) => Grants::with_file(path)?,
+            None => Grants::default(),
+        };
+        Ok(Guard {
+            inner: Arc::new(Inner {
+                keyring: self.keyring,
+                monitor: Monitor::new(policy.monitor().clone()),
+                policy: Arc::new(policy),
+                audit,
+                grants,
+                clock: self.clock,
+                subsystem: self.subsystem,
+                on_alert: self.on_alert,
+            }),
+            scope: self.scope,
+        })
+    }
+}
+
+impl Guard {
+    /// Starts building a guard around `keyring`.
+    pub fn builder(keyring: Keyring) -> GuardBuilder {
+        GuardBuilder {
+            keyring,
+            policy: None,
+            audit: None,
+            clock: Arc::new(SystemClock),
+            subsystem: "piiguard".to_owned(),
+            on_alert: None,
+            scope: Scope::new(),
+            revocations: None,
+        }
+    }
+
+    /// The embedded default, all in `dir` (created owner-only on first use): the key file and
+    /// subject-key store of [`Keyring::open_local`], `policy.toml` (the
+    /// [starter policy](crate::policy::STARTER_POLICY) is written there the first time; edit
+    /// it), the chained audit log `audit.jsonl`, and `revoked-grants`.
+    ///
+    /// # Errors
+    /// The keyring's errors; [`Error::Policy`] for a bad policy file; [`Error::AuditChain`] if
+    /// the audit log's last line is torn or does not verify (see
+    /// [`JsonlSink::recover`]); I/O errors.
+    pub fn open_local(dir: impl AsRef<Path>) -> Result<Self, Error> {
+        let dir = dir.as_ref();
+        crate::keys::create_private_dir(dir)?;
+        let keyring = Keyring::open_local(dir)?;
+        let policy_path = dir.join("policy.toml");
+        if !policy_path.exists() {
+            crate::keys::write_atomic(&policy_path, STARTER_POLICY.as_bytes())?;
+        }
+        let policy = Policy::from_file(&policy_path)?;
+        let audit = JsonlSink::open(dir.join("audit.jsonl"), &keyring)?;
+        Self::builder(keyring)
+            .policy(policy)
+            .audit(Arc::new(audit))
+            .revocations_file(dir.join("revoked-grants"))
+            .build()
+    }
+
+    /// The same guard working in another tenant and region (shares everything else).
+    pub fn scoped(&self, scope: Scope) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            scope,
+        }
+    }
+
+    /// The keyring.
+    pub fn keyring(&self) -> &Keyring {
+        &self.inner.keyring
+    }
+
+    /// The keys of the guard's scope (storage view, lookups, rewrapping — no policy, no audit).
+    pub fn keys(&self) -> ScopedKeys<'_> {
+        self.inner.keyring.scope(&self.scope)
+    }
+
+    /// The policy.
+    pub fn policy(&self) -> &Policy {
+        &self.inner.policy
+    }
+
+    /// The access monitor.
+    pub fn monitor(&self) -> &Monitor {
+        &self.inner.monitor
+    }
+
+    /// The record as stored: envelopes and blind indexes ([`ScopedKeys::to_json`]).
+    ///
+    /// # Errors
+    /// As [`ScopedKeys::to_json`].
+    pub fn to_json<T: Classified + ?Sized>(&self, record: &T) -> Result<String, Error> {
+        self.keys().to_json(record)
+    }
+
+    /// Reads a stored record; its values stay encrypted until revealed
+    /// ([`ScopedKeys::from_json`]).
+    ///
+    /// # Errors
+    /// As [`ScopedKeys::from_json`].
+    pub fn from_json<T: Classified + serde::de::DeserializeOwned>(
+        &self,
+        json: &str,
+    ) -> Result<T, Error> {
+        self.keys().from_json(json)
+    }
+
+    /// Verifies the audit trail (for sinks with a hash chain).
+    ///
+    /// # Errors
+    /// [`Error::AuditChain`] at the first bad line; [`Error::Audit`] if the sink keeps no
+    /// chain.
+    pub fn verify_audit(&self) -> Result<ChainReport, Error> {
+        self.inner.audit.verify()?.ok_or(Error::Audit {
+            reason: "this audit sink keeps no hash chain",
+        })
+    }
+
+    fn now(&self) -> time::OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// A new event with the common elements filled in.
+    fn event(
+        &self,
+        action: Action,
+        outcome: Outcome,
+        reason: Reason,
+        principal: &Principal,
+        access: Option<&Access>,
+    ) -> AuditEvent {
+        AuditEvent {
+            time: timestamp(self.now()),
+            action,
+            outcome,
+            reason,
+            subsystem: self.inner.subsystem.clone(),
+            principal: Actor::of(principal),
+            object: Object {
+                tenant: (!self.scope.tenant_id().is_empty())
+                    .then(|| self.scope.tenant_id().to_owned()),
+                region: Some(self.keys().region().to_owned()),
+                ..Object::default()
+            },
+            purpose: access.map(|a| a.purpose().to_owned()),
+            justification: access.and_then(|a| a.justification().map(str::to_owned)),
+            policy_version: self.inner.policy.version().to_owned(),
+            grant: access.and_then(|a| a.grant().map(|g| g.id().to_owned())),
+            detail: None,
+        }
+    }
+
+    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        self.inner.audit.record(event)
+    }
+
+    /// Audits and reports alerts.
+    fn raise(&self, principal: &Principal, alerts: Vec<Alert>) -> Result<(), Error> {
+        for alert in alerts {
+            let outcome = match alert.kind {
+                AlertKind::LimitReached => Outcome::Denied,
+                _ => Outcome::Allowed,
+            };
+            let mut event = self.event(
+                Action::AccessAlert,
+                outcome,
+                Reason::Threshold,
+                principal,
+                None,
+            );
+            event.object.class.clone_from(&alert.class);
+            event.detail = Some(format!(
+                "{} count={} window_secs={}",
+                alert.kind.name(),
+                alert.count,
+                alert.window.as_secs()
+            ));
+            self.record(&event)?;
+            if let Some(handler) = &self.inner.on_alert {
+                handler(&alert);
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a denial: its event, the denial count, and any alert.
+    fn deny(&self, event: &AuditEvent, principal: &Principal) -> Error {
+        let reason = event.reason;
+        if let Err(e) = self.record(event) {
+            return e;
+        }
+        let now = unix_ms(self.now());
+        let alerts = self
+            .inner
+            .monitor
+            .record_denial(principal.id(), now)
+            .into_iter()
+            .collect();
+        if let Err(e) = self.raise(principal, alerts) {
+            return e;
+        }
+        Error::Denied { reason }
+    }
+}

@@ -1,0 +1,95 @@
+//! [`PolicyView`]: a record with the guard's per-field decisions attached, ready to serialize.
+
+use super::Guard;
+use super::access::treatment_of;
+use crate::error::{Error, json_error, take_remembered};
+use crate::policy::{Decision, Disclosure, Reason};
+use crate::schema::{Classified, FieldSchema, RecordSchema};
+use crate::view::{FieldDecisions, FieldRef, Treatment, View, ViewContext};
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// The decision for one field of a view.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FieldDecision {
+    pub(super) record: &'static RecordSchema,
+    pub(super) field: &'static FieldSchema,
+    pub(super) decision: Decision,
+}
+
+struct Decisions(Vec<FieldDecision>);
+
+impl FieldDecisions for Decisions {
+    fn treatment(&self, at: &FieldRef<'_>) -> Treatment {
+        self.0
+            .iter()
+            .find(|d| std::ptr::eq(d.record, at.record) && std::ptr::eq(d.field, at.field))
+            .map_or(Treatment::Redact, |d| treatment_of(d.decision.disclosure))
+    }
+}
+
+/// A record as one principal may see it: serializing it (with any serde serializer) writes each
+/// classified field revealed, masked, hashed or redacted as the guard decided. The decisions
+/// were audited when the view was made.
+///
+/// It may contain cleartext: serialize it straight into the response, and prefer
+/// [`to_json`](Self::to_json), whose buffer is wiped on drop.
+pub struct PolicyView<'g, 'r, T: ?Sized> {
+    guard: &'g Guard,
+    record: &'r T,
+    decisions: Decisions,
+}
+
+impl<'g, 'r, T: Classified + ?Sized> PolicyView<'g, 'r, T> {
+    pub(super) fn new(guard: &'g Guard, record: &'r T, decisions: Vec<FieldDecision>) -> Self {
+        Self {
+            guard,
+            record,
+            decisions: Decisions(decisions),
+        }
+    }
+
+    /// The decision for each classified field (stable field name, disclosure, reason).
+    pub fn decisions(&self) -> Vec<(&'static str, Disclosure, Reason)> {
+        self.decisions
+            .0
+            .iter()
+            .map(|d| (d.field.name, d.decision.disclosure, d.decision.reason))
+            .collect()
+    }
+
+    /// The view as JSON, in a buffer wiped when dropped.
+    ///
+    /// # Errors
+    /// A key error opening a value; [`Error::Json`].
+    pub fn to_json(&self) -> Result<Zeroizing<String>, Error> {
+        take_remembered();
+        serde_json::to_string(self)
+            .map(Zeroizing::new)
+            .map_err(|e| take_remembered().unwrap_or_else(|| json_error(&e)))
+    }
+}
+
+impl<T: Classified + ?Sized> serde::Serialize for PolicyView<'_, '_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let keys = self.guard.keys();
+        let context = ViewContext::new(View::Policy)
+            .with_protector(&keys)
+            .with_decisions(&self.decisions);
+        self.record.serialize_in(&context, serializer)
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for PolicyView<'_, '_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let fields: Vec<(&str, Disclosure)> = self
+            .decisions
+            .0
+            .iter()
+            .map(|d| (d.field.name, d.decision.disclosure))
+            .collect();
+        f.debug_struct("PolicyView")
+            .field("fields", &fields)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,143 @@
+//! MAC keys for the audit hash chain and break-glass grants, derived from the keyring's
+//! integrity root key (default region).
+//!
+//! A MAC names the root key version it was made under (`integrity-local.1`), so a chain or a
+//! grant made before a rotation still verifies after it, as long as that version is not
+//! destroyed.
+
+use super::Purpose;
+use super::keyring::{Keyring, active_slot, find_slot};
+use super::material::KeyMaterial;
+use crate::crypto::kdf::hkdf_sha256;
+use crate::error::Error;
+use std::fmt;
+use zeroize::Zeroizing;
+
+/// What a MAC key is for (its HKDF label): one key never serves two uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MacUse {
+    /// The keyed BLAKE3 hash chain of audit events.
+    AuditChain,
+    /// Break-glass grant tokens.
+    Grant,
+}
+
+impl MacUse {
+    const fn label(self) -> &'static [u8] {
+        match self {
+            Self::AuditChain => b"audit-chain",
+            Self::Grant => b"break-glass-grant",
+        }
+    }
+}
+
+/// A derived MAC key (keyed BLAKE3), with the root key it came from.
+pub(crate) struct MacKey {
+    key_ref: String,
+    material: KeyMaterial,
+}
+
+impl MacKey {
+    /// `<root key id>.<version>`: written next to every MAC made with this key.
+    pub(crate) fn key_ref(&self) -> &str {
+        &self.key_ref
+    }
+
+    /// Keyed BLAKE3 over the concatenation of `parts`.
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
+        let mut hasher = blake3::Hasher::new_keyed(self.material.bytes());
+        for part in parts {
+            hasher.update(part);
+        }
+        hasher.finalize().into()
+    }
+
+    /// Whether `tag` is the MAC of `parts`, compared in constant time.
+    pub(crate) fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
+        use subtle::ConstantTimeEq as _;
+        tag.len() == 32 && bool::from(self.mac(parts).ct_eq(tag))
+    }
+}
+
+impl fmt::Debug for MacKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MacKey")
+            .field("key", &self.key_ref)
+            .finish_non_exhaustive()
+    }
+}
+
+const SALT: &[u8] = b"piiguard/v1/mac-key";
+
+impl Keyring {
+    /// The MAC key for `usage` under the active integrity key of the default region.
+    pub(crate) fn mac_key(&self, usage: MacUse) -> Result<MacKey, Error> {
+        let keys = self.read();
+        let slot = active_slot(&keys, Purpose::Integrity, self.default_region())?;
+        self.derive_mac_key(&keys[slot], usage)
+    }
+
+    /// The MAC key for `usage` under the integrity key a MAC names (`id.version`).
+    pub(crate) fn mac_key_for(&self, key_ref: &str, usage: MacUse) -> Result<MacKey, Error> {
+        let (id, version) = key_ref
+            .rsplit_once('.')
+            .and_then(|(id, v)| Some((id, v.parse::<u32>().ok()?)))
+            .ok_or(Error::Keyring {
+                reason: "a MAC names a malformed key",
+            })?;
+        let keys = self.read();
+        let slot = find_slot(
+            &keys,
+            id,
+            version,
+            Purpose::Integrity,
+            self.default_region(),
+        )?;
+        self.derive_mac_key(&keys[slot], usage)
+    }
+
+    fn derive_mac_key(
+        &self,
+        root: &super::material::RootKey,
+        usage: MacUse,
+    ) -> Result<MacKey, Error> {
+        let material = root.material.as_ref().ok_or_else(|| Error::KeyDestroyed {
+            id: root.id.clone(),
+            version: root.version,
+        })?;
+        let mut okm = Zeroizing::new([0u8; 32]);
+        let environment = self.environment().name().as_bytes();
+        hkdf_sha256(
+            SALT,
+            material.bytes(),
+            &[usage.label(), b"|", environment],
+            &mut *okm,
+        )
+        .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
+        Ok(MacKey {
+            key_ref: format!("{}.{}", root.id, root.version),
+            material: KeyMaterial::new(okm),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::Environment;
+
+    #[test]
+    fn mac_keys_are_separate_per_use_and_found_again_by_reference() {
+        let keyring = Keyring::in_memory(Environment::Dev);
+        let chain = keyring.mac_key(MacUse::AuditChain).unwrap();
+        let grant = keyring.mac_key(MacUse::Grant).unwrap();
+        assert_ne!(chain.mac(&[b"x"]), grant.mac(&[b"x"]));
+        let again = keyring
+            .mac_key_for(chain.key_ref(), MacUse::AuditChain)
+            .unwrap();
+        assert!(again.verify(&[b"x"], &chain.mac(&[b"x"])));
+        assert!(!again.verify(&[b"y"], &chain.mac(&[b"x"])));
+        assert!(keyring.mac_key_for("nope", MacUse::Grant).is_err());
+        assert!(!format!("{chain:?}").contains('['));
+    }
+}
