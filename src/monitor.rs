@@ -190,9 +190,10 @@ impl Monitor {
         usize::try_from(top).unwrap_or(usize::MAX).saturating_add(1)
     }
 
-    /// Counts a reveal of `class` by `principal` at `now_ms` (Unix milliseconds), unless the
-    /// principal is over the hard limit.
-    pub(crate) fn admit_reveal(&self, principal: &str, class: &str, now_ms: i64) -> Admission {
+    /// Counts one access by `principal` at `now_ms` (Unix milliseconds) that reveals values of
+    /// `classes` (one reveal, or one view revealing several fields), unless the principal is
+    /// over the hard limit. The total counts the access once; each class counts once.
+    pub(crate) fn admit_reveal(&self, principal: &str, classes: &[&str], now_ms: i64) -> Admission {
         let window = self.window_ms();
         let mut admission = Admission::default();
         let alert = |kind, count, class: Option<&str>| Alert {
@@ -223,10 +224,14 @@ impl Monitor {
         if let Some(kind) = total.rise(count, self.thresholds.total) {
             admission.alerts.push(alert(kind, count, None));
         }
-        if let Some((_, levels)) = self.thresholds.per_class.iter().find(|(c, _)| c == class) {
+        for class in classes {
+            let Some((_, levels)) = self.thresholds.per_class.iter().find(|(c, _)| c == class)
+            else {
+                continue;
+            };
             let track = state
                 .classes
-                .entry((principal.to_owned(), class.to_owned()))
+                .entry((principal.to_owned(), (*class).to_owned()))
                 .or_default();
             track.slide(now_ms, window);
             let count = track.push(now_ms, self.cap(*levels));
@@ -313,7 +318,7 @@ mod tests {
         let m = monitor(None);
         let kinds: Vec<Vec<AlertKind>> = (1..=7)
             .map(|i| {
-                m.admit_reveal("a", "email", i)
+                m.admit_reveal("a", &["email"], i)
                     .alerts
                     .iter()
                     .map(|a| a.kind)
@@ -333,14 +338,14 @@ mod tests {
             ]
         );
         // Another principal has their own count.
-        assert!(m.admit_reveal("b", "email", 8).alerts.is_empty());
+        assert!(m.admit_reveal("b", &["email"], 8).alerts.is_empty());
     }
 
     #[test]
     fn per_class_counts_alert_on_their_own_levels() {
         let m = monitor(None);
-        assert!(m.admit_reveal("a", "passport", 1).alerts.is_empty());
-        let second = m.admit_reveal("a", "passport", 2).alerts;
+        assert!(m.admit_reveal("a", &["passport"], 1).alerts.is_empty());
+        let second = m.admit_reveal("a", &["passport"], 2).alerts;
         assert_eq!(second.len(), 1);
         assert_eq!(second[0].class.as_deref(), Some("passport"));
         assert_eq!((second[0].kind, second[0].count), (AlertKind::Elevated, 2));
@@ -350,14 +355,14 @@ mod tests {
     fn the_window_slides_and_a_new_rise_alerts_again() {
         let m = monitor(None);
         for t in 0..4 {
-            m.admit_reveal("a", "email", t * 1000);
+            m.admit_reveal("a", &["email"], t * 1000);
         }
         assert_eq!(m.reveals_in_window("a", 3000), 4);
         // 60 s after the first reveal it has left the window; after the last, all have.
         assert_eq!(m.reveals_in_window("a", 60_000), 3);
         assert_eq!(m.reveals_in_window("a", 63_000), 0);
         let again: Vec<_> = (0..4)
-            .flat_map(|i| m.admit_reveal("a", "email", 70_000 + i).alerts)
+            .flat_map(|i| m.admit_reveal("a", &["email"], 70_000 + i).alerts)
             .collect();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].kind, AlertKind::Elevated);
@@ -367,16 +372,16 @@ mod tests {
     fn the_hard_limit_denies_until_reset() {
         let m = monitor(Some(4));
         for t in 0..4 {
-            assert!(!m.admit_reveal("a", "email", t).denied);
+            assert!(!m.admit_reveal("a", &["email"], t).denied);
         }
-        let fifth = m.admit_reveal("a", "email", 4);
+        let fifth = m.admit_reveal("a", &["email"], 4);
         assert!(fifth.denied);
         assert_eq!(fifth.alerts[0].kind, AlertKind::LimitReached);
         // Still denied after the window has passed: only a reset lifts it.
-        assert!(m.admit_reveal("a", "email", 1_000_000).denied);
+        assert!(m.admit_reveal("a", &["email"], 1_000_000).denied);
         assert!(m.is_blocked("a"));
         m.reset("a");
-        assert!(!m.admit_reveal("a", "email", 1_000_001).denied);
+        assert!(!m.admit_reveal("a", &["email"], 1_000_001).denied);
     }
 
     #[test]

@@ -111,14 +111,49 @@ fn expectations() -> Vec<Row> {
     const DEV_STAGING: &[Environment] = &[Environment::Dev, Environment::Staging];
     const PROD: &[Environment] = &[Environment::Prod];
     vec![
-        Row("support", C(&["email"]), Only(DEV_STAGING), None, Reveal, false),
+        Row(
+            "support",
+            C(&["email"]),
+            Only(DEV_STAGING),
+            None,
+            Reveal,
+            false,
+        ),
         Row("support", C(&["email"]), Only(PROD), None, Mask, false),
-        Row("support", S(&["technical", "personal"]), Any, None, Mask, false),
-        Row("analyst", C(&["health", "biometric"]), Any, None, Redact, false),
-        Row("analyst", S(&["technical", "personal", "sensitive"]), Any, None, Hash, false),
+        Row(
+            "support",
+            S(&["technical", "personal"]),
+            Any,
+            None,
+            Mask,
+            false,
+        ),
+        Row(
+            "analyst",
+            C(&["health", "biometric"]),
+            Any,
+            None,
+            Redact,
+            false,
+        ),
+        Row(
+            "analyst",
+            S(&["technical", "personal", "sensitive"]),
+            Any,
+            None,
+            Hash,
+            false,
+        ),
         Row("doctor", S(&["special"]), Any, Some("eu"), Reveal, false),
         Row("doctor", S(&["special"]), Any, Some("us"), Mask, false),
-        Row("fraud", C(&["card_number", "iban"]), Any, Some("us"), Mask, false),
+        Row(
+            "fraud",
+            C(&["card_number", "iban"]),
+            Any,
+            Some("us"),
+            Mask,
+            false,
+        ),
         Row("fraud", S(&["sensitive"]), Only(PROD), None, Reveal, true),
     ]
 }
@@ -215,7 +250,12 @@ fn reason_codes_say_why() {
     let dev_fraud = Principal::new("f").role("fraud");
     assert_eq!(
         policy
-            .decide(&dev_fraud, &Access::new("x").justified_by("y"), &passport, env)
+            .decide(
+                &dev_fraud,
+                &Access::new("x").justified_by("y"),
+                &passport,
+                env
+            )
             .reason,
         Reason::EnvironmentMismatch
     );

@@ -1,7 +1,7 @@
 //! Reveals and policy views: decide, count, audit, and only then open.
 
 use super::Guard;
-use super::policy_view::{FieldDecision, PolicyView};
+use super::policy_view::{FieldDecision, PolicyView, same_field};
 use crate::audit::{Action, Outcome};
 use crate::clock::unix_ms;
 use crate::error::Error;
@@ -45,10 +45,11 @@ impl Guard {
         let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
         let mut alerts = Vec::new();
         if decision.reveals() {
-            let admission =
-                self.inner
-                    .monitor
-                    .admit_reveal(principal.id(), at.pii.class.name(), unix_ms(now));
+            let admission = self.inner.monitor.admit_reveal(
+                principal.id(),
+                &[at.pii.class.name()],
+                unix_ms(now),
+            );
             alerts = admission.alerts;
             if admission.denied {
                 decision = Decision::deny(Reason::RateLimited);
@@ -108,9 +109,9 @@ impl Guard {
         let mut fields: Vec<FieldDecision> = Vec::new();
         let mut located = Vec::new();
         record.visit_pii(&mut |at, _| {
-            let seen = located.iter().any(|l: &Located| {
-                std::ptr::eq(l.record, at.record) && std::ptr::eq(l.field, at.field)
-            });
+            let seen = located
+                .iter()
+                .any(|l: &Located| same_field(l.record, l.field, at.record, at.field));
             if !seen {
                 located.push(Located {
                     record: at.record,
@@ -128,36 +129,26 @@ impl Guard {
                 decision,
             });
         }
-        let mut alerts = Vec::new();
-        let mut counted: Vec<&str> = Vec::new();
-        for (f, at) in fields.iter_mut().zip(&located) {
-            if !f.decision.reveals() {
-                continue;
-            }
+        // One view is one access for the monitor, counting each revealed class once; over the
+        // hard limit, every revealed field of the view is redacted instead.
+        let mut classes: Vec<&str> = Vec::new();
+        for (f, at) in fields.iter().zip(&located) {
             let class = at.pii.class.name();
-            if !counted.contains(&class) {
-                counted.push(class);
-                let admission =
-                    self.inner
-                        .monitor
-                        .admit_reveal(principal.id(), class, unix_ms(now));
-                alerts.extend(admission.alerts);
-                if admission.denied {
-                    f.decision = Decision::deny(Reason::RateLimited);
-                    continue;
-                }
+            if f.decision.reveals() && !classes.contains(&class) {
+                classes.push(class);
             }
         }
-        // A class that hit the hard limit is redacted everywhere in the view.
-        let limited: Vec<&str> = fields
-            .iter()
-            .zip(&located)
-            .filter(|(f, _)| f.decision.reason == Reason::RateLimited)
-            .map(|(_, at)| at.pii.class.name())
-            .collect();
-        for (f, at) in fields.iter_mut().zip(&located) {
-            if limited.contains(&at.pii.class.name()) {
-                f.decision = Decision::deny(Reason::RateLimited);
+        let mut alerts = Vec::new();
+        if !classes.is_empty() {
+            let admission = self
+                .inner
+                .monitor
+                .admit_reveal(principal.id(), &classes, unix_ms(now));
+            alerts = admission.alerts;
+            if admission.denied {
+                for f in fields.iter_mut().filter(|f| f.decision.reveals()) {
+                    f.decision = Decision::deny(Reason::RateLimited);
+                }
             }
         }
         let main = fields

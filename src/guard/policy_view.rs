@@ -19,11 +19,23 @@ pub(super) struct FieldDecision {
 
 struct Decisions(Vec<FieldDecision>);
 
+/// Schemas are `const`s: each use may be its own copy, so fields are compared by name (the
+/// record's stable name and the field's), with the address as a fast path.
+pub(super) fn same_field(
+    record: &RecordSchema,
+    field: &FieldSchema,
+    other_record: &RecordSchema,
+    other_field: &FieldSchema,
+) -> bool {
+    (std::ptr::eq(record, other_record) || record.name == other_record.name)
+        && (std::ptr::eq(field, other_field) || field.name == other_field.name)
+}
+
 impl FieldDecisions for Decisions {
     fn treatment(&self, at: &FieldRef<'_>) -> Treatment {
         self.0
             .iter()
-            .find(|d| std::ptr::eq(d.record, at.record) && std::ptr::eq(d.field, at.field))
+            .find(|d| same_field(d.record, d.field, at.record, at.field))
             .map_or(Treatment::Redact, |d| treatment_of(d.decision.disclosure))
     }
 }
