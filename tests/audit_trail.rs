@@ -1,0 +1,298 @@
+//! The audit trail's hash chain: every kind of tampering with the JSON-lines file is detected,
+//! a torn last line is reported (and recovered from explicitly), concurrent appends lose and
+//! duplicate nothing, and the SQLite sink keeps the same chain.
+
+use piiguard::audit::{
+    Action, AuditSink, ChainProblem, Durability, JsonlSink, SqliteSink, verify_jsonl,
+};
+use piiguard::keys::{Environment, Keyring};
+use piiguard::{Classified, Error, Guard, Pii, Policy, Principal};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Contact {
+    id: u64,
+    #[pii(class = email)]
+    email: Pii<String>,
+}
+
+const SENTINEL: &str = "sentinel-audit-k2v@example.com";
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("pg-audit-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Self(dir)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn guard(keyring: &Keyring, sink: Arc<dyn AuditSink>) -> Guard {
+    Guard::builder(keyring.clone())
+        .policy(Policy::starter())
+        .audit(sink)
+        .build()
+        .unwrap()
+}
+
+/// Writes `n` reveal events (alternately allowed and denied) through a guard.
+fn write_events(keyring: &Keyring, sink: Arc<dyn AuditSink>, n: usize) {
+    let guard = guard(keyring, sink);
+    let contact = Contact {
+        id: 7,
+        email: Pii::new(SENTINEL.into()),
+    };
+    let service = Principal::new("mailer").role("service");
+    let agent = Principal::new("agent").role("support");
+    for i in 0..n {
+        let who = if i % 2 == 0 { &service } else { &agent };
+        let _ = guard.reveal(who, &contact, |c| &c.email, "test");
+    }
+}
+
+fn lines(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+fn write_lines(path: &Path, lines: &[String]) {
+    let mut text = lines.join("\n");
+    text.push('\n');
+    std::fs::write(path, text).unwrap();
+}
+
+fn problem(result: Result<impl std::fmt::Debug, Error>) -> (u64, ChainProblem) {
+    match result {
+        Err(Error::AuditChain { line, problem }) => (line, problem),
+        other => panic!("expected a chain failure, got {other:?}"),
+    }
+}
+
+#[test]
+fn every_kind_of_tampering_is_detected() {
+    let dir = TempDir::new("tamper");
+    let path = dir.join("audit.jsonl");
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let sink = Arc::new(JsonlSink::open(&path, &keyring).unwrap());
+    write_events(&keyring, sink.clone(), 6);
+    let head = sink.head();
+    assert_eq!(head.seq, 6);
+    assert_eq!(sink.verify().unwrap().unwrap().events, 6);
+    let original = lines(&path);
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(SENTINEL));
+    let verify = || verify_jsonl(&path, &keyring, Some(&head));
+
+    // Edit a field (an auditor's nightmare: denied → allowed).
+    let mut edited = original.clone();
+    edited[3] = edited[3].replace("\"denied\"", "\"allowed\"");
+    assert_ne!(edited[3], original[3]);
+    write_lines(&path, &edited);
+    assert_eq!(verify().err().map(|_| ()), Some(()));
+    assert_eq!(problem(verify()), (4, ChainProblem::BadMac));
+
+    // Delete a line.
+    let mut deleted = original.clone();
+    deleted.remove(2);
+    write_lines(&path, &deleted);
+    assert_eq!(
+        problem(verify()),
+        (3, ChainProblem::Gap { expected: 3, found: 4 })
+    );
+
+    // Insert a line: a forged one, and a replayed copy of a real one.
+    let mut forged = original.clone();
+    forged.insert(2, original[2].replace("mailer", "nobody"));
+    write_lines(&path, &forged);
+    assert_eq!(problem(verify()), (3, ChainProblem::BadMac));
+    let mut replayed = original.clone();
+    replayed.insert(3, original[1].clone());
+    write_lines(&path, &replayed);
+    assert_eq!(
+        problem(verify()),
+        (4, ChainProblem::OutOfOrder { expected: 4, found: 2 })
+    );
+
+    // Reorder two lines.
+    let mut reordered = original.clone();
+    reordered.swap(1, 2);
+    write_lines(&path, &reordered);
+    assert_eq!(
+        problem(verify()),
+        (2, ChainProblem::Gap { expected: 2, found: 3 })
+    );
+
+    // Truncate in the middle of a line, and at a line boundary.
+    let full = std::fs::read(&path).unwrap();
+    write_lines(&path, &original);
+    let full_len = std::fs::read(&path).unwrap().len();
+    drop(full);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(full_len as u64 - 20).unwrap();
+    assert_eq!(problem(verify()), (6, ChainProblem::Torn));
+    write_lines(&path, &original[..4]);
+    assert_eq!(
+        problem(verify()),
+        (5, ChainProblem::Truncated { expected: 6, found: 4 })
+    );
+    // Without the head, a clean cut at a line boundary is invisible: the head must be kept.
+    assert_eq!(verify_jsonl(&path, &keyring, None).unwrap().events, 4);
+
+    // A trail verifies only under its own keys.
+    write_lines(&path, &original);
+    assert!(verify().is_ok());
+    let other = Keyring::in_memory(Environment::Dev);
+    assert_eq!(
+        problem(verify_jsonl(&path, &other, None)),
+        (1, ChainProblem::BadMac)
+    );
+}
+
+#[test]
+fn a_torn_last_line_is_reported_then_recovered_explicitly() {
+    let dir = TempDir::new("torn");
+    let path = dir.join("audit.jsonl");
+    let keyring = Keyring::in_memory(Environment::Dev);
+    write_events(&keyring, Arc::new(JsonlSink::open(&path, &keyring).unwrap()), 3);
+    // A crash in the middle of the fourth append.
+    let mut text = std::fs::read_to_string(&path).unwrap();
+    let torn = "{\"seq\":4,\"time\":\"2026-11-";
+    text.push_str(torn);
+    std::fs::write(&path, &text).unwrap();
+
+    assert_eq!(
+        problem(JsonlSink::open(&path, &keyring)),
+        (4, ChainProblem::Torn)
+    );
+    let sink = JsonlSink::recover(&path, &keyring).unwrap();
+    let report = sink.verify().unwrap().unwrap();
+    assert_eq!(report.events, 4);
+    let last = lines(&path).pop().unwrap();
+    assert!(last.contains("\"action\":\"audit_recovered\""), "{last}");
+    assert!(
+        last.contains(&format!("cut {} bytes", torn.len())),
+        "{last}"
+    );
+    // The chain continues after the recovery.
+    write_events(&keyring, Arc::new(sink), 2);
+    assert_eq!(verify_jsonl(&path, &keyring, None).unwrap().events, 6);
+    // Reopening a clean file continues its chain too.
+    let reopened = JsonlSink::open(&path, &keyring).unwrap();
+    assert_eq!(reopened.head().seq, 6);
+}
+
+#[test]
+fn eight_threads_of_reveals_lose_and_duplicate_no_event() {
+    const THREADS: usize = 8;
+    const EACH: usize = 10_000;
+    let dir = TempDir::new("threads");
+    let path = dir.join("audit.jsonl");
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let sink = Arc::new(JsonlSink::open_with(&path, &keyring, Durability::Sync).unwrap());
+    let guard = guard(&keyring, sink.clone());
+    std::thread::scope(|scope| {
+        for t in 0..THREADS {
+            let guard = &guard;
+            scope.spawn(move || {
+                let contact = Contact {
+                    id: t as u64,
+                    email: Pii::new(SENTINEL.into()),
+                };
+                // A role-less principal: every reveal is a denial (the monitor has no hard
+                // limit on denials), so each call writes exactly one reveal event.
+                let who = Principal::new(&format!("worker-{t}"));
+                for _ in 0..EACH {
+                    assert!(guard.reveal(&who, &contact, |c| &c.email, "load").is_err());
+                }
+            });
+        }
+    });
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut seqs = Vec::new();
+    let mut per_worker = [0usize; THREADS];
+    for line in text.lines() {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        seqs.push(v["seq"].as_u64().unwrap());
+        if v["action"] == Action::Reveal.name() {
+            let id = v["principal"]["id"].as_str().unwrap();
+            per_worker[id["worker-".len()..].parse::<usize>().unwrap()] += 1;
+        }
+    }
+    assert_eq!(per_worker, [EACH; THREADS]);
+    let alerts = seqs.len() - THREADS * EACH;
+    assert_eq!(alerts, THREADS, "one repeated-denials alert per worker");
+    assert_eq!(seqs, (1..=seqs.len() as u64).collect::<Vec<_>>());
+    assert_eq!(sink.verify().unwrap().unwrap().events, seqs.len() as u64);
+    assert!(!text.contains(SENTINEL));
+}
+
+#[test]
+fn the_sqlite_sink_keeps_the_same_chain_across_restarts() {
+    let dir = TempDir::new("sqlite");
+    let path = dir.join("audit.db");
+    let keyring = Keyring::in_memory(Environment::Dev);
+    write_events(&keyring, Arc::new(SqliteSink::open(&path, &keyring).unwrap()), 3);
+    let sink = Arc::new(SqliteSink::open(&path, &keyring).unwrap());
+    write_events(&keyring, sink.clone(), 2);
+    assert_eq!(sink.verify().unwrap().unwrap().events, 5);
+    let rows = sink.lines().unwrap();
+    assert!(rows.iter().all(|l| !l.contains(SENTINEL)));
+
+    // Tampering with a row is detected.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute(
+        "UPDATE audit_events SET line = replace(line, '\"denied\"', '\"allowed\"') WHERE seq = 2",
+        [],
+    )
+    .unwrap();
+    assert_eq!(problem(sink.verify()), (2, ChainProblem::BadMac));
+    conn.execute("DELETE FROM audit_events WHERE seq = 2", [])
+        .unwrap();
+    assert_eq!(
+        problem(sink.verify()),
+        (2, ChainProblem::Gap { expected: 2, found: 3 })
+    );
+    conn.execute("DELETE FROM audit_events WHERE seq >= 4", [])
+        .unwrap();
+    assert!(sink.verify().is_err());
+}
+
+#[test]
+fn a_failing_sink_means_no_reveal() {
+    struct Broken;
+    impl AuditSink for Broken {
+        fn record(&self, _: &piiguard::audit::AuditEvent) -> Result<(), Error> {
+            Err(Error::Audit { reason: "disk full" })
+        }
+    }
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let guard = guard(&keyring, Arc::new(Broken));
+    let contact = Contact {
+        id: 1,
+        email: Pii::new(SENTINEL.into()),
+    };
+    let service = Principal::new("mailer").role("service");
+    assert_eq!(
+        guard
+            .reveal(&service, &contact, |c| &c.email, "send")
+            .err(),
+        Some(Error::Audit { reason: "disk full" })
+    );
+    assert!(guard.view(&service, &contact, "send").is_err());
+}
