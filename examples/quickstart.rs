@@ -1,11 +1,10 @@
 //! A classified record printed, logged and serialized safely.
 //!
-//! Run with `cargo run --example quickstart`. Nothing to set up: the keys are created on first
-//! use in `./.piiguard/` (an encrypted key file and an SQLite store of subject keys); no server,
-//! no configuration.
+//! Run with `cargo run --example quickstart`. Nothing to set up: everything is created on first
+//! use in `./.piiguard/` (an encrypted key file, an SQLite store of subject keys, a starter
+//! policy and a tamper-evident audit log); no server, no configuration.
 
-use piiguard::keys::Keyring;
-use piiguard::{Class, Classified, Pii, View, in_view};
+use piiguard::{Class, Classified, Guard, Pii, Principal, View, in_view};
 
 /// A customer record: four fields are personal data, two are not.
 #[derive(Classified)]
@@ -50,9 +49,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) => println!("error: {e}"),
     }
 
-    println!("\n== With the local keyring: envelopes at rest, plus a blind index for lookups");
-    let keyring = Keyring::open_local(".piiguard")?;
-    let keys = keyring.keys();
+    println!("\n== With the local guard: envelopes at rest, plus a blind index for lookups");
+    let guard = Guard::open_local(".piiguard")?;
+    let keys = guard.keys();
     let row = keys.to_json(&customer)?;
     println!("{row}");
 
@@ -68,9 +67,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         "lookup by email finds the row: {}",
         wanted.iter().any(|w| stored_index == w.as_str())
     );
-    let email = keys.reveal(&stored, |c| &c.email)?;
-    println!("revealed email (wiped when dropped): {}", email.expose());
+
+    println!("\n== Reveals go through the policy, and every decision is audited");
+    let mailer = Principal::new("receipt-mailer").role("service");
+    let email = guard.reveal(&mailer, &stored, |c| &c.email, "send_receipt")?;
+    println!("the mailer service sees (wiped when dropped): {}", email.expose());
     drop(email);
+    let agent = Principal::new("agent-17").role("support");
+    match guard.reveal(&agent, &stored, |c| &c.card, "customer_support") {
+        Ok(_) => println!("unexpected: support revealed a card number"),
+        Err(e) => println!("support asking for the card: {e}"),
+    }
+    println!(
+        "support's view: {}",
+        *guard.view(&agent, &stored, "customer_support")?.to_json()?
+    );
+    let report = guard.verify_audit()?;
+    println!(
+        "audit trail .piiguard/audit.jsonl verified: {} events, hash chain intact",
+        report.events
+    );
 
     println!("\n== Invalid input is refused with a typed error that never quotes the value");
     let bad = signup.replace("4111 1111 1111 1111", "4111 1111 1111 1112");
