@@ -426,3 +426,37 @@ proptest! {
         prop_assert!(!shown.contains("7f3a") && !shown.contains("7F3A"), "{}", &*shown);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The fuzz target's invariant, in the test suite: a damaged policy file loads or fails with
+    /// a line inside the file, never panics, and never reveals to a principal without roles.
+    #[test]
+    fn damaged_policy_files_fail_cleanly(
+        cut in 0usize..2000,
+        len in 0usize..40,
+        insert in "[\\[\\]=\"a-z_ \n,#]{0,12}",
+    ) {
+        let base = piiguard::policy::STARTER_POLICY;
+        let start = cut.min(base.len());
+        let end = (start + len).min(base.len());
+        let text = format!("{}{insert}{}", &base[..start], &base[end..]);
+        match Policy::from_toml(&text) {
+            Err(Error::Policy { line, .. }) => prop_assert!(line <= text.lines().count() + 1),
+            Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+            Ok(policy) => {
+                for class in CLASSES {
+                    let c = Class::from_name(class).unwrap();
+                    let d = policy.decide(
+                        &Principal::new("nobody"),
+                        &Access::new("x").justified_by("y"),
+                        &Target::new(class, c.sensitivity()),
+                        Environment::Dev,
+                    );
+                    prop_assert!(!d.reveals());
+                }
+            }
+        }
+    }
+}
