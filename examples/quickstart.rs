@@ -71,7 +71,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== Reveals go through the policy, and every decision is audited");
     let mailer = Principal::new("receipt-mailer").role("service");
     let email = guard.reveal(&mailer, &stored, |c| &c.email, "send_receipt")?;
-    println!("the mailer service sees (wiped when dropped): {}", email.expose());
+    println!(
+        "the mailer service sees (wiped when dropped): {}",
+        email.expose()
+    );
     drop(email);
     let agent = Principal::new("agent-17").role("support");
     match guard.reveal(&agent, &stored, |c| &c.card, "customer_support") {

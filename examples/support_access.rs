@@ -70,7 +70,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .justified_by("ticket 4411")
         .with_grant(grant.clone());
     let passport = guard.reveal(&agent, &customer, |c| &c.passport, access.clone())?;
-    println!("passport on file: {} (wiped when dropped)", passport.expose());
+    println!(
+        "passport on file: {} (wiped when dropped)",
+        passport.expose()
+    );
     drop(passport);
     match guard.reveal(&agent, &customer, |c| &c.email, access.clone()) {
         Ok(_) => println!("unexpected: the grant covered the email too"),
@@ -84,7 +87,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) => println!("refused: {e}"),
     }
 
-    println!("\n== 7. The audit trail ({})", dir.join("audit.jsonl").display());
+    println!(
+        "\n== 7. The audit trail ({})",
+        dir.join("audit.jsonl").display()
+    );
     let log = std::fs::read_to_string(dir.join("audit.jsonl"))?;
     for line in log.lines() {
         let event: serde_json::Value = serde_json::from_str(line)?;

@@ -139,6 +139,16 @@ impl Track {
     }
 }
 
+/// The track of `principal`, created on first use (looked up without allocating after that).
+fn track<'s>(tracks: &'s mut HashMap<String, Track>, principal: &str) -> &'s mut Track {
+    if !tracks.contains_key(principal) {
+        tracks.insert(principal.to_owned(), Track::default());
+    }
+    tracks
+        .get_mut(principal)
+        .unwrap_or_else(|| unreachable!("inserted just above"))
+}
+
 #[derive(Debug, Default)]
 struct State {
     totals: HashMap<String, Track>,
@@ -208,7 +218,7 @@ impl Monitor {
             admission.denied = true;
             return admission;
         }
-        let total = state.totals.entry(principal.to_owned()).or_default();
+        let total = track(&mut state.totals, principal);
         let before = total.slide(now_ms, window);
         if let Some(limit) = self.thresholds.hard_limit
             && before >= limit
@@ -253,7 +263,7 @@ impl Monitor {
             .unwrap_or(usize::MAX)
             .saturating_add(1);
         let mut state = self.state();
-        let track = state.denials.entry(principal.to_owned()).or_default();
+        let track = track(&mut state.denials, principal);
         track.slide(now_ms, window);
         let count = track.push(now_ms, cap);
         track.rise(count, levels).map(|_| Alert {

@@ -113,7 +113,13 @@ fn every_kind_of_tampering_is_detected() {
     write_lines(&path, &deleted);
     assert_eq!(
         problem(verify()),
-        (3, ChainProblem::Gap { expected: 3, found: 4 })
+        (
+            3,
+            ChainProblem::Gap {
+                expected: 3,
+                found: 4
+            }
+        )
     );
 
     // Insert a line: a forged one, and a replayed copy of a real one.
@@ -126,7 +132,13 @@ fn every_kind_of_tampering_is_detected() {
     write_lines(&path, &replayed);
     assert_eq!(
         problem(verify()),
-        (4, ChainProblem::OutOfOrder { expected: 4, found: 2 })
+        (
+            4,
+            ChainProblem::OutOfOrder {
+                expected: 4,
+                found: 2
+            }
+        )
     );
 
     // Reorder two lines.
@@ -135,7 +147,13 @@ fn every_kind_of_tampering_is_detected() {
     write_lines(&path, &reordered);
     assert_eq!(
         problem(verify()),
-        (2, ChainProblem::Gap { expected: 2, found: 3 })
+        (
+            2,
+            ChainProblem::Gap {
+                expected: 2,
+                found: 3
+            }
+        )
     );
 
     // Truncate in the middle of a line, and at a line boundary.
@@ -149,7 +167,13 @@ fn every_kind_of_tampering_is_detected() {
     write_lines(&path, &original[..4]);
     assert_eq!(
         problem(verify()),
-        (5, ChainProblem::Truncated { expected: 6, found: 4 })
+        (
+            5,
+            ChainProblem::Truncated {
+                expected: 6,
+                found: 4
+            }
+        )
     );
     // Without the head, a clean cut at a line boundary is invisible: the head must be kept.
     assert_eq!(verify_jsonl(&path, &keyring, None).unwrap().events, 4);
@@ -169,7 +193,11 @@ fn a_torn_last_line_is_reported_then_recovered_explicitly() {
     let dir = TempDir::new("torn");
     let path = dir.join("audit.jsonl");
     let keyring = Keyring::in_memory(Environment::Dev);
-    write_events(&keyring, Arc::new(JsonlSink::open(&path, &keyring).unwrap()), 3);
+    write_events(
+        &keyring,
+        Arc::new(JsonlSink::open(&path, &keyring).unwrap()),
+        3,
+    );
     // A crash in the middle of the fourth append.
     let mut text = std::fs::read_to_string(&path).unwrap();
     let torn = "{\"seq\":4,\"time\":\"2026-11-";
@@ -247,7 +275,11 @@ fn the_sqlite_sink_keeps_the_same_chain_across_restarts() {
     let dir = TempDir::new("sqlite");
     let path = dir.join("audit.db");
     let keyring = Keyring::in_memory(Environment::Dev);
-    write_events(&keyring, Arc::new(SqliteSink::open(&path, &keyring).unwrap()), 3);
+    write_events(
+        &keyring,
+        Arc::new(SqliteSink::open(&path, &keyring).unwrap()),
+        3,
+    );
     let sink = Arc::new(SqliteSink::open(&path, &keyring).unwrap());
     write_events(&keyring, sink.clone(), 2);
     assert_eq!(sink.verify().unwrap().unwrap().events, 5);
@@ -266,7 +298,13 @@ fn the_sqlite_sink_keeps_the_same_chain_across_restarts() {
         .unwrap();
     assert_eq!(
         problem(sink.verify()),
-        (2, ChainProblem::Gap { expected: 2, found: 3 })
+        (
+            2,
+            ChainProblem::Gap {
+                expected: 2,
+                found: 3
+            }
+        )
     );
     conn.execute("DELETE FROM audit_events WHERE seq >= 4", [])
         .unwrap();
@@ -278,7 +316,9 @@ fn a_failing_sink_means_no_reveal() {
     struct Broken;
     impl AuditSink for Broken {
         fn record(&self, _: &piiguard::audit::AuditEvent) -> Result<(), Error> {
-            Err(Error::Audit { reason: "disk full" })
+            Err(Error::Audit {
+                reason: "disk full",
+            })
         }
     }
     let keyring = Keyring::in_memory(Environment::Dev);
@@ -289,10 +329,71 @@ fn a_failing_sink_means_no_reveal() {
     };
     let service = Principal::new("mailer").role("service");
     assert_eq!(
-        guard
-            .reveal(&service, &contact, |c| &c.email, "send")
-            .err(),
-        Some(Error::Audit { reason: "disk full" })
+        guard.reveal(&service, &contact, |c| &c.email, "send").err(),
+        Some(Error::Audit {
+            reason: "disk full"
+        })
     );
     assert!(guard.view(&service, &contact, "send").is_err());
+}
+
+#[cfg(feature = "tracing")]
+mod tracing_sink {
+    use super::*;
+    use piiguard::audit::TracingSink;
+    use std::fmt::Write as _;
+    use std::sync::Mutex;
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    /// Collects every event as `target field=value …` lines.
+    #[derive(Default)]
+    struct Collect(Mutex<Vec<String>>);
+
+    struct Line(String);
+
+    impl Visit for Line {
+        fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+            let _ = write!(self.0, " {}={:?}", field.name(), value);
+        }
+    }
+
+    impl Subscriber for &'static Collect {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, _: &Attributes<'_>) -> Id {
+            Id::from_u64(1)
+        }
+        fn record(&self, _: &Id, _: &Record<'_>) {}
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            let mut line = Line(event.metadata().target().to_owned());
+            event.record(&mut line);
+            self.0.lock().unwrap().push(line.0);
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+
+    #[test]
+    fn audit_events_go_to_tracing_without_values() {
+        let collect: &'static Collect = Box::leak(Box::default());
+        let keyring = Keyring::in_memory(Environment::Dev);
+        tracing::subscriber::with_default(collect, || {
+            write_events(&keyring, Arc::new(TracingSink), 2);
+        });
+        let lines = collect.0.lock().unwrap().clone();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("piiguard::audit"));
+        assert!(lines[0].contains("action=\"reveal\""), "{}", lines[0]);
+        assert!(lines[0].contains("outcome=Allowed"), "{}", lines[0]);
+        assert!(
+            lines[1].contains("reason=\"reveal_not_permitted\""),
+            "{}",
+            lines[1]
+        );
+        assert!(lines.iter().all(|l| !l.contains(SENTINEL)));
+    }
 }
