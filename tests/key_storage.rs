@@ -196,3 +196,19 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
     assert!(reopened.keys().reveal(&back, |c| &c.email).is_err());
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[cfg(unix)]
+#[test]
+fn the_local_guard_keeps_every_file_owner_only() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = std::env::temp_dir().join(format!("pg-perms-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let guard = piiguard::Guard::open_local(&dir).unwrap();
+    drop(guard);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let entry = entry.unwrap();
+        let mode = entry.metadata().unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode & 0o077, 0, "{:?} is {mode:o}", entry.file_name());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

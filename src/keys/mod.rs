@@ -23,7 +23,7 @@ mod store;
 mod subject;
 
 pub use key_file::{KekSource, LocalKeyFile};
-pub(crate) use key_file::{create_private_dir, write_atomic};
+pub(crate) use key_file::{create_private_dir, make_private, write_atomic};
 pub use keyring::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR, KeyInfo, Keyring, KeyringBuilder};
 pub use material::RootKey;
 pub use provider::{KeyProvider, KeySet};

@@ -41,6 +41,7 @@ impl SqliteKeyStore {
             super::key_file::create_private_dir(dir)?;
         }
         let conn = Connection::open(path).map_err(failed("cannot open the database"))?;
+        super::key_file::make_private(path)?;
         Self::init(conn, Some(path.to_path_buf()))
     }
 

@@ -339,11 +339,11 @@ impl Grants {
                 operation: "record a revoked grant",
                 kind: e.kind(),
             };
-            let mut file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(io)?;
+            let mut options = std::fs::OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options.open(path).map_err(io)?;
             writeln!(file, "{grant_id}").map_err(io)?;
             file.sync_data().map_err(io)?;
         }
