@@ -7,7 +7,7 @@ use crate::clock::unix_ms;
 use crate::error::Error;
 use crate::pii::{Pii, Revealed};
 use crate::policy::grant::{self, Claims};
-use crate::policy::{Access, Decision, Disclosure, Principal, Reason, Target};
+use crate::policy::{Access, Decision, Disclosure, GrantToken, Principal, Reason, Target};
 use crate::schema::{Classified, FieldSchema, PiiField, RecordSchema, SubjectId};
 use crate::value::PiiValue;
 use crate::view::Treatment;
@@ -184,7 +184,7 @@ impl Guard {
 
     /// The decision for one located field: a presented grant is checked first and decides
     /// alone (a reveal), else the policy.
-    pub(super) fn decide_at(
+    fn decide_at(
         &self,
         principal: &Principal,
         access: &Access,
@@ -192,7 +192,7 @@ impl Guard {
         now: i64,
     ) -> Decision {
         match access.grant() {
-            Some(_) => self.grant_check(principal, access, at, now),
+            Some(token) => self.grant_check(principal, token, at, now),
             None => self.policy_decision(principal, access, at),
         }
     }
@@ -228,13 +228,10 @@ impl Guard {
     fn grant_check(
         &self,
         principal: &Principal,
-        access: &Access,
+        token: &GrantToken,
         at: &Located,
         now: i64,
     ) -> Decision {
-        let Some(token) = access.grant() else {
-            return Decision::deny(Reason::GrantInvalid);
-        };
         match grant::verify(self.keyring(), token, now) {
             Err(reason) => Decision::deny(reason),
             Ok(claims) => self.grant_decision(
