@@ -219,6 +219,17 @@ fn every_action_writes_exactly_one_event_with_the_elements_an_auditor_needs() {
         )
     );
 
+    // A view that discloses nothing is recorded as a denial (and still serializes, redacted).
+    let (nothing, event) = exactly_one(&f, Action::View, Outcome::Denied, || {
+        f.guard
+            .view(&prod("visitor", "guest"), &c, "browsing")
+            .unwrap()
+            .to_json()
+            .unwrap()
+    });
+    assert!(nothing.contains("[REDACTED:email]"));
+    assert_eq!(event.reason, Reason::NoMatchingRule);
+
     let request = GrantRequest::new("ticket 4411: identity check", Duration::from_secs(600))
         .subject("42")
         .class("passport");

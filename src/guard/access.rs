@@ -73,8 +73,9 @@ impl Guard {
                 event.reason = Reason::RevealNotPermitted;
                 event.detail = Some(format!("policy gives {}", decision.disclosure));
             }
+            let denied = self.deny(&event, principal)?;
             self.raise(principal, alerts)?;
-            return Err(self.deny(&event, principal));
+            return Err(denied);
         }
         match self.keys().reveal(record, |_| pii) {
             Ok(revealed) => {
@@ -177,7 +178,17 @@ impl Guard {
                 .collect::<Vec<_>>()
                 .join(","),
         );
-        self.record(&event)?;
+        // A view that discloses nothing at all is a denial (and counts as one).
+        let nothing = !fields.is_empty()
+            && fields
+                .iter()
+                .all(|f| f.decision.disclosure == Disclosure::Redact);
+        if nothing {
+            event.outcome = Outcome::Denied;
+            self.deny(&event, principal)?;
+        } else {
+            self.record(&event)?;
+        }
         self.raise(principal, alerts)?;
         Ok(PolicyView::new(self, record, fields))
     }

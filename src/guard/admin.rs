@@ -20,7 +20,7 @@ impl Guard {
             } else {
                 Reason::NotAdmin
             };
-            return Err(self.deny(&event, principal));
+            return Err(self.deny(&event, principal)?);
         }
         Ok(event)
     }

@@ -42,7 +42,7 @@ impl Guard {
         if let Some(reason) = reason {
             event.outcome = Outcome::Denied;
             event.reason = reason;
-            return Err(self.deny(&event, requester));
+            return Err(self.deny(&event, requester)?);
         }
         let id = self.inner.grants.add_pending(Pending {
             requester: requester.id().to_owned(),
@@ -69,7 +69,7 @@ impl Guard {
         );
         event.grant = Some(request.as_str().to_owned());
         let Some(pending) = self.inner.grants.pending(request) else {
-            return Err(self.deny(&event, approver));
+            return Err(self.deny(&event, approver)?);
         };
         event.justification = Some(pending.request.justification().to_owned());
         let refusal = if approver.environment() != self.keyring().environment() {
@@ -83,10 +83,10 @@ impl Guard {
         };
         if let Some(reason) = refusal {
             event.reason = reason;
-            return Err(self.deny(&event, approver));
+            return Err(self.deny(&event, approver)?);
         }
         let Some(pending) = self.inner.grants.take_pending(request) else {
-            return Err(self.deny(&event, approver));
+            return Err(self.deny(&event, approver)?);
         };
         let issued = self.now().unix_timestamp();
         let ttl = i64::try_from(pending.request.ttl().as_secs()).unwrap_or(i64::MAX);
@@ -137,7 +137,7 @@ impl Guard {
         // An expired grant can still be revoked (for the record): check only the MAC.
         let claims = match grant::verify(self.keyring(), token, i64::MIN) {
             Ok(claims) => claims,
-            Err(_) => return Err(self.deny(&event, principal)),
+            Err(_) => return Err(self.deny(&event, principal)?),
         };
         let reason = if self.policy().is_approver(principal) {
             Reason::Approver
@@ -145,7 +145,7 @@ impl Guard {
             Reason::Holder
         } else {
             event.reason = Reason::NotApprover;
-            return Err(self.deny(&event, principal));
+            return Err(self.deny(&event, principal)?);
         };
         self.inner.grants.revoke(&claims.id)?;
         event.outcome = Outcome::Allowed;

@@ -354,12 +354,10 @@ impl Guard {
         Ok(())
     }
 
-    /// Records a denial: its event, the denial count, and any alert.
-    fn deny(&self, event: &AuditEvent, principal: &Principal) -> Error {
-        let reason = event.reason;
-        if let Err(e) = self.record(event) {
-            return e;
-        }
+    /// Records a denial (its event, the denial count, any alert) and returns the
+    /// [`Error::Denied`] to give the caller; `Err` if the audit sink failed.
+    fn deny(&self, event: &AuditEvent, principal: &Principal) -> Result<Error, Error> {
+        self.record(event)?;
         let now = unix_ms(self.now());
         let alerts = self
             .inner
@@ -367,9 +365,9 @@ impl Guard {
             .record_denial(principal.id(), now)
             .into_iter()
             .collect();
-        if let Err(e) = self.raise(principal, alerts) {
-            return e;
-        }
-        Error::Denied { reason }
+        self.raise(principal, alerts)?;
+        Ok(Error::Denied {
+            reason: event.reason,
+        })
     }
 }
