@@ -460,3 +460,40 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn monitor_and_break_glass_settings_are_read_from_the_file() {
+    let policy = Policy::from_toml(
+        r#"
+        version = "m"
+        [break_glass]
+        approvers = ["security"]
+        max_ttl_secs = 900
+        [monitor]
+        window_secs = 3600
+        elevated_after = 20
+        suspicious_after = 30
+        hard_limit = 40
+        denials_alert_after = 3
+        [monitor.classes.passport]
+        elevated_after = 2
+        suspicious_after = 5
+        "#,
+    )
+    .unwrap();
+    let m = policy.monitor();
+    assert_eq!(m.window, std::time::Duration::from_secs(3600));
+    assert_eq!((m.total.elevated_after, m.total.suspicious_after), (20, 30));
+    assert_eq!((m.hard_limit, m.denials_after), (Some(40), 3));
+    assert_eq!(m.per_class.len(), 1);
+    assert_eq!(m.per_class[0].0, "passport");
+    assert_eq!(m.per_class[0].1.suspicious_after, 5);
+    assert_eq!(policy.break_glass().max_ttl.as_secs(), 900);
+    assert!(policy.is_approver(&Principal::new("l").role("security")));
+    assert!(!policy.is_approver(&Principal::new("a").role("support")));
+    // Defaults follow the seed: 100 a day is normal, above 150 suspicious.
+    let starter = Policy::starter();
+    let d = starter.monitor();
+    assert_eq!((d.total.elevated_after, d.total.suspicious_after), (100, 150));
+    assert_eq!(d.window.as_secs(), 86_400);
+}
