@@ -494,6 +494,9 @@ fn monitor_and_break_glass_settings_are_read_from_the_file() {
     // Defaults follow the seed: 100 a day is normal, above 150 suspicious.
     let starter = Policy::starter();
     let d = starter.monitor();
-    assert_eq!((d.total.elevated_after, d.total.suspicious_after), (100, 150));
+    assert_eq!(
+        (d.total.elevated_after, d.total.suspicious_after),
+        (100, 150)
+    );
     assert_eq!(d.window.as_secs(), 86_400);
 }
