@@ -19,6 +19,7 @@ pub mod monitor;
 mod pii;
 pub mod policy;
 mod schema;
+pub mod scrub;
 mod seal;
 mod secure_memory;
 mod value;

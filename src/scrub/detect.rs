@@ -1,0 +1,482 @@
+//! The built-in detectors. Each one starts at a trigger byte the scanner stopped at, reads the
+//! candidate by hand (no regex, no allocation) and validates it — Luhn for cards, mod-97 and the
+//! country's length for IBANs, the invalid ranges for SSNs, octet ranges for IPv4, the address
+//! grammar for IPv6, the segment shape for JWTs — so that random digit runs, timestamps, UUIDs,
+//! version strings and order numbers do not match.
+
+use std::ops::Range;
+
+/// What a detector found: the byte range and the class tag of the mask.
+pub(crate) type Hit = (Range<usize>, &'static str);
+
+pub(crate) const EMAIL: &str = "email";
+pub(crate) const PHONE: &str = "phone";
+pub(crate) const CARD: &str = "card_number";
+pub(crate) const IBAN: &str = "iban";
+pub(crate) const IP: &str = "ip_address";
+pub(crate) const SSN: &str = "national_id";
+pub(crate) const JWT: &str = "jwt";
+pub(crate) const BEARER: &str = "bearer_token";
+
+fn is_alnum(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+}
+
+/// The byte before `i`, if any.
+fn before(s: &[u8], i: usize) -> Option<u8> {
+    i.checked_sub(1).map(|j| s[j])
+}
+
+/// A token may start at `i`: not glued to a preceding letter, digit or joining punctuation.
+fn starts_token(s: &[u8], i: usize) -> bool {
+    !before(s, i).is_some_and(|b| is_alnum(b) || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+'))
+}
+
+/// A token may end at `end`: not followed by a letter, digit or joining punctuation (a final
+/// `.`, `-` or `/` counts as a boundary when what follows it is not alphanumeric).
+fn ends_token(s: &[u8], end: usize) -> bool {
+    match s.get(end) {
+        None => true,
+        Some(&b) if is_alnum(b) || b == b'_' => false,
+        Some(b'.' | b'-' | b'/') => !s.get(end + 1).copied().is_some_and(is_alnum),
+        Some(_) => true,
+    }
+}
+
+// ---------------------------------------------------------------- email
+
+fn local_char(b: u8) -> bool {
+    is_alnum(b) || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+/// At an `@`: the local part before it, the domain after it (two or more labels, a letters-only
+/// top-level label of two or more).
+pub(crate) fn email(s: &[u8], at: usize) -> Option<Hit> {
+    let mut start = at;
+    while start > 0 && local_char(s[start - 1]) && at - start < 64 {
+        start -= 1;
+    }
+    while start < at && matches!(s[start], b'.' | b'-' | b'+') {
+        start += 1;
+    }
+    if start == at || s[at - 1] == b'.' {
+        return None;
+    }
+    let mut end = at + 1;
+    let mut labels = 0;
+    let mut last_label;
+    loop {
+        let label = end;
+        while end < s.len() && (is_alnum(s[end]) || s[end] == b'-') {
+            end += 1;
+        }
+        if end == label || s[label] == b'-' || s[end - 1] == b'-' {
+            return None;
+        }
+        labels += 1;
+        last_label = label;
+        if end + 1 < s.len() && s[end] == b'.' && is_alnum(s[end + 1]) {
+            end += 1;
+        } else {
+            break;
+        }
+    }
+    let tld = &s[last_label..end];
+    if labels < 2 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) {
+        return None;
+    }
+    Some((start..end, EMAIL))
+}
+
+// ---------------------------------------------------------------- digits
+
+/// Counts digits from `i`, allowing single separators from `seps` between digit groups.
+/// Returns (end, digits, separator used).
+fn digit_run(s: &[u8], i: usize, seps: &[u8], max_digits: usize) -> (usize, usize, Option<u8>) {
+    let mut end = i;
+    let mut digits = 0;
+    let mut sep = None;
+    let mut j = i;
+    while j < s.len() && digits < max_digits + 1 {
+        let b = s[j];
+        if b.is_ascii_digit() {
+            digits += 1;
+            j += 1;
+            end = j;
+        } else if seps.contains(&b)
+            && sep.is_none_or(|x| x == b)
+            && s.get(j + 1).is_some_and(u8::is_ascii_digit)
+            && j > i
+        {
+            sep = Some(b);
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    (end, digits, sep)
+}
+
+fn luhn(digits: impl DoubleEndedIterator<Item = u8>) -> bool {
+    let mut sum = 0u32;
+    for (k, d) in digits.rev().enumerate() {
+        let mut v = u32::from(d - b'0');
+        if k % 2 == 1 {
+            v *= 2;
+            if v > 9 {
+                v -= 9;
+            }
+        }
+        sum += v;
+    }
+    sum.is_multiple_of(10)
+}
+
+/// A payment card: 13–19 digits, optionally grouped by single spaces or dashes (one kind),
+/// a card-network first digit (2–6), and the Luhn check.
+pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
+    if !matches!(s[i], b'2'..=b'6') {
+        return None;
+    }
+    let (end, digits, sep) = digit_run(s, i, b" -", 19);
+    if !(13..=19).contains(&digits) || !ends_token(s, end) {
+        return None;
+    }
+    // Grouped numbers have groups of 4 (or Amex 4-6-5); a single run has no separator.
+    if let Some(sep) = sep {
+        let groups: Vec<usize> = s[i..end].split(|&b| b == sep).map(<[u8]>::len).collect();
+        let fours = groups[..groups.len() - 1].iter().all(|&g| g == 4);
+        let amex = groups == [4, 6, 5];
+        if !(fours || amex) {
+            return None;
+        }
+    }
+    let all = s[i..end].iter().copied().filter(u8::is_ascii_digit);
+    luhn(all).then_some((i..end, CARD))
+}
+
+/// A US social security number written `ddd-dd-dddd` (or with spaces): area 001–899 but not
+/// 666, group 01–99, serial 0001–9999.
+pub(crate) fn ssn(s: &[u8], i: usize) -> Option<Hit> {
+    let t = s.get(i..i + 11)?;
+    let sep = t[3];
+    if !matches!(sep, b'-' | b' ') || t[6] != sep {
+        return None;
+    }
+    let digits_at = |r: Range<usize>| t[r].iter().all(u8::is_ascii_digit);
+    if !(digits_at(0..3) && digits_at(4..6) && digits_at(7..11) && ends_token(s, i + 11)) {
+        return None;
+    }
+    let num = |r: Range<usize>| t[r].iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+    let (area, group, serial) = (num(0..3), num(4..6), num(7..11));
+    (area != 0 && area != 666 && area < 900 && group != 0 && serial != 0)
+        .then_some((i..i + 11, SSN))
+}
+
+/// An IPv4 address: four decimal octets 0–255 without leading zeros, not part of a longer
+/// dotted run (version strings `1.2.3.4.5`).
+pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
+    let mut j = i;
+    for part in 0..4 {
+        let start = j;
+        while j < s.len() && s[j].is_ascii_digit() && j - start < 4 {
+            j += 1;
+        }
+        let octet = &s[start..j];
+        if octet.is_empty() || octet.len() > 3 || (octet.len() > 1 && octet[0] == b'0') {
+            return None;
+        }
+        if octet
+            .iter()
+            .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'))
+            > 255
+        {
+            return None;
+        }
+        if part < 3 {
+            if s.get(j) != Some(&b'.') {
+                return None;
+            }
+            j += 1;
+        }
+    }
+    let dotted_more = s.get(j) == Some(&b'.') && s.get(j + 1).is_some_and(u8::is_ascii_digit);
+    (!dotted_more && ends_token(s, j)).then_some((i..j, IP))
+}
+
+fn phone_sep(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.')
+}
+
+/// A phone number: international (`+` and 8–15 digits in groups) or North American national
+/// (`(555) 010-0142`, `555-010-0142`, `555.010.0142`).
+pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
+    if s[i] == b'+' {
+        let mut j = i + 1;
+        let mut digits = 0;
+        let mut groups = 0;
+        let mut last_sep = true;
+        while j < s.len() {
+            let b = s[j];
+            if b.is_ascii_digit() {
+                if last_sep {
+                    groups += 1;
+                }
+                digits += 1;
+                last_sep = false;
+            } else if (phone_sep(b) || b == b'(' || b == b')') && !last_sep {
+                if !s
+                    .get(j + 1)
+                    .is_some_and(|&n| n.is_ascii_digit() || n == b'(')
+                {
+                    break;
+                }
+                last_sep = true;
+            } else if b == b'(' && last_sep {
+                // "+44 (0)20 …"
+            } else {
+                break;
+            }
+            j += 1;
+        }
+        while j > i && !s[j - 1].is_ascii_digit() {
+            j -= 1;
+        }
+        return ((8..=15).contains(&digits) && groups >= 2 && ends_token(s, j))
+            .then_some((i..j, PHONE));
+    }
+    // National: (ddd) ddd-dddd | ddd-ddd-dddd | ddd.ddd.dddd | ddd ddd dddd
+    let (area_end, rest) = if s[i] == b'(' {
+        let t = s.get(i..i + 5)?;
+        if !(t[1..4].iter().all(u8::is_ascii_digit) && t[4] == b')') {
+            return None;
+        }
+        let mut k = i + 5;
+        if s.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        (i + 5, k)
+    } else {
+        let t = s.get(i..i + 4)?;
+        if !(t[..3].iter().all(u8::is_ascii_digit) && phone_sep(t[3])) {
+            return None;
+        }
+        (i + 3, i + 4)
+    };
+    let t = s.get(rest..rest + 8)?;
+    let sep = t[3];
+    let ok = t[..3].iter().all(u8::is_ascii_digit)
+        && matches!(sep, b'-' | b'.' | b' ')
+        && t[4..].iter().all(u8::is_ascii_digit);
+    // The separators agree (except after a parenthesized area code).
+    let consistent = s[i] == b'(' || s[area_end] == sep;
+    (ok && consistent && ends_token(s, rest + 8)).then_some((i..rest + 8, PHONE))
+}
+
+// ---------------------------------------------------------------- letters
+
+/// IBAN lengths by country (the registry's list).
+const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
+    (b"AD", 24),
+    (b"AE", 23),
+    (b"AL", 28),
+    (b"AT", 20),
+    (b"AZ", 28),
+    (b"BA", 20),
+    (b"BE", 16),
+    (b"BG", 22),
+    (b"BH", 22),
+    (b"BR", 29),
+    (b"BY", 28),
+    (b"CH", 21),
+    (b"CR", 22),
+    (b"CY", 28),
+    (b"CZ", 24),
+    (b"DE", 22),
+    (b"DK", 18),
+    (b"DO", 28),
+    (b"EE", 20),
+    (b"EG", 29),
+    (b"ES", 24),
+    (b"FI", 18),
+    (b"FO", 18),
+    (b"FR", 27),
+    (b"GB", 22),
+    (b"GE", 22),
+    (b"GI", 23),
+    (b"GL", 18),
+    (b"GR", 27),
+    (b"GT", 28),
+    (b"HR", 21),
+    (b"HU", 28),
+    (b"IE", 22),
+    (b"IL", 23),
+    (b"IQ", 23),
+    (b"IS", 26),
+    (b"IT", 27),
+    (b"JO", 30),
+    (b"KW", 30),
+    (b"KZ", 20),
+    (b"LB", 28),
+    (b"LC", 32),
+    (b"LI", 21),
+    (b"LT", 20),
+    (b"LU", 20),
+    (b"LV", 21),
+    (b"MC", 27),
+    (b"MD", 24),
+    (b"ME", 22),
+    (b"MK", 19),
+    (b"MR", 27),
+    (b"MT", 31),
+    (b"MU", 30),
+    (b"NL", 18),
+    (b"NO", 15),
+    (b"PK", 24),
+    (b"PL", 28),
+    (b"PS", 29),
+    (b"PT", 25),
+    (b"QA", 29),
+    (b"RO", 24),
+    (b"RS", 22),
+    (b"SA", 24),
+    (b"SC", 31),
+    (b"SE", 24),
+    (b"SI", 19),
+    (b"SK", 24),
+    (b"SM", 27),
+    (b"ST", 25),
+    (b"SV", 28),
+    (b"TL", 23),
+    (b"TN", 24),
+    (b"TR", 26),
+    (b"UA", 29),
+    (b"VA", 22),
+    (b"VG", 24),
+    (b"XK", 20),
+];
+
+/// An IBAN: country code, check digits, the country's length (compact, or in groups of four
+/// separated by single spaces), and the ISO 7064 mod-97 check.
+pub(crate) fn iban(s: &[u8], i: usize) -> Option<Hit> {
+    let head = s.get(i..i + 4)?;
+    if !(head[0].is_ascii_uppercase()
+        && head[1].is_ascii_uppercase()
+        && head[2].is_ascii_digit()
+        && head[3].is_ascii_digit())
+    {
+        return None;
+    }
+    let want = IBAN_LENGTHS
+        .iter()
+        .find(|(c, _)| c[..] == head[..2])
+        .map(|(_, n)| *n)?;
+    let mut chars = [0u8; 34];
+    let mut n = 0;
+    let mut j = i;
+    while j < s.len() && n < want {
+        let b = s[j];
+        if b.is_ascii_uppercase() || b.is_ascii_digit() {
+            chars[n] = b;
+            n += 1;
+            j += 1;
+        } else if b == b' ' && n % 4 == 0 && s.get(j + 1).is_some_and(|&c| is_alnum(c)) {
+            j += 1;
+        } else {
+            break;
+        }
+    }
+    if n != want || !ends_token(s, j) {
+        return None;
+    }
+    let rearranged = chars[4..n].iter().chain(&chars[..4]);
+    let mut rem = 0u32;
+    for &c in rearranged {
+        if c.is_ascii_digit() {
+            rem = (rem * 10 + u32::from(c - b'0')) % 97;
+        } else {
+            rem = (rem * 100 + u32::from(c - b'A' + 10)) % 97;
+        }
+    }
+    (rem == 1).then_some((i..j, IBAN))
+}
+
+fn b64url(b: u8) -> bool {
+    is_alnum(b) || matches!(b, b'-' | b'_')
+}
+
+/// A JWT: `eyJ…` (a base64url JSON header) `.` payload `.` signature, header and payload of at
+/// least 10 characters.
+pub(crate) fn jwt(s: &[u8], i: usize) -> Option<Hit> {
+    if !s[i..].starts_with(b"eyJ") {
+        return None;
+    }
+    let mut j = i;
+    let mut lens = [0usize; 3];
+    for (k, len) in lens.iter_mut().enumerate() {
+        let start = j;
+        while j < s.len() && b64url(s[j]) {
+            j += 1;
+        }
+        *len = j - start;
+        if k < 2 {
+            if s.get(j) != Some(&b'.') {
+                return None;
+            }
+            j += 1;
+        }
+    }
+    (lens[0] >= 10 && lens[1] >= 10 && ends_token(s, j)).then_some((i..j, JWT))
+}
+
+fn token_char(b: u8) -> bool {
+    is_alnum(b) || matches!(b, b'-' | b'.' | b'_' | b'~' | b'+' | b'/' | b'=')
+}
+
+/// A bearer token after `Bearer ` (any case): the credential, at least 8 characters.
+pub(crate) fn bearer(s: &[u8], i: usize) -> Option<Hit> {
+    let word = s.get(i..i + 7)?;
+    if !word.eq_ignore_ascii_case(b"bearer ") || !starts_token(s, i) {
+        return None;
+    }
+    let start = i + 7;
+    let mut end = start;
+    while end < s.len() && token_char(s[end]) {
+        end += 1;
+    }
+    // A sentence's full stop is not part of the token.
+    while end > start && s[end - 1] == b'.' {
+        end -= 1;
+    }
+    (end - start >= 8).then_some((start..end, BEARER))
+}
+
+fn hex_or_colon(b: u8) -> bool {
+    b.is_ascii_hexdigit() || b == b':'
+}
+
+/// An IPv6 address around a `::` or a run of hex groups with at least two colons, validated by
+/// the standard library's parser (which knows the grammar), optionally with an embedded IPv4.
+pub(crate) fn ipv6(s: &[u8], colon: usize) -> Option<Hit> {
+    let mut start = colon;
+    while start > 0 && hex_or_colon(s[start - 1]) {
+        start -= 1;
+    }
+    let mut end = colon;
+    while end < s.len() && (hex_or_colon(s[end]) || s[end] == b'.') {
+        end += 1;
+    }
+    while end > start && matches!(s[end - 1], b'.' | b':') && !s[start..end].ends_with(b"::") {
+        end -= 1;
+    }
+    if !starts_token(s, start) && before(s, start) != Some(b'[') || !ends_token(s, end) {
+        return None;
+    }
+    let text = std::str::from_utf8(&s[start..end]).ok()?;
+    let colons = text.bytes().filter(|&b| b == b':').count();
+    let groups = text.split(':').filter(|g| !g.is_empty()).count();
+    if colons < 2 || groups < 2 || text.parse::<std::net::Ipv6Addr>().is_err() {
+        return None;
+    }
+    Some((start..end, IP))
+}

@@ -1,0 +1,234 @@
+//! Each detector: what it finds, and its classic false positives, which it must not.
+
+use super::*;
+
+fn classes(text: &str) -> Vec<(&str, &'static str)> {
+    Scrubber::new()
+        .find(text)
+        .into_iter()
+        .map(|f| (&text[f.range], f.class))
+        .collect()
+}
+
+fn finds(text: &str, want: &str, class: &str) {
+    let got = classes(text);
+    assert_eq!(got, vec![(want, detect_class(class))], "in {text:?}");
+}
+
+fn nothing(text: &str) {
+    assert_eq!(classes(text), vec![], "in {text:?}");
+}
+
+fn detect_class(class: &str) -> &'static str {
+    [
+        detect::EMAIL,
+        detect::PHONE,
+        detect::CARD,
+        detect::IBAN,
+        detect::IP,
+        detect::SSN,
+        detect::JWT,
+        detect::BEARER,
+    ]
+    .into_iter()
+    .find(|c| *c == class)
+    .unwrap()
+}
+
+#[test]
+fn emails() {
+    finds(
+        "to jane.doe+tag@mail.example.com.",
+        "jane.doe+tag@mail.example.com",
+        "email",
+    );
+    finds("<a_b-1@example.co.uk>", "a_b-1@example.co.uk", "email");
+    for no in [
+        "user@localhost",
+        "@example.com",
+        "mailto:@",
+        "git@github:repo",
+        "name@domain.c",
+        "a@b.123",
+        "version 1.2@3.4",
+        "x@-bad.example.com",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
+fn phones() {
+    finds("call +1-555-0142 now", "+1-555-0142", "phone");
+    finds("tel: +44 20 7946 0958", "+44 20 7946 0958", "phone");
+    finds("(555) 010-0142", "(555) 010-0142", "phone");
+    finds("cell 555-010-0142.", "555-010-0142", "phone");
+    finds("cell 555.010.0142", "555.010.0142", "phone");
+    for no in [
+        "2026-11-23 10:15:00",
+        "order 555-0142",
+        "+1",
+        "+12",
+        "total +5 points",
+        "id 555-010-01423",
+        "ORD-555-010-0142",
+        "555-010.0142",
+        "v1.555.010.0142",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
+fn cards() {
+    finds(
+        "card 4111 1111 1111 1111 ok",
+        "4111 1111 1111 1111",
+        "card_number",
+    );
+    finds(
+        "card 4111-1111-1111-1111",
+        "4111-1111-1111-1111",
+        "card_number",
+    );
+    finds("pan=5500005555555559;", "5500005555555559", "card_number");
+    finds("amex 3782 822463 10005", "3782 822463 10005", "card_number");
+    for no in [
+        "4111 1111 1111 1112",       // Luhn fails
+        "order 1234567812345670",    // first digit not a card network's
+        "4111 1111-1111 1111",       // mixed separators
+        "41 1111 1111 1111 11",      // odd grouping
+        "ts 1700000000000",          // a millisecond timestamp
+        "id 4111111111111111111111", // too long
+        "uuid 4111-1111-1111-1111-111111111111",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
+fn ibans() {
+    finds(
+        "pay GB82 WEST 1234 5698 7654 32 today",
+        "GB82 WEST 1234 5698 7654 32",
+        "iban",
+    );
+    finds("DE89370400440532013000", "DE89370400440532013000", "iban");
+    for no in [
+        "GB82 WEST 1234 5698 7654 33", // mod-97 fails
+        "DE8937040044053201300",       // too short for DE
+        "ZZ89370400440532013000",      // no such country
+        "SKU AB12 in stock",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
+fn ip_addresses() {
+    finds("from 192.0.2.55:443", "192.0.2.55", "ip_address");
+    finds(
+        "peer=2001:db8::8a2e:370:7334,",
+        "2001:db8::8a2e:370:7334",
+        "ip_address",
+    );
+    finds(
+        "[fe80::1ff:fe23:4567:890a]",
+        "fe80::1ff:fe23:4567:890a",
+        "ip_address",
+    );
+    finds(
+        "ip ::ffff:192.0.2.128 x",
+        "::ffff:192.0.2.128",
+        "ip_address",
+    );
+    for no in [
+        "version 1.2.3.4.5",
+        "256.1.1.1",
+        "01.02.03.04",
+        "at 10:15:00",
+        "mac 00:1a:2b:3c:4d:5e",
+        "std::fmt::Debug",
+        "v1.2.3",
+        "::1",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
+fn ssns() {
+    finds("ssn 123-45-6789.", "123-45-6789", "national_id");
+    for no in [
+        "000-12-3456",
+        "666-12-3456",
+        "900-12-3456",
+        "123-00-4567",
+        "123-45-0000",
+        "2026-11-23",
+        "1234-56-7890",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
+fn jwts_and_bearer_tokens() {
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI0MiJ9.dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    finds(&format!("token={jwt} end"), jwt, "jwt");
+    finds(
+        "Authorization: Bearer abcdef0123456789.xyz",
+        "abcdef0123456789.xyz",
+        "bearer_token",
+    );
+    finds(
+        "authorization: bearer abcdef0123456789",
+        "abcdef0123456789",
+        "bearer_token",
+    );
+    for no in [
+        "Bearer short",
+        "eyJhbGc.x.y",
+        "the keyJoin.field.value",
+        "Bearer",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
+fn near_misses_in_a_log_line() {
+    nothing(
+        "2026-11-23T10:15:00.123Z INFO order=ORD-20261123-0042 uuid=3f2b1c9e-8d4a-4b6f-9e1d-2a3b4c5d6e7f \
+         price=$1,234.56 version=2.14.1 took 42ms sku=AB-1234 commit=9f10aace",
+    );
+}
+
+#[test]
+fn scrubbing_is_idempotent_and_keeps_the_rest() {
+    let s = Scrubber::new();
+    let line = "user jane@example.com paid with 4111 1111 1111 1111 (ssn 123-45-6789), ip 10.0.0.1";
+    let once = s.scrub(line);
+    assert_eq!(
+        once,
+        "user [REDACTED:email] paid with [REDACTED:card_number] (ssn [REDACTED:national_id]), ip [REDACTED:ip_address]"
+    );
+    assert!(matches!(s.scrub(&once), Cow::Borrowed(_)));
+}
+
+#[test]
+fn streams_are_scrubbed_line_by_line() {
+    let input = "a jane@example.com\nnothing here\n\u{ff}bad utf8 192.0.2.1\nlast 555-010-0142";
+    let mut bytes = input.as_bytes().to_vec();
+    bytes[input.find('\u{ff}').unwrap()] = 0xff;
+    let mut out = Vec::new();
+    let found = Scrubber::new()
+        .scrub_stream(bytes.as_slice(), &mut out)
+        .unwrap();
+    assert_eq!(found, 3);
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out,
+        "a [REDACTED:email]\nnothing here\n\u{fffd}\u{fffd}bad utf8 [REDACTED:ip_address]\nlast [REDACTED:phone]"
+    );
+}
