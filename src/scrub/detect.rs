@@ -215,32 +215,38 @@ pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
         let mut j = i + 1;
         let mut digits = 0;
         let mut groups = 0;
-        let mut last_sep = true;
+        let mut in_group = false;
         while j < s.len() {
-            let b = s[j];
-            if b.is_ascii_digit() {
-                if last_sep {
+            if s[j].is_ascii_digit() {
+                if !in_group {
                     groups += 1;
+                    in_group = true;
                 }
                 digits += 1;
-                last_sep = false;
-            } else if (phone_sep(b) || b == b'(' || b == b')') && !last_sep {
-                if !s
-                    .get(j + 1)
-                    .is_some_and(|&n| n.is_ascii_digit() || n == b'(')
-                {
-                    break;
-                }
-                last_sep = true;
-            } else if b == b'(' && last_sep {
-                // "+44 (0)20 …"
-            } else {
+                j += 1;
+                continue;
+            }
+            // A separator run (` `, `-`, `.`, `(`, `)`, as in `+1 (555) 010-0142`) must be short,
+            // hold at most one plain separator and one of each parenthesis, and lead to a digit.
+            let run = s[j..]
+                .iter()
+                .take(3)
+                .take_while(|&&b| phone_sep(b) || b == b'(' || b == b')')
+                .count();
+            let seps = &s[j..j + run];
+            let plain = seps.iter().filter(|&&b| phone_sep(b)).count();
+            let opens = seps.iter().filter(|&&b| b == b'(').count();
+            let closes = seps.iter().filter(|&&b| b == b')').count();
+            if run == 0
+                || plain > 1
+                || opens > 1
+                || closes > 1
+                || !s.get(j + run).is_some_and(u8::is_ascii_digit)
+            {
                 break;
             }
-            j += 1;
-        }
-        while j > i && !s[j - 1].is_ascii_digit() {
-            j -= 1;
+            in_group = false;
+            j += run;
         }
         return ((8..=15).contains(&digits) && groups >= 2 && ends_token(s, j))
             .then_some((i..j, PHONE));
@@ -472,11 +478,15 @@ pub(crate) fn ipv6(s: &[u8], colon: usize) -> Option<Hit> {
     if !starts_token(s, start) && before(s, start) != Some(b'[') || !ends_token(s, end) {
         return None;
     }
-    let text = std::str::from_utf8(&s[start..end]).ok()?;
+    let mut text = std::str::from_utf8(&s[start..end]).ok()?;
+    if text.parse::<std::net::Ipv6Addr>().is_err() {
+        // `addr:port` written without brackets: try without the last group.
+        text = &text[..text.rfind(':')?];
+    }
     let colons = text.bytes().filter(|&b| b == b':').count();
     let groups = text.split(':').filter(|g| !g.is_empty()).count();
     if colons < 2 || groups < 2 || text.parse::<std::net::Ipv6Addr>().is_err() {
         return None;
     }
-    Some((start..end, IP))
+    Some((start..start + text.len(), IP))
 }

@@ -1,0 +1,371 @@
+//! Detector accuracy on a labelled corpus of synthetic log lines: personal data at known spans
+//! among near-misses (order numbers, timestamps, UUIDs, version strings, prices, hashes,
+//! Luhn-failing numbers, invalid SSNs). Precision and recall are computed per class and checked
+//! against the targets: ≥ 0.98 for email, card, IBAN, IP, SSN and JWT; ≥ 0.95 for phone.
+
+use piiguard::scrub::Scrubber;
+use std::collections::BTreeMap;
+
+/// A small deterministic generator (xorshift64*), so the corpus is the same on every run.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn digits(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b'0' + self.below(10) as u8))
+            .collect()
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len() as u64) as usize]
+    }
+    fn hex(&mut self, n: usize) -> String {
+        (0..n)
+            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
+            .collect()
+    }
+    fn b64(&mut self, n: usize) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        (0..n)
+            .map(|_| char::from(A[self.below(64) as usize]))
+            .collect()
+    }
+}
+
+fn luhn_complete(body: &str) -> String {
+    let sum: u32 = body
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(k, d)| {
+            let v = u32::from(d - b'0');
+            if k % 2 == 0 {
+                let v = v * 2;
+                if v > 9 { v - 9 } else { v }
+            } else {
+                v
+            }
+        })
+        .sum();
+    format!("{body}{}", (10 - sum % 10) % 10)
+}
+
+fn iban_complete(country: &str, bban: &str) -> String {
+    let rearranged = format!("{bban}{country}00");
+    let mut rem = 0u32;
+    for c in rearranged.bytes() {
+        rem = if c.is_ascii_digit() {
+            (rem * 10 + u32::from(c - b'0')) % 97
+        } else {
+            (rem * 100 + u32::from(c - b'A' + 10)) % 97
+        };
+    }
+    format!("{country}{:02}{bban}", 98 - rem)
+}
+
+fn group4(s: &str) -> String {
+    s.as_bytes()
+        .chunks(4)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn pii(rng: &mut Rng, class: &str) -> String {
+    match class {
+        "email" => {
+            let first = rng.pick(&["jane", "john", "a.li", "maria", "o_brien", "zoe"]);
+            let last = rng.pick(&["doe", "smith", "x", "garcia-lopez", "n"]);
+            let tag = if rng.below(4) == 0 { "+news" } else { "" };
+            let num = if rng.below(3) == 0 {
+                rng.digits(2)
+            } else {
+                String::new()
+            };
+            let domain = rng.pick(&[
+                "example.com",
+                "mail.example.org",
+                "corp.example.co.uk",
+                "example.net",
+            ]);
+            let email = format!("{first}.{last}{num}{tag}@{domain}");
+            if rng.below(5) == 0 {
+                email.to_uppercase()
+            } else {
+                email
+            }
+        }
+        "phone" => match rng.below(7) {
+            5 => format!("+1 (555) 01{}-{}", rng.digits(1), rng.digits(4)),
+            6 => format!(
+                "+33 1 {} {} {} {}",
+                rng.digits(2),
+                rng.digits(2),
+                rng.digits(2),
+                rng.digits(2)
+            ),
+            0 => format!("+1-555-01{}", rng.digits(2)),
+            1 => format!("+44 20 7946 0{}", rng.digits(3)),
+            2 => format!("(555) 01{}-{}", rng.digits(1), rng.digits(4)),
+            3 => format!("555-01{}-{}", rng.digits(1), rng.digits(4)),
+            _ => format!("+49 30 {}", rng.digits(7)),
+        },
+        "card_number" => {
+            let (prefix, len) = match rng.below(4) {
+                0 => ("4", 16),
+                1 => ("5", 16),
+                2 => ("37", 15),
+                _ => ("6011", 16),
+            };
+            let body = format!("{prefix}{}", rng.digits(len - prefix.len() - 1));
+            let number = luhn_complete(&body);
+            if len == 15 {
+                format!("{} {} {}", &number[..4], &number[4..10], &number[10..])
+            } else {
+                match rng.below(3) {
+                    0 => number,
+                    1 => group4(&number),
+                    _ => group4(&number).replace(' ', "-"),
+                }
+            }
+        }
+        "iban" => {
+            let (country, bban) = match rng.below(4) {
+                0 => ("DE", rng.digits(18)),
+                1 => ("GB", format!("WEST{}", rng.digits(14))),
+                2 => ("FR", rng.digits(23)),
+                _ => ("NL", format!("ABNA{}", rng.digits(10))),
+            };
+            let iban = iban_complete(country, &bban);
+            if rng.below(2) == 0 {
+                iban
+            } else {
+                group4(&iban)
+            }
+        }
+        "ip_address" => match rng.below(4) {
+            3 => format!(
+                "2001:0db8:{:04x}:0000:0000:ff00:{:04x}:{:04x}",
+                rng.below(65536),
+                rng.below(65536),
+                rng.below(65536)
+            ),
+            0 => format!(
+                "{}.{}.{}.{}",
+                1 + rng.below(223),
+                rng.below(256),
+                rng.below(256),
+                1 + rng.below(254)
+            ),
+            1 => format!(
+                "2001:db8::{:x}:{:x}",
+                rng.below(65536),
+                1 + rng.below(65535)
+            ),
+            _ => format!(
+                "fe80::{:x}:{:x}:{:x}:{:x}",
+                1 + rng.below(65535),
+                rng.below(65536),
+                rng.below(65536),
+                1 + rng.below(65535)
+            ),
+        },
+        "national_id" => format!(
+            "{:03}-{:02}-{:04}",
+            [1 + rng.below(665), 667 + rng.below(232)][rng.below(2) as usize],
+            1 + rng.below(99),
+            1 + rng.below(9999)
+        ),
+        "jwt" => {
+            let len = 20 + rng.below(40) as usize;
+            format!("eyJhbGciOiJIUzI1NiJ9.eyJ{}.{}", rng.b64(len), rng.b64(43))
+        }
+        _ => unreachable!(),
+    }
+}
+
+fn near_miss(rng: &mut Rng) -> String {
+    match rng.below(14) {
+        0 => format!("order=ORD-2026{}-{}", rng.digits(4), rng.digits(6)),
+        1 => format!(
+            "at 2026-11-{:02}T{:02}:{:02}:{:02}.{}Z",
+            1 + rng.below(28),
+            rng.below(24),
+            rng.below(60),
+            rng.below(60),
+            rng.digits(3)
+        ),
+        2 => format!(
+            "request_id={}-{}-4{}-a{}-{}",
+            rng.hex(8),
+            rng.hex(4),
+            rng.hex(3),
+            rng.hex(3),
+            rng.hex(12)
+        ),
+        3 => format!(
+            "version {}.{}.{}",
+            rng.below(5),
+            rng.below(30),
+            rng.below(100)
+        ),
+        4 => format!(
+            "total ${},{}.{}",
+            1 + rng.below(9),
+            rng.digits(3),
+            rng.digits(2)
+        ),
+        5 => format!("commit {}", rng.hex(40)),
+        6 => format!("took {}ms", rng.below(5000)),
+        7 => {
+            // A 16-digit number failing Luhn.
+            let good = luhn_complete(&format!("4{}", rng.digits(14)));
+            let last = good.as_bytes()[15] - b'0';
+            format!("ref {}{}", &good[..15], (last + 1) % 10)
+        }
+        8 => format!(
+            "id {}-{}-{}",
+            ["000", "666", "901"][rng.below(3) as usize],
+            rng.digits(2),
+            rng.digits(4)
+        ),
+        9 => format!(
+            "build 1.{}.{}.{}.{}",
+            rng.below(10),
+            rng.below(10),
+            rng.below(10),
+            rng.below(10)
+        ),
+        10 => format!("tracking {}", rng.digits(12)),
+        11 => format!(
+            "mac {}:{}:{}:{}:{}:{}",
+            rng.hex(2),
+            rng.hex(2),
+            rng.hex(2),
+            rng.hex(2),
+            rng.hex(2),
+            rng.hex(2)
+        ),
+        12 => format!("sku AB{}-{}", rng.digits(2), rng.digits(4)),
+        _ => format!("epoch {}", 1_700_000_000_000 + rng.below(100_000_000_000)),
+    }
+}
+
+const CLASSES: [&str; 7] = [
+    "email",
+    "phone",
+    "card_number",
+    "iban",
+    "ip_address",
+    "national_id",
+    "jwt",
+];
+
+/// Lines with their expected findings (text, class).
+fn corpus(lines: usize) -> Vec<(String, Vec<(String, &'static str)>)> {
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut out = Vec::with_capacity(lines);
+    for n in 0..lines {
+        let mut line = format!(
+            "2026-11-23T10:{:02}:{:02}Z INFO api ",
+            n % 60,
+            (n / 60) % 60
+        );
+        let mut expected = Vec::new();
+        let parts = 1 + rng.below(3);
+        for _ in 0..parts {
+            line.push_str(&near_miss(&mut rng));
+            line.push(' ');
+            if rng.below(2) == 0 {
+                let class = CLASSES[rng.below(CLASSES.len() as u64) as usize];
+                let value = pii(&mut rng, class);
+                let label =
+                    rng.pick(&["user", "contact:", "value=", "from", "to", "(", "payload="]);
+                line.push_str(label);
+                if !label.ends_with(['=', '(']) {
+                    line.push(' ');
+                }
+                let ipv6 = class == "ip_address" && value.contains(':');
+                if ipv6 && rng.below(3) == 0 {
+                    line.push('[');
+                    line.push_str(&value);
+                    line.push_str("]:8080 ");
+                } else {
+                    line.push_str(&value);
+                    let ports = class == "ip_address" && !ipv6;
+                    let ends: &[&str] = if ports {
+                        &[" ", ", ", ":8080 ", ". "]
+                    } else {
+                        &[" ", ", ", ") ", "; ", ". "]
+                    };
+                    line.push_str(rng.pick(ends));
+                }
+                expected.push((value, class));
+            }
+        }
+        out.push((line, expected));
+    }
+    out
+}
+
+#[test]
+fn precision_and_recall_per_class_meet_the_targets() {
+    let scrubber = Scrubber::new();
+    // class -> (true positives, false positives, false negatives)
+    let mut counts: BTreeMap<&str, (u32, u32, u32)> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for (line, expected) in corpus(20_000) {
+        let found: Vec<(String, &str)> = scrubber
+            .find(&line)
+            .into_iter()
+            .map(|f| (line[f.range].to_owned(), f.class))
+            .collect();
+        for (value, class) in &expected {
+            let c = counts.entry(class).or_default();
+            if found.iter().any(|(v, k)| v == value && k == class) {
+                c.0 += 1;
+            } else {
+                c.2 += 1;
+                misses.push(format!("missed {class} {value:?} in {line:?}"));
+            }
+        }
+        for (value, class) in &found {
+            if !expected.iter().any(|(v, k)| v == value && k == class) {
+                counts.entry(class).or_default().1 += 1;
+                misses.push(format!("false {class} {value:?} in {line:?}"));
+            }
+        }
+    }
+    let mut report = String::new();
+    let mut failed = false;
+    for (class, (tp, fp, fneg)) in &counts {
+        let precision = f64::from(*tp) / f64::from(tp + fp).max(1.0);
+        let recall = f64::from(*tp) / f64::from(tp + fneg).max(1.0);
+        let target = if *class == "phone" { 0.95 } else { 0.98 };
+        failed |= precision < target || recall < target;
+        report.push_str(&format!(
+            "{class:<12} n={:<5} precision={precision:.4} recall={recall:.4}\n",
+            tp + fneg
+        ));
+    }
+    println!("{report}");
+    assert!(
+        !failed,
+        "{report}\nfirst problems:\n{}",
+        misses
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    assert_eq!(counts.len(), CLASSES.len(), "every class is in the corpus");
+}
