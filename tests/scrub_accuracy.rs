@@ -369,3 +369,51 @@ fn precision_and_recall_per_class_meet_the_targets() {
     );
     assert_eq!(counts.len(), CLASSES.len(), "every class is in the corpus");
 }
+
+mod invariants {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// The text with every `[REDACTED:…]` mask taken out.
+    fn without_masks(text: &str) -> String {
+        let mut out = String::new();
+        let mut rest = text;
+        while let Some(at) = rest.find("[REDACTED:") {
+            out.push_str(&rest[..at]);
+            rest = rest[at..].split_once(']').map_or("", |(_, r)| r);
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Text made of the pieces detectors react to, glued in any order.
+    fn logish() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            Just("jane@example.com".to_owned()),
+            Just("4111 1111 1111 1111".to_owned()),
+            Just("+1-555-0142".to_owned()),
+            Just("192.0.2.1".to_owned()),
+            Just("2001:db8::1".to_owned()),
+            Just("123-45-6789".to_owned()),
+            Just("GB82 WEST 1234 5698 7654 32".to_owned()),
+            Just("Bearer abcdefgh12345678".to_owned()),
+            "[ -~]{0,12}",
+            "[0-9 .:@+()\\-]{0,16}",
+            "\\PC{0,4}",
+        ];
+        proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn scrubbing_never_panics_grows_only_by_masks_and_is_idempotent(text in logish()) {
+            let scrubber = Scrubber::new();
+            let once = scrubber.scrub(&text);
+            prop_assert!(without_masks(&once).len() <= text.len());
+            let twice = scrubber.scrub(&once);
+            prop_assert_eq!(&*twice, &*once);
+        }
+    }
+}

@@ -28,8 +28,12 @@ fn before(s: &[u8], i: usize) -> Option<u8> {
 }
 
 /// A token may start at `i`: not glued to a preceding letter, digit or joining punctuation.
-fn starts_token(s: &[u8], i: usize) -> bool {
-    !before(s, i).is_some_and(|b| is_alnum(b) || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+'))
+/// `floor` is where the previous finding ended: its mask will end in `]`, so a token right
+/// after it is free (this keeps scrubbing idempotent).
+pub(crate) fn starts_token(s: &[u8], i: usize, floor: usize) -> bool {
+    i == floor
+        || !before(s, i)
+            .is_some_and(|b| is_alnum(b) || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+'))
 }
 
 /// A token may end at `end`: not followed by a letter, digit or joining punctuation (a final
@@ -51,9 +55,9 @@ fn local_char(b: u8) -> bool {
 
 /// At an `@`: the local part before it, the domain after it (two or more labels, a letters-only
 /// top-level label of two or more).
-pub(crate) fn email(s: &[u8], at: usize) -> Option<Hit> {
+pub(crate) fn email(s: &[u8], at: usize, floor: usize) -> Option<Hit> {
     let mut start = at;
-    while start > 0 && local_char(s[start - 1]) && at - start < 64 {
+    while start > floor && local_char(s[start - 1]) && at - start < 64 {
         start -= 1;
     }
     while start < at && matches!(s[start], b'.' | b'-' | b'+') {
@@ -440,9 +444,9 @@ fn token_char(b: u8) -> bool {
 }
 
 /// A bearer token after `Bearer ` (any case): the credential, at least 8 characters.
-pub(crate) fn bearer(s: &[u8], i: usize) -> Option<Hit> {
+pub(crate) fn bearer(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     let word = s.get(i..i + 7)?;
-    if !word.eq_ignore_ascii_case(b"bearer ") || !starts_token(s, i) {
+    if !word.eq_ignore_ascii_case(b"bearer ") || !starts_token(s, i, floor) {
         return None;
     }
     let start = i + 7;
@@ -463,9 +467,9 @@ fn hex_or_colon(b: u8) -> bool {
 
 /// An IPv6 address around a `::` or a run of hex groups with at least two colons, validated by
 /// the standard library's parser (which knows the grammar), optionally with an embedded IPv4.
-pub(crate) fn ipv6(s: &[u8], colon: usize) -> Option<Hit> {
+pub(crate) fn ipv6(s: &[u8], colon: usize, floor: usize) -> Option<Hit> {
     let mut start = colon;
-    while start > 0 && hex_or_colon(s[start - 1]) {
+    while start > floor && hex_or_colon(s[start - 1]) {
         start -= 1;
     }
     let mut end = colon;
@@ -475,7 +479,7 @@ pub(crate) fn ipv6(s: &[u8], colon: usize) -> Option<Hit> {
     while end > start && matches!(s[end - 1], b'.' | b':') && !s[start..end].ends_with(b"::") {
         end -= 1;
     }
-    if !starts_token(s, start) && before(s, start) != Some(b'[') || !ends_token(s, end) {
+    if !starts_token(s, start, floor) && before(s, start) != Some(b'[') || !ends_token(s, end) {
         return None;
     }
     let mut text = std::str::from_utf8(&s[start..end]).ok()?;

@@ -128,28 +128,32 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
             i += 1;
             continue;
         }
-        let glued = i > 0 && s[i - 1].is_ascii_alphanumeric();
+        // Right after a finding the text is free: its mask ends in `]`.
+        let free = i == last_end || !s[i - 1].is_ascii_alphanumeric();
         let hit = match kind {
-            AT => detect::email(s, i),
-            DIGIT if !glued && !matches!(s.get(i.wrapping_sub(1)), Some(b'.' | b'-' | b'_')) => {
-                detect::ssn(s, i)
-                    .or_else(|| detect::ipv4(s, i))
-                    .or_else(|| detect::card(s, i))
-                    .or_else(|| detect::phone(s, i))
-            }
-            PLUS_PAREN if !glued => detect::phone(s, i),
+            AT => detect::email(s, i, last_end),
+            DIGIT if detect::starts_token(s, i, last_end) => detect::ssn(s, i)
+                .or_else(|| detect::ipv4(s, i))
+                .or_else(|| detect::card(s, i))
+                .or_else(|| detect::phone(s, i)),
+            PLUS_PAREN if free => detect::phone(s, i),
             COLON => match s.get(i + 1..i + 9) {
-                Some(w) if w.eq_ignore_ascii_case(b" bearer ") => detect::bearer(s, i + 2),
-                _ => detect::ipv6(s, i),
+                Some(w) if w.eq_ignore_ascii_case(b" bearer ") => {
+                    detect::bearer(s, i + 2, last_end)
+                }
+                _ => detect::ipv6(s, i, last_end),
             },
-            UPPER if !glued => match s[i] {
-                b'B' => detect::bearer(s, i),
+            UPPER if free => match s[i] {
+                b'B' => detect::bearer(s, i, last_end),
                 _ => detect::iban(s, i),
             },
             UPPER if s[i] == b'J' && i >= 2 && &s[i - 2..i] == b"ey" => {
                 let start = i - 2;
-                let free = start == 0 || !s[start - 1].is_ascii_alphanumeric();
-                if free { detect::jwt(s, start) } else { None }
+                if start >= last_end && detect::starts_token(s, start, last_end) {
+                    detect::jwt(s, start)
+                } else {
+                    None
+                }
             }
             _ => None,
         };
@@ -164,6 +168,9 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
         }
     }
 }
+
+/// Scans of one text at most (each pass after the first only finds what a mask freed).
+const MAX_PASSES: usize = 8;
 
 /// The mask of a finding.
 fn mask(class: &str, out: &mut String) {
@@ -226,20 +233,29 @@ impl Scrubber {
         self.scrub_counted(text).0
     }
 
+    /// Masks every finding; then scans the result again, because a mask's brackets can free
+    /// a neighbour that was glued to the finding (`2001:db8::1jane@example.com`), until a scan
+    /// finds nothing — so scrubbing its own output changes nothing.
     fn scrub_counted<'a>(&self, text: &'a str) -> (Cow<'a, str>, usize) {
-        let findings = self.find(text);
-        if findings.is_empty() {
-            return (Cow::Borrowed(text), 0);
+        let mut current = Cow::Borrowed(text);
+        let mut total = 0;
+        for _ in 0..MAX_PASSES {
+            let findings = self.find(&current);
+            if findings.is_empty() {
+                break;
+            }
+            total += findings.len();
+            let mut out = String::with_capacity(current.len() + 16 * findings.len());
+            let mut at = 0;
+            for f in &findings {
+                out.push_str(&current[at..f.range.start]);
+                mask(f.class, &mut out);
+                at = f.range.end;
+            }
+            out.push_str(&current[at..]);
+            current = Cow::Owned(out);
         }
-        let mut out = String::with_capacity(text.len() + 16 * findings.len());
-        let mut at = 0;
-        for f in &findings {
-            out.push_str(&text[at..f.range.start]);
-            mask(f.class, &mut out);
-            at = f.range.end;
-        }
-        out.push_str(&text[at..]);
-        (Cow::Owned(out), findings.len())
+        (current, total)
     }
 
     /// Scrubs a stream line by line (log files): reads `input` to the end, writes the scrubbed
