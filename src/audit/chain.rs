@@ -155,6 +155,17 @@ impl Chain {
         }
     }
 
+    /// Where the chain is (to step back if a sealed line could not be stored).
+    pub(crate) fn position(&self) -> (u64, [u8; 32]) {
+        (self.seq, self.prev)
+    }
+
+    /// Steps back to a position taken before sealing.
+    pub(crate) fn restore(&mut self, (seq, prev): (u64, [u8; 32])) {
+        self.seq = seq;
+        self.prev = prev;
+    }
+
     /// The next line (without its newline), and moves the chain on.
     pub(crate) fn seal(&mut self, event: &AuditEvent) -> Result<String, Error> {
         let seq = self.seq + 1;

@@ -111,28 +111,15 @@ impl SqliteSink {
 impl AuditSink for SqliteSink {
     fn record(&self, event: &AuditEvent) -> Result<(), Error> {
         let mut inner = self.inner.lock().unwrap_or_else(PoisonError::into_inner);
-        let before = inner.chain.head().seq;
+        let position = inner.chain.position();
         let line = inner.chain.seal(event)?;
-        let seq = i64::try_from(before + 1).unwrap_or(i64::MAX);
+        let seq = i64::try_from(position.0 + 1).unwrap_or(i64::MAX);
         if let Err(e) = inner.conn.execute(
             "INSERT INTO audit_events (seq, line) VALUES (?1, ?2)",
             params![seq, line],
         ) {
-            // Not written: step the chain back by resuming from the table's last row.
-            let last: Option<String> = inner
-                .conn
-                .query_row(
-                    "SELECT line FROM audit_events ORDER BY seq DESC LIMIT 1",
-                    [],
-                    |row| row.get(0),
-                )
-                .optional()
-                .ok()
-                .flatten();
-            inner.chain = match last {
-                Some(line) => Chain::resume(&self.keyring, &line)?,
-                None => Chain::start(&self.keyring)?,
-            };
+            // Not stored: the next event takes this one's place in the chain.
+            inner.chain.restore(position);
             return Err(failed("cannot insert the event")(e));
         }
         Ok(())

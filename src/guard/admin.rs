@@ -32,7 +32,7 @@ impl Guard {
     /// [`Error::Denied`] with [`Reason::NotAdmin`]; the keyring's errors; audit errors.
     pub fn rotate_key(&self, principal: &Principal, purpose: Purpose) -> Result<KeyInfo, Error> {
         let mut event = self.admin_event(Action::KeyRotation, principal)?;
-        let region = self.keys().region().to_owned();
+        let region = self.region().to_owned();
         match self.keyring().rotate(purpose, &region) {
             Ok(info) => {
                 event.detail = Some(format!("{} version {}", info.id, info.version));

@@ -287,6 +287,13 @@ impl Guard {
         })
     }
 
+    /// The region of the guard's data: the scope's, else the keyring's default.
+    fn region(&self) -> &str {
+        self.scope
+            .region_id()
+            .unwrap_or(self.inner.keyring.default_region())
+    }
+
     fn now(&self) -> time::OffsetDateTime {
         self.inner.clock.now()
     }
@@ -310,7 +317,7 @@ impl Guard {
             object: Object {
                 tenant: (!self.scope.tenant_id().is_empty())
                     .then(|| self.scope.tenant_id().to_owned()),
-                region: Some(self.keys().region().to_owned()),
+                region: Some(self.region().to_owned()),
                 ..Object::default()
             },
             purpose: access.map(|a| a.purpose().to_owned()),

@@ -54,6 +54,11 @@ impl Scope {
     pub fn tenant_id(&self) -> &str {
         &self.tenant
     }
+
+    /// The region, if one was chosen (else the keyring's default applies).
+    pub fn region_id(&self) -> Option<&str> {
+        self.region.as_deref()
+    }
 }
 
 /// What `forget_subject` did.
@@ -97,10 +102,7 @@ impl fmt::Debug for ScopedKeys<'_> {
 
 impl<'k> ScopedKeys<'k> {
     pub(crate) fn new(keyring: &'k Keyring, scope: &Scope) -> Self {
-        let region = scope
-            .region
-            .as_deref()
-            .unwrap_or(&keyring.inner.default_region);
+        let region = scope.region_id().unwrap_or(keyring.default_region());
         Self {
             keyring,
             tenant: Arc::from(scope.tenant.as_str()),

@@ -296,9 +296,7 @@ impl Grants {
     }
 
     pub(crate) fn add_pending(&self, pending: Pending) -> RequestId {
-        let mut bytes = [0u8; 12];
-        rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-        let id = format!("req-{}", B64.encode(bytes));
+        let id = random_id("req");
         self.pending
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -354,7 +352,12 @@ impl Grants {
 
 /// A fresh grant id.
 pub(crate) fn new_grant_id() -> String {
+    random_id("grant")
+}
+
+/// `<prefix>-` and 96 random bits in base64url.
+fn random_id(prefix: &str) -> String {
     let mut bytes = [0u8; 12];
     rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
-    format!("grant-{}", B64.encode(bytes))
+    format!("{prefix}-{}", B64.encode(bytes))
 }
