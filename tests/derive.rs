@@ -194,6 +194,37 @@ fn debug_is_the_log_view() {
     assert_eq!(format!("{:?}", Empty), "Empty");
 }
 
+/// A record that keeps its own `Display`.
+#[derive(Classified)]
+#[pii(display = false)]
+struct Badge {
+    number: u32,
+    #[pii(class = name)]
+    holder: Pii<String>,
+}
+
+impl std::fmt::Display for Badge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "badge #{}", self.number)
+    }
+}
+
+#[test]
+fn display_is_the_log_view_unless_the_record_opts_out() {
+    let c = customer();
+    assert_eq!(c.to_string(), format!("{c:?}"));
+    assert_eq!(format!("{c:#}"), format!("{c:#?}"));
+    let badge = Badge {
+        number: 42,
+        holder: Pii::new("Jane Doe".into()),
+    };
+    assert_eq!(badge.to_string(), "badge #42");
+    assert_eq!(
+        format!("{badge:?}"),
+        "Badge { number: 42, holder: \"J*** D***\" }"
+    );
+}
+
 #[test]
 fn serialize_redacts_and_the_log_view_masks_or_omits() {
     let c = customer();

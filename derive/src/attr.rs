@@ -68,6 +68,8 @@ pub(crate) enum SubjectAttr {
 pub(crate) struct ContainerAttrs {
     pub(crate) subject: Option<Spanned<SubjectAttr>>,
     pub(crate) name: Option<Spanned<String>>,
+    /// `display = false`: no `Display` impl (the record has its own).
+    pub(crate) display: Option<Spanned<bool>>,
 }
 
 #[derive(Default)]
@@ -177,10 +179,13 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
                 if let Some(name) = stable_name(cx, &meta)? {
                     set(cx, &mut out.name, &meta, name);
                 }
+            } else if meta.path.is_ident("display") {
+                let flag: syn::LitBool = meta.value()?.parse()?;
+                set(cx, &mut out.display, &meta, flag.value);
             } else {
                 cx.error_spanned_by(
                     &meta.path,
-                    "unknown #[pii] container attribute; expected `subject` or `name`",
+                    "unknown #[pii] container attribute; expected `subject`, `name` or `display`",
                 );
                 skip_value(&meta)?;
             }

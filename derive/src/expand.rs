@@ -50,6 +50,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let serialize = serialize_in(cont);
     let visit = visit_pii(cont);
     let debug = debug(cont);
+    let display = display(cont);
     let deserialize = deserialize(cont);
     quote! {
         #[doc(hidden)]
@@ -114,6 +115,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             }
 
             #debug
+            #display
             #deserialize
         };
     }
@@ -313,6 +315,23 @@ fn visit_pii(cont: &Container<'_>) -> TokenStream {
             let __subject = __pg::Classified::subject_id(self);
             let _ = (&__schema, &__subject, &__visitor);
             #(#mutable)*
+        }
+    }
+}
+
+/// `Display` as the log view, the same text as `Debug`, so that `%record` in a `tracing` macro
+/// masks too; `#[pii(display = false)]` leaves it to the record.
+fn display(cont: &Container<'_>) -> TokenStream {
+    if cont.attrs.display.as_ref().is_some_and(|d| !d.value) {
+        return TokenStream::new();
+    }
+    let ident = cont.ident;
+    quote! {
+        #[automatically_derived]
+        impl ::core::fmt::Display for #ident {
+            fn fmt(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                ::core::fmt::Debug::fmt(self, __f)
+            }
         }
     }
 }

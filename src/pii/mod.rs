@@ -24,9 +24,11 @@ use subtle::ConstantTimeEq;
 ///
 /// - Construction takes the value by move and wipes the original (for `String` and `Vec<u8>`
 ///   the whole allocation).
-/// - There is no `Deref` and no `Display`. `Debug` and `Serialize` print a redacted placeholder,
-///   `[REDACTED:email]` (or `[REDACTED]` with no class). Inside a `#[derive(Classified)]` record
-///   the field's class and view decide (mask, redact, encrypt…).
+/// - There is no `Deref`. `Debug`, `Display` and `Serialize` print a redacted placeholder,
+///   `[REDACTED:email]` (or `[REDACTED]` with no class), so `?email` and `%email` in a `tracing`
+///   macro are both safe. Inside a `#[derive(Classified)]` record the field's class and view
+///   decide (mask, redact, encrypt…). `to_string()` therefore gives the placeholder, never the
+///   value.
 /// - The cleartext is reachable only through [`expose_cleartext`](Self::expose_cleartext), which
 ///   lends it to a closure and wipes it afterwards. Policy-gated, audited reveals are built on
 ///   top of it by the guard.
@@ -263,6 +265,20 @@ impl<T: PiiValue> Eq for Pii<T> {}
 impl<T: PiiValue> fmt::Debug for Pii<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.redacted(), f)
+    }
+}
+
+impl<T: PiiValue> fmt::Display for Pii<T> {
+    /// The redacted placeholder, as `Debug`: a `Display` that could print the value would be
+    /// one `%` sigil away from a log.
+    ///
+    /// ```
+    /// let phone = piiguard::Pii::classified(String::from("+1-555-0100"), piiguard::Class::Phone)?;
+    /// assert_eq!(phone.to_string(), "[REDACTED:phone]");
+    /// # Ok::<(), piiguard::Error>(())
+    /// ```
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.redacted(), f)
     }
 }
 

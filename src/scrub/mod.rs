@@ -26,6 +26,11 @@
 //! ```
 
 mod detect;
+mod writer;
+
+#[cfg(feature = "tracing")]
+pub use writer::Scrubbed;
+pub use writer::ScrubbingWriter;
 
 use detect::Hit;
 use std::borrow::Cow;
