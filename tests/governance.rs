@@ -400,6 +400,37 @@ fn justification_is_required_for_sensitive_reveals() {
     assert_eq!(last(&f.audit).justification.as_deref(), Some("case 99"));
 }
 
+#[test]
+fn personal_data_typed_into_purposes_and_justifications_is_scrubbed_from_the_trail() {
+    let f = fixture();
+    let c = customer(42);
+    let kyc = prod("kyc-1", "kyc");
+    let access = Access::new("identity_check for +1-555-0142")
+        .justified_by("customer ada.sentinel@example.com called, card 4111 1111 1111 1111");
+    f.guard.reveal(&kyc, &c, |c| &c.passport, access).unwrap();
+    let event = last(&f.audit);
+    assert_eq!(
+        event.justification.as_deref(),
+        Some("customer [REDACTED:email] called, card [REDACTED:card_number]")
+    );
+    assert_eq!(
+        event.purpose.as_deref(),
+        Some("identity_check for [REDACTED:phone]")
+    );
+
+    let request = GrantRequest::new(
+        "ticket 9: ada.sentinel@example.com locked out",
+        Duration::from_secs(60),
+    )
+    .subject("42")
+    .class("passport");
+    let id = f.guard.request_access(&prod("agent-17", "support"), request).unwrap();
+    f.guard.approve(&prod("lead-3", "security"), &id).unwrap();
+    for event in f.audit.events() {
+        assert!(!serde_json::to_string(&event).unwrap().contains("ada.sentinel"));
+    }
+}
+
 /// Requests, approves and returns a grant for `agent` on subject 42's passport.
 fn grant(f: &Fixture, agent: &Principal, ttl: u64) -> GrantToken {
     let request = GrantRequest::new("ticket 9", Duration::from_secs(ttl))

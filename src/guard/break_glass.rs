@@ -26,7 +26,7 @@ impl Guard {
             requester,
             None,
         );
-        event.justification = Some(request.justification().to_owned());
+        event.justification = Some(super::free_text(request.justification()));
         event.detail = Some(format!(
             "{} ttl_secs={}",
             request.scope_text(),
@@ -71,7 +71,7 @@ impl Guard {
         let Some(pending) = self.inner.grants.pending(request) else {
             return Err(self.deny(&event, approver)?);
         };
-        event.justification = Some(pending.request.justification().to_owned());
+        event.justification = Some(super::free_text(pending.request.justification()));
         let refusal = if approver.environment() != self.keyring().environment() {
             Some(Reason::EnvironmentMismatch)
         } else if !self.policy().is_approver(approver) {

@@ -298,7 +298,8 @@ impl Guard {
         self.inner.clock.now()
     }
 
-    /// A new event with the common elements filled in.
+    /// A new event with the common elements filled in; the caller's free text (purpose,
+    /// justification) is scrubbed, since people type customers' details into it.
     fn event(
         &self,
         action: Action,
@@ -320,8 +321,8 @@ impl Guard {
                 region: Some(self.region().to_owned()),
                 ..Object::default()
             },
-            purpose: access.map(|a| a.purpose().to_owned()),
-            justification: access.and_then(|a| a.justification().map(str::to_owned)),
+            purpose: access.map(|a| free_text(a.purpose())),
+            justification: access.and_then(|a| a.justification().map(free_text)),
             policy_version: self.inner.policy.version().to_owned(),
             grant: access.and_then(|a| a.grant().map(|g| g.id().to_owned())),
             detail: None,
@@ -377,4 +378,10 @@ impl Guard {
             reason: event.reason,
         })
     }
+}
+
+/// Free text typed by a person, as the audit trail keeps it: with any personal data the
+/// scrubber finds masked ("called back jane@example.com" → "called back [REDACTED:email]").
+pub(crate) fn free_text(text: &str) -> String {
+    crate::scrub::Scrubber::new().scrub(text).into_owned()
 }
