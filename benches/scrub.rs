@@ -138,5 +138,40 @@ fn throughput(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, throughput);
+/// One log event through a fmt subscriber into `io::sink`, bare and through the scrubbing
+/// writer (feature `tracing`): what the writer adds to each line an application logs.
+#[cfg(feature = "tracing")]
+fn fmt_event(c: &mut Criterion) {
+    use piiguard::scrub::Scrubbed;
+    fn event(order: u64) {
+        tracing::info!(
+            order,
+            status = "shipped",
+            "order {order} left warehouse 7 at 14:02"
+        );
+    }
+    let mut group = c.benchmark_group("fmt_subscriber_event");
+    let bare = tracing_subscriber::fmt()
+        .with_writer(std::io::sink)
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(bare, || {
+        group.bench_function("fmt_to_sink", |b| b.iter(|| event(black_box(4411))));
+    });
+    let scrubbed = tracing_subscriber::fmt()
+        .with_writer(Scrubbed::new(std::io::sink))
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::with_default(scrubbed, || {
+        group.bench_function("fmt_scrubbed_to_sink", |b| {
+            b.iter(|| event(black_box(4411)))
+        });
+    });
+    group.finish();
+}
+
+#[cfg(not(feature = "tracing"))]
+fn fmt_event(_: &mut Criterion) {}
+
+criterion_group!(benches, throughput, fmt_event);
 criterion_main!(benches);

@@ -424,10 +424,17 @@ fn personal_data_typed_into_purposes_and_justifications_is_scrubbed_from_the_tra
     )
     .subject("42")
     .class("passport");
-    let id = f.guard.request_access(&prod("agent-17", "support"), request).unwrap();
+    let id = f
+        .guard
+        .request_access(&prod("agent-17", "support"), request)
+        .unwrap();
     f.guard.approve(&prod("lead-3", "security"), &id).unwrap();
     for event in f.audit.events() {
-        assert!(!serde_json::to_string(&event).unwrap().contains("ada.sentinel"));
+        assert!(
+            !serde_json::to_string(&event)
+                .unwrap()
+                .contains("ada.sentinel")
+        );
     }
 }
 

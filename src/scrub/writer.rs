@@ -45,6 +45,9 @@ impl<'s, W: Write> ScrubbingWriter<'s, W> {
 
     /// Appends to the pending bytes; a larger buffer takes them over and the old one is wiped.
     fn hold(&mut self, buf: &[u8]) {
+        if buf.is_empty() {
+            return;
+        }
         let needed = self.pending.len() + buf.len();
         if needed > self.pending.capacity() {
             let mut grown = Vec::with_capacity(needed.max(self.pending.capacity() * 2).max(256));
@@ -66,6 +69,9 @@ impl<'s, W: Write> ScrubbingWriter<'s, W> {
 
 /// Scrubs `bytes` (lossily when they are not UTF-8) and writes the result.
 fn write_scrubbed(out: &mut impl Write, scrubber: &Scrubber, bytes: &[u8]) -> io::Result<()> {
+    if bytes.is_empty() {
+        return Ok(());
+    }
     let text = String::from_utf8_lossy(bytes);
     let scrubbed = scrubber.scrub(&text);
     let result = out.write_all(scrubbed.as_bytes());
@@ -80,6 +86,13 @@ fn write_scrubbed(out: &mut impl Write, scrubber: &Scrubber, bytes: &[u8]) -> io
 
 impl<W: Write> Write for ScrubbingWriter<'_, W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // The usual case, a whole event in one write: its complete lines go out without a copy.
+        if self.pending.is_empty() {
+            let lines = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            write_scrubbed(&mut self.inner, self.scrubber, &buf[..lines])?;
+            self.hold(&buf[lines..]);
+            return Ok(buf.len());
+        }
         self.hold(buf);
         if let Some(last_newline) = self.pending.iter().rposition(|&b| b == b'\n') {
             self.emit(last_newline + 1)?;
