@@ -102,6 +102,84 @@ impl Drop for SecretBuf {
     }
 }
 
+/// A growable byte buffer with the same guarantee as [`SecretBuf`]: growing moves the bytes
+/// into a larger allocation and wipes the old one, and dropping wipes the buffer. It is an
+/// `io::Write`, so serializers can write cleartext into it (`serde_json::to_writer`).
+#[derive(Default)]
+pub(crate) struct SecretBytes {
+    bytes: Vec<u8>,
+}
+
+impl SecretBytes {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Self {
+            bytes: Vec::with_capacity(capacity),
+        }
+    }
+
+    pub(crate) fn extend_from_slice(&mut self, more: &[u8]) {
+        let needed = self.bytes.len() + more.len();
+        if needed > self.bytes.capacity() {
+            let mut grown = Vec::with_capacity(needed.max(self.bytes.capacity() * 2));
+            grown.extend_from_slice(&self.bytes);
+            let mut old = std::mem::replace(&mut self.bytes, grown);
+            old.zeroize();
+        }
+        self.bytes.extend_from_slice(more);
+    }
+
+    pub(crate) fn as_slice(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Wipes the first `len` bytes and removes them.
+    pub(crate) fn consume(&mut self, len: usize) {
+        self.bytes[..len].zeroize();
+        self.bytes.drain(..len);
+    }
+
+    /// The bytes as text, moved (not copied) into a buffer that wipes itself on drop.
+    ///
+    /// # Errors
+    /// The bytes are not UTF-8 (they are wiped).
+    pub(crate) fn into_text(mut self) -> Result<zeroize::Zeroizing<String>, std::str::Utf8Error> {
+        let bytes = std::mem::take(&mut self.bytes);
+        match String::from_utf8(bytes) {
+            Ok(text) => Ok(zeroize::Zeroizing::new(text)),
+            Err(e) => {
+                let error = e.utf8_error();
+                e.into_bytes().zeroize();
+                Err(error)
+            }
+        }
+    }
+}
+
+impl std::io::Write for SecretBytes {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for SecretBytes {
+    fn drop(&mut self) {
+        self.bytes.zeroize();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,5 +197,20 @@ mod tests {
         assert!(buf.as_str().ends_with("99,***"));
         buf.clear();
         assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn secret_bytes_grow_consume_and_become_text() {
+        let mut bytes = SecretBytes::with_capacity(2);
+        std::io::Write::write_all(&mut bytes, b"line one\nline").unwrap();
+        bytes.extend_from_slice(b" two");
+        assert_eq!(bytes.as_slice(), b"line one\nline two");
+        bytes.consume(9);
+        assert_eq!(bytes.len(), 8);
+        assert_eq!(bytes.into_text().unwrap().as_str(), "line two");
+        let mut bad = SecretBytes::default();
+        bad.extend_from_slice(b"\xff");
+        assert!(bad.into_text().is_err());
+        assert!(SecretBytes::default().is_empty());
     }
 }

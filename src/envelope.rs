@@ -149,6 +149,7 @@ impl Envelope {
         let tag = with_associated_data(&head[..header_len], context, |aad| {
             cipher.seal_in_place(&nonce, aad, body)
         });
+        crate::secure_memory::wipe_stack();
         bytes.extend_from_slice(&tag);
         let region_start = header_len - 4 - header.key_id.len() - 1 - header.region.len();
         Self {
@@ -176,10 +177,12 @@ impl Envelope {
         let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::OpenFailed)?;
         let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
         out.extend_from_slice(ciphertext);
-        with_associated_data(&self.bytes[..self.header_len], context, |aad| {
+        let opened = with_associated_data(&self.bytes[..self.header_len], context, |aad| {
             cipher.open_in_place(nonce, aad, &mut out, tag)
         })
-        .map_err(|_| Error::OpenFailed)?;
+        .map_err(|_| Error::OpenFailed);
+        crate::secure_memory::wipe_stack();
+        opened?;
         Ok(out)
     }
 

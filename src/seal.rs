@@ -15,7 +15,9 @@
 //! are key material too) in a [`ProtectedBox`]: protected pages, wiped when the thread ends.
 //! Rebuilding it for every operation doubled the cost of a seal+open round trip.
 
-use crate::secure_memory::{ProtectedBox, ProtectedWords, Protections, zeroize_at_exit};
+use crate::secure_memory::{
+    ProtectedBox, ProtectedWords, Protections, wipe_stack, zeroize_at_exit,
+};
 use aes_gcm::Aes256Gcm;
 use aes_gcm::aead::{AeadInOut, KeyInit};
 use aes_gcm::aead::{Nonce, Tag};
@@ -116,6 +118,7 @@ impl Sealed {
             cipher.encrypt_inout_detached(&nonce, b"", (&mut buf[NONCE_LEN..]).into())
         })
         .expect("AES-GCM accepts messages far larger than any field");
+        wipe_stack();
         buf.extend_from_slice(&tag);
         Self(buf.into_boxed_slice())
     }
@@ -136,6 +139,7 @@ impl Sealed {
             cipher.decrypt_inout_detached(&nonce, b"", out.as_mut_slice().into(), &tag)
         })
         .expect("a sealed value failed its integrity check: memory corruption");
+        wipe_stack();
         out
     }
 

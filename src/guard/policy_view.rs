@@ -76,9 +76,16 @@ impl<'g, 'r, T: Classified + ?Sized> PolicyView<'g, 'r, T> {
     /// A key error opening a value; [`Error::Json`].
     pub fn to_json(&self) -> Result<Zeroizing<String>, Error> {
         take_remembered();
-        serde_json::to_string(self)
-            .map(Zeroizing::new)
-            .map_err(|e| take_remembered().unwrap_or_else(|| json_error(&e)))
+        // Built in a buffer that wipes what it outgrows: a `String` growing by reallocation
+        // would leave earlier copies of the revealed values in freed memory.
+        let mut out = crate::buffer::SecretBytes::with_capacity(256);
+        serde_json::to_writer(&mut out, self)
+            .map_err(|e| take_remembered().unwrap_or_else(|| json_error(&e)))?;
+        out.into_text().map_err(|_| Error::Json {
+            category: "data",
+            line: 0,
+            column: 0,
+        })
     }
 }
 

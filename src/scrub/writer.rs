@@ -3,6 +3,7 @@
 //! makes.
 
 use super::Scrubber;
+use crate::buffer::SecretBytes;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use zeroize::Zeroize;
@@ -30,7 +31,7 @@ use zeroize::Zeroize;
 pub struct ScrubbingWriter<'s, W: Write> {
     inner: W,
     scrubber: &'s Scrubber,
-    pending: Vec<u8>,
+    pending: SecretBytes,
 }
 
 impl<'s, W: Write> ScrubbingWriter<'s, W> {
@@ -39,30 +40,18 @@ impl<'s, W: Write> ScrubbingWriter<'s, W> {
         Self {
             inner,
             scrubber,
-            pending: Vec::new(),
+            pending: SecretBytes::default(),
         }
-    }
-
-    /// Appends to the pending bytes; a larger buffer takes them over and the old one is wiped.
-    fn hold(&mut self, buf: &[u8]) {
-        if buf.is_empty() {
-            return;
-        }
-        let needed = self.pending.len() + buf.len();
-        if needed > self.pending.capacity() {
-            let mut grown = Vec::with_capacity(needed.max(self.pending.capacity() * 2).max(256));
-            grown.extend_from_slice(&self.pending);
-            let mut old = std::mem::replace(&mut self.pending, grown);
-            old.zeroize();
-        }
-        self.pending.extend_from_slice(buf);
     }
 
     /// Scrubs and writes the first `len` pending bytes, then wipes them.
     fn emit(&mut self, len: usize) -> io::Result<()> {
-        let result = write_scrubbed(&mut self.inner, self.scrubber, &self.pending[..len]);
-        self.pending[..len].zeroize();
-        self.pending.drain(..len);
+        let result = write_scrubbed(
+            &mut self.inner,
+            self.scrubber,
+            &self.pending.as_slice()[..len],
+        );
+        self.pending.consume(len);
         result
     }
 }
@@ -90,11 +79,11 @@ impl<W: Write> Write for ScrubbingWriter<'_, W> {
         if self.pending.is_empty() {
             let lines = buf.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
             write_scrubbed(&mut self.inner, self.scrubber, &buf[..lines])?;
-            self.hold(&buf[lines..]);
+            self.pending.extend_from_slice(&buf[lines..]);
             return Ok(buf.len());
         }
-        self.hold(buf);
-        if let Some(last_newline) = self.pending.iter().rposition(|&b| b == b'\n') {
+        self.pending.extend_from_slice(buf);
+        if let Some(last_newline) = self.pending.as_slice().iter().rposition(|&b| b == b'\n') {
             self.emit(last_newline + 1)?;
         }
         Ok(buf.len())
@@ -112,7 +101,6 @@ impl<W: Write> Drop for ScrubbingWriter<'_, W> {
     fn drop(&mut self) {
         // An error here has nowhere to go, as with `BufWriter`; the bytes are wiped either way.
         let _ = self.flush();
-        self.pending.zeroize();
     }
 }
 
@@ -201,7 +189,7 @@ mod tests {
         let mut out = Vec::new();
         let mut w = ScrubbingWriter::new(&mut out, &scrubber);
         w.write_all(b"one\ntwo").unwrap();
-        assert_eq!(w.pending, b"two");
+        assert_eq!(w.pending.as_slice(), b"two");
         w.flush().unwrap();
         assert!(w.pending.is_empty());
         drop(w);

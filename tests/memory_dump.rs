@@ -1,0 +1,539 @@
+//! The memory-dump test: no cleartext personal data, and no key material, in the memory of a
+//! running application that piiguard protects.
+//!
+//! The test re-runs its own binary as a helper (the ignored test `helper`) that plays a real
+//! application: it parses a few thousand records with distinctive sentinel values from JSON,
+//! serializes them through every view, writes them to an SQLite table and reads them back,
+//! masks them, logs them through `tracing` and the scrubbing writer, reveals some under policy
+//! and lets the reveals end; then it reports that it is idle. The test reads the helper's whole
+//! address space through `/proc/PID/mem`, region by region as `/proc/PID/smaps` lists them,
+//! leaving out what a core dump leaves out (regions marked `dd`, `MADV_DONTDUMP`), and searches
+//! it for every sentinel by 8-byte fragments: the allocator overwrites the first 16 bytes of a
+//! freed block, and a search for whole values would miss the rest.
+//!
+//! Sentinels are random lowercase strings generated from a seed in both processes, so no
+//! fragment of them is in the binary. Fragments are 8 bytes rather than 6 because with about
+//! 130,000 planted fragments a 6-letter fragment would also turn up by chance in ordinary text
+//! memory (26^6 ≈ 3·10^8), while 26^8 ≈ 2·10^11 keeps chance hits out.
+//!
+//! A positive control (one sentinel kept in a plain `String`) must be found, or the scan is
+//! void; and a variant that keeps a reveal open must find the revealed value.
+#![cfg(all(target_os = "linux", feature = "tracing"))]
+
+use piiguard::keys::{KekSource, KeyProvider, LocalKeyFile};
+use piiguard::scrub::Scrubbed;
+use piiguard::{Access, Classified, Guard, Pii, Principal, SecretBuf, View, in_view};
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+const MODE_VAR: &str = "PIIGUARD_DUMP_MODE";
+const SEED_VAR: &str = "PIIGUARD_DUMP_SEED";
+const DIR_VAR: &str = "PIIGUARD_DUMP_DIR";
+const RECORDS_VAR: &str = "PIIGUARD_DUMP_RECORDS";
+const IDLE: &str = "piiguard-dump-helper: idle";
+
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Patient {
+    id: u64,
+    #[pii(class = name)]
+    name: Pii<String>,
+    #[pii(class = email, index)]
+    email: Pii<String>,
+    #[pii(class = free_text)]
+    notes: Pii<String>,
+    #[pii(class = health)]
+    diagnosis: Pii<String>,
+    ward: String,
+}
+
+const POLICY: &str = r#"
+version = "dump-test"
+
+[[rule]]
+roles = ["doctor"]
+classes = ["name", "email", "free_text", "health"]
+treatment = "reveal"
+"#;
+
+// ---------------------------------------------------------------------------------------------
+// Sentinels: the same random strings in both processes.
+
+/// xorshift64*: deterministic from the seed.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// `len` random lowercase letters, pushed one at a time (the helper writes them straight
+    /// into a zeroizing buffer, so no other copy exists).
+    fn letters(&mut self, len: usize, out: &mut impl FnMut(char)) {
+        for _ in 0..len {
+            out(char::from(b'a' + (self.next() % 26) as u8));
+        }
+    }
+}
+
+/// The secret parts of one record, in the order they are generated: name words (12 + 12),
+/// email local part (24), notes (32), diagnosis (24).
+const PARTS: [(&str, usize); 5] = [
+    ("name", 12),
+    ("name", 12),
+    ("email", 24),
+    ("notes", 32),
+    ("diagnosis", 24),
+];
+
+/// Writes record `id`'s JSON object, its secrets drawn from `rng`, into `out`.
+fn write_record(rng: &mut Rng, id: usize, out: &mut SecretBuf) {
+    out.push_str(&format!("{{\"id\":{id},\"name\":\""));
+    rng.letters(12, &mut |c| out.push(c));
+    out.push(' ');
+    rng.letters(12, &mut |c| out.push(c));
+    out.push_str("\",\"email\":\"");
+    rng.letters(24, &mut |c| out.push(c));
+    out.push_str("@example.com\",\"notes\":\"");
+    // A JSON escape inside the value: the parser then builds it in a scratch buffer.
+    rng.letters(16, &mut |c| out.push(c));
+    out.push_str("\\n");
+    rng.letters(16, &mut |c| out.push(c));
+    out.push_str("\",\"diagnosis\":\"");
+    rng.letters(24, &mut |c| out.push(c));
+    out.push_str("\",\"ward\":\"B\"}");
+}
+
+/// The secrets of every record, as the test searches for them: `(record, field, text)`.
+fn secrets(seed: u64, records: usize) -> Vec<(usize, &'static str, String)> {
+    let mut rng = Rng(seed);
+    let mut out = Vec::new();
+    for id in 0..records {
+        for (field, len) in PARTS {
+            if field == "notes" {
+                // Generated in two halves around the escape; searched as the two halves.
+                for _ in 0..2 {
+                    let mut s = String::new();
+                    rng.letters(len / 2, &mut |c| s.push(c));
+                    out.push((id, field, s));
+                }
+            } else {
+                let mut s = String::new();
+                rng.letters(len, &mut |c| s.push(c));
+                out.push((id, field, s));
+            }
+        }
+    }
+    out
+}
+
+/// The positive control's text: drawn after every record's secrets.
+fn control_secret(seed: u64) -> String {
+    let mut rng = Rng(seed ^ 0x5eed_c0de);
+    let mut s = String::new();
+    rng.letters(24, &mut |c| s.push(c));
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// The helper: an application.
+
+#[test]
+#[ignore = "the application the dump tests run as a child process"]
+fn helper() {
+    let Ok(mode) = std::env::var(MODE_VAR) else {
+        return;
+    };
+    let seed: u64 = std::env::var(SEED_VAR).unwrap().parse().unwrap();
+    let records: usize = std::env::var(RECORDS_VAR).unwrap().parse().unwrap();
+    let dir = PathBuf::from(std::env::var(DIR_VAR).unwrap());
+    let held = play(&dir, seed, records, mode == "held");
+
+    // The positive control: a sentinel in a plain String, as careless code would keep one.
+    let control = std::hint::black_box(control_secret(seed));
+
+    println!("{IDLE}");
+    std::io::stdout().flush().unwrap();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).unwrap();
+    std::hint::black_box((&control, &held));
+}
+
+/// Everything an application does with the records; returns a reveal to hold open if asked.
+fn play(dir: &Path, seed: u64, records: usize, hold: bool) -> Option<piiguard::Revealed<String>> {
+    let log = std::fs::File::create(dir.join("app.log")).unwrap();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(Scrubbed::new(std::sync::Mutex::new(log)))
+        .with_ansi(false)
+        .finish();
+    let _logging = tracing::subscriber::set_default(subscriber);
+
+    // The caller's input, in a buffer the caller wipes (see docs/THREAT_MODEL.md).
+    let mut rng = Rng(seed);
+    let mut input = SecretBuf::with_capacity(records * 200);
+    input.push('[');
+    for id in 0..records {
+        if id > 0 {
+            input.push(',');
+        }
+        write_record(&mut rng, id, &mut input);
+    }
+    input.push(']');
+    let fresh: Vec<Patient> = serde_json::from_str(input.as_str()).unwrap();
+    drop(input);
+
+    let guard = Guard::open_local(dir).unwrap();
+    let keys = guard.keys();
+
+    // Every view.
+    let mut rows = Vec::with_capacity(records);
+    let mut sink = 0usize;
+    for p in &fresh {
+        sink += format!("{p:?} {p:#?} {p}").len();
+        sink += serde_json::to_string(p).unwrap().len();
+        sink += serde_json::to_string(&in_view(p, View::Log)).unwrap().len();
+        sink += keys.to_json_in(p, View::Export).unwrap().len();
+        rows.push(keys.to_json(p).unwrap());
+    }
+
+    // The embedded store: rows in, rows out.
+    let db = rusqlite::Connection::open(dir.join("records.db")).unwrap();
+    db.execute_batch("CREATE TABLE patient (id INTEGER PRIMARY KEY, row TEXT NOT NULL)")
+        .unwrap();
+    {
+        let mut insert = db.prepare("INSERT INTO patient VALUES (?1, ?2)").unwrap();
+        for (id, row) in rows.iter().enumerate() {
+            insert.execute((id as i64, row)).unwrap();
+        }
+    }
+    drop(rows);
+    let mut select = db.prepare("SELECT row FROM patient ORDER BY id").unwrap();
+    let stored: Vec<Patient> = select
+        .query_map([], |r| r.get::<_, String>(0))
+        .unwrap()
+        .map(|row| keys.from_json(&row.unwrap()).unwrap())
+        .collect();
+    drop(select);
+
+    // Masks and logs.
+    for (f, s) in fresh.iter().zip(&stored) {
+        sink += f.email.mask().as_str().len() + f.name.mask().as_str().len();
+        tracing::info!(patient = ?f, email = %f.email, "admitted");
+        tracing::info!(patient = %s, "loaded");
+    }
+
+    // Reveals under policy, each ended at once.
+    let doctor = Principal::new("dr-1").role("doctor");
+    let access = || Access::new("treatment").justified_by("ward round");
+    for p in stored.iter().chain(&fresh).step_by(7).take(200) {
+        let fields: [fn(&Patient) -> &Pii<String>; 4] =
+            [|p| &p.email, |p| &p.name, |p| &p.notes, |p| &p.diagnosis];
+        for field in fields {
+            let revealed = guard.reveal(&doctor, p, field, access()).unwrap();
+            sink += revealed.expose().len();
+        }
+        let view = guard.view(&doctor, p, access()).unwrap();
+        sink += view.to_json().unwrap().len();
+    }
+    std::hint::black_box(sink);
+
+    hold.then(|| {
+        guard
+            .reveal(&doctor, &stored[0], |p| &p.email, access())
+            .unwrap()
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The scan.
+
+/// One readable region of the helper's memory, as `/proc/PID/smaps` describes it.
+struct Region {
+    start: u64,
+    end: u64,
+    name: String,
+    dont_dump: bool,
+}
+
+fn regions(pid: u32) -> Vec<Region> {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap();
+    let mut out: Vec<Region> = Vec::new();
+    let mut readable = Vec::new();
+    for line in smaps.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if let Some((start, end)) = first.split_once('-')
+            && let (Ok(start), Ok(end)) =
+                (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
+        {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            readable.push(fields.get(1).is_some_and(|p| p.starts_with('r')));
+            out.push(Region {
+                start,
+                end,
+                name: fields.get(5).copied().unwrap_or("[anon]").to_owned(),
+                dont_dump: false,
+            });
+        } else if let Some(flags) = line.strip_prefix("VmFlags:")
+            && let Some(last) = out.last_mut()
+        {
+            last.dont_dump = flags.split_whitespace().any(|f| f == "dd");
+        }
+    }
+    out.into_iter()
+        .zip(readable)
+        .filter(|(r, readable)| *readable && r.name != "[vvar]" && r.name != "[vsyscall]")
+        .map(|(r, _)| r)
+        .collect()
+}
+
+/// What to look for: 8-byte fragments, each labelled.
+#[derive(Default)]
+struct Needles {
+    fragments: HashMap<u64, String>,
+    /// The first two bytes of every fragment, as a bitmap, to skip most positions cheaply.
+    prefixes: Vec<u64>,
+}
+
+impl Needles {
+    fn add(&mut self, bytes: &[u8], label: &str) {
+        if self.prefixes.is_empty() {
+            self.prefixes = vec![0; 1024];
+        }
+        for window in bytes.windows(8) {
+            let key = u64::from_le_bytes(window.try_into().unwrap());
+            self.fragments.insert(key, label.to_owned());
+            let p = usize::from(u16::from_le_bytes([window[0], window[1]]));
+            self.prefixes[p / 64] |= 1 << (p % 64);
+        }
+    }
+
+    /// The labels of every fragment in `memory`.
+    fn find(&self, memory: &[u8], hits: &mut Vec<String>) {
+        for i in 0..memory.len().saturating_sub(7) {
+            let p = usize::from(u16::from_le_bytes([memory[i], memory[i + 1]]));
+            if self.prefixes[p / 64] & (1 << (p % 64)) == 0 {
+                continue;
+            }
+            let key = u64::from_le_bytes(memory[i..i + 8].try_into().unwrap());
+            if let Some(label) = self.fragments.get(&key) {
+                hits.push(label.clone());
+            }
+        }
+    }
+}
+
+/// What the scan of one helper found.
+#[derive(Default)]
+struct Scan {
+    bytes: u64,
+    regions: usize,
+    excluded_bytes: u64,
+    unreadable: usize,
+    sentinel_hits: Vec<String>,
+    /// The region each sentinel hit was in (`[heap]`, `[stack]`, `[anon]`, a file).
+    sentinel_regions: Vec<String>,
+    key_hits: Vec<String>,
+    /// Key fragments found in the dump-excluded regions (where the keys belong).
+    excluded_key_hits: Vec<String>,
+}
+
+fn scan(pid: u32, sentinels: &Needles, keys: &Needles) -> Scan {
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let mut result = Scan::default();
+    let mut buf = Vec::new();
+    for region in regions(pid) {
+        let len = region.end - region.start;
+        buf.resize(len as usize, 0);
+        let read = mem
+            .seek(SeekFrom::Start(region.start))
+            .and_then(|_| mem.read_exact(&mut buf));
+        if read.is_err() {
+            // `memfd_secret` pages cannot be read even here; they are not dumped either.
+            result.unreadable += 1;
+            continue;
+        }
+        if region.dont_dump {
+            // Not in a core dump. Searched for keys only, as the control that the key
+            // fragments are right and that the keys live here.
+            result.excluded_bytes += len;
+            keys.find(&buf, &mut result.excluded_key_hits);
+            continue;
+        }
+        result.bytes += len;
+        result.regions += 1;
+        let before = result.sentinel_hits.len();
+        sentinels.find(&buf, &mut result.sentinel_hits);
+        result.sentinel_regions.extend(
+            (before..result.sentinel_hits.len())
+                .map(|_| format!("{} of {} KiB", region.name, len / 1024)),
+        );
+        let before = result.key_hits.len();
+        keys.find(&buf, &mut result.key_hits);
+        for hit in &mut result.key_hits[before..] {
+            write!(hit, " in {} at {:#x}", region.name, region.start).unwrap();
+        }
+    }
+    result
+}
+
+/// The key material the helper holds: every root key in its key file, and the key-encryption
+/// key that wraps them. Also returns the root keys' labels.
+fn key_needles(dir: &Path) -> (Needles, Vec<String>) {
+    let mut needles = Needles::default();
+    let file = LocalKeyFile::new(dir.join("keys.pgk"), KekSource::RandomFile(dir.join("kek")));
+    let set = file.load().unwrap().expect("the helper created its keys");
+    let mut roots = Vec::new();
+    for key in &set.keys {
+        if let Some(material) = key.expose_material() {
+            let label = format!("root key {} v{}", key.id(), key.version());
+            needles.add(material, &label);
+            roots.push(label);
+        }
+    }
+    let kek = std::fs::read(dir.join("kek")).unwrap();
+    needles.add(&kek, "key-encryption key");
+    assert!(roots.len() >= 2, "field and integrity root keys at least");
+    (needles, roots)
+}
+
+/// Runs a helper in `mode`, scans it once idle, and ends it.
+fn run_helper(
+    mode: &str,
+    records: usize,
+) -> (Scan, Vec<(usize, &'static str, String)>, Vec<String>) {
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64
+        | 1;
+    let dir = std::env::temp_dir().join(format!("piiguard-dump-{mode}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+
+    let mut child: Child = Command::new(std::env::current_exe().unwrap())
+        .args([
+            "helper",
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(MODE_VAR, mode)
+        .env(SEED_VAR, seed.to_string())
+        .env(DIR_VAR, &dir)
+        .env(RECORDS_VAR, records.to_string())
+        .env_remove("PIIGUARD_KEK_PASSPHRASE")
+        .env_remove("PIIGUARD_ENV")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = stdout.read_line(&mut line).unwrap();
+        assert!(n > 0, "the helper ended before it was idle");
+        if line.trim_end().ends_with(IDLE) {
+            break;
+        }
+    }
+
+    let planted = secrets(seed, records);
+    let mut sentinels = Needles::default();
+    for (id, field, text) in &planted {
+        sentinels.add(text.as_bytes(), &format!("record {id} {field}"));
+    }
+    sentinels.add(control_secret(seed).as_bytes(), "control");
+    let (keys, roots) = key_needles(&dir);
+    let result = scan(child.id(), &sentinels, &keys);
+
+    child.stdin.take().unwrap().write_all(b"done\n").unwrap();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "the helper failed");
+    let _ = std::fs::remove_dir_all(&dir);
+    (result, planted, roots)
+}
+
+fn report(mode: &str, records: usize, planted: usize, scan: &Scan) {
+    let mut by_label: HashMap<String, usize> = HashMap::new();
+    for (hit, region) in scan.sentinel_hits.iter().zip(&scan.sentinel_regions) {
+        *by_label.entry(format!("{hit} in {region}")).or_default() += 1;
+    }
+    let fields: HashSet<&str> = scan
+        .sentinel_hits
+        .iter()
+        .map(|h| h.rsplit(' ').next().unwrap_or(""))
+        .collect();
+    println!(
+        "[{mode}] scanned {} bytes in {} regions ({} bytes in dump-excluded regions left out, \
+         {} regions unreadable); {records} records, {planted} sentinels planted; \
+         sentinel fragment hits: {} ({} distinct values; fields {fields:?}); key hits: {} \
+         (and {} in the dump-excluded regions)",
+        scan.bytes,
+        scan.regions,
+        scan.excluded_bytes,
+        scan.unreadable,
+        scan.sentinel_hits.len(),
+        by_label.len(),
+        scan.key_hits.len(),
+        scan.excluded_key_hits.len(),
+    );
+    let mut labels: Vec<_> = by_label.into_iter().collect();
+    labels.sort();
+    for (label, n) in labels.iter().take(20) {
+        println!("  {label}: {n}");
+    }
+    for hit in scan.key_hits.iter().take(10) {
+        println!("  key: {hit}");
+    }
+}
+
+#[test]
+fn an_idle_application_holds_no_sentinel_and_no_key_in_its_dumpable_memory() {
+    let records = 2000;
+    let (scan, planted, roots) = run_helper("idle", records);
+    report("idle", records, planted.len(), &scan);
+    assert!(scan.bytes > 1 << 20, "the scan read the helper's memory");
+    assert!(
+        scan.sentinel_hits.iter().any(|h| h == "control"),
+        "the positive control was not found: the scan is void"
+    );
+    let leaks: Vec<&String> = scan
+        .sentinel_hits
+        .iter()
+        .filter(|h| *h != "control")
+        .collect();
+    assert!(leaks.is_empty(), "{} sentinel fragment hits", leaks.len());
+    assert!(scan.key_hits.is_empty(), "key material in dumpable memory");
+    // The control for keys: each root key is where it belongs, in the excluded pages (unless
+    // the OS gave secret memory, which not even /proc/PID/mem can read).
+    if piiguard::process_key_protections().secret_memory {
+        assert!(scan.unreadable > 0);
+    } else {
+        for root in &roots {
+            assert!(
+                scan.excluded_key_hits.iter().any(|h| h == root),
+                "{root} not found in the dump-excluded pages"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_reveal_held_open_is_found() {
+    let records = 200;
+    let (scan, planted, _) = run_helper("held", records);
+    report("held", records, planted.len(), &scan);
+    assert!(
+        scan.sentinel_hits.iter().any(|h| h == "record 0 email"),
+        "the revealed email, still held, must be visible to the scan"
+    );
+}
