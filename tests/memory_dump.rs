@@ -344,7 +344,9 @@ struct Scan {
 }
 
 fn scan(pid: u32, sentinels: &Needles, keys: &Needles) -> Scan {
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).unwrap();
+    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).expect(
+        "reading a child's /proc/PID/mem needs ptrace access (kernel.yama.ptrace_scope <= 1)",
+    );
     let mut result = Scan::default();
     let mut buf = Vec::new();
     for region in regions(pid) {
@@ -383,8 +385,9 @@ fn scan(pid: u32, sentinels: &Needles, keys: &Needles) -> Scan {
 }
 
 /// The key material the helper holds: every root key in its key file, and the key-encryption
-/// key that wraps them. Also returns the root keys' labels.
-fn key_needles(dir: &Path) -> (Needles, Vec<String>) {
+/// key that wraps them, and a derived key (checked against the stored blind index of
+/// `first_email`, record 0's email). Also returns the root keys' labels.
+fn key_needles(dir: &Path, first_email: &str) -> (Needles, Vec<String>) {
     let mut needles = Needles::default();
     let file = LocalKeyFile::new(dir.join("keys.pgk"), KekSource::RandomFile(dir.join("kek")));
     let set = file.load().unwrap().expect("the helper created its keys");
@@ -396,10 +399,48 @@ fn key_needles(dir: &Path) -> (Needles, Vec<String>) {
             roots.push(label);
         }
     }
+    let mut derived_index_keys = Vec::new();
+    // A derived key: the email field's blind-index key, derived as docs/ENVELOPE.md says from
+    // each root key (only the blind-index root's will be the real one).
+    for key in &set.keys {
+        if let Some(material) = key.expose_material() {
+            let mut info = b"piiguard/v1".to_vec();
+            for part in ["blind-index", "dev", key.region(), "", "Patient", "email"] {
+                info.extend_from_slice(&(part.len() as u32).to_be_bytes());
+                info.extend_from_slice(part.as_bytes());
+            }
+            let mut derived = [0u8; 32];
+            hkdf::Hkdf::<sha2::Sha256>::new(Some(b"piiguard/v1/data-key"), material)
+                .expand(&info, &mut derived)
+                .unwrap();
+            needles.add(&derived, &format!("blind-index key from {}", key.id()));
+            derived_index_keys.push((key.id().to_owned(), key.version(), derived));
+        }
+    }
     let kek = std::fs::read(dir.join("kek")).unwrap();
     needles.add(&kek, "key-encryption key");
     assert!(roots.len() >= 2, "field and integrity root keys at least");
+    assert_blind_index_key_is_right(dir, first_email, &derived_index_keys);
     (needles, roots)
+}
+
+/// The control for the derived-key needle: record 0's stored blind index is the keyed BLAKE3
+/// of its email under one of the keys derived above, so the derivation matches the helper's.
+fn assert_blind_index_key_is_right(dir: &Path, email: &str, derived: &[(String, u32, [u8; 32])]) {
+    use base64::Engine as _;
+    let db = rusqlite::Connection::open(dir.join("records.db")).unwrap();
+    let row: String = db
+        .query_row("SELECT row FROM patient WHERE id = 0", [], |r| r.get(0))
+        .unwrap();
+    let row: serde_json::Value = serde_json::from_str(&row).unwrap();
+    let stored = row["email_bidx"].as_str().unwrap().to_owned();
+    let found = derived.iter().any(|(id, version, key)| {
+        let hash = blake3::keyed_hash(key, email.as_bytes());
+        let encoded =
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&hash.as_bytes()[..16]);
+        stored == format!("bi.{id}.{version}.{encoded}")
+    });
+    assert!(found, "no derived key reproduces the stored blind index");
 }
 
 /// Runs a helper in `mode`, scans it once idle, and ends it. Returns the scan, the number of
@@ -450,7 +491,11 @@ fn run_helper(mode: &str, records: usize) -> (Scan, usize, Vec<String>) {
         sentinels.add(text.as_bytes(), &format!("record {id} {field}"));
     }
     sentinels.add(control_secret(seed).as_bytes(), "control");
-    let (keys, roots) = key_needles(&dir);
+    let email = planted
+        .iter()
+        .find(|(id, f, _)| *id == 0 && *f == "email")
+        .unwrap();
+    let (keys, roots) = key_needles(&dir, &format!("{}@example.com", email.2));
     let result = scan(child.id(), &sentinels, &keys);
 
     child.stdin.take().unwrap().write_all(b"done\n").unwrap();
