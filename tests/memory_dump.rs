@@ -20,6 +20,9 @@
 //! void; and a variant that keeps a reveal open must find the revealed value.
 #![cfg(all(target_os = "linux", feature = "tracing"))]
 
+mod common;
+
+use common::rng::Rng;
 use piiguard::keys::{KekSource, KeyProvider, LocalKeyFile};
 use piiguard::scrub::Scrubbed;
 use piiguard::{Access, Classified, Guard, Pii, Principal, SecretBuf, View, in_view};
@@ -61,26 +64,6 @@ treatment = "reveal"
 
 // ---------------------------------------------------------------------------------------------
 // Sentinels: the same random strings in both processes.
-
-/// xorshift64*: deterministic from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// `len` random lowercase letters, pushed one at a time (the helper writes them straight
-    /// into a zeroizing buffer, so no other copy exists).
-    fn letters(&mut self, len: usize, out: &mut impl FnMut(char)) {
-        for _ in 0..len {
-            out(char::from(b'a' + (self.next() % 26) as u8));
-        }
-    }
-}
 
 /// The secret parts of one record, in the order they are generated: name words (12 + 12),
 /// email local part (24), notes (32), diagnosis (24).

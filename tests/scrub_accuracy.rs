@@ -3,42 +3,11 @@
 //! Luhn-failing numbers, invalid SSNs). Precision and recall are computed per class and checked
 //! against the targets: ≥ 0.98 for email, card, IBAN, IP, SSN and JWT; ≥ 0.95 for phone.
 
+mod common;
+
+use common::rng::Rng;
 use piiguard::scrub::Scrubber;
 use std::collections::BTreeMap;
-
-/// A small deterministic generator (xorshift64*), so the corpus is the same on every run.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn digits(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b'0' + self.below(10) as u8))
-            .collect()
-    }
-    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
-        items[self.below(items.len() as u64) as usize]
-    }
-    fn hex(&mut self, n: usize) -> String {
-        (0..n)
-            .map(|_| char::from(b"0123456789abcdef"[self.below(16) as usize]))
-            .collect()
-    }
-    fn b64(&mut self, n: usize) -> String {
-        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        (0..n)
-            .map(|_| char::from(A[self.below(64) as usize]))
-            .collect()
-    }
-}
 
 fn luhn_complete(body: &str) -> String {
     let sum: u32 = body

@@ -1,0 +1,4 @@
+//! Helpers shared by integration tests (each test crate uses part of them).
+#![allow(dead_code)]
+
+pub(crate) mod rng;
