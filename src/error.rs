@@ -4,10 +4,10 @@
 //! text taken from a value, so no message can carry personal data. A test formats every variant
 //! and checks exactly that.
 
-use crate::audit::ChainProblem;
-use crate::keys::Environment;
-use crate::policy::Reason;
-use crate::view::View;
+use crate::environment::Environment;
+use crate::names::View;
+use crate::reason::Reason;
+use std::fmt;
 
 /// Everything that can go wrong in piiguard. Messages never contain a classified value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -256,6 +256,66 @@ impl Invalid {
         Error::InvalidValue {
             class,
             reason: self.0,
+        }
+    }
+}
+
+/// What is wrong with an audit trail at the line [`Error::AuditChain`] names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChainProblem {
+    /// The line is not a chained event (garbled, or not from piiguard).
+    Malformed,
+    /// The MAC does not verify: the line was edited, or forged and inserted.
+    BadMac,
+    /// Events are missing before this line: deleted, or moved later.
+    Gap {
+        /// The event number that should be here.
+        expected: u64,
+        /// The event number found.
+        found: u64,
+    },
+    /// An event appears again or too early: duplicated, inserted or moved back.
+    OutOfOrder {
+        /// The event number that should be here.
+        expected: u64,
+        /// The event number found.
+        found: u64,
+    },
+    /// The line does not link to the line before it.
+    BrokenLink,
+    /// The last line is incomplete (a crash during a write, or a cut in the middle of a line).
+    Torn,
+    /// The trail ends before the last event the writer reported: lines were cut off the end.
+    Truncated {
+        /// The last event number the writer reported.
+        expected: u64,
+        /// The last event number found.
+        found: u64,
+    },
+}
+
+impl fmt::Display for ChainProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed => f.write_str("not a chained audit event"),
+            Self::BadMac => f.write_str("MAC mismatch (edited or forged)"),
+            Self::Gap { expected, found } => {
+                write!(
+                    f,
+                    "expected event {expected}, found {found} (events deleted or moved)"
+                )
+            }
+            Self::OutOfOrder { expected, found } => write!(
+                f,
+                "expected event {expected}, found {found} (event repeated, inserted or moved)"
+            ),
+            Self::BrokenLink => f.write_str("does not link to the previous line"),
+            Self::Torn => f.write_str("incomplete last line (torn write)"),
+            Self::Truncated { expected, found } => write!(
+                f,
+                "the trail ends at event {found}, the writer reported {expected} (cut off)"
+            ),
         }
     }
 }

@@ -11,13 +11,16 @@ pub mod clock;
 mod codec;
 mod crypto;
 mod envelope;
+mod environment;
 mod error;
 mod guard;
 mod index;
 pub mod keys;
 pub mod monitor;
+mod names;
 mod pii;
 pub mod policy;
+mod reason;
 mod schema;
 pub mod scrub;
 mod seal;
@@ -31,8 +34,10 @@ pub mod __private;
 pub use buffer::SecretBuf;
 pub use class::{Class, Masked, Sensitivity};
 pub use envelope::{Envelope, TEXT_PREFIX};
-pub use error::{Error, Invalid};
+pub use environment::Environment;
+pub use error::{ChainProblem, Error, Invalid};
 pub use guard::{AlertHandler, Guard, GuardBuilder, PolicyView};
+pub use names::UnknownName;
 pub use pii::{Pii, PiiSlot, Revealed};
 pub use policy::{
     Access, Decision, Disclosure, GrantRequest, GrantToken, Policy, Principal, Reason, RequestId,

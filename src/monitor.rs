@@ -50,28 +50,17 @@ impl Default for Thresholds {
     }
 }
 
-/// What an alert is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum AlertKind {
-    /// The count went above the elevated threshold.
-    Elevated,
-    /// The count went above the suspicious threshold.
-    Suspicious,
-    /// The principal reached the hard limit: further reveals are denied until reset.
-    LimitReached,
-    /// The principal's denials went above the threshold.
-    RepeatedDenials,
-}
-
-impl AlertKind {
-    /// The stable `snake_case` name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Elevated => "elevated",
-            Self::Suspicious => "suspicious",
-            Self::LimitReached => "limit_reached",
-            Self::RepeatedDenials => "repeated_denials",
-        }
+crate::names::name_enum! {
+    /// What an alert is about.
+    pub enum AlertKind: "alert kind" {
+        /// The count went above the elevated threshold.
+        Elevated = "elevated",
+        /// The count went above the suspicious threshold.
+        Suspicious = "suspicious",
+        /// The principal reached the hard limit: further reveals are denied until reset.
+        LimitReached = "limit_reached",
+        /// The principal's denials went above the threshold.
+        RepeatedDenials = "repeated_denials",
     }
 }
 

@@ -15,92 +15,10 @@
 
 use crate::envelope::Envelope;
 use crate::error::Error;
+pub use crate::names::{Treatment, View};
 use crate::schema::{Classified, FieldSchema, PiiField, RecordSchema, SubjectId};
 use std::fmt;
 use zeroize::Zeroizing;
-
-/// Where a serialization goes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[non_exhaustive]
-pub enum View {
-    /// No view chosen: every classified field is redacted (fail-closed).
-    #[default]
-    Redacted,
-    /// Logs and `Debug`: masked or redacted by sensitivity.
-    Log,
-    /// At rest: encrypted envelopes (and blind indexes where asked).
-    Storage,
-    /// Analytics and third parties: keyed pseudonyms; special data omitted.
-    Export,
-    /// Each field as a principal's policy decides (revealed, masked, hashed or redacted): the
-    /// guard's `view`. Without the guard's decisions every field is redacted.
-    Policy,
-}
-
-impl View {
-    /// The lower-case name of the view.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Redacted => "redacted",
-            Self::Log => "log",
-            Self::Storage => "storage",
-            Self::Export => "export",
-            Self::Policy => "policy",
-        }
-    }
-}
-
-impl fmt::Display for View {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
-
-/// What happens to a classified value on one path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Treatment {
-    /// Replaced by `[REDACTED:class]`.
-    Redact,
-    /// Replaced by the class's mask (`j***@example.com`).
-    Mask,
-    /// Replaced by a keyed pseudonym (needs keys).
-    Hash,
-    /// Encrypted into an envelope (needs keys).
-    Encrypt,
-    /// Replaced by a token that can be exchanged back (needs keys).
-    Tokenize,
-    /// Left out of the output.
-    Omit,
-    /// Cleartext: only ever under an allowing policy decision (a reveal), never in a view.
-    Clear,
-}
-
-impl Treatment {
-    /// The lower-case name used in attributes and schemas.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Redact => "redact",
-            Self::Mask => "mask",
-            Self::Hash => "hash",
-            Self::Encrypt => "encrypt",
-            Self::Tokenize => "tokenize",
-            Self::Omit => "omit",
-            Self::Clear => "clear",
-        }
-    }
-
-    /// Whether carrying out the treatment needs keys.
-    pub const fn needs_keys(self) -> bool {
-        matches!(self, Self::Hash | Self::Encrypt | Self::Tokenize)
-    }
-}
-
-impl fmt::Display for Treatment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
 
 /// Where a classified field sits: its record, its schema and its record's subject.
 #[derive(Debug, Clone, Copy)]

@@ -6,40 +6,30 @@ use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
 use syn::{Ident, LitStr, Path};
 
+use crate::names::{ClassName, Sensitivity, Treatment};
+
+/// `(attribute name, runtime variant)` pairs, from the runtime's own name table.
+macro_rules! table {
+    ($names:ty) => {
+        <$names>::ALL
+            .iter()
+            .map(|v| (v.name(), v.variant()))
+            .collect::<Vec<(&'static str, &'static str)>>()
+    };
+}
+
 /// The built-in classes: attribute name and `piiguard::Class` variant.
-pub(crate) const CLASSES: &[(&str, &str)] = &[
-    ("email", "Email"),
-    ("phone", "Phone"),
-    ("name", "Name"),
-    ("address", "Address"),
-    ("birth_date", "BirthDate"),
-    ("passport", "Passport"),
-    ("national_id", "NationalId"),
-    ("card_number", "CardNumber"),
-    ("iban", "Iban"),
-    ("ip_address", "IpAddress"),
-    ("geo_location", "GeoLocation"),
-    ("health", "Health"),
-    ("biometric", "Biometric"),
-    ("free_text", "FreeText"),
-];
+pub(crate) fn classes() -> Vec<(&'static str, &'static str)> {
+    table!(ClassName)
+}
 
-pub(crate) const SENSITIVITIES: &[(&str, &str)] = &[
-    ("technical", "Technical"),
-    ("personal", "Personal"),
-    ("sensitive", "Sensitive"),
-    ("special", "Special"),
-];
+fn sensitivities() -> Vec<(&'static str, &'static str)> {
+    table!(Sensitivity)
+}
 
-pub(crate) const TREATMENTS: &[(&str, &str)] = &[
-    ("redact", "Redact"),
-    ("mask", "Mask"),
-    ("hash", "Hash"),
-    ("encrypt", "Encrypt"),
-    ("tokenize", "Tokenize"),
-    ("omit", "Omit"),
-    ("clear", "Clear"),
-];
+fn treatments() -> Vec<(&'static str, &'static str)> {
+    table!(Treatment)
+}
 
 /// A value with the span of the attribute that set it.
 pub(crate) struct Spanned<T> {
@@ -219,10 +209,10 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 } else {
                     let ident: Ident = value.parse()?;
                     let text = ident.to_string();
-                    match CLASSES.iter().find(|(n, _)| *n == text) {
+                    match classes().into_iter().find(|(n, _)| *n == text) {
                         Some((_, variant)) => Some(ClassAttr::BuiltIn(variant)),
                         None => {
-                            let valid: Vec<&str> = CLASSES.iter().map(|(n, _)| *n).collect();
+                            let valid: Vec<&str> = classes().iter().map(|(n, _)| *n).collect();
                             cx.error_spanned_by(
                                 &ident,
                                 format!(
@@ -238,7 +228,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                     set(cx, &mut out.class, &meta, class);
                 }
             } else if path.is_ident("sensitivity") {
-                if let Some(k) = keyword(cx, &meta, "sensitivity", SENSITIVITIES)? {
+                if let Some(k) = keyword(cx, &meta, "sensitivity", &sensitivities())? {
                     set(cx, &mut out.sensitivity, &meta, k);
                 }
             } else if path.is_ident("name") {
@@ -246,15 +236,15 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                     set(cx, &mut out.name, &meta, name);
                 }
             } else if path.is_ident("log") {
-                if let Some(k) = keyword(cx, &meta, "treatment", TREATMENTS)? {
+                if let Some(k) = keyword(cx, &meta, "treatment", &treatments())? {
                     set(cx, &mut out.log, &meta, k);
                 }
             } else if path.is_ident("storage") {
-                if let Some(k) = keyword(cx, &meta, "treatment", TREATMENTS)? {
+                if let Some(k) = keyword(cx, &meta, "treatment", &treatments())? {
                     set(cx, &mut out.storage, &meta, k);
                 }
             } else if path.is_ident("export") {
-                if let Some(k) = keyword(cx, &meta, "treatment", TREATMENTS)? {
+                if let Some(k) = keyword(cx, &meta, "treatment", &treatments())? {
                     set(cx, &mut out.export, &meta, k);
                 }
             } else if path.is_ident("index") {

@@ -78,12 +78,17 @@ fn check_treatments(cx: &Ctxt, field: &Field<'_>) {
         (
             "export",
             &field.attrs.export,
-            &["Hash", "Mask", "Redact", "Omit", "Encrypt", "Tokenize"],
+            &["Hash", "Mask", "Redact", "Omit", "Encrypt"],
         ),
     ];
     for (view, treatment, allowed) in rules {
         let Some(treatment) = treatment else { continue };
-        if treatment.value == "Clear" {
+        if treatment.value == "Tokenize" {
+            cx.syn_error(syn::Error::new(
+                treatment.span,
+                format!("`{view} = tokenize` is not available: piiguard has no tokenization yet"),
+            ));
+        } else if treatment.value == "Clear" {
             cx.syn_error(syn::Error::new(
                 treatment.span,
                 format!(

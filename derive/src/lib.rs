@@ -11,6 +11,11 @@ mod attr;
 mod check;
 mod ctxt;
 mod expand;
+// The runtime's name tables (classes, sensitivities, treatments), compiled here too so that
+// both sides read one list.
+#[path = "../../src/names.rs"]
+#[allow(dead_code, unreachable_pub, missing_docs)]
+mod names;
 
 use proc_macro::TokenStream;
 use syn::{DeriveInput, parse_macro_input};

@@ -9,76 +9,16 @@
 //! caught by comparing with the last head the writer reported.
 
 use super::event::AuditEvent;
+pub use crate::error::ChainProblem;
 use crate::error::Error;
 use crate::keys::Keyring;
 use crate::keys::integrity::{MacKey, MacUse};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
 const DOMAIN: &[u8] = b"piiguard/audit-chain/v1\n";
 /// `,"mac":"` + 64 hex digits + `"}`.
 const MAC_SUFFIX_LEN: usize = 8 + 64 + 2;
 const GENESIS: [u8; 32] = [0; 32];
-
-/// What is wrong with an audit trail at the line [`Error::AuditChain`] names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ChainProblem {
-    /// The line is not a chained event (garbled, or not from piiguard).
-    Malformed,
-    /// The MAC does not verify: the line was edited, or forged and inserted.
-    BadMac,
-    /// Events are missing before this line: deleted, or moved later.
-    Gap {
-        /// The event number that should be here.
-        expected: u64,
-        /// The event number found.
-        found: u64,
-    },
-    /// An event appears again or too early: duplicated, inserted or moved back.
-    OutOfOrder {
-        /// The event number that should be here.
-        expected: u64,
-        /// The event number found.
-        found: u64,
-    },
-    /// The line does not link to the line before it.
-    BrokenLink,
-    /// The last line is incomplete (a crash during a write, or a cut in the middle of a line).
-    Torn,
-    /// The trail ends before the last event the writer reported: lines were cut off the end.
-    Truncated {
-        /// The last event number the writer reported.
-        expected: u64,
-        /// The last event number found.
-        found: u64,
-    },
-}
-
-impl fmt::Display for ChainProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Malformed => f.write_str("not a chained audit event"),
-            Self::BadMac => f.write_str("MAC mismatch (edited or forged)"),
-            Self::Gap { expected, found } => {
-                write!(
-                    f,
-                    "expected event {expected}, found {found} (events deleted or moved)"
-                )
-            }
-            Self::OutOfOrder { expected, found } => write!(
-                f,
-                "expected event {expected}, found {found} (event repeated, inserted or moved)"
-            ),
-            Self::BrokenLink => f.write_str("does not link to the previous line"),
-            Self::Torn => f.write_str("incomplete last line (torn write)"),
-            Self::Truncated { expected, found } => write!(
-                f,
-                "the trail ends at event {found}, the writer reported {expected} (cut off)"
-            ),
-        }
-    }
-}
 
 /// The end of a chain: the last event number and its MAC. Keep it somewhere the log's writer
 /// cannot change (another system) to detect lines cut off the end after a restart.

@@ -3,66 +3,50 @@
 
 use crate::policy::{Principal, Reason};
 use serde::{Deserialize, Serialize};
-use std::fmt;
 
-/// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Action {
-    /// A reveal of one field.
-    Reveal,
-    /// A record serialized under the policy (each field revealed, masked, hashed or redacted).
-    View,
-    /// A break-glass request.
-    GrantRequest,
-    /// A break-glass approval.
-    Grant,
-    /// A break-glass revocation.
-    GrantRevoke,
-    /// A root key rotation.
-    KeyRotation,
-    /// A data subject erased (crypto-shredding).
-    SubjectErasure,
-    /// An access-rate alert of the monitor.
-    AccessAlert,
-    /// The audit log was recovered after a crash (a torn last line cut off).
-    AuditRecovered,
-}
-
-impl Action {
-    /// The `snake_case` name.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Reveal => "reveal",
-            Self::View => "view",
-            Self::GrantRequest => "grant_request",
-            Self::Grant => "grant",
-            Self::GrantRevoke => "grant_revoke",
-            Self::KeyRotation => "key_rotation",
-            Self::SubjectErasure => "subject_erasure",
-            Self::AccessAlert => "access_alert",
-            Self::AuditRecovered => "audit_recovered",
-        }
+crate::names::name_enum! {
+    /// What was done.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    #[non_exhaustive]
+    pub enum Action: "audit action" {
+        /// A reveal of one field.
+        Reveal = "reveal",
+        /// A record serialized under the policy (each field revealed, masked, hashed or redacted).
+        View = "view",
+        /// A break-glass request.
+        GrantRequest = "grant_request",
+        /// A break-glass approval.
+        Grant = "grant",
+        /// A break-glass revocation.
+        GrantRevoke = "grant_revoke",
+        /// A root key rotation.
+        KeyRotation = "key_rotation",
+        /// A root key version destroyed (everything still under it becomes unreadable).
+        KeyDestruction = "key_destruction",
+        /// A data subject erased (crypto-shredding).
+        SubjectErasure = "subject_erasure",
+        /// A principal's access-rate counts reset by an operator (unblocking them).
+        MonitorReset = "monitor_reset",
+        /// An access-rate alert of the monitor.
+        AccessAlert = "access_alert",
+        /// The audit log was recovered after a crash (a torn last line cut off).
+        AuditRecovered = "audit_recovered",
     }
 }
 
-impl fmt::Display for Action {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
+crate::names::name_enum! {
+    /// Whether it happened.
+    #[derive(Serialize, Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    pub enum Outcome: "audit outcome" {
+        /// Allowed and done (for an administrative act: allowed, recorded before it is done).
+        Allowed = "allowed",
+        /// Refused by the policy, a grant check or the monitor.
+        Denied = "denied",
+        /// Allowed, but it failed (the data did not open, the key store failed).
+        Failed = "failed",
     }
-}
-
-/// Whether it happened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Allowed and done.
-    Allowed,
-    /// Refused by the policy, a grant check or the monitor.
-    Denied,
-    /// Allowed, but it failed (the data did not open, the key store failed).
-    Failed,
 }
 
 /// Who asked (the principal, as they presented themselves).

@@ -23,42 +23,12 @@ mod name;
 mod phone;
 mod text;
 
+pub use crate::names::{ClassName, Sensitivity};
 pub use masked::Masked;
 
 use crate::buffer::SecretBuf;
 use crate::error::{Error, Invalid};
 use std::fmt;
-
-/// How sensitive a class of data is, from least to most.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Sensitivity {
-    /// Technical identifiers: IP addresses, geolocation, device ids.
-    Technical = 0,
-    /// Ordinary personal data: name, email, phone, address, birth date.
-    Personal = 1,
-    /// Sensitive data: passport, national id, financial data.
-    Sensitive = 2,
-    /// Special categories (GDPR art. 9): health, biometric.
-    Special = 3,
-}
-
-impl Sensitivity {
-    /// The lower-case name used in attributes and schemas.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Technical => "technical",
-            Self::Personal => "personal",
-            Self::Sensitive => "sensitive",
-            Self::Special => "special",
-        }
-    }
-}
-
-impl fmt::Display for Sensitivity {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(self.name())
-    }
-}
 
 /// Validation and normalization rules of a custom class.
 ///
@@ -203,43 +173,67 @@ pub enum Class {
     Custom(&'static CustomClass),
 }
 
-/// Every built-in class, in declaration order.
-pub const BUILT_IN: [Class; 14] = [
-    Class::Email,
-    Class::Phone,
-    Class::Name,
-    Class::Address,
-    Class::BirthDate,
-    Class::Passport,
-    Class::NationalId,
-    Class::CardNumber,
-    Class::Iban,
-    Class::IpAddress,
-    Class::GeoLocation,
-    Class::Health,
-    Class::Biometric,
-    Class::FreeText,
-];
+/// Every built-in class, in the order of [`ClassName::ALL`].
+pub const BUILT_IN: [Class; ClassName::ALL.len()] = {
+    let mut out = [Class::FreeText; ClassName::ALL.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = Class::built_in(ClassName::ALL[i]);
+        i += 1;
+    }
+    out
+};
 
 impl Class {
+    /// The built-in class of this name.
+    pub const fn built_in(name: ClassName) -> Self {
+        match name {
+            ClassName::Email => Self::Email,
+            ClassName::Phone => Self::Phone,
+            ClassName::Name => Self::Name,
+            ClassName::Address => Self::Address,
+            ClassName::BirthDate => Self::BirthDate,
+            ClassName::Passport => Self::Passport,
+            ClassName::NationalId => Self::NationalId,
+            ClassName::CardNumber => Self::CardNumber,
+            ClassName::Iban => Self::Iban,
+            ClassName::IpAddress => Self::IpAddress,
+            ClassName::GeoLocation => Self::GeoLocation,
+            ClassName::Health => Self::Health,
+            ClassName::Biometric => Self::Biometric,
+            ClassName::FreeText => Self::FreeText,
+        }
+    }
+
+    /// The name of a built-in class; `None` for a custom one.
+    pub const fn class_name(self) -> Option<ClassName> {
+        Some(match self {
+            Self::Email => ClassName::Email,
+            Self::Phone => ClassName::Phone,
+            Self::Name => ClassName::Name,
+            Self::Address => ClassName::Address,
+            Self::BirthDate => ClassName::BirthDate,
+            Self::Passport => ClassName::Passport,
+            Self::NationalId => ClassName::NationalId,
+            Self::CardNumber => ClassName::CardNumber,
+            Self::Iban => ClassName::Iban,
+            Self::IpAddress => ClassName::IpAddress,
+            Self::GeoLocation => ClassName::GeoLocation,
+            Self::Health => ClassName::Health,
+            Self::Biometric => ClassName::Biometric,
+            Self::FreeText => ClassName::FreeText,
+            Self::Custom(_) => return None,
+        })
+    }
+
     /// The class's stable name (`email`, `card_number`, …).
     pub const fn name(self) -> &'static str {
         match self {
-            Self::Email => "email",
-            Self::Phone => "phone",
-            Self::Name => "name",
-            Self::Address => "address",
-            Self::BirthDate => "birth_date",
-            Self::Passport => "passport",
-            Self::NationalId => "national_id",
-            Self::CardNumber => "card_number",
-            Self::Iban => "iban",
-            Self::IpAddress => "ip_address",
-            Self::GeoLocation => "geo_location",
-            Self::Health => "health",
-            Self::Biometric => "biometric",
-            Self::FreeText => "free_text",
             Self::Custom(custom) => custom.name,
+            _ => match self.class_name() {
+                Some(name) => name.name(),
+                None => "custom",
+            },
         }
     }
 
@@ -263,7 +257,7 @@ impl Class {
 
     /// Looks up a built-in class by its name.
     pub fn from_name(name: &str) -> Option<Self> {
-        BUILT_IN.into_iter().find(|c| c.name() == name)
+        ClassName::from_name(name).map(Self::built_in)
     }
 
     /// Checks a value against the class's rules.

@@ -41,7 +41,8 @@ mod file;
 pub(crate) mod grant;
 mod principal;
 
-pub use decision::{Decision, Disclosure, Reason};
+pub use crate::reason::Reason;
+pub use decision::{Decision, Disclosure};
 pub use grant::{GrantRequest, GrantToken, RequestId};
 pub use principal::{Access, MAX_JUSTIFICATION, Principal};
 

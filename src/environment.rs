@@ -1,0 +1,50 @@
+//! [`Environment`]: the deployment environment keys, envelopes and principals belong to.
+
+crate::names::name_enum! {
+    /// The deployment environment a keyring belongs to. Envelopes made under one environment's
+    /// keys are refused under another's (personal data stays out of development).
+    ///
+    /// ```
+    /// use piiguard::Environment;
+    /// assert_eq!("prod".parse::<Environment>(), Ok(Environment::Prod));
+    /// assert!("production".parse::<Environment>().is_err());
+    /// ```
+    #[derive(Default)]
+    pub enum Environment: "environment" {
+        /// Development (the default of a fresh local keyring).
+        #[default]
+        Dev = "dev",
+        /// Staging.
+        Staging = "staging",
+        /// Production.
+        Prod = "prod",
+    }
+}
+
+impl Environment {
+    /// Parses `dev`, `staging` or `prod` (the same as [`from_name`](Self::from_name)).
+    ///
+    /// ```
+    /// use piiguard::Environment;
+    /// assert_eq!(Environment::parse("prod"), Some(Environment::Prod));
+    /// assert_eq!(Environment::parse("production"), None);
+    /// ```
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::from_name(name)
+    }
+
+    /// The byte stored in envelope headers and key files.
+    pub(crate) const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The environment stored as `code`.
+    pub(crate) const fn from_code(code: u8) -> Option<Self> {
+        match code {
+            0 => Some(Self::Dev),
+            1 => Some(Self::Staging),
+            2 => Some(Self::Prod),
+            _ => None,
+        }
+    }
+}
