@@ -1,8 +1,11 @@
 //! The keyed hot paths, each next to the bare primitive in the same criterion run:
 //! - field encrypt and decrypt (16, 64, 256 bytes) against a bare `aes-gcm-siv` call with a
-//!   prebuilt cipher (piiguard's side: key lookup in the derived-key cache, random nonce,
-//!   header, associated data, text form);
-//! - a blind index against a bare `blake3::keyed_hash` of the same normalized value;
+//!   prebuilt cipher. piiguard's side runs through the public storage door on a one-field
+//!   record: encrypt is `to_json` (opening the in-memory seal, key lookup in the derived-key
+//!   cache, random nonce, header, associated data, text form, JSON), decrypt is
+//!   `decrypt_unaudited` of a stored record (locating the field, the same lookups, decoding);
+//! - a blind index (`blind_index_candidates`: normalization, digest, text form) against a bare
+//!   `blake3::keyed_hash` of the same normalized value;
 //! - the storage view of a 6-field record against plain `serde_json::to_string` of the same
 //!   data in a plain struct.
 
@@ -10,8 +13,7 @@ use aes_gcm_siv::Aes256GcmSiv;
 use aes_gcm_siv::aead::{AeadInOut, KeyInit};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use piiguard::keys::{Environment, Keyring, MemoryKeyStore};
-use piiguard::view::{FieldRef, Protector};
-use piiguard::{Classified, Envelope, Pii, SubjectId, Treatment};
+use piiguard::{Classified, Pii};
 use std::hint::black_box;
 
 #[derive(Classified)]
@@ -39,25 +41,30 @@ struct PlainCustomer {
     plan: String,
 }
 
-fn field_ref<'a>(name: &str, subject: Option<&'a SubjectId>) -> FieldRef<'a> {
-    let field = Customer::SCHEMA.field(name).unwrap();
-    FieldRef {
-        record: Customer::SCHEMA,
-        field,
-        pii: field.pii().unwrap(),
-        subject,
-    }
+/// One classified field, to measure the per-field paths through the public API.
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Note {
+    id: u64,
+    #[pii(class = free_text)]
+    note: Pii<String>,
+}
+
+/// The same without a subject (no subject key).
+#[derive(Classified)]
+struct Anonymous {
+    #[pii(class = free_text)]
+    note: Pii<String>,
 }
 
 fn field_crypto(c: &mut Criterion) {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let subject_keyring = Keyring::builder()
         .store(MemoryKeyStore::new())
         .build()
         .unwrap();
-    let subject_keys = subject_keyring.keys();
-    let subject = SubjectId::from_display(&42);
+    let subject_keys = piiguard::unaudited::keys(&subject_keyring);
     let bare = Aes256GcmSiv::new(&[7u8; 32].into());
     let nonce = aes_gcm_siv::Nonce::default();
 
@@ -88,32 +95,22 @@ fn field_crypto(c: &mut Criterion) {
                 })
             },
         );
-        let at = field_ref("note", None);
+        let anonymous = Anonymous {
+            note: Pii::new("x".repeat(len)),
+        };
         group.bench_with_input(
             BenchmarkId::new("piiguard_envelope", len),
-            &value,
-            |b, v| {
-                b.iter(|| {
-                    let mut out = String::new();
-                    keys.protect(&at, Treatment::Encrypt, black_box(v), &mut out)
-                        .unwrap();
-                    black_box(out)
-                })
-            },
+            &anonymous,
+            |b, r| b.iter(|| black_box(keys.to_json(black_box(r)).unwrap())),
         );
-        let at_subject = field_ref("note", Some(&subject));
+        let note = Note {
+            id: 42,
+            note: Pii::new("x".repeat(len)),
+        };
         group.bench_with_input(
             BenchmarkId::new("piiguard_envelope_subject_key", len),
-            &value,
-            |b, v| {
-                b.iter(|| {
-                    let mut out = String::new();
-                    subject_keys
-                        .protect(&at_subject, Treatment::Encrypt, black_box(v), &mut out)
-                        .unwrap();
-                    black_box(out)
-                })
-            },
+            &note,
+            |b, r| b.iter(|| black_box(subject_keys.to_json(black_box(r)).unwrap())),
         );
     }
     group.finish();
@@ -137,15 +134,16 @@ fn field_crypto(c: &mut Criterion) {
                 })
             },
         );
-        let at = field_ref("note", None);
-        let mut text = String::new();
-        keys.protect(&at, Treatment::Encrypt, &value, &mut text)
+        let row = keys
+            .to_json(&Anonymous {
+                note: Pii::new("x".repeat(len)),
+            })
             .unwrap();
-        let envelope = Envelope::parse_text(&text).unwrap();
+        let stored: Anonymous = keys.from_json(&row).unwrap();
         group.bench_with_input(
             BenchmarkId::new("piiguard_envelope", len),
-            &envelope,
-            |b, e| b.iter(|| black_box(keys.open(&at, black_box(e)).unwrap())),
+            &stored,
+            |b, r| b.iter(|| black_box(keys.decrypt_unaudited(black_box(r), |r| &r.note).unwrap())),
         );
     }
     group.finish();
@@ -153,8 +151,7 @@ fn field_crypto(c: &mut Criterion) {
 
 fn blind_index(c: &mut Criterion) {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
-    let at = field_ref("email", None);
+    let keys = piiguard::unaudited::keys(&keyring);
     let key = [7u8; 32];
     let email = b"jane.doe@example.com";
     let mut group = c.benchmark_group("blind_index");
@@ -163,9 +160,10 @@ fn blind_index(c: &mut Criterion) {
     });
     group.bench_function("piiguard_blind_index", |b| {
         b.iter(|| {
-            let mut out = String::new();
-            keys.blind_index(&at, black_box(email), &mut out).unwrap();
-            black_box(out)
+            black_box(
+                keys.blind_index_candidates::<Customer>("email", black_box("jane.doe@example.com"))
+                    .unwrap(),
+            )
         })
     });
     group.finish();
@@ -173,7 +171,7 @@ fn blind_index(c: &mut Criterion) {
 
 fn storage_view(c: &mut Criterion) {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let record = Customer {
         id: 4411,
         note: Pii::new("prefers morning calls".into()),

@@ -19,6 +19,7 @@ struct Customer {
 
 const POLICY: &str = r#"
 version = "alerts-demo"
+admin_roles = ["admin"]
 
 [[rule]]
 roles = ["service", "support"]
@@ -78,11 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  {revealed} revealed, {refused} refused once the hard limit was reached");
     println!(
         "  blocked until an operator resets it: {}",
-        guard.monitor().is_blocked("export-job")
+        guard.is_blocked("export-job")
     );
 
     println!("\n== An operator looks into it and resets the principal");
-    guard.monitor().reset("export-job");
+    let operator = Principal::new("ops-1").role("admin");
+    guard.reset_monitor(&operator, "export-job")?;
     let after = guard.reveal(&script, &customers[0], |c| &c.email, "newsletter");
     println!("  next reveal allowed: {}", after.is_ok());
 

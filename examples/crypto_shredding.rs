@@ -20,7 +20,7 @@ struct Customer {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("piiguard-shred-{}", std::process::id()));
     let keyring = Keyring::open_local(&dir)?;
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let rows: Vec<String> = [(1, "jane"), (2, "john")]
         .into_iter()
         .map(|(id, who)| {
@@ -35,13 +35,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("== Two customers stored (and backed up)");
 
     println!("\n== Customer 1 asks to be forgotten");
-    println!("forget_subject(1): {:?}", keys.forget_subject(&1)?);
-    println!("forget_subject(1) again: {:?}", keys.forget_subject(&1)?);
+    println!(
+        "forget_subject(1): {:?}",
+        keys.destroy_subject_key_unaudited(&1)?
+    );
+    println!(
+        "forget_subject(1) again: {:?}",
+        keys.destroy_subject_key_unaudited(&1)?
+    );
 
     println!("\n== Reading the backup afterwards");
     for row in &backup {
         let customer: Customer = keys.from_json(row)?;
-        match keys.reveal(&customer, |c| &c.email) {
+        match keys.decrypt_unaudited(&customer, |c| &c.email) {
             Ok(email) => println!("customer {}: {}", customer.id, email.expose()),
             Err(e) => println!("customer {}: {e}", customer.id),
         }

@@ -22,7 +22,7 @@ fn version_of(row: &str) -> Result<u32, Box<dyn std::error::Error>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let mut table: Vec<String> = (1..=4)
         .map(|id| {
             keys.to_json(&Customer {
@@ -33,8 +33,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     println!("== Four rows under version {}", version_of(&table[0])?);
 
-    let field = keyring.rotate(Purpose::FieldEncryption, "local")?;
-    let index = keyring.rotate(Purpose::BlindIndex, "local")?;
+    let field = piiguard::unaudited::rotate(&keyring, Purpose::FieldEncryption, "local")?;
+    let index = piiguard::unaudited::rotate(&keyring, Purpose::BlindIndex, "local")?;
     println!(
         "\n== Rotated: {} is now v{}, {} is now v{}",
         field.id, field.version, index.id, index.version
@@ -80,10 +80,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Result<Vec<_>, _>>()?
     );
 
-    keyring.destroy_key(&field.id, 1)?;
+    piiguard::unaudited::destroy_key(&keyring, &field.id, 1)?;
     println!("\n== Version 1 destroyed; every row still opens under v2");
     for record in &records {
-        let email = keys.reveal(record, |c| &c.email)?;
+        let email = keys.decrypt_unaudited(record, |c| &c.email)?;
         println!("  customer {}: {}", record.id, email.expose());
     }
     Ok(())

@@ -51,17 +51,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== With the local guard: envelopes at rest, plus a blind index for lookups");
     let guard = Guard::open_local(".piiguard")?;
-    let keys = guard.keys();
-    let row = keys.to_json(&customer)?;
+    let row = guard.to_json(&customer)?;
     println!("{row}");
 
     println!("\n== The export view: keyed pseudonyms, the same for the same person");
-    println!("{}", keys.to_json_in(&customer, View::Export)?);
+    println!("{}", guard.to_json_in(&customer, View::Export)?);
 
     println!("\n== Reading the row back: values stay encrypted until a reveal");
-    let stored: Customer = keys.from_json(&row)?;
+    let stored: Customer = guard.from_json(&row)?;
     println!("{stored:?}");
-    let wanted = keys.blind_index_candidates::<Customer>("email", "Jane.Doe@Example.com")?;
+    let wanted = guard.blind_index_candidates::<Customer>("email", "Jane.Doe@Example.com")?;
     let stored_index = serde_json::from_str::<serde_json::Value>(&row)?["email_bidx"].clone();
     println!(
         "lookup by email finds the row: {}",
@@ -109,13 +108,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for (field, pii) in Customer::SCHEMA.classified_fields() {
         println!(
             "{:<6} class={:<12} sensitivity={:<10} log={:<7} storage={:<8} export={}{}",
-            field.name,
-            pii.class,
-            pii.sensitivity,
-            pii.log,
-            pii.storage,
-            pii.export,
-            if pii.blind_index.is_some() {
+            field.name(),
+            pii.class(),
+            pii.sensitivity(),
+            pii.treatment(View::Log),
+            pii.treatment(View::Storage),
+            pii.treatment(View::Export),
+            if pii.blind_index().is_some() {
                 "  (blind index)"
             } else {
                 ""

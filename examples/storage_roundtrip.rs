@@ -22,7 +22,7 @@ struct Customer {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("piiguard-storage-{}", std::process::id()));
     let keyring = Keyring::open_local(&dir)?;
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
 
     let people = [
         (1, "Jane Doe", "jane.doe@example.com", "+1-555-0100"),
@@ -62,14 +62,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== Reveal one field (the cleartext is wiped when the guard drops)");
     {
-        let email = keys.reveal(&customer, |c| &c.email)?;
+        let email = keys.decrypt_unaudited(&customer, |c| &c.email)?;
         println!("customer {} email: {}", customer.id, email.expose());
     }
 
     println!("\n== The same row moved to another customer id does not open");
     let moved = row.replace(r#""id":2"#, r#""id":3"#);
     let impostor: Customer = keys.from_json(&moved)?;
-    match keys.reveal(&impostor, |c| &c.email) {
+    match keys.decrypt_unaudited(&impostor, |c| &c.email) {
         Ok(_) => println!("unexpected: opened"),
         Err(e) => println!("error: {e}"),
     }

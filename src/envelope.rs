@@ -149,7 +149,7 @@ impl Envelope {
         let tag = with_associated_data(&head[..header_len], context, |aad| {
             cipher.seal_in_place(&nonce, aad, body)
         });
-        crate::secure_memory::wipe_stack();
+        crate::mem::protected::wipe_stack();
         bytes.extend_from_slice(&tag);
         let region_start = header_len - 4 - header.key_id.len() - 1 - header.region.len();
         Self {
@@ -181,7 +181,7 @@ impl Envelope {
             cipher.open_in_place(nonce, aad, &mut out, tag)
         })
         .map_err(|_| Error::OpenFailed);
-        crate::secure_memory::wipe_stack();
+        crate::mem::protected::wipe_stack();
         opened?;
         Ok(out)
     }

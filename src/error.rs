@@ -10,7 +10,7 @@ use crate::reason::Reason;
 use std::fmt;
 
 /// Everything that can go wrong in piiguard. Messages never contain a classified value.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// A value does not satisfy its class's rules (an email without `@`, a card failing Luhn).
@@ -190,32 +190,52 @@ pub enum Error {
     },
 }
 
-thread_local! {
-    /// The last typed error raised inside a serde call on this thread, so that the keyring's
-    /// JSON helpers can return it typed after serde has turned it into text.
-    static REMEMBERED: std::cell::RefCell<Option<Error>> = const { std::cell::RefCell::new(None) };
+/// Where a typed error raised inside a serde call is kept, so the caller that started the call
+/// can return it typed after serde has turned it into text. It travels with the call (in the
+/// view context or the deserialization seed), never in a global or a thread-local; the first
+/// error wins, since it is the one that stopped the call.
+#[derive(Debug, Default)]
+pub(crate) struct ErrorSlot(std::cell::OnceCell<Error>);
+
+impl ErrorSlot {
+    /// Keeps `error` in `slot` (if there is one) and returns serde's text form of it.
+    pub(crate) fn keep<T: fmt::Display>(
+        slot: Option<&Self>,
+        error: Error,
+        make: impl FnOnce(&Error) -> T,
+    ) -> T {
+        let made = make(&error);
+        if let Some(slot) = slot {
+            let _ = slot.0.set(error);
+        }
+        made
+    }
+
+    /// A deserialization error carrying one of ours.
+    pub(crate) fn de<E: serde::de::Error>(slot: Option<&Self>, error: Error) -> E {
+        Self::keep(slot, error, |e| E::custom(e))
+    }
+
+    /// A serialization error carrying one of ours.
+    pub(crate) fn ser<E: serde::ser::Error>(slot: Option<&Self>, error: Error) -> E {
+        Self::keep(slot, error, |e| E::custom(e))
+    }
+
+    /// The kept error, or the value-free summary of serde_json's.
+    pub(crate) fn or_json(self, e: &serde_json::Error) -> Error {
+        self.0.into_inner().unwrap_or_else(|| json_error(e))
+    }
 }
 
-/// Keeps a typed copy of an error about to pass through serde.
-pub(crate) fn remember(error: &Error) {
-    REMEMBERED.with(|r| *r.borrow_mut() = Some(error.clone()));
-}
-
-/// Takes (and clears) the last remembered error.
-pub(crate) fn take_remembered() -> Option<Error> {
-    REMEMBERED.with(|r| r.borrow_mut().take())
-}
-
-/// A deserialization error carrying one of ours, remembered for typed retrieval.
-pub(crate) fn de_error<E: serde::de::Error>(error: Error) -> E {
-    remember(&error);
-    E::custom(error)
-}
-
-/// A serialization error carrying one of ours, remembered for typed retrieval.
-pub(crate) fn ser_error<E: serde::ser::Error>(error: Error) -> E {
-    remember(&error);
-    E::custom(error)
+/// Runs a serde_json call with an error slot, returning the typed error it kept if it failed.
+pub(crate) fn json_typed<R>(
+    run: impl FnOnce(&ErrorSlot) -> Result<R, serde_json::Error>,
+) -> Result<R, Error> {
+    let slot = ErrorSlot::default();
+    match run(&slot) {
+        Ok(r) => Ok(r),
+        Err(e) => Err(slot.or_json(&e)),
+    }
 }
 
 /// The value-free summary of a serde_json error.

@@ -4,8 +4,8 @@
 // Lets the derive's `::piiguard::…` paths resolve inside this crate's own tests.
 extern crate self as piiguard;
 
+pub mod at_rest;
 pub mod audit;
-mod buffer;
 pub mod class;
 pub mod clock;
 mod codec;
@@ -14,8 +14,8 @@ mod envelope;
 mod environment;
 mod error;
 mod guard;
-mod index;
 pub mod keys;
+mod mem;
 pub mod monitor;
 mod names;
 mod pii;
@@ -23,30 +23,29 @@ pub mod policy;
 mod reason;
 mod schema;
 pub mod scrub;
-mod seal;
-mod secure_memory;
+pub mod unaudited;
 mod value;
 pub mod view;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use buffer::SecretBuf;
 pub use class::{Class, Masked, Sensitivity};
 pub use envelope::{Envelope, TEXT_PREFIX};
 pub use environment::Environment;
 pub use error::{ChainProblem, Error, Invalid};
 pub use guard::{AlertHandler, Guard, GuardBuilder, PolicyView};
+pub use mem::buffer::SecretBuf;
+pub use mem::protected::Protections;
 pub use names::UnknownName;
+pub use pii::seal::process_key_protections;
 pub use pii::{Pii, PiiSlot, Revealed};
 pub use policy::{
     Access, Decision, Disclosure, GrantRequest, GrantToken, Policy, Principal, Reason, RequestId,
 };
-pub use schema::{Classified, FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
-pub use seal::process_key_protections;
-pub use secure_memory::Protections;
+pub use schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 pub use value::{PiiValue, ValueShape};
-pub use view::{Treatment, View, ViewContext, in_context, in_view};
+pub use view::{Classified, Treatment, View, ViewContext, in_context, in_view};
 
 /// Derives [`Classified`], `Debug` (log view), `Serialize` (redacted view) and `Deserialize`
 /// (cleartext sealed at once, placeholders refused) for a struct with `#[pii(...)]` fields.

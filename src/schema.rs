@@ -1,38 +1,12 @@
-//! The static schema of a classified record, and the [`Classified`] trait the derive implements.
+//! The static schema of a classified record: pure data, built by the derive with `const fn`s.
+//!
+//! Fields are private and every type is `#[non_exhaustive]`: a schema can only be built through
+//! its constructors, so rules such as "a field may raise its class's sensitivity, never lower
+//! it" cannot be bypassed with struct-update syntax.
 
-use crate::class::{Class, Masker, Sensitivity};
-use crate::pii::PiiSlot;
-use crate::view::{FieldRef, Treatment, View, ViewContext};
+use crate::class::{Class, Masker};
+use crate::names::{Sensitivity, Treatment, View};
 use std::fmt;
-
-/// A record type that knows which of its fields are personal data.
-///
-/// Implemented by `#[derive(Classified)]`, which also generates `Debug` (log view), `Serialize`
-/// (redacted view) and `Deserialize` (cleartext input sealed at once, placeholders refused).
-pub trait Classified {
-    /// The record's static schema: fields, classes, sensitivities and treatments.
-    const SCHEMA: &'static RecordSchema;
-
-    /// The record's subject (the person it is about), when the record names one.
-    fn subject_id(&self) -> Option<SubjectId>;
-
-    /// Serializes the record with each field treated as `context` says.
-    ///
-    /// # Errors
-    /// The serializer's error, or a treatment that needs keys when none are attached.
-    fn serialize_in<S: serde::Serializer>(
-        &self,
-        context: &ViewContext<'_>,
-        serializer: S,
-    ) -> Result<S::Ok, S::Error>;
-
-    /// Calls `visitor` with every classified value of the record (and of nested records), and
-    /// where it sits. Used by the keys to find a field for a reveal and to rewrap envelopes.
-    fn visit_pii(&self, visitor: &mut dyn FnMut(&FieldRef<'_>, &dyn PiiSlot));
-
-    /// [`visit_pii`](Self::visit_pii) with mutable access (key rotation).
-    fn visit_pii_mut(&mut self, visitor: &mut dyn FnMut(&FieldRef<'_>, &mut dyn PiiSlot));
-}
 
 /// The identifier of the person a record is about (never itself classified).
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -70,26 +44,58 @@ impl fmt::Debug for SubjectId {
 /// }
 ///
 /// let schema = Customer::SCHEMA;
-/// assert_eq!(schema.subject, Some("id"));
+/// assert_eq!(schema.subject(), Some("id"));
 /// let passport = schema.field("passport").and_then(|f| f.pii()).unwrap();
-/// assert_eq!(passport.class, Class::Passport);
-/// assert_eq!(passport.sensitivity, Sensitivity::Sensitive);
+/// assert_eq!(passport.class(), Class::Passport);
+/// assert_eq!(passport.sensitivity(), Sensitivity::Sensitive);
 /// assert_eq!(passport.treatment(View::Log), Treatment::Redact);
 /// assert_eq!(passport.treatment(View::Storage), Treatment::Encrypt);
 /// ```
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct RecordSchema {
-    /// The stable name of the record type (bound into ciphertexts; `#[pii(name = "…")]`).
-    pub name: &'static str,
-    /// The Rust type name.
-    pub rust_name: &'static str,
-    /// The Rust name of the field that holds the subject id, if any.
-    pub subject: Option<&'static str>,
-    /// Every field, in declaration order.
-    pub fields: &'static [FieldSchema],
+    name: &'static str,
+    rust_name: &'static str,
+    subject: Option<&'static str>,
+    fields: &'static [FieldSchema],
 }
 
 impl RecordSchema {
+    /// A record's schema: its stable name, Rust name, subject field and fields.
+    pub const fn new(
+        name: &'static str,
+        rust_name: &'static str,
+        subject: Option<&'static str>,
+        fields: &'static [FieldSchema],
+    ) -> Self {
+        Self {
+            name,
+            rust_name,
+            subject,
+            fields,
+        }
+    }
+
+    /// The stable name of the record type (bound into ciphertexts; `#[pii(name = "…")]`).
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The Rust type name.
+    pub const fn rust_name(&self) -> &'static str {
+        self.rust_name
+    }
+
+    /// The Rust name of the field that holds the subject id, if any.
+    pub const fn subject(&self) -> Option<&'static str> {
+        self.subject
+    }
+
+    /// Every field, in declaration order.
+    pub const fn fields(&self) -> &'static [FieldSchema] {
+        self.fields
+    }
+
     /// A field by its Rust name.
     pub fn field(&self, rust_name: &str) -> Option<&'static FieldSchema> {
         self.fields.iter().find(|f| f.rust_name == rust_name)
@@ -119,18 +125,40 @@ impl RecordSchema {
 
 /// One field of a record.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct FieldSchema {
-    /// The stable name: the serialized key, and the name bound into ciphertexts.
-    pub name: &'static str,
-    /// The Rust field name (`"0"`, `"1"`… for tuple structs).
-    pub rust_name: &'static str,
-    /// What the field holds.
-    pub kind: FieldKind,
+    name: &'static str,
+    rust_name: &'static str,
+    kind: FieldKind,
 }
 
 impl FieldSchema {
+    /// A field: its stable name, Rust name and what it holds.
+    pub const fn new(name: &'static str, rust_name: &'static str, kind: FieldKind) -> Self {
+        Self {
+            name,
+            rust_name,
+            kind,
+        }
+    }
+
+    /// The stable name: the serialized key, and the name bound into ciphertexts.
+    pub const fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// The Rust field name (`"0"`, `"1"`… for tuple structs).
+    pub const fn rust_name(&self) -> &'static str {
+        self.rust_name
+    }
+
+    /// What the field holds.
+    pub const fn kind(&self) -> &FieldKind {
+        &self.kind
+    }
+
     /// The field's classification, if it holds personal data directly.
-    pub fn pii(&self) -> Option<&PiiField> {
+    pub const fn pii(&self) -> Option<&PiiField> {
         match &self.kind {
             FieldKind::Classified(p) => Some(p),
             _ => None,
@@ -140,6 +168,7 @@ impl FieldSchema {
 
 /// What a field holds.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum FieldKind {
     /// Not personal data.
     Plain,
@@ -154,22 +183,15 @@ pub enum FieldKind {
 /// Built by the derive with `const fn` steps, so a sensitivity lower than the class's default
 /// is a compile-time error.
 #[derive(Clone, Copy)]
+#[non_exhaustive]
 pub struct PiiField {
-    /// The class of the data.
-    pub class: Class,
-    /// The sensitivity (the class's default, or raised by the field).
-    pub sensitivity: Sensitivity,
-    /// Treatment in logs and `Debug`.
-    pub log: Treatment,
-    /// Treatment at rest.
-    pub storage: Treatment,
-    /// Treatment in exports.
-    pub export: Treatment,
-    /// The column the storage view writes a blind index to, for equality lookups
-    /// (`#[pii(index)]` names it `<field>_bidx`).
-    pub blind_index: Option<&'static str>,
-    /// A masker replacing the class's own mask.
-    pub masker: Option<&'static dyn Masker>,
+    class: Class,
+    sensitivity: Sensitivity,
+    log: Treatment,
+    storage: Treatment,
+    export: Treatment,
+    blind_index: Option<&'static str>,
+    masker: Option<&'static dyn Masker>,
 }
 
 impl PiiField {
@@ -201,7 +223,7 @@ impl PiiField {
     /// # Panics
     /// At compile time (the derive evaluates it in a constant) if `sensitivity` is lower than
     /// the class's default.
-    pub const fn sensitivity(self, sensitivity: Sensitivity) -> Self {
+    pub const fn with_sensitivity(self, sensitivity: Sensitivity) -> Self {
         if (sensitivity as u8) < (self.class.sensitivity() as u8) {
             panic!("#[pii(sensitivity)] may raise a class's default sensitivity, never lower it");
         }
@@ -212,25 +234,25 @@ impl PiiField {
     }
 
     /// Overrides the log treatment.
-    pub const fn log(mut self, treatment: Treatment) -> Self {
+    pub const fn with_log(mut self, treatment: Treatment) -> Self {
         self.log = treatment;
         self
     }
 
     /// Overrides the storage treatment.
-    pub const fn storage(mut self, treatment: Treatment) -> Self {
+    pub const fn with_storage(mut self, treatment: Treatment) -> Self {
         self.storage = treatment;
         self
     }
 
     /// Overrides the export treatment.
-    pub const fn export(mut self, treatment: Treatment) -> Self {
+    pub const fn with_export(mut self, treatment: Treatment) -> Self {
         self.export = treatment;
         self
     }
 
     /// Asks for a blind index at rest, written to `column`.
-    pub const fn blind_index(mut self, column: &'static str) -> Self {
+    pub const fn with_blind_index(mut self, column: &'static str) -> Self {
         self.blind_index = Some(column);
         self
     }
@@ -243,9 +265,30 @@ impl PiiField {
     }
 
     /// Replaces the class's mask.
-    pub const fn masker(mut self, masker: &'static dyn Masker) -> Self {
+    pub const fn with_masker(mut self, masker: &'static dyn Masker) -> Self {
         self.masker = Some(masker);
         self
+    }
+
+    /// The class of the data.
+    pub const fn class(&self) -> Class {
+        self.class
+    }
+
+    /// The sensitivity (the class's default, or raised by the field).
+    pub const fn sensitivity(&self) -> Sensitivity {
+        self.sensitivity
+    }
+
+    /// The column the storage view writes a blind index to, for equality lookups
+    /// (`#[pii(index)]` names it `<field>_bidx`).
+    pub const fn blind_index(&self) -> Option<&'static str> {
+        self.blind_index
+    }
+
+    /// A masker replacing the class's own mask, if the field has one.
+    pub const fn masker(&self) -> Option<&'static dyn Masker> {
+        self.masker
     }
 
     /// The treatment in `view`. The redacted view always redacts.

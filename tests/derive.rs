@@ -2,12 +2,12 @@
 //! for named, tuple and nested records, wrappers, stable names and per-view overrides.
 
 use piiguard::class::{ClassRules, CustomClass, Masker};
-use piiguard::view::{FieldRef, Protector, ViewContext};
+use piiguard::keys::{Environment, Keyring};
+use piiguard::view::ViewContext;
 use piiguard::{
     Class, Classified, Error, FieldKind, Invalid, Pii, SecretBuf, Sensitivity, Treatment, View,
-    in_context, in_view,
+    in_context, in_view, unaudited,
 };
-use zeroize::Zeroizing;
 
 struct Loyalty;
 impl Masker for Loyalty {
@@ -105,15 +105,15 @@ fn customer() -> Customer {
 #[test]
 fn the_schema_describes_every_field() {
     let schema = Customer::SCHEMA;
-    assert_eq!(schema.name, "customer");
-    assert_eq!(schema.rust_name, "Customer");
-    assert_eq!(schema.subject, Some("id"));
-    assert_eq!(schema.fields.len(), 11);
+    assert_eq!(schema.name(), "customer");
+    assert_eq!(schema.rust_name(), "Customer");
+    assert_eq!(schema.subject(), Some("id"));
+    assert_eq!(schema.fields().len(), 11);
     let email = schema.field("email").unwrap();
-    assert_eq!(email.name, "email_v1");
+    assert_eq!(email.name(), "email_v1");
     let pii = email.pii().unwrap();
     assert_eq!(
-        (pii.class, pii.sensitivity, pii.blind_index),
+        (pii.class(), pii.sensitivity(), pii.blind_index()),
         (Class::Email, Sensitivity::Personal, Some("email_v1_bidx"))
     );
     assert_eq!(
@@ -128,25 +128,45 @@ fn the_schema_describes_every_field() {
     // A raised sensitivity changes the defaults: sensitive data is redacted in logs.
     let phone = schema.field("phone").unwrap().pii().unwrap();
     assert_eq!(
-        (phone.sensitivity, phone.log),
+        (phone.sensitivity(), phone.treatment(View::Log)),
         (Sensitivity::Sensitive, Treatment::Redact)
     );
     // Special data is omitted from exports unless the field says otherwise.
     assert_eq!(
-        schema.field("allergies").unwrap().pii().unwrap().export,
+        schema
+            .field("allergies")
+            .unwrap()
+            .pii()
+            .unwrap()
+            .treatment(View::Export),
         Treatment::Omit
     );
     assert_eq!(
-        schema.field("blood_type").unwrap().pii().unwrap().export,
+        schema
+            .field("blood_type")
+            .unwrap()
+            .pii()
+            .unwrap()
+            .treatment(View::Export),
         Treatment::Hash
     );
     let ip = schema.field("last_ip").unwrap().pii().unwrap();
     assert_eq!(
-        (ip.sensitivity, ip.log, ip.export),
+        (
+            ip.sensitivity(),
+            ip.treatment(View::Log),
+            ip.treatment(View::Export)
+        ),
         (Sensitivity::Technical, Treatment::Redact, Treatment::Omit)
     );
     assert_eq!(
-        schema.field("loyalty").unwrap().pii().unwrap().class.name(),
+        schema
+            .field("loyalty")
+            .unwrap()
+            .pii()
+            .unwrap()
+            .class()
+            .name(),
         "loyalty_number"
     );
     assert!(
@@ -155,24 +175,24 @@ fn the_schema_describes_every_field() {
             .unwrap()
             .pii()
             .unwrap()
-            .masker
+            .masker()
             .is_some()
     );
-    match schema.field("address").unwrap().kind {
-        FieldKind::Nested(nested) => assert_eq!(nested().name, "postal_address"),
+    match schema.field("address").unwrap().kind() {
+        FieldKind::Nested(nested) => assert_eq!(nested().name(), "postal_address"),
         _ => panic!("address is nested"),
     }
-    match schema.field("previous").unwrap().kind {
-        FieldKind::Nested(nested) => assert_eq!(nested().fields[0].name, "lines"),
+    match schema.field("previous").unwrap().kind() {
+        FieldKind::Nested(nested) => assert_eq!(nested().fields()[0].name(), "lines"),
         _ => panic!("previous is nested"),
     }
     assert!(matches!(
-        schema.field("plan").unwrap().kind,
+        schema.field("plan").unwrap().kind(),
         FieldKind::Plain
     ));
     assert_eq!(schema.classified_fields().count(), 7);
-    assert_eq!(Visit::SCHEMA.subject, Some("0"));
-    assert!(Empty::SCHEMA.fields.is_empty());
+    assert_eq!(Visit::SCHEMA.subject(), Some("0"));
+    assert!(Empty::SCHEMA.fields().is_empty());
 }
 
 #[test]
@@ -252,83 +272,65 @@ fn serialize_redacts_and_the_log_view_masks_or_omits() {
     );
 }
 
-/// A stand-in for the keyring: writes what it was asked to do, so the plumbing is visible.
-struct Recorder;
-impl Protector for Recorder {
-    fn protect(
-        &self,
-        field: &FieldRef<'_>,
-        treatment: Treatment,
-        cleartext: &[u8],
-        out: &mut String,
-    ) -> Result<(), Error> {
-        let subject = field.subject.map_or("-", |s| s.as_str());
-        out.push_str(&format!(
-            "{treatment}:{}.{}:{}:subject={subject}:len={}",
-            field.record.name,
-            field.field.name,
-            field.pii.class,
-            cleartext.len()
-        ));
-        Ok(())
-    }
-
-    fn blind_index(
-        &self,
-        field: &FieldRef<'_>,
-        cleartext: &[u8],
-        out: &mut String,
-    ) -> Result<(), Error> {
-        out.push_str(&format!(
-            "index:{}:len={}",
-            field.field.name,
-            cleartext.len()
-        ));
-        Ok(())
-    }
-
-    fn open(&self, _: &FieldRef<'_>, _: &piiguard::Envelope) -> Result<Zeroizing<Vec<u8>>, Error> {
-        Err(Error::OpenFailed)
-    }
-}
-
 #[test]
-fn keyed_views_run_through_the_protector_with_the_field_context() {
+fn keyed_views_bind_each_field_to_its_record_field_and_subject() {
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let keys = unaudited::keys(&keyring);
     let c = customer();
-    let storage = ViewContext::new(View::Storage).with_protector(&Recorder);
-    let row: serde_json::Value = serde_json::to_value(in_context(&c, storage)).unwrap();
+    let row: serde_json::Value = serde_json::from_str(&keys.to_json(&c).unwrap()).unwrap();
+    for value in [
+        &row["email_v1"],
+        &row["last_ip"][0],
+        &row["address"]["lines"],
+    ] {
+        assert!(value.as_str().unwrap().starts_with("pg1."), "{value}");
+    }
+    assert!(row["email_v1_bidx"].as_str().unwrap().starts_with("bi."));
+    let back: Customer = keys.from_json(&row.to_string()).unwrap();
+    let opened = keys.decrypt_unaudited(&back, |c| &c.email).unwrap();
+    assert_eq!(opened.expose(), "Jane.Doe@Example.com");
+    // Nested records keep the view and open in their own record's context.
+    let lines = keys.decrypt_unaudited(&back, |c| &c.address.lines).unwrap();
+    assert_eq!(lines.expose(), "1 Main St, Springfield, US");
+
+    // The same envelope under another subject, or in another field, does not open.
+    let mut moved = row.clone();
+    moved["id"] = 18.into();
+    let other: Customer = keys.from_json(&moved.to_string()).unwrap();
+    assert!(keys.decrypt_unaudited(&other, |c| &c.email).is_err());
+    let mut swapped = row.clone();
+    swapped["phone"] = row["email_v1"].clone();
+    let other: Customer = keys.from_json(&swapped.to_string()).unwrap();
     assert_eq!(
-        row["email_v1"],
-        "encrypt:customer.email_v1:email:subject=17:len=20"
-    );
-    assert_eq!(
-        row["last_ip"][0],
-        "encrypt:customer.last_ip:ip_address:subject=17:len=10"
-    );
-    // Nested records keep the view; they carry no subject of their own.
-    assert_eq!(
-        row["address"]["lines"],
-        "encrypt:postal_address.lines:address:subject=-:len=26"
+        keys.decrypt_unaudited(&other, |c| &c.phone).err(),
+        Some(Error::OpenFailed)
     );
 
-    let export = ViewContext::new(View::Export).with_protector(&Recorder);
-    let out: serde_json::Value = serde_json::to_value(in_context(&c, export)).unwrap();
-    assert_eq!(
-        out["email_v1"],
-        "hash:customer.email_v1:email:subject=17:len=20"
-    );
+    let export: serde_json::Value =
+        serde_json::from_str(&keys.to_json_in(&c, View::Export).unwrap()).unwrap();
+    assert!(export["email_v1"].as_str().unwrap().starts_with("ps."));
+    assert!(export["blood_type"].as_str().unwrap().starts_with("ps."));
     assert!(
-        out.get("last_ip").is_none(),
+        export.get("last_ip").is_none(),
         "export = omit leaves the field out"
     );
     assert!(
-        out.get("allergies").is_none(),
+        export.get("allergies").is_none(),
         "special data is omitted from exports"
     );
-    assert_eq!(
-        out["blood_type"],
-        "hash:customer.blood_type:health:subject=17:len=3"
-    );
+    // Pseudonyms are of the normalized value, per field.
+    let mut same = customer();
+    same.email = Pii::new("jane.doe@example.com".into());
+    let again: serde_json::Value =
+        serde_json::from_str(&keys.to_json_in(&same, View::Export).unwrap()).unwrap();
+    assert_eq!(export["email_v1"], again["email_v1"]);
+    assert_ne!(export["email_v1"], export["backup_email"]);
+
+    // Without keys, keyed treatments fail instead of falling back to cleartext.
+    let err = serde_json::to_string(&in_context(&c, ViewContext::new(View::Storage)))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("needs keys"), "{err}");
 }
 
 #[test]

@@ -2,9 +2,10 @@
 //! grants (and every way to misuse one), admin actions, the access monitor — each action with
 //! exactly one audit event, and no event, error or `Debug` output holding a value.
 
+use piiguard::at_rest::Forgotten;
 use piiguard::audit::{Action, AuditEvent, MemorySink, Outcome};
 use piiguard::clock::ManualClock;
-use piiguard::keys::{Environment, Forgotten, Keyring, MemoryKeyStore, Purpose};
+use piiguard::keys::{Environment, Keyring, MemoryKeyStore, Purpose};
 use piiguard::monitor::{Alert, AlertKind};
 use piiguard::{
     Access, Classified, Error, GrantRequest, GrantToken, Guard, Pii, Policy, Principal, Reason,
@@ -271,7 +272,8 @@ fn every_action_writes_exactly_one_event_with_the_elements_an_auditor_needs() {
             .unwrap()
     });
     assert_eq!(info.version, 2);
-    assert!(event.detail.unwrap().contains("version 2"));
+    // Recorded before the rotation is carried out: it names what is rotated, where.
+    assert_eq!(event.detail.as_deref(), Some("field in local"));
     exactly_one(&f, Action::KeyRotation, Outcome::Denied, || {
         assert!(
             f.guard
@@ -625,7 +627,29 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
             .reveal(&service, &c, |c| &c.email, "send_receipt")
             .is_err()
     );
-    f.guard.monitor().reset("batch-job");
+    assert!(f.guard.is_blocked("batch-job"));
+    // Only an admin may lift it, and the reset is audited.
+    let service_reset = f.guard.reset_monitor(&service, "batch-job");
+    assert!(matches!(
+        service_reset,
+        Err(Error::Denied {
+            reason: Reason::NotAdmin
+        })
+    ));
+    f.guard
+        .reset_monitor(&prod("ops-1", "admin"), "batch-job")
+        .unwrap();
+    let resets: Vec<AuditEvent> = f
+        .audit
+        .events()
+        .into_iter()
+        .filter(|e| e.action == Action::MonitorReset)
+        .collect();
+    assert_eq!(
+        resets.iter().map(|e| e.outcome).collect::<Vec<_>>(),
+        [Outcome::Denied, Outcome::Allowed]
+    );
+    assert!(!f.guard.is_blocked("batch-job"));
     assert!(
         f.guard
             .reveal(&service, &c, |c| &c.email, "send_receipt")

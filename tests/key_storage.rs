@@ -41,14 +41,13 @@ fn the_key_file_is_created_once_reopened_and_keeps_rotations() {
     let dir = temp_dir("keyfile");
     let path = dir.join("keys.pgk");
     let first = keyring(&path, passphrase("correct horse")).unwrap();
-    let row = first
-        .keys()
+    let row = piiguard::unaudited::keys(&first)
         .to_json(&Customer {
             id: 1,
             email: Pii::new("jane@example.com".into()),
         })
         .unwrap();
-    first.rotate(Purpose::FieldEncryption, "local").unwrap();
+    piiguard::unaudited::rotate(&first, Purpose::FieldEncryption, "local").unwrap();
     let created = std::fs::read(&path).unwrap();
     assert!(
         !created.windows(5).any(|w| w == b"local"),
@@ -57,9 +56,12 @@ fn the_key_file_is_created_once_reopened_and_keeps_rotations() {
 
     let second = keyring(&path, passphrase("correct horse")).unwrap();
     assert_eq!(second.key_infos(), first.key_infos());
-    let back: Customer = second.keys().from_json(&row).unwrap();
+    let back: Customer = piiguard::unaudited::keys(&second).from_json(&row).unwrap();
     assert_eq!(
-        second.keys().reveal(&back, |c| &c.email).unwrap().expose(),
+        piiguard::unaudited::keys(&second)
+            .decrypt_unaudited(&back, |c| &c.email)
+            .unwrap()
+            .expose(),
         "jane@example.com"
     );
     #[cfg(unix)]
@@ -148,7 +150,7 @@ fn the_environment_of_a_key_file_is_fixed() {
 fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
     let dir = temp_dir("local");
     let keyring = Keyring::open_local(&dir).unwrap();
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let row = keys
         .to_json(&Customer {
             id: 9,
@@ -170,15 +172,17 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
     drop(store);
 
     let keyring = Keyring::open_local(&dir).unwrap();
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let back: Customer = keys.from_json(&row).unwrap();
     assert_eq!(
-        keys.reveal(&back, |c| &c.email).unwrap().expose(),
+        keys.decrypt_unaudited(&back, |c| &c.email)
+            .unwrap()
+            .expose(),
         "jane@example.com"
     );
-    keys.forget_subject(&9).unwrap();
+    keys.destroy_subject_key_unaudited(&9).unwrap();
     assert!(matches!(
-        keys.reveal(&back, |c| &c.email),
+        keys.decrypt_unaudited(&back, |c| &c.email),
         Err(Error::SubjectForgotten)
     ));
     drop(keyring);
@@ -192,8 +196,14 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
         );
     }
     let reopened = Keyring::open_local(&dir).unwrap();
-    let back: Customer = reopened.keys().from_json(&row).unwrap();
-    assert!(reopened.keys().reveal(&back, |c| &c.email).is_err());
+    let back: Customer = piiguard::unaudited::keys(&reopened)
+        .from_json(&row)
+        .unwrap();
+    assert!(
+        piiguard::unaudited::keys(&reopened)
+            .decrypt_unaudited(&back, |c| &c.email)
+            .is_err()
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -1,7 +1,8 @@
 //! Keys, envelopes, the storage and export views, blind indexes, rotation, crypto-shredding,
 //! tenants, regions and environments — each claim with an adversarial test.
 
-use piiguard::keys::{Environment, Forgotten, KeyState, Keyring, MemoryKeyStore, Purpose, Scope};
+use piiguard::at_rest::Forgotten;
+use piiguard::keys::{Environment, KeyState, Keyring, MemoryKeyStore, Purpose, Scope};
 use piiguard::{Classified, Envelope, Error, Pii, View};
 use serde_json::Value;
 
@@ -57,15 +58,15 @@ fn set(json: &str, field: &str, value: Value) -> String {
     v.to_string()
 }
 
-fn reveal_email(keys: &piiguard::keys::ScopedKeys<'_>, json: &str) -> Result<String, Error> {
+fn reveal_email(keys: &piiguard::at_rest::StorageKeys<'_>, json: &str) -> Result<String, Error> {
     let c: Customer = keys.from_json(json)?;
-    Ok(keys.reveal(&c, |c| &c.email)?.expose().clone())
+    Ok(keys.decrypt_unaudited(&c, |c| &c.email)?.expose().clone())
 }
 
 #[test]
 fn storage_round_trip_keeps_values_encrypted_until_revealed() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let json = keys.to_json(&customer(42, "jane@example.com")).unwrap();
     for secret in ["jane", "555-0100", "X1234567", "sentinel-diagnosis"] {
         assert!(!json.contains(secret), "{secret} in {json}");
@@ -89,12 +90,16 @@ fn storage_round_trip_keeps_values_encrypted_until_revealed() {
         Err(Error::Enveloped { class: "email" })
     ));
     assert_eq!(
-        keys.reveal(&back, |c| &c.email).unwrap().expose(),
+        keys.decrypt_unaudited(&back, |c| &c.email)
+            .unwrap()
+            .expose(),
         "jane@example.com"
     );
     let passport = back.passport.as_ref().unwrap();
     assert_eq!(
-        keys.reveal(&back, |_| passport).unwrap().expose(),
+        keys.decrypt_unaudited(&back, |_| passport)
+            .unwrap()
+            .expose(),
         "X1234567"
     );
     // The log view with keys attached masks stored values.
@@ -109,15 +114,15 @@ fn storage_round_trip_keeps_values_encrypted_until_revealed() {
 #[test]
 fn a_reveal_must_name_a_field_of_the_record() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let c = customer(1, "jane@example.com");
     let stray = Pii::new("other@example.com".to_owned());
     assert!(matches!(
-        keys.reveal(&c, |_| &stray),
+        keys.decrypt_unaudited(&c, |_| &stray),
         Err(Error::FieldNotFound)
     ));
     assert_eq!(
-        keys.reveal(&c, |c| &c.phone).unwrap().expose(),
+        keys.decrypt_unaudited(&c, |c| &c.phone).unwrap().expose(),
         "+1-555-0100"
     );
 }
@@ -125,7 +130,7 @@ fn a_reveal_must_name_a_field_of_the_record() {
 #[test]
 fn storage_input_must_be_encrypted() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let json = keys.to_json(&customer(1, "jane@example.com")).unwrap();
     let smuggled = set(&json, "email", "mallory@example.com".into());
     assert!(matches!(
@@ -142,7 +147,7 @@ fn storage_input_must_be_encrypted() {
 #[test]
 fn every_single_bit_flip_of_a_text_envelope_is_rejected() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let json = keys.to_json(&customer(7, "jane@example.com")).unwrap();
     let text = row(&json)["email"].as_str().unwrap().to_owned();
     let mut flips = 0;
@@ -159,7 +164,7 @@ fn every_single_bit_flip_of_a_text_envelope_is_rejected() {
                 continue;
             };
             assert!(
-                keys.reveal(&c, |c| &c.email).is_err(),
+                keys.decrypt_unaudited(&c, |c| &c.email).is_err(),
                 "flip {i}:{bit} opened"
             );
             flips += 1;
@@ -171,7 +176,7 @@ fn every_single_bit_flip_of_a_text_envelope_is_rejected() {
 #[test]
 fn every_single_bit_flip_truncation_and_extension_of_a_binary_envelope_is_rejected() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let json = keys.to_json(&customer(7, "jane@example.com")).unwrap();
     let binary = Envelope::parse_text(row(&json)["email"].as_str().unwrap())
         .unwrap()
@@ -203,7 +208,7 @@ fn every_single_bit_flip_truncation_and_extension_of_a_binary_envelope_is_reject
 #[test]
 fn a_swapped_key_id_is_rejected() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let json = keys.to_json(&customer(7, "jane@example.com")).unwrap();
     let envelope = Envelope::parse_text(row(&json)["email"].as_str().unwrap()).unwrap();
     let text = envelope.to_text();
@@ -226,7 +231,7 @@ fn a_swapped_key_id_is_rejected() {
 #[test]
 fn ciphertexts_do_not_move_between_fields_records_or_subjects() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let a = keys.to_json(&customer(1, "jane@example.com")).unwrap();
     let b = keys.to_json(&customer(2, "john@example.com")).unwrap();
     // Another field of the same record.
@@ -244,7 +249,7 @@ fn ciphertexts_do_not_move_between_fields_records_or_subjects() {
     // The same subject id under another record type.
     let supplier: Supplier = keys.from_json(&a).unwrap();
     assert!(matches!(
-        keys.reveal(&supplier, |s| &s.email),
+        keys.decrypt_unaudited(&supplier, |s| &s.email),
         Err(Error::OpenFailed)
     ));
     // Another subject id in the same row.
@@ -260,24 +265,27 @@ fn tenants_regions_and_environments_are_separated() {
         .store(MemoryKeyStore::new())
         .build()
         .unwrap();
-    let acme = keyring.scope(&Scope::new().tenant("acme").region("eu"));
-    let globex = keyring.scope(&Scope::new().tenant("globex").region("eu"));
+    let acme =
+        piiguard::unaudited::scoped_keys(&keyring, &Scope::new().tenant("acme").region("eu"));
+    let globex =
+        piiguard::unaudited::scoped_keys(&keyring, &Scope::new().tenant("globex").region("eu"));
     let json = acme.to_json(&customer(1, "jane@example.com")).unwrap();
     assert_eq!(reveal_email(&acme, &json).unwrap(), "jane@example.com");
     // Tenant B cannot open tenant A's envelope.
     assert!(reveal_email(&globex, &json).is_err());
     // Another region of the same keyring: a clear mismatch.
-    let us = keyring.scope(&Scope::new().tenant("acme").region("us"));
+    let us = piiguard::unaudited::scoped_keys(&keyring, &Scope::new().tenant("acme").region("us"));
     assert!(matches!(
         us.from_json::<Customer>(&json),
         Err(Error::RegionMismatch { .. })
     ));
     // A keyring without EU keys (data localization).
     let us_only = Keyring::builder().region("us").build().unwrap();
-    let eu_there = us_only.scope(&Scope::new().tenant("acme").region("eu"));
+    let eu_there =
+        piiguard::unaudited::scoped_keys(&us_only, &Scope::new().tenant("acme").region("eu"));
     let back: Customer = eu_there.from_json(&json).unwrap();
     assert!(matches!(
-        eu_there.reveal(&back, |c| &c.email),
+        eu_there.decrypt_unaudited(&back, |c| &c.email),
         Err(Error::RegionUnavailable { region }) if region == "eu"
     ));
     assert!(matches!(
@@ -290,7 +298,8 @@ fn tenants_regions_and_environments_are_separated() {
         .region("eu")
         .build()
         .unwrap();
-    let prod_eu = prod.scope(&Scope::new().tenant("acme").region("eu"));
+    let prod_eu =
+        piiguard::unaudited::scoped_keys(&prod, &Scope::new().tenant("acme").region("eu"));
     assert!(matches!(
         prod_eu.from_json::<Customer>(&json),
         Err(Error::EnvironmentMismatch {
@@ -304,31 +313,37 @@ fn tenants_regions_and_environments_are_separated() {
 fn forgetting_a_subject_shreds_only_that_subject() {
     let store = std::sync::Arc::new(MemoryKeyStore::new());
     let keyring = Keyring::builder().store(store.clone()).build().unwrap();
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let jane = keys.to_json(&customer(1, "jane@example.com")).unwrap();
     let jane2 = keys.to_json(&customer(1, "jane.work@example.com")).unwrap();
     let john = keys.to_json(&customer(2, "john@example.com")).unwrap();
     assert_eq!(store.len(), 2);
-    assert_eq!(keys.forget_subject(&1).unwrap(), Forgotten::Destroyed);
-    assert_eq!(keys.forget_subject(&1).unwrap(), Forgotten::NoKey);
+    assert_eq!(
+        keys.destroy_subject_key_unaudited(&1).unwrap(),
+        Forgotten::Destroyed
+    );
+    assert_eq!(
+        keys.destroy_subject_key_unaudited(&1).unwrap(),
+        Forgotten::NoKey
+    );
     assert_eq!(store.len(), 1);
     for row in [&jane, &jane2] {
         let c: Customer = keys.from_json(row).unwrap();
         assert!(matches!(
-            keys.reveal(&c, |c| &c.email),
+            keys.decrypt_unaudited(&c, |c| &c.email),
             Err(Error::SubjectForgotten)
         ));
     }
     assert_eq!(reveal_email(&keys, &john).unwrap(), "john@example.com");
     // A fresh keyring over the same store cannot open them either (no cached key).
     let again = Keyring::builder().store(store).build().unwrap();
-    assert!(reveal_email(&again.keys(), &jane).is_err());
+    assert!(reveal_email(&piiguard::unaudited::keys(&again), &jane).is_err());
 }
 
 #[test]
 fn rotation_keeps_old_data_readable_and_lookups_working() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let v1 = keys.to_json(&customer(1, "jane@example.com")).unwrap();
     let lookup = |json: &str| -> bool {
         let stored = row(json)["email_bidx"].as_str().unwrap().to_owned();
@@ -338,8 +353,8 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
     };
     assert!(lookup(&v1), "before the rotation");
 
-    keyring.rotate(Purpose::FieldEncryption, "local").unwrap();
-    keyring.rotate(Purpose::BlindIndex, "local").unwrap();
+    piiguard::unaudited::rotate(&keyring, Purpose::FieldEncryption, "local").unwrap();
+    piiguard::unaudited::rotate(&keyring, Purpose::BlindIndex, "local").unwrap();
     let states: Vec<_> = keyring
         .key_infos()
         .into_iter()
@@ -371,14 +386,14 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
     assert_eq!(reveal_email(&keys, &rewrapped).unwrap(), "jane@example.com");
 
     // After version 1 is destroyed, only rewrapped data opens.
-    keyring.destroy_key("field-local", 1).unwrap();
+    piiguard::unaudited::destroy_key(&keyring, "field-local", 1).unwrap();
     assert!(matches!(
         reveal_email(&keys, &v1),
         Err(Error::KeyDestroyed { version: 1, .. })
     ));
     assert_eq!(reveal_email(&keys, &rewrapped).unwrap(), "jane@example.com");
     assert!(matches!(
-        keyring.destroy_key("field-local", 2),
+        piiguard::unaudited::destroy_key(&keyring, "field-local", 2),
         Err(Error::Keyring { .. })
     ));
 }
@@ -386,12 +401,12 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
 #[test]
 fn batch_rewrap_reports_progress_and_counts_failures() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let rows: Vec<String> = (0..5)
         .map(|i| keys.to_json(&customer(i, "jane@example.com")).unwrap())
         .collect();
-    keyring.rotate(Purpose::FieldEncryption, "local").unwrap();
-    keys.forget_subject(&3).unwrap();
+    piiguard::unaudited::rotate(&keyring, Purpose::FieldEncryption, "local").unwrap();
+    keys.destroy_subject_key_unaudited(&3).unwrap();
     let mut records: Vec<Customer> = rows.iter().map(|r| keys.from_json(r).unwrap()).collect();
     let mut seen = Vec::new();
     let total = keys.rewrap_all(records.iter_mut(), |p| seen.push(p.records));
@@ -404,7 +419,7 @@ fn batch_rewrap_reports_progress_and_counts_failures() {
 #[test]
 fn export_view_pseudonymizes_and_omits_special_data() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let a = row(&keys
         .to_json_in(&customer(1, "Jane@Example.com"), View::Export)
         .unwrap());
@@ -420,8 +435,7 @@ fn export_view_pseudonymizes_and_omits_special_data() {
     assert_ne!(a["email"], a["phone"]);
     // Another keyring (another key) never produces the same pseudonym.
     let other = Keyring::in_memory(Environment::Dev);
-    let c = row(&other
-        .keys()
+    let c = row(&piiguard::unaudited::keys(&other)
         .to_json_in(&customer(1, "jane@example.com"), View::Export)
         .unwrap());
     assert_ne!(a["email"], c["email"]);
@@ -430,14 +444,19 @@ fn export_view_pseudonymizes_and_omits_special_data() {
 #[test]
 fn no_error_or_debug_output_contains_a_value() {
     let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = keyring.keys();
+    let keys = piiguard::unaudited::keys(&keyring);
     let sentinel = "sentinel-7Q2XK9@example.com";
     let json = keys.to_json(&customer(1, sentinel)).unwrap();
     let mut outputs = vec![format!("{keyring:?}"), format!("{keys:?}")];
     let back: Customer = keys.from_json(&json).unwrap();
     outputs.push(format!("{:?}", back.email.envelope().unwrap()));
-    keys.forget_subject(&1).unwrap();
-    outputs.push(keys.reveal(&back, |c| &c.email).err().unwrap().to_string());
+    keys.destroy_subject_key_unaudited(&1).unwrap();
+    outputs.push(
+        keys.decrypt_unaudited(&back, |c| &c.email)
+            .err()
+            .unwrap()
+            .to_string(),
+    );
     let bad = set(&json, "email", sentinel.into());
     outputs.push(keys.from_json::<Customer>(&bad).err().unwrap().to_string());
     outputs.push(format!(

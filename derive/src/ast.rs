@@ -34,8 +34,6 @@ pub(crate) struct Field<'a> {
     pub(crate) ty: &'a Type,
     pub(crate) attrs: FieldAttrs,
     pub(crate) shape: Shape,
-    /// Whether the type is syntactically `Option<…>` (missing input then means `None`).
-    pub(crate) is_option: bool,
     pub(crate) original: &'a syn::Field,
 }
 
@@ -85,7 +83,6 @@ impl<'a> Container<'a> {
                 ty: &f.ty,
                 attrs: attr::field(cx, &f.attrs),
                 shape: shape(&f.ty),
-                is_option: last_segment(&f.ty).is_some_and(|(name, _)| name == "Option"),
                 original: f,
             })
             .collect();

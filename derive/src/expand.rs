@@ -52,6 +52,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let debug = debug(cont);
     let display = display(cont);
     let deserialize = deserialize(cont);
+    let deserialize_in = deserialize_in(cont);
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
@@ -68,6 +69,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
                 }
 
                 #serialize
+                #deserialize_in
                 #visit
             }
 
@@ -87,6 +89,13 @@ fn expand(cont: &Container<'_>) -> TokenStream {
 
                 fn schema() -> &'static __pg::RecordSchema {
                     <Self as __pg::Classified>::SCHEMA
+                }
+
+                fn deserialize_nested<'de, __D: __pg::serde::Deserializer<'de>>(
+                    __deserializer: __D,
+                    __context: &__pg::DeContext<'_>,
+                ) -> ::core::result::Result<Self, __D::Error> {
+                    <Self as __pg::Classified>::deserialize_in(__context, __deserializer)
                 }
 
                 fn visit_nested(
@@ -156,15 +165,10 @@ fn schema(cont: &Container<'_>) -> TokenStream {
                 quote!(__pg::FieldKind::Classified(#pii))
             }
         };
-        quote!(__pg::FieldSchema { name: #name, rust_name: #rust_name, kind: #kind })
+        quote!(__pg::FieldSchema::new(#name, #rust_name, #kind))
     });
     quote! {
-        __pg::RecordSchema {
-            name: #name,
-            rust_name: #rust_name,
-            subject: #subject,
-            fields: &[#(#fields),*],
-        }
+        __pg::RecordSchema::new(#name, #rust_name, #subject, &[#(#fields),*])
     }
 }
 
@@ -183,12 +187,12 @@ fn pii_field(field: &Field<'_>) -> TokenStream {
     let mut out = quote!(__pg::PiiField::of(#class));
     if let Some(s) = &attrs.sensitivity {
         let v = Ident::new(s.value, s.span);
-        out = quote!(#out.sensitivity(__pg::Sensitivity::#v));
+        out = quote!(#out.with_sensitivity(__pg::Sensitivity::#v));
     }
     for (method, treatment) in [
-        ("log", &attrs.log),
-        ("storage", &attrs.storage),
-        ("export", &attrs.export),
+        ("with_log", &attrs.log),
+        ("with_storage", &attrs.storage),
+        ("with_export", &attrs.export),
     ] {
         if let Some(t) = treatment {
             let m = Ident::new(method, Span::call_site());
@@ -198,11 +202,11 @@ fn pii_field(field: &Field<'_>) -> TokenStream {
     }
     if attrs.index.is_some() {
         let column = format!("{}_bidx", field.stable_name());
-        out = quote!(#out.blind_index(#column));
+        out = quote!(#out.with_blind_index(#column));
     }
     if let Some(masker) = &attrs.masker {
         let path = &masker.value;
-        out = quote!(#out.masker(&#path));
+        out = quote!(#out.with_masker(&#path));
     }
     out
 }
@@ -224,12 +228,12 @@ fn serialize_in(cont: &Container<'_>) -> TokenStream {
         Style::Named | Style::Unit => (
             quote!(
                 __serializer
-                    .serialize_struct(__schema.name, __schema.serialized_len(__context.view()))?
+                    .serialize_struct(__schema.name(), __schema.serialized_len(__context.view()))?
             ),
             quote!(__pg::serde::ser::SerializeStruct),
         ),
         Style::Tuple => (
-            quote!(__serializer.serialize_tuple_struct(__schema.name, __schema.fields.len())?),
+            quote!(__serializer.serialize_tuple_struct(__schema.name(), __schema.fields().len())?),
             quote!(__pg::serde::ser::SerializeTupleStruct),
         ),
     };
@@ -243,13 +247,13 @@ fn serialize_in(cont: &Container<'_>) -> TokenStream {
             }
             (Kind::Plain, true) => quote!(#trait_path::serialize_field(&mut __st, &self.#member)?;),
             (Kind::Classified, false) => {
-                quote!(__record.pii_field(&mut __st, &__schema.fields[#i], &self.#member)?;)
+                quote!(__record.pii_field(&mut __st, &__schema.fields()[#i], &self.#member)?;)
             }
             (Kind::Classified, true) => {
-                quote!(__record.pii_tuple_field(&mut __st, &__schema.fields[#i], &self.#member)?;)
+                quote!(__record.pii_tuple_field(&mut __st, &__schema.fields()[#i], &self.#member)?;)
             }
             (Kind::Nested, false) => {
-                quote!(__record.nested_field(&mut __st, &__schema.fields[#i], &self.#member)?;)
+                quote!(__record.nested_field(&mut __st, &__schema.fields()[#i], &self.#member)?;)
             }
             (Kind::Nested, true) => quote!(__record.nested_tuple_field(&mut __st, &self.#member)?;),
         }
@@ -262,9 +266,10 @@ fn serialize_in(cont: &Container<'_>) -> TokenStream {
         ) -> ::core::result::Result<__S::Ok, __S::Error> {
             let __schema = <Self as __pg::Classified>::SCHEMA;
             // Only keyed treatments bind the subject; keyless views skip building its id.
-            let __subject = match __context.protector() {
-                ::core::option::Option::Some(_) => __pg::Classified::subject_id(self),
-                ::core::option::Option::None => ::core::option::Option::None,
+            let __subject = if __context.has_keys() {
+                __pg::Classified::subject_id(self)
+            } else {
+                ::core::option::Option::None
             };
             let __record = __pg::RecordAt::new(__schema, __subject.as_ref(), __context);
             let mut __st = #start;
@@ -283,10 +288,10 @@ fn visit_pii(cont: &Container<'_>) -> TokenStream {
             match (kind(f), mutable) {
                 (Kind::Plain, _) => None,
                 (Kind::Classified, false) => Some(quote!(
-                    __pg::visit_field(__schema, &__schema.fields[#i], __subject.as_ref(), &self.#member, __visitor);
+                    __pg::visit_field(__schema, &__schema.fields()[#i], __subject.as_ref(), &self.#member, __visitor);
                 )),
                 (Kind::Classified, true) => Some(quote!(
-                    __pg::visit_field_mut(__schema, &__schema.fields[#i], __subject.as_ref(), &mut self.#member, __visitor);
+                    __pg::visit_field_mut(__schema, &__schema.fields()[#i], __subject.as_ref(), &mut self.#member, __visitor);
                 )),
                 (Kind::Nested, false) => {
                     Some(quote!(__pg::NestedField::visit_nested(&self.#member, __visitor);))
@@ -342,7 +347,7 @@ fn debug(cont: &Container<'_>) -> TokenStream {
     let fields = cont.fields.iter().enumerate().map(|(i, f)| {
         let member = &f.member;
         let value = match kind(f) {
-            Kind::Classified => quote!(&__pg::DebugPii(&self.#member, &__schema.fields[#i])),
+            Kind::Classified => quote!(&__pg::DebugPii(&self.#member, &__schema.fields()[#i])),
             Kind::Plain | Kind::Nested => quote!(&self.#member),
         };
         match cont.style {
@@ -369,74 +374,186 @@ fn debug(cont: &Container<'_>) -> TokenStream {
     }
 }
 
-/// `Deserialize` through a shadow struct derived by serde itself; classified fields go through
-/// `deserialize_with` functions that seal cleartext at once and refuse placeholders.
+/// `Deserialize`: client input, through the input door.
 fn deserialize(cont: &Container<'_>) -> TokenStream {
     let ident = cont.ident;
-    let record_name = record_name(cont);
-    let mut helpers = Vec::new();
-    let shadow_fields = cont.fields.iter().enumerate().map(|(i, f)| {
-        let ty = f.ty;
-        let name = f.stable_name();
-        let mut serde_attrs = Vec::new();
-        if cont.style == Style::Named {
-            serde_attrs.push(quote!(rename = #name));
-        }
-        if let Kind::Classified = kind(f) {
-            let helper = format_ident!("__piiguard_deserialize_{}", i);
-            let helper_name = helper.to_string();
-            helpers.push(quote! {
-                fn #helper<'de, __D: __pg::serde::Deserializer<'de>>(
-                    __deserializer: __D,
-                ) -> ::core::result::Result<#ty, __D::Error> {
-                    __pg::deserialize_pii(__deserializer, &<#ident as __pg::Classified>::SCHEMA.fields[#i])
-                }
-            });
-            serde_attrs.push(quote!(deserialize_with = #helper_name));
-            if f.is_option {
-                serde_attrs.push(quote!(default));
-            }
-        }
-        let attr = (!serde_attrs.is_empty()).then(|| quote!(#[serde(#(#serde_attrs),*)]));
-        match &f.member {
-            Member::Named(field_ident) => quote!(#attr #field_ident: #ty),
-            Member::Unnamed(_) => quote!(#attr #ty),
-        }
-    });
-    let shadow_fields: Vec<TokenStream> = shadow_fields.collect();
-    let members: Vec<&Member> = cont.fields.iter().map(|f| &f.member).collect();
-    let (shadow, build) = match cont.style {
-        Style::Named => (
-            quote!(struct __PiiguardShadow { #(#shadow_fields),* }),
-            quote!(#ident { #(#members: __shadow.#members),* }),
-        ),
-        Style::Tuple => (
-            quote!(struct __PiiguardShadow( #(#shadow_fields),* );),
-            quote!(#ident( #(__shadow.#members),* )),
-        ),
-        Style::Unit => (
-            quote!(
-                struct __PiiguardShadow;
-            ),
-            quote!(#ident),
-        ),
-    };
     quote! {
-        #(#helpers)*
-
-        #[derive(__pg::serde::Deserialize)]
-        #[serde(crate = "__pg::serde", rename = #record_name)]
-        #shadow
-
         #[automatically_derived]
         impl<'de> __pg::serde::Deserialize<'de> for #ident {
             fn deserialize<__D: __pg::serde::Deserializer<'de>>(
                 __deserializer: __D,
             ) -> ::core::result::Result<Self, __D::Error> {
-                let __shadow = <__PiiguardShadow as __pg::serde::Deserialize>::deserialize(__deserializer)?;
-                let _ = &__shadow;
+                <Self as __pg::Classified>::deserialize_in(&__pg::DeContext::INPUT, __deserializer)
+            }
+        }
+    }
+}
+
+/// `Classified::deserialize_in`: a visitor reading each field in turn — plain fields as
+/// themselves, classified and nested fields through seeds that carry the door and the error
+/// slot. A struct with named fields reads a map (unknown keys, such as blind-index columns, are
+/// skipped) or a sequence; a tuple struct a sequence; a unit struct a unit.
+fn deserialize_in(cont: &Container<'_>) -> TokenStream {
+    let ident = cont.ident;
+    let record_name = record_name(cont);
+    let expecting = format!("a {} record", ident);
+    let names: Vec<String> = cont.fields.iter().map(Field::stable_name).collect();
+    let slots: Vec<Ident> = (0..cont.fields.len())
+        .map(|i| format_ident!("__field{}", i))
+        .collect();
+    // The value of field `i` read from `source` (`__map.next_value` or `__seq.next_element`).
+    let seed = |i: usize, f: &Field<'_>| -> Option<TokenStream> {
+        let ty = f.ty;
+        match kind(f) {
+            Kind::Plain => None,
+            Kind::Classified => Some(quote!(
+                __pg::FieldSeed::<#ty>::new(&__schema.fields()[#i], self.context)
+            )),
+            Kind::Nested => Some(quote!(__pg::NestedSeed::<#ty>::new(self.context))),
+        }
+    };
+    let map_arms = cont.fields.iter().enumerate().map(|(i, f)| {
+        let slot = &slots[i];
+        let name = &names[i];
+        let ty = f.ty;
+        let value = match seed(i, f) {
+            Some(seed) => quote!(__pg::serde::de::MapAccess::next_value_seed(&mut __map, #seed)?),
+            None => quote!(__pg::serde::de::MapAccess::next_value::<#ty>(&mut __map)?),
+        };
+        quote! {
+            ::core::option::Option::Some(#i) => {
+                if #slot.is_some() {
+                    return ::core::result::Result::Err(
+                        <__A::Error as __pg::serde::de::Error>::duplicate_field(#name),
+                    );
+                }
+                #slot = ::core::option::Option::Some(#value);
+            }
+        }
+    });
+    let missing = cont.fields.iter().enumerate().map(|(i, f)| {
+        let slot = &slots[i];
+        let name = &names[i];
+        let ty = f.ty;
+        let value = match kind(f) {
+            Kind::Plain => quote!(<#ty as __pg::serde::Deserialize>::deserialize(
+                __pg::MissingField::<__A::Error>::new(#name)
+            )?),
+            Kind::Classified => quote!(<#ty as __pg::ProtectedField>::missing(#name)?),
+            Kind::Nested => quote!(<#ty as __pg::NestedField>::missing(#name)?),
+        };
+        quote! {
+            let #slot = match #slot {
+                ::core::option::Option::Some(__v) => __v,
+                ::core::option::Option::None => #value,
+            };
+        }
+    });
+    let seq_reads = cont.fields.iter().enumerate().map(|(i, f)| {
+        let slot = &slots[i];
+        let ty = f.ty;
+        let next = match seed(i, f) {
+            Some(seed) => quote!(__pg::serde::de::SeqAccess::next_element_seed(&mut __seq, #seed)?),
+            None => quote!(__pg::serde::de::SeqAccess::next_element::<#ty>(&mut __seq)?),
+        };
+        quote! {
+            let #slot = match #next {
+                ::core::option::Option::Some(__v) => __v,
+                ::core::option::Option::None => {
+                    return ::core::result::Result::Err(
+                        <__A::Error as __pg::serde::de::Error>::invalid_length(#i, &self),
+                    );
+                }
+            };
+        }
+    });
+    let members: Vec<&Member> = cont.fields.iter().map(|f| &f.member).collect();
+    let build = match cont.style {
+        Style::Named => quote!(#ident { #(#members: #slots),* }),
+        Style::Tuple => quote!(#ident( #(#slots),* )),
+        Style::Unit => quote!(#ident),
+    };
+    let field_count = cont.fields.len();
+    let visit_map = (cont.style == Style::Named).then(|| {
+        quote! {
+            fn visit_map<__A: __pg::serde::de::MapAccess<'de>>(
+                self,
+                mut __map: __A,
+            ) -> ::core::result::Result<#ident, __A::Error> {
+                let __schema = <#ident as __pg::Classified>::SCHEMA;
+                #(let mut #slots = ::core::option::Option::None;)*
+                while let ::core::option::Option::Some(__key) =
+                    __pg::serde::de::MapAccess::next_key_seed(&mut __map, __pg::FieldIndex(__FIELDS))?
+                {
+                    match __key {
+                        #(#map_arms)*
+                        _ => {
+                            __pg::serde::de::MapAccess::next_value::<__pg::serde::de::IgnoredAny>(
+                                &mut __map,
+                            )?;
+                        }
+                    }
+                }
+                let _ = __schema;
+                #(#missing)*
                 ::core::result::Result::Ok(#build)
             }
+        }
+    });
+    let visit_seq = (cont.style != Style::Unit).then(|| {
+        quote! {
+            fn visit_seq<__A: __pg::serde::de::SeqAccess<'de>>(
+                self,
+                mut __seq: __A,
+            ) -> ::core::result::Result<#ident, __A::Error> {
+                let __schema = <#ident as __pg::Classified>::SCHEMA;
+                let _ = __schema;
+                #(#seq_reads)*
+                ::core::result::Result::Ok(#build)
+            }
+        }
+    });
+    let visit_unit = (cont.style == Style::Unit).then(|| {
+        quote! {
+            fn visit_unit<__E: __pg::serde::de::Error>(self) -> ::core::result::Result<#ident, __E> {
+                ::core::result::Result::Ok(#ident)
+            }
+        }
+    });
+    let start = match cont.style {
+        Style::Named => quote!(__pg::serde::Deserializer::deserialize_struct(
+            __deserializer, #record_name, __FIELDS, __visitor
+        )),
+        Style::Tuple => quote!(__pg::serde::Deserializer::deserialize_tuple_struct(
+            __deserializer, #record_name, #field_count, __visitor
+        )),
+        Style::Unit => quote!(__pg::serde::Deserializer::deserialize_unit_struct(
+            __deserializer, #record_name, __visitor
+        )),
+    };
+    quote! {
+        fn deserialize_in<'de, __D: __pg::serde::Deserializer<'de>>(
+            __context: &__pg::DeContext<'_>,
+            __deserializer: __D,
+        ) -> ::core::result::Result<Self, __D::Error> {
+            const __FIELDS: &[&str] = &[#(#names),*];
+            struct __Visitor<'__a> {
+                context: &'__a __pg::DeContext<'__a>,
+            }
+            impl<'de> __pg::serde::de::Visitor<'de> for __Visitor<'_> {
+                type Value = #ident;
+
+                fn expecting(&self, __f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    __f.write_str(#expecting)
+                }
+
+                #visit_map
+                #visit_seq
+                #visit_unit
+            }
+            let __visitor = __Visitor { context: __context };
+            let _ = &__visitor.context;
+            #start
         }
     }
 }
@@ -453,12 +570,12 @@ fn fallback(input: &DeriveInput) -> TokenStream {
             use __piiguard::__private as __pg;
 
             impl #impl_generics __pg::Classified for #ident #ty_generics #where_clause {
-                const SCHEMA: &'static __pg::RecordSchema = &__pg::RecordSchema {
-                    name: #rust_name,
-                    rust_name: #rust_name,
-                    subject: ::core::option::Option::None,
-                    fields: &[],
-                };
+                const SCHEMA: &'static __pg::RecordSchema = &__pg::RecordSchema::new(
+                    #rust_name,
+                    #rust_name,
+                    ::core::option::Option::None,
+                    &[],
+                );
                 fn subject_id(&self) -> ::core::option::Option<__pg::SubjectId> {
                     ::core::unreachable!()
                 }
@@ -467,6 +584,12 @@ fn fallback(input: &DeriveInput) -> TokenStream {
                     _: &__pg::ViewContext<'_>,
                     _: __S,
                 ) -> ::core::result::Result<__S::Ok, __S::Error> {
+                    ::core::unreachable!()
+                }
+                fn deserialize_in<'de, __D: __pg::serde::Deserializer<'de>>(
+                    _: &__pg::DeContext<'_>,
+                    _: __D,
+                ) -> ::core::result::Result<Self, __D::Error> {
                     ::core::unreachable!()
                 }
                 fn visit_pii(&self, _: &mut dyn FnMut(&__pg::FieldRef<'_>, &dyn __pg::PiiSlot)) {

@@ -3,8 +3,8 @@
 
 use super::text::text;
 use super::{ClassRules, Masker};
-use crate::buffer::SecretBuf;
 use crate::error::Invalid;
+use crate::mem::buffer::SecretBuf;
 use std::fmt::Write;
 
 pub(super) struct GeoLocation;

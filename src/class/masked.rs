@@ -1,7 +1,7 @@
 //! [`Masked`]: the displayable output of a mask or a redaction.
 
 use super::Class;
-use crate::buffer::SecretBuf;
+use crate::mem::buffer::SecretBuf;
 use std::fmt;
 
 /// The prefix of every redacted placeholder; input starting with it is never a value.

@@ -26,8 +26,8 @@ mod text;
 pub use crate::names::{ClassName, Sensitivity};
 pub use masked::Masked;
 
-use crate::buffer::SecretBuf;
 use crate::error::{Error, Invalid};
+use crate::mem::buffer::SecretBuf;
 use std::fmt;
 
 /// Validation and normalization rules of a custom class.

@@ -2,8 +2,8 @@
 
 use super::text::{lower_collapsed, text};
 use super::{ClassRules, Masker};
-use crate::buffer::SecretBuf;
 use crate::error::Invalid;
+use crate::mem::buffer::SecretBuf;
 
 pub(super) struct Name;
 

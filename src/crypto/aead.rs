@@ -4,7 +4,7 @@
 //! dumps, wiped on drop), so it is built once per derived key and cached by the keyring.
 
 use crate::crypto::KEY_LEN;
-use crate::secure_memory::ProtectedBox;
+use crate::mem::protected::ProtectedBox;
 use aes_gcm_siv::Aes256GcmSiv;
 use aes_gcm_siv::aead::{AeadInOut, KeyInit, Nonce, Tag};
 use rand::Rng;

@@ -8,9 +8,10 @@ use crate::error::Error;
 use crate::pii::{Pii, Revealed};
 use crate::policy::grant::{self, Claims};
 use crate::policy::{Access, Decision, Disclosure, GrantToken, Principal, Reason, Target};
-use crate::schema::{Classified, FieldSchema, PiiField, RecordSchema, SubjectId};
+use crate::schema::{FieldSchema, PiiField, RecordSchema, SubjectId};
 use crate::value::PiiValue;
-use crate::view::Treatment;
+use crate::view::Classified;
+use crate::view::FieldRef;
 
 /// A classified field found in a record, with its subject.
 pub(super) struct Located {
@@ -18,6 +19,17 @@ pub(super) struct Located {
     pub(super) field: &'static FieldSchema,
     pub(super) pii: &'static PiiField,
     pub(super) subject: Option<SubjectId>,
+}
+
+impl Located {
+    fn at(at: &FieldRef<'_>) -> Self {
+        Self {
+            record: at.record(),
+            field: at.field(),
+            pii: at.pii(),
+            subject: at.subject().cloned(),
+        }
+    }
 }
 
 impl Guard {
@@ -47,7 +59,7 @@ impl Guard {
         if decision.reveals() {
             let admission = self.inner.monitor.admit_reveal(
                 principal.id(),
-                &[at.pii.class.name()],
+                &[at.pii.class().name()],
                 unix_ms(now),
             );
             alerts = admission.alerts;
@@ -62,10 +74,10 @@ impl Guard {
             principal,
             Some(&access),
         );
-        event.object.record = Some(at.record.name.to_owned());
-        event.object.field = Some(at.field.name.to_owned());
-        event.object.class = Some(at.pii.class.name().to_owned());
-        event.object.sensitivity = Some(at.pii.sensitivity.name().to_owned());
+        event.object.record = Some(at.record.name().to_owned());
+        event.object.field = Some(at.field.name().to_owned());
+        event.object.class = Some(at.pii.class().name().to_owned());
+        event.object.sensitivity = Some(at.pii.sensitivity().name().to_owned());
         event.object.subject = at.subject.as_ref().map(|s| s.as_str().to_owned());
         if !decision.reveals() {
             event.outcome = Outcome::Denied;
@@ -77,7 +89,7 @@ impl Guard {
             self.raise(principal, alerts)?;
             return Err(denied);
         }
-        match self.keys().reveal(record, |_| pii) {
+        match self.storage_keys().decrypt(record, |_| pii) {
             Ok(revealed) => {
                 self.record(&event)?;
                 self.raise(principal, alerts)?;
@@ -112,14 +124,9 @@ impl Guard {
         record.visit_pii(&mut |at, _| {
             let seen = located
                 .iter()
-                .any(|l: &Located| same_field(l.record, l.field, at.record, at.field));
+                .any(|l: &Located| same_field(l.record, l.field, at.record(), at.field()));
             if !seen {
-                located.push(Located {
-                    record: at.record,
-                    field: at.field,
-                    pii: at.pii,
-                    subject: at.subject.cloned(),
-                });
+                located.push(Located::at(at));
             }
         });
         for at in &located {
@@ -134,7 +141,7 @@ impl Guard {
         // hard limit, every revealed field of the view is redacted instead.
         let mut classes: Vec<&str> = Vec::new();
         for (f, at) in fields.iter().zip(&located) {
-            let class = at.pii.class.name();
+            let class = at.pii.class().name();
             if f.decision.reveals() && !classes.contains(&class) {
                 classes.push(class);
             }
@@ -164,7 +171,7 @@ impl Guard {
             principal,
             Some(&access),
         );
-        event.object.record = Some(T::SCHEMA.name.to_owned());
+        event.object.record = Some(T::SCHEMA.name().to_owned());
         event.object.subject = record.subject_id().map(|s| s.as_str().to_owned());
         event.detail = Some(
             fields
@@ -172,7 +179,9 @@ impl Guard {
                 .map(|f| {
                     format!(
                         "{}={}({})",
-                        f.field.name, f.decision.disclosure, f.decision.reason
+                        f.field.name(),
+                        f.decision.disclosure,
+                        f.decision.reason
                     )
                 })
                 .collect::<Vec<_>>()
@@ -227,8 +236,8 @@ impl Guard {
     fn policy_decision(&self, principal: &Principal, access: &Access, at: &Located) -> Decision {
         let subject = at.subject.as_ref().map(SubjectId::as_str);
         let target = Target {
-            class: at.pii.class.name(),
-            sensitivity: at.pii.sensitivity,
+            class: at.pii.class().name(),
+            sensitivity: at.pii.sensitivity(),
             owner: subject.is_some() && principal.subject_id() == subject,
         };
         self.inner
@@ -269,9 +278,9 @@ impl Guard {
         } else if !claims.covers(
             principal.id(),
             subject,
-            at.record.name,
-            at.field.name,
-            at.pii.class.name(),
+            at.record.name(),
+            at.field.name(),
+            at.pii.class().name(),
         ) {
             Decision::deny(Reason::GrantOutOfScope)
         } else {
@@ -290,23 +299,8 @@ fn locate<T: Classified + ?Sized, V: PiiValue>(record: &T, pii: &Pii<V>) -> Opti
     let mut found = None;
     record.visit_pii(&mut |at, slot| {
         if found.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
-            found = Some(Located {
-                record: at.record,
-                field: at.field,
-                pii: at.pii,
-                subject: at.subject.cloned(),
-            });
+            found = Some(Located::at(at));
         }
     });
     found
-}
-
-/// The treatment a disclosure becomes in a serialized view.
-pub(super) const fn treatment_of(disclosure: Disclosure) -> Treatment {
-    match disclosure {
-        Disclosure::Reveal => Treatment::Clear,
-        Disclosure::Mask => Treatment::Mask,
-        Disclosure::Hash => Treatment::Hash,
-        Disclosure::Redact => Treatment::Redact,
-    }
 }

@@ -1,14 +1,21 @@
-//! Administrative actions through the guard: key rotation and subject erasure, allowed to the
-//! policy's admin roles and audited.
+//! Administrative actions through the guard: key rotation and destruction, subject erasure and
+//! the monitor's reset, allowed to the policy's admin roles and audited.
+//!
+//! Every act is audited *before* it is carried out (outcome `allowed`): if the record cannot
+//! be written, nothing is done, and a crash between the two leaves a record of an act that may
+//! not have happened rather than an act without a record. If the act then fails, a second
+//! event with outcome `failed` says so. A refused act is one `denied` event.
 
 use super::Guard;
+use crate::at_rest::Forgotten;
 use crate::audit::{Action, AuditEvent, Outcome};
 use crate::error::Error;
-use crate::keys::{Forgotten, KeyInfo, Purpose};
+use crate::keys::{KeyInfo, Purpose};
 use crate::policy::{Principal, Reason};
 use std::fmt;
 
 impl Guard {
+    /// Checks the admin role, and audits a refusal; the event to record for an allowed act.
     fn admin_event(&self, action: Action, principal: &Principal) -> Result<AuditEvent, Error> {
         let allowed = self.policy().is_admin(principal)
             && principal.environment() == self.keyring().environment();
@@ -25,31 +32,51 @@ impl Guard {
         Ok(event)
     }
 
-    /// Rotates the guard region's root key for `purpose` ([`Keyring::rotate`](crate::keys::Keyring::rotate)).
-    /// Needs an admin role; audited.
+    /// Records the allowed act, carries it out, and records a failure if it fails.
+    fn administer<R>(
+        &self,
+        mut event: AuditEvent,
+        act: impl FnOnce() -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        self.record(&event)?;
+        act().or_else(|error| {
+            event.outcome = Outcome::Failed;
+            event.detail = Some(match event.detail.take() {
+                Some(detail) => format!("{detail}: {error}"),
+                None => error.to_string(),
+            });
+            self.record(&event)?;
+            Err(error)
+        })
+    }
+
+    /// Rotates the guard region's root key for `purpose`: a new version becomes active, the
+    /// previous one decrypt-only (existing data stays readable). Needs an admin role; audited.
     ///
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`]; the keyring's errors; audit errors.
     pub fn rotate_key(&self, principal: &Principal, purpose: Purpose) -> Result<KeyInfo, Error> {
         let mut event = self.admin_event(Action::KeyRotation, principal)?;
         let region = self.region().to_owned();
-        match self.keyring().rotate(purpose, &region) {
-            Ok(info) => {
-                event.detail = Some(format!("{} version {}", info.id, info.version));
-                self.record(&event)?;
-                Ok(info)
-            }
-            Err(error) => {
-                event.outcome = Outcome::Failed;
-                event.detail = Some(format!("{purpose}: {error}"));
-                self.record(&event)?;
-                Err(error)
-            }
-        }
+        event.detail = Some(format!("{purpose} in {region}"));
+        self.administer(event, || self.keyring().rotate(purpose, &region))
     }
 
-    /// Erases a data subject by destroying their key ([`ScopedKeys::forget_subject`](crate::keys::ScopedKeys::forget_subject)).
-    /// Needs an admin role; audited.
+    /// Destroys a decrypt-only root key version: its material is erased and everything still
+    /// under it becomes unreadable (rewrap first). Needs an admin role; audited.
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::NotAdmin`]; [`Error::Keyring`] for the active version;
+    /// [`Error::UnknownKey`]; the provider's errors; audit errors.
+    pub fn destroy_key(&self, principal: &Principal, id: &str, version: u32) -> Result<(), Error> {
+        let mut event = self.admin_event(Action::KeyDestruction, principal)?;
+        event.detail = Some(format!("{id} version {version}"));
+        self.administer(event, || self.keyring().destroy_key(id, version))
+    }
+
+    /// Erases a data subject by destroying their key in the guard's scope (crypto-shredding):
+    /// every envelope of theirs becomes permanently unreadable. Idempotent. Needs an admin
+    /// role; audited.
     ///
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`]; key store errors; audit errors.
@@ -60,17 +87,22 @@ impl Guard {
     ) -> Result<Forgotten, Error> {
         let mut event = self.admin_event(Action::SubjectErasure, principal)?;
         event.object.subject = Some(subject.to_string());
-        match self.keys().forget_subject(subject) {
-            Ok(forgotten) => {
-                event.detail = Some(format!("{forgotten:?}").to_lowercase());
-                self.record(&event)?;
-                Ok(forgotten)
-            }
-            Err(error) => {
-                event.outcome = Outcome::Failed;
-                self.record(&event)?;
-                Err(error)
-            }
-        }
+        self.administer(event, || {
+            self.storage_keys().destroy_subject_key_unaudited(subject)
+        })
+    }
+
+    /// Clears `blocked`'s access-rate counts, lifting a hard-limit block. Needs an admin role;
+    /// audited.
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::NotAdmin`]; audit errors.
+    pub fn reset_monitor(&self, principal: &Principal, blocked: &str) -> Result<(), Error> {
+        let mut event = self.admin_event(Action::MonitorReset, principal)?;
+        event.detail = Some(format!("principal {blocked}"));
+        self.administer(event, || {
+            self.inner.monitor.reset(blocked);
+            Ok(())
+        })
     }
 }

@@ -8,16 +8,18 @@ mod policy_view;
 
 pub use policy_view::PolicyView;
 
+use crate::at_rest::StorageKeys;
 use crate::audit::{
     Action, Actor, AuditEvent, AuditSink, ChainReport, JsonlSink, Object, Outcome, timestamp,
 };
 use crate::clock::{Clock, SystemClock, unix_ms};
 use crate::error::Error;
-use crate::keys::{Keyring, Scope, ScopedKeys};
+use crate::keys::{Keyring, Scope};
 use crate::monitor::{Alert, AlertKind, Monitor};
+use crate::names::View;
 use crate::policy::grant::Grants;
 use crate::policy::{Access, Policy, Principal, Reason, STARTER_POLICY};
-use crate::schema::Classified;
+use crate::view::Classified;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -236,14 +238,14 @@ impl Guard {
         }
     }
 
-    /// The keyring.
+    /// The keyring (its public methods only describe it: environment, region, key metadata).
     pub fn keyring(&self) -> &Keyring {
         &self.inner.keyring
     }
 
-    /// The keys of the guard's scope (storage view, lookups, rewrapping — no policy, no audit).
-    pub fn keys(&self) -> ScopedKeys<'_> {
-        self.inner.keyring.scope(&self.scope)
+    /// The keys of the guard's scope, for the storage door and for reveals the guard allowed.
+    pub(crate) fn storage_keys(&self) -> StorageKeys<'_> {
+        StorageKeys::new(&self.inner.keyring, &self.scope)
     }
 
     /// The policy.
@@ -251,29 +253,57 @@ impl Guard {
         &self.inner.policy
     }
 
-    /// The access monitor.
-    pub fn monitor(&self) -> &Monitor {
-        &self.inner.monitor
+    /// Whether `principal` reached the policy's hard limit of reveals and is refused until an
+    /// admin calls [`reset_monitor`](Self::reset_monitor).
+    pub fn is_blocked(&self, principal: &str) -> bool {
+        self.inner.monitor.is_blocked(principal)
     }
 
-    /// The record as stored: envelopes and blind indexes ([`ScopedKeys::to_json`]).
+    /// The record as stored: envelopes and blind indexes. Discloses nothing, so it is not
+    /// audited.
     ///
     /// # Errors
-    /// As [`ScopedKeys::to_json`].
+    /// The typed error of whatever failed (a missing region, a forgotten subject…).
     pub fn to_json<T: Classified + ?Sized>(&self, record: &T) -> Result<String, Error> {
-        self.keys().to_json(record)
+        self.storage_keys().to_json(record)
     }
 
-    /// Reads a stored record; its values stay encrypted until revealed
-    /// ([`ScopedKeys::from_json`]).
+    /// The record in a view that needs keys but discloses no cleartext: [`View::Storage`] or
+    /// [`View::Export`] (pseudonyms), or any keyless view. Not audited.
     ///
     /// # Errors
-    /// As [`ScopedKeys::from_json`].
-    pub fn from_json<T: Classified + serde::de::DeserializeOwned>(
+    /// The typed error of whatever failed.
+    pub fn to_json_in<T: Classified + ?Sized>(
         &self,
-        json: &str,
-    ) -> Result<T, Error> {
-        self.keys().from_json(json)
+        record: &T,
+        view: View,
+    ) -> Result<String, Error> {
+        self.storage_keys().to_json_in(record, view)
+    }
+
+    /// Reads a stored record; its values stay encrypted until revealed.
+    ///
+    /// # Errors
+    /// [`Error::Json`], [`Error::Envelope`], [`Error::NotEncrypted`],
+    /// [`Error::EnvironmentMismatch`], [`Error::RegionMismatch`].
+    pub fn from_json<T: Classified>(&self, json: &str) -> Result<T, Error> {
+        self.storage_keys().from_json(json)
+    }
+
+    /// The blind indexes a lookup of `value` in field `field` of record type `T` must match,
+    /// one per still-valid index key version (use them as `WHERE email_bidx IN (…)`). A lookup
+    /// discloses no value, so it is not audited.
+    ///
+    /// # Errors
+    /// [`Error::FieldNotFound`] if the field has no blind index; [`Error::InvalidValue`] if
+    /// the value is not valid for the field's class.
+    pub fn blind_index_candidates<T: Classified + ?Sized>(
+        &self,
+        field: &str,
+        value: &str,
+    ) -> Result<Vec<String>, Error> {
+        self.storage_keys()
+            .blind_index_candidates::<T>(field, value)
     }
 
     /// Verifies the audit trail (for sinks with a hash chain).

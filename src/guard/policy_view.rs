@@ -1,11 +1,10 @@
 //! [`PolicyView`]: a record with the guard's per-field decisions attached, ready to serialize.
 
 use super::Guard;
-use super::access::treatment_of;
-use crate::error::{Error, json_error, take_remembered};
+use crate::error::{Error, ErrorSlot, json_typed};
 use crate::policy::{Decision, Disclosure, Reason};
-use crate::schema::{Classified, FieldSchema, RecordSchema};
-use crate::view::{FieldDecisions, FieldRef, Treatment, View, ViewContext};
+use crate::schema::{FieldSchema, RecordSchema};
+use crate::view::{Classified, FieldDecisions, FieldRef, Treatment, View, ViewContext};
 use std::fmt;
 use zeroize::Zeroizing;
 
@@ -27,15 +26,15 @@ pub(super) fn same_field(
     other_record: &RecordSchema,
     other_field: &FieldSchema,
 ) -> bool {
-    (std::ptr::eq(record, other_record) || record.name == other_record.name)
-        && (std::ptr::eq(field, other_field) || field.name == other_field.name)
+    (std::ptr::eq(record, other_record) || record.name() == other_record.name())
+        && (std::ptr::eq(field, other_field) || field.name() == other_field.name())
 }
 
 impl FieldDecisions for Decisions {
     fn treatment(&self, at: &FieldRef<'_>) -> Treatment {
         self.0
             .iter()
-            .find(|d| same_field(d.record, d.field, at.record, at.field))
+            .find(|d| same_field(d.record, d.field, at.record(), at.field()))
             .map_or(Treatment::Redact, |d| treatment_of(d.decision.disclosure))
     }
 }
@@ -66,7 +65,7 @@ impl<'g, 'r, T: Classified + ?Sized> PolicyView<'g, 'r, T> {
         self.decisions
             .0
             .iter()
-            .map(|d| (d.field.name, d.decision.disclosure, d.decision.reason))
+            .map(|d| (d.field.name(), d.decision.disclosure, d.decision.reason))
             .collect()
     }
 
@@ -75,12 +74,10 @@ impl<'g, 'r, T: Classified + ?Sized> PolicyView<'g, 'r, T> {
     /// # Errors
     /// A key error opening a value; [`Error::Json`].
     pub fn to_json(&self) -> Result<Zeroizing<String>, Error> {
-        take_remembered();
         // Built in a buffer that wipes what it outgrows: a `String` growing by reallocation
         // would leave earlier copies of the revealed values in freed memory.
-        let mut out = crate::buffer::SecretBytes::with_capacity(256);
-        serde_json::to_writer(&mut out, self)
-            .map_err(|e| take_remembered().unwrap_or_else(|| json_error(&e)))?;
+        let mut out = crate::mem::buffer::SecretBytes::with_capacity(256);
+        json_typed(|errors| serde_json::to_writer(&mut out, &Serialized(self, Some(errors))))?;
         out.into_text().map_err(|_| Error::Json {
             category: "data",
             line: 0,
@@ -91,11 +88,24 @@ impl<'g, 'r, T: Classified + ?Sized> PolicyView<'g, 'r, T> {
 
 impl<T: Classified + ?Sized> serde::Serialize for PolicyView<'_, '_, T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let keys = self.guard.keys();
-        let context = ViewContext::new(View::Policy)
+        Serialized(self, None).serialize(serializer)
+    }
+}
+
+/// A policy view serialized with an error slot (typed errors for `to_json`).
+struct Serialized<'a, 'g, 'r, T: ?Sized>(&'a PolicyView<'g, 'r, T>, Option<&'a ErrorSlot>);
+
+impl<T: Classified + ?Sized> serde::Serialize for Serialized<'_, '_, '_, T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let view = self.0;
+        let keys = view.guard.storage_keys();
+        let mut context = ViewContext::new(View::Policy)
             .with_protector(&keys)
-            .with_decisions(&self.decisions);
-        self.record.serialize_in(&context, serializer)
+            .with_decisions(&view.decisions);
+        if let Some(errors) = self.1 {
+            context = context.with_errors(errors);
+        }
+        view.record.serialize_in(&context, serializer)
     }
 }
 
@@ -105,10 +115,20 @@ impl<T: ?Sized> fmt::Debug for PolicyView<'_, '_, T> {
             .decisions
             .0
             .iter()
-            .map(|d| (d.field.name, d.decision.disclosure))
+            .map(|d| (d.field.name(), d.decision.disclosure))
             .collect();
         f.debug_struct("PolicyView")
             .field("fields", &fields)
             .finish_non_exhaustive()
+    }
+}
+
+/// The treatment a disclosure becomes in a serialized view.
+const fn treatment_of(disclosure: Disclosure) -> Treatment {
+    match disclosure {
+        Disclosure::Reveal => Treatment::Clear,
+        Disclosure::Mask => Treatment::Mask,
+        Disclosure::Hash => Treatment::Hash,
+        Disclosure::Redact => Treatment::Redact,
     }
 }

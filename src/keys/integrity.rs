@@ -6,7 +6,8 @@
 //! destroyed.
 
 use super::Purpose;
-use super::keyring::{Keyring, active_slot, find_slot};
+use super::keyring::Keyring;
+use super::lookup::KeyLookup;
 use super::material::KeyMaterial;
 use crate::crypto::kdf::hkdf_sha256;
 use crate::error::Error;
@@ -73,8 +74,8 @@ impl Keyring {
     /// The MAC key for `usage` under the active integrity key of the default region.
     pub(crate) fn mac_key(&self, usage: MacUse) -> Result<MacKey, Error> {
         let keys = self.read();
-        let slot = active_slot(&keys, Purpose::Integrity, self.default_region())?;
-        self.derive_mac_key(&keys[slot], usage)
+        let key = keys.active(Purpose::Integrity, self.default_region())?.key;
+        self.derive_mac_key(key, usage)
     }
 
     /// The MAC key for `usage` under the integrity key a MAC names (`id.version`).
@@ -86,14 +87,10 @@ impl Keyring {
                 reason: "a MAC names a malformed key",
             })?;
         let keys = self.read();
-        let slot = find_slot(
-            &keys,
-            id,
-            version,
-            Purpose::Integrity,
-            self.default_region(),
-        )?;
-        self.derive_mac_key(&keys[slot], usage)
+        let key = keys
+            .find(id, version, Purpose::Integrity, self.default_region())?
+            .key;
+        self.derive_mac_key(key, usage)
     }
 
     fn derive_mac_key(

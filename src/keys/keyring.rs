@@ -2,13 +2,15 @@
 
 use super::derive::Cache;
 use super::key_file::{KekSource, LocalKeyFile};
+use super::lookup::KeyLookup;
 use super::material::RootKey;
 use super::provider::{KeyProvider, KeySet};
-use super::scoped::{Scope, ScopedKeys};
+use super::purpose::{KeyState, Purpose};
+use super::shared::Inner;
 use super::sqlite_store::SqliteKeyStore;
 use super::store::{KeyStore, MemoryKeyStore};
-use super::{Environment, KeyState, Purpose};
 use crate::envelope::{valid_key_id, valid_region};
+use crate::environment::Environment;
 use crate::error::Error;
 use std::collections::HashSet;
 use std::fmt;
@@ -30,8 +32,10 @@ pub const ENVIRONMENT_VAR: &str = "PIIGUARD_ENV";
 
 /// Root keys, derived keys and subject keys: what the storage and export views need.
 ///
-/// Cheap to clone (shared), `Send + Sync`. Operations run in a [`Scope`] (tenant and region)
-/// through [`ScopedKeys`].
+/// Cheap to clone (shared), `Send + Sync`. Applications hand it to a [`Guard`](crate::Guard),
+/// which is the one way to its data; its destructive operations (rotation, destruction) are
+/// the guard's audited admin actions, or, for operators' tooling, the functions of
+/// [`piiguard::unaudited`](crate::unaudited).
 ///
 /// ```
 /// use piiguard::keys::{Environment, Keyring};
@@ -46,27 +50,20 @@ pub const ENVIRONMENT_VAR: &str = "PIIGUARD_ENV";
 /// }
 ///
 /// let keyring = Keyring::in_memory(Environment::Dev);
-/// let keys = keyring.keys();
+/// assert_eq!(keyring.key_infos().len(), 4);
+/// let guard = piiguard::Guard::builder(keyring)
+///     .audit(std::sync::Arc::new(piiguard::audit::MemorySink::new()))
+///     .build()?;
 /// let c = Customer { id: 7, email: Pii::new("jane@example.com".into()) };
-/// let row = keys.to_json(&c)?;
+/// let row = guard.to_json(&c)?;
 /// assert!(!row.contains("jane"));
-/// let back: Customer = keys.from_json(&row)?;
-/// assert_eq!(keys.reveal(&back, |c| &c.email)?.expose(), "jane@example.com");
+/// let back: Customer = guard.from_json(&row)?;
+/// assert!(back.email.envelope().is_some());
 /// # Ok::<(), piiguard::Error>(())
 /// ```
 #[derive(Clone)]
 pub struct Keyring {
-    pub(crate) inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) environment: Environment,
-    pub(crate) default_region: String,
-    keys: RwLock<Vec<RootKey>>,
-    provider: Option<Box<dyn KeyProvider>>,
-    pub(crate) store: Option<Arc<dyn KeyStore>>,
-    pub(crate) cache: Cache,
-    pub(crate) index_len: usize,
+    pub(super) inner: Arc<Inner>,
 }
 
 /// Metadata of one root key version (never its material).
@@ -315,16 +312,6 @@ impl Keyring {
         &self.inner.default_region
     }
 
-    /// Operations in the default scope: no tenant, the default region.
-    pub fn keys(&self) -> ScopedKeys<'_> {
-        self.scope(&Scope::new())
-    }
-
-    /// Operations for one tenant and region.
-    pub fn scope(&self, scope: &Scope) -> ScopedKeys<'_> {
-        ScopedKeys::new(self, scope)
-    }
-
     /// Every root key version (metadata only).
     pub fn key_infos(&self) -> Vec<KeyInfo> {
         self.read().iter().map(KeyInfo::of).collect()
@@ -351,9 +338,9 @@ impl Keyring {
     /// # Errors
     /// [`Error::RegionUnavailable`] if the region has no key for the purpose; the provider's
     /// error (nothing changes then).
-    pub fn rotate(&self, purpose: Purpose, region: &str) -> Result<KeyInfo, Error> {
+    pub(crate) fn rotate(&self, purpose: Purpose, region: &str) -> Result<KeyInfo, Error> {
         let mut keys = self.write();
-        let active = active_slot(&keys, purpose, region)?;
+        let active = keys.active(purpose, region)?.slot;
         let id = keys[active].id.clone();
         let version = keys
             .iter()
@@ -373,13 +360,13 @@ impl Keyring {
     }
 
     /// Destroys a decrypt-only key version: its material is erased and everything still under
-    /// it becomes unreadable. Rewrap first: [`ScopedKeys::rewrap`] also re-wraps the subject
+    /// it becomes unreadable. Rewrap first: the storage keys' `rewrap` also re-wraps the subject
     /// keys of the records it visits; a subject key still wrapped under the destroyed version
     /// is lost with it.
     ///
     /// # Errors
     /// [`Error::Keyring`] for the active version; [`Error::UnknownKey`]; the provider's error.
-    pub fn destroy_key(&self, id: &str, version: u32) -> Result<(), Error> {
+    pub(crate) fn destroy_key(&self, id: &str, version: u32) -> Result<(), Error> {
         let mut keys = self.write();
         let slot = keys
             .iter()
@@ -432,46 +419,5 @@ impl fmt::Debug for Keyring {
             .field("keys", &self.read().len())
             .field("subject_keys", &self.inner.store.is_some())
             .finish_non_exhaustive()
-    }
-}
-
-/// The active key for `purpose` in `region`.
-pub(crate) fn active_slot(
-    keys: &[RootKey],
-    purpose: Purpose,
-    region: &str,
-) -> Result<usize, Error> {
-    keys.iter()
-        .position(|k| k.purpose == purpose && k.region == region && k.state == KeyState::Active)
-        .ok_or_else(|| Error::RegionUnavailable {
-            region: region.to_owned(),
-        })
-}
-
-/// The key named by an envelope or wrapped key, checked against the purpose and region.
-pub(crate) fn find_slot(
-    keys: &[RootKey],
-    id: &str,
-    version: u32,
-    purpose: Purpose,
-    region: &str,
-) -> Result<usize, Error> {
-    let slot = keys
-        .iter()
-        .position(|k| k.id == id && k.version == version && k.purpose == purpose)
-        .filter(|&slot| keys[slot].region == region);
-    match slot {
-        Some(slot) if keys[slot].state == KeyState::Destroyed => Err(Error::KeyDestroyed {
-            id: id.to_owned(),
-            version,
-        }),
-        Some(slot) => Ok(slot),
-        None if !keys.iter().any(|k| k.region == region) => Err(Error::RegionUnavailable {
-            region: region.to_owned(),
-        }),
-        None => Err(Error::UnknownKey {
-            id: id.to_owned(),
-            version,
-        }),
     }
 }

@@ -2,7 +2,7 @@
 
 use super::{KeyState, Purpose};
 use crate::crypto::KEY_LEN;
-use crate::secure_memory::ProtectedBox;
+use crate::mem::protected::ProtectedBox;
 use std::fmt;
 use zeroize::Zeroizing;
 

@@ -11,25 +11,30 @@
 //! subject key (random, per tenant × subject)               kept wrapped in a KeyStore
 //! ```
 
+mod data_keys;
 mod derive;
 pub(crate) mod integrity;
 mod key_file;
 mod keyring;
+mod lookup;
 mod material;
 mod provider;
 mod purpose;
-mod scoped;
+mod scope;
+mod shared;
 mod sqlite_store;
 mod store;
 mod subject;
 
+pub(crate) use data_keys::{FieldScope, HashUse};
 pub use key_file::{KekSource, LocalKeyFile};
 pub(crate) use key_file::{create_private_dir, make_private, write_atomic};
 pub use keyring::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR, KeyInfo, Keyring, KeyringBuilder};
+pub(crate) use lookup::{KeyLookup, KeyRef};
 pub use material::RootKey;
 pub use provider::{KeyProvider, KeySet};
 pub use purpose::{KeyState, Purpose};
-pub use scoped::{Forgotten, RewrapProgress, Scope, ScopedKeys};
+pub use scope::Scope;
 pub use sqlite_store::SqliteKeyStore;
 pub use store::{KeyStore, MemoryKeyStore, StoreKey, WrappedKey};
 

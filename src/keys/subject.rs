@@ -1,10 +1,11 @@
 //! Subject keys: one random key per tenant × subject, kept wrapped under a root key in the
 //! [`KeyStore`](super::KeyStore). Destroying it is crypto-shredding.
 
-use super::Purpose;
 use super::derive::{DerivedId, Label, derive};
-use super::keyring::{Inner, active_slot, find_slot};
+use super::lookup::KeyLookup;
 use super::material::{KeyMaterial, RootKey};
+use super::purpose::Purpose;
+use super::shared::Inner;
 use super::store::{StoreKey, WrappedKey};
 use crate::codec::put_part;
 use crate::crypto::KEY_LEN;
@@ -56,24 +57,25 @@ fn unwrap(
     tenant: &Arc<str>,
     wrapped: &WrappedKey,
 ) -> Result<KeyMaterial, Error> {
-    let slot = find_slot(
-        keys,
-        &wrapped.key_id,
-        wrapped.key_version,
-        Purpose::FieldEncryption,
-        &key.region,
-    )?;
+    let slot = keys
+        .find(
+            &wrapped.key_id,
+            wrapped.key_version,
+            Purpose::FieldEncryption,
+            &key.region,
+        )?
+        .slot;
     let cipher = wrap_cipher(inner, keys, slot, tenant)?;
-    let malformed = Error::KeyStore {
+    let malformed = || Error::KeyStore {
         reason: "a stored subject key is malformed or was tampered with",
     };
     if wrapped.bytes.len() != NONCE_LEN + KEY_LEN + TAG_LEN {
-        return Err(malformed);
+        return Err(malformed());
     }
     let (nonce, rest) = wrapped.bytes.split_at(NONCE_LEN);
     let (ciphertext, tag) = rest.split_at(KEY_LEN);
-    let nonce: &[u8; NONCE_LEN] = nonce.try_into().map_err(|_| malformed.clone())?;
-    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| malformed.clone())?;
+    let nonce: &[u8; NONCE_LEN] = nonce.try_into().map_err(|_| malformed())?;
+    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| malformed())?;
     let mut material = Zeroizing::new([0u8; KEY_LEN]);
     material.copy_from_slice(ciphertext);
     cipher
@@ -83,7 +85,7 @@ fn unwrap(
             material.as_mut_slice(),
             tag,
         )
-        .map_err(|_| malformed)?;
+        .map_err(|_| malformed())?;
     Ok(KeyMaterial::new(material))
 }
 
@@ -94,7 +96,7 @@ fn wrap(
     tenant: &Arc<str>,
     material: &KeyMaterial,
 ) -> Result<WrappedKey, Error> {
-    let slot = active_slot(keys, Purpose::FieldEncryption, &key.region)?;
+    let slot = keys.active(Purpose::FieldEncryption, &key.region)?.slot;
     let root = &keys[slot];
     let cipher = wrap_cipher(inner, keys, slot, tenant)?;
     let nonce = random_nonce();
@@ -163,7 +165,7 @@ pub(crate) fn rewrap_subject_key(
     let Some(wrapped) = store.get(key)? else {
         return Ok(());
     };
-    let active = &keys[active_slot(keys, Purpose::FieldEncryption, &key.region)?];
+    let active = keys.active(Purpose::FieldEncryption, &key.region)?.key;
     if (wrapped.key_id.as_str(), wrapped.key_version) == (active.id.as_str(), active.version) {
         return Ok(());
     }

@@ -7,7 +7,7 @@ use super::Pii;
 use crate::class::Class;
 use crate::class::masked::REDACTED_PREFIX;
 use crate::envelope::{Envelope, TEXT_PREFIX};
-use crate::error::{Error, de_error};
+use crate::error::{Error, ErrorSlot};
 use crate::value::{PiiValue, ValueShape};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
 use std::fmt;
@@ -15,17 +15,24 @@ use std::marker::PhantomData;
 use zeroize::Zeroizing;
 
 /// Deserializes a `Pii<T>` of a known (or unknown) class.
-pub(crate) struct PiiSeed<T> {
+pub(crate) struct PiiSeed<'a, T> {
     class: Option<Class>,
+    errors: Option<&'a ErrorSlot>,
     _value: PhantomData<fn() -> T>,
 }
 
-impl<T> PiiSeed<T> {
-    pub(crate) fn new(class: Option<Class>) -> Self {
+impl<'a, T> PiiSeed<'a, T> {
+    /// A seed for a value of `class`; typed errors are kept in `errors`, when given.
+    pub(crate) fn new(class: Option<Class>, errors: Option<&'a ErrorSlot>) -> Self {
         Self {
             class,
+            errors,
             _value: PhantomData,
         }
+    }
+
+    fn fail<E: de::Error>(&self, error: Error) -> E {
+        ErrorSlot::de(self.errors, error)
     }
 
     fn class_name(&self) -> &'static str {
@@ -40,12 +47,12 @@ impl<T> PiiSeed<T> {
         if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
             // An at-rest envelope: kept encrypted until a reveal opens it with the keys.
             let text = std::str::from_utf8(&bytes)
-                .map_err(|_| de_error(Error::Envelope { reason: "not text" }))?;
-            let envelope = Envelope::parse_text(text).map_err(de_error)?;
+                .map_err(|_| self.fail(Error::Envelope { reason: "not text" }))?;
+            let envelope = Envelope::parse_text(text).map_err(|e| self.fail(e))?;
             return Ok(Pii::from_envelope(envelope, self.class));
         }
         if bytes.starts_with(REDACTED_PREFIX.as_bytes()) {
-            return Err(de_error(Error::Placeholder {
+            return Err(self.fail(Error::Placeholder {
                 class: self.class_name(),
             }));
         }
@@ -59,9 +66,9 @@ impl<T> PiiSeed<T> {
                     },
                     e => e,
                 })
-                .map_err(de_error)?;
+                .map_err(|e| self.fail(e))?;
         }
-        let value = T::decode(bytes).map_err(de_error)?;
+        let value = T::decode(bytes).map_err(|e| self.fail(e))?;
         let pii = Pii::new(value);
         Ok(match self.class {
             Some(class) => pii.with_class(class),
@@ -87,7 +94,7 @@ fn copied(bytes: &[u8]) -> Zeroizing<Vec<u8>> {
     out
 }
 
-impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<T> {
+impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<'_, T> {
     type Value = Pii<T>;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Pii<T>, D::Error> {
@@ -110,7 +117,7 @@ impl<'de, T: PiiValue> DeserializeSeed<'de> for PiiSeed<T> {
     }
 }
 
-impl<'de, T: PiiValue> Visitor<'de> for PiiSeed<T> {
+impl<'de, T: PiiValue> Visitor<'de> for PiiSeed<'_, T> {
     type Value = Pii<T>;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

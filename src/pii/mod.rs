@@ -3,6 +3,7 @@
 mod de;
 mod quiet;
 mod revealed;
+pub(crate) mod seal;
 mod slot;
 
 pub(crate) use de::PiiSeed;
@@ -14,7 +15,7 @@ pub use slot::PiiSlot;
 use crate::class::{Class, Masked, Masker};
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::seal::Sealed;
+use crate::pii::seal::Sealed;
 use crate::value::PiiValue;
 use std::fmt;
 use std::marker::PhantomData;
@@ -292,7 +293,7 @@ impl<T: PiiValue> serde::Serialize for Pii<T> {
 impl<'de, T: PiiValue> serde::Deserialize<'de> for Pii<T> {
     /// Accepts cleartext input (sealing it at once) and refuses placeholders.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde::de::DeserializeSeed::deserialize(PiiSeed::new(None), deserializer)
+        serde::de::DeserializeSeed::deserialize(PiiSeed::new(None, None), deserializer)
     }
 }
 

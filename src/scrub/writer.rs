@@ -3,7 +3,7 @@
 //! makes.
 
 use super::Scrubber;
-use crate::buffer::SecretBytes;
+use crate::mem::buffer::SecretBytes;
 use std::borrow::Cow;
 use std::io::{self, Write};
 use zeroize::Zeroize;

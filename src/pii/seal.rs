@@ -1,7 +1,7 @@
 //! In-memory sealing: how a [`Pii`](crate::Pii) holds its value between uses.
 //!
 //! Every value is encrypted with AES-256-GCM under one random key per process. The key lives in
-//! [`secure_memory`](crate::secure_memory) pages (locked, excluded from core dumps) and is wiped
+//! [`secure_memory`](crate::mem::protected) pages (locked, excluded from core dumps) and is wiped
 //! when the process exits. Nonces are a per-process 64-bit counter, so they never repeat under
 //! the key and no syscall for randomness is made per value.
 //!
@@ -15,7 +15,7 @@
 //! are key material too) in a [`ProtectedBox`]: protected pages, wiped when the thread ends.
 //! Rebuilding it for every operation doubled the cost of a seal+open round trip.
 
-use crate::secure_memory::{
+use crate::mem::protected::{
     ProtectedBox, ProtectedWords, Protections, wipe_stack, zeroize_at_exit,
 };
 use aes_gcm::Aes256Gcm;

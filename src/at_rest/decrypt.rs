@@ -1,0 +1,52 @@
+//! Decrypting one field of a record (what a reveal does once the guard has allowed it).
+
+use super::keys::StorageKeys;
+use crate::error::Error;
+use crate::pii::{Pii, Revealed};
+use crate::value::PiiValue;
+use crate::view::Classified;
+
+impl StorageKeys<'_> {
+    /// Decrypts one classified field of `record` **without a policy decision or an audit
+    /// record**: `field` picks it (`|c| &c.email`). For operators' tooling only (a migration
+    /// that must read every value); applications reveal through
+    /// [`Guard::reveal`](crate::Guard::reveal), which is built on it.
+    ///
+    /// A value loaded from storage is decrypted with the record's context (type, field,
+    /// subject) and this scope's tenant and region; the cleartext is wiped when the returned
+    /// [`Revealed`] drops.
+    ///
+    /// # Errors
+    /// [`Error::FieldNotFound`] if `field` does not return one of the record's classified
+    /// values; [`Error::OpenFailed`], [`Error::SubjectForgotten`] and the other key errors.
+    pub fn decrypt_unaudited<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+        &self,
+        record: &'r T,
+        field: impl FnOnce(&'r T) -> &'r Pii<V>,
+    ) -> Result<Revealed<V>, Error> {
+        self.decrypt(record, field)
+    }
+
+    /// The decryption the guard's reveal runs once the policy allowed it and the audit event
+    /// is ready.
+    pub(crate) fn decrypt<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+        &self,
+        record: &'r T,
+        field: impl FnOnce(&'r T) -> &'r Pii<V>,
+    ) -> Result<Revealed<V>, Error> {
+        let pii = field(record);
+        let target = std::ptr::from_ref(pii).cast::<()>();
+        let mut opened = None;
+        record.visit_pii(&mut |at, slot| {
+            if opened.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
+                opened = Some(match pii.envelope() {
+                    Some(envelope) => self.open_at(at, envelope),
+                    // Not stored yet: opened from the process seal, without a second copy.
+                    None => pii.cleartext_bytes(),
+                });
+            }
+        });
+        let bytes = opened.ok_or(Error::FieldNotFound)??;
+        V::decode(bytes).map(Revealed::new)
+    }
+}

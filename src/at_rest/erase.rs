@@ -1,0 +1,36 @@
+//! Crypto-shredding: destroying a subject's key makes every envelope of theirs unreadable.
+
+use super::keys::StorageKeys;
+use crate::error::Error;
+use crate::schema::SubjectId;
+use std::fmt;
+
+/// What `forget_subject` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forgotten {
+    /// The subject's key existed and was destroyed.
+    Destroyed,
+    /// The subject had no key (never had one, or was already forgotten): nothing to do.
+    NoKey,
+}
+
+impl StorageKeys<'_> {
+    /// Crypto-shredding without an audit record: destroys the subject's own key in this scope
+    /// (tenant and region), so that every envelope of that subject becomes permanently
+    /// unreadable. Idempotent. Applications erase through the guard's audited
+    /// [`forget_subject`](crate::Guard::forget_subject).
+    ///
+    /// # Errors
+    /// [`Error::Keyring`] if the keyring has no key store (no subject keys); store errors.
+    pub fn destroy_subject_key_unaudited(
+        &self,
+        subject: &impl fmt::Display,
+    ) -> Result<Forgotten, Error> {
+        let key = self.store_key(SubjectId::from_display(subject).as_str());
+        Ok(if self.keyring.destroy_subject_key(&key)? {
+            Forgotten::Destroyed
+        } else {
+            Forgotten::NoKey
+        })
+    }
+}

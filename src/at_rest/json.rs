@@ -1,0 +1,62 @@
+//! Records as JSON in the storage view (and any other view, with these keys attached).
+
+use super::keys::StorageKeys;
+use crate::error::{Error, ErrorSlot, json_typed};
+use crate::names::{Treatment, View};
+use crate::view::{Classified, DeContext, in_context};
+
+impl StorageKeys<'_> {
+    /// The storage view as JSON: envelopes, plus blind indexes where fields ask for them.
+    ///
+    /// # Errors
+    /// The typed error of whatever failed (a missing region, a forgotten subject…).
+    pub fn to_json<T: Classified + ?Sized>(&self, record: &T) -> Result<String, Error> {
+        self.to_json_in(record, View::Storage)
+    }
+
+    /// Any view as JSON, with these keys attached.
+    ///
+    /// # Errors
+    /// The typed error of whatever failed.
+    pub fn to_json_in<T: Classified + ?Sized>(
+        &self,
+        record: &T,
+        view: View,
+    ) -> Result<String, Error> {
+        json_typed(|errors| {
+            serde_json::to_string(&in_context(record, self.context(view).with_errors(errors)))
+        })
+    }
+
+    /// Reads a record written by the storage view. Classified values stay encrypted (as
+    /// envelopes) until revealed; a field the schema encrypts must hold an envelope of this
+    /// keyring's environment and of this scope's region.
+    ///
+    /// # Errors
+    /// [`Error::Json`], [`Error::Envelope`], [`Error::NotEncrypted`],
+    /// [`Error::EnvironmentMismatch`], [`Error::RegionMismatch`].
+    pub fn from_json<T: Classified>(&self, json: &str) -> Result<T, Error> {
+        let errors = ErrorSlot::default();
+        let context = DeContext::storage(&errors);
+        let mut de = serde_json::Deserializer::from_str(json);
+        let record = T::deserialize_in(&context, &mut de)
+            .and_then(|r| de.end().map(|()| r))
+            .map_err(|e| errors.or_json(&e))?;
+        let mut problem = None;
+        record.visit_pii(&mut |at, slot| {
+            if problem.is_some() {
+                return;
+            }
+            problem = match slot.envelope() {
+                Some(envelope) => self.check_envelope(envelope).err(),
+                None if at.pii().treatment(View::Storage) == Treatment::Encrypt => {
+                    Some(Error::NotEncrypted {
+                        field: at.field().name(),
+                    })
+                }
+                None => None,
+            };
+        });
+        problem.map_or(Ok(record), Err)
+    }
+}

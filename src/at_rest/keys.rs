@@ -1,0 +1,195 @@
+//! [`StorageKeys`]: a keyring's field keys for one tenant and region — encrypt, open, digest.
+
+use super::digest::{Digest, write_digest};
+use crate::envelope::{Context, Envelope, Header};
+use crate::error::Error;
+use crate::keys::{FieldScope, HashUse, KeyLookup, KeyRef, Keyring, Purpose, Scope, StoreKey};
+use crate::schema::SubjectId;
+use crate::view::FieldRef;
+use std::fmt;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// The keyring's storage operations in one [`Scope`] (tenant and region): the storage view,
+/// blind-index lookups, rewrapping and crypto-shredding. It checks no policy and writes no
+/// audit record; applications use the [`Guard`](crate::Guard), which is built on it.
+/// Operators' tooling gets one from [`unaudited::keys`](crate::unaudited::keys).
+pub struct StorageKeys<'k> {
+    pub(super) keyring: &'k Keyring,
+    pub(super) tenant: Arc<str>,
+    pub(super) region: Arc<str>,
+}
+
+impl fmt::Debug for StorageKeys<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StorageKeys")
+            .field("tenant", &self.tenant)
+            .field("region", &self.region)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<'k> StorageKeys<'k> {
+    /// The keys of `keyring` in `scope` (the keyring's default region when it names none).
+    pub(crate) fn new(keyring: &'k Keyring, scope: &Scope) -> Self {
+        let region = scope.region_id().unwrap_or(keyring.default_region());
+        Self {
+            keyring,
+            tenant: Arc::from(scope.tenant_id()),
+            region: Arc::from(region),
+        }
+    }
+
+    /// The tenant.
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
+    /// The region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    pub(super) fn store_key(&self, subject: &str) -> StoreKey {
+        StoreKey {
+            region: self.region.to_string(),
+            tenant: self.tenant.to_string(),
+            subject: subject.to_owned(),
+        }
+    }
+
+    /// Refuses an envelope of another environment or region before any key is looked up.
+    pub(super) fn check_envelope(&self, envelope: &Envelope) -> Result<(), Error> {
+        let environment = self.keyring.environment();
+        if envelope.environment() != environment {
+            return Err(Error::EnvironmentMismatch {
+                envelope: envelope.environment(),
+                keyring: environment,
+            });
+        }
+        if envelope.region() != &*self.region {
+            return Err(Error::RegionMismatch {
+                envelope: envelope.region().to_owned(),
+                requested: self.region.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    fn context_of<'a>(&'a self, at: &'a FieldRef<'_>) -> Context<'a> {
+        Context {
+            record: at.record().name(),
+            field: at.field().name(),
+            subject: at.subject().map(SubjectId::as_str),
+            tenant: &self.tenant,
+        }
+    }
+
+    pub(super) fn field_scope<'a>(&'a self, at: &FieldRef<'_>) -> FieldScope<'a> {
+        FieldScope {
+            tenant: &self.tenant,
+            record: at.record().name(),
+            field: at.field().name(),
+        }
+    }
+
+    /// Encrypts a field's cleartext under the active key, bound to its context.
+    pub(super) fn encrypt(&self, at: &FieldRef<'_>, cleartext: &[u8]) -> Result<Envelope, Error> {
+        let keys = self.keyring.read();
+        let root = keys.active(Purpose::FieldEncryption, &self.region)?;
+        let subject = at
+            .subject()
+            .filter(|_| self.keyring.has_subject_keys())
+            .map(|s| self.store_key(s.as_str()));
+        let cipher =
+            self.keyring
+                .field_cipher(&keys, root, self.field_scope(at), subject.as_ref(), true)?;
+        let header = Header {
+            environment: self.keyring.environment(),
+            subject_keyed: subject.is_some(),
+            region: &self.region,
+            key_id: root.key.id(),
+            key_version: root.key.version(),
+        };
+        Ok(Envelope::seal(
+            &header,
+            &cipher,
+            &self.context_of(at),
+            cleartext,
+        ))
+    }
+
+    /// Opens an envelope of a field, with the field's context and this scope.
+    pub(super) fn open_at(
+        &self,
+        at: &FieldRef<'_>,
+        envelope: &Envelope,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        self.check_envelope(envelope)?;
+        let keys = self.keyring.read();
+        let root = keys.find(
+            envelope.key_id(),
+            envelope.key_version(),
+            Purpose::FieldEncryption,
+            envelope.region(),
+        )?;
+        let subject = match (envelope.is_subject_keyed(), at.subject()) {
+            (true, Some(s)) if self.keyring.has_subject_keys() => Some(self.store_key(s.as_str())),
+            (true, Some(_)) => {
+                return Err(Error::Keyring {
+                    reason: "the envelope needs a subject key, and no key store is configured",
+                });
+            }
+            (true, None) => return Err(Error::OpenFailed),
+            (false, _) => None,
+        };
+        let cipher = self.keyring.field_cipher(
+            &keys,
+            root,
+            self.field_scope(at),
+            subject.as_ref(),
+            false,
+        )?;
+        envelope.open(&cipher, &self.context_of(at))
+    }
+
+    /// A digest of a normalized value under root key `slot` of the locked set.
+    pub(super) fn write_digest_with(
+        &self,
+        root: KeyRef<'_>,
+        digest: Digest,
+        at: &FieldRef<'_>,
+        normalized: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error> {
+        let usage = match digest {
+            Digest::BlindIndex(_) => HashUse::BlindIndex,
+            Digest::Pseudonym => HashUse::Pseudonym,
+        };
+        let key = self.keyring.hash_key(root, usage, self.field_scope(at))?;
+        write_digest(
+            out,
+            digest,
+            root.key.id(),
+            root.key.version(),
+            key.bytes(),
+            normalized,
+        );
+        Ok(())
+    }
+
+    /// A digest of a field's value under the active key for `purpose`.
+    pub(super) fn digest(
+        &self,
+        at: &FieldRef<'_>,
+        purpose: Purpose,
+        digest: Digest,
+        cleartext: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error> {
+        let normalized = at.pii().class().normalize(cleartext)?;
+        let keys = self.keyring.read();
+        let root = keys.active(purpose, &self.region)?;
+        self.write_digest_with(root, digest, at, normalized.as_str().as_bytes(), out)
+    }
+}
