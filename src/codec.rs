@@ -35,6 +35,8 @@ impl<'a> Reader<'a> {
         self.array::<1>().map(|[b]| b)
     }
 
+    // Read by the key file only.
+    #[cfg_attr(not(feature = "local-key-file"), allow(dead_code))]
     pub(crate) fn u16(&mut self) -> Option<u16> {
         self.array().map(u16::from_be_bytes)
     }
@@ -50,6 +52,7 @@ impl<'a> Reader<'a> {
         is_name(bytes, max).then(|| std::str::from_utf8(bytes).ok())?
     }
 
+    #[cfg_attr(not(feature = "local-key-file"), allow(dead_code))]
     pub(crate) fn rest(&mut self) -> &'a [u8] {
         let out = &self.bytes[self.pos..];
         self.pos = self.bytes.len();

@@ -14,7 +14,8 @@
 //! [`Error::Envelope`], never a panic.
 
 use crate::codec::{Reader, is_name, put_name};
-use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN, random_nonce};
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use crate::crypto::random;
 use crate::error::Error;
 use crate::keys::Environment;
 use base64::Engine as _;
@@ -142,7 +143,7 @@ impl Envelope {
         let header_len = header.len();
         let mut bytes = Vec::with_capacity(header_len + NONCE_LEN + cleartext.len() + TAG_LEN);
         header.write(&mut bytes);
-        let nonce = random_nonce();
+        let nonce = random::nonce();
         bytes.extend_from_slice(&nonce);
         bytes.extend_from_slice(cleartext);
         let (head, body) = bytes.split_at_mut(header_len + NONCE_LEN);

@@ -13,6 +13,8 @@ mod crypto;
 mod envelope;
 mod environment;
 mod error;
+#[cfg(any(feature = "sqlite", feature = "local-key-file"))]
+mod fs;
 mod guard;
 pub mod keys;
 mod mem;

@@ -2,9 +2,7 @@
 //! a torn last line is reported (and recovered from explicitly), concurrent appends lose and
 //! duplicate nothing, and the SQLite sink keeps the same chain.
 
-use piiguard::audit::{
-    Action, AuditSink, ChainProblem, Durability, JsonlSink, SqliteSink, verify_jsonl,
-};
+use piiguard::audit::{Action, AuditSink, ChainProblem, Durability, JsonlSink, verify_jsonl};
 use piiguard::keys::{Environment, Keyring};
 use piiguard::{Classified, Error, Guard, Pii, Policy, Principal};
 use std::path::{Path, PathBuf};
@@ -270,16 +268,17 @@ fn eight_threads_of_reveals_lose_and_duplicate_no_event() {
 }
 
 #[test]
+#[cfg(feature = "sqlite")]
 fn the_sqlite_sink_keeps_the_same_chain_across_restarts() {
     let dir = TempDir::new("sqlite");
     let path = dir.join("audit.db");
     let keyring = Keyring::in_memory(Environment::Dev);
     write_events(
         &keyring,
-        Arc::new(SqliteSink::open(&path, &keyring).unwrap()),
+        Arc::new(piiguard::audit::SqliteSink::open(&path, &keyring).unwrap()),
         3,
     );
-    let sink = Arc::new(SqliteSink::open(&path, &keyring).unwrap());
+    let sink = Arc::new(piiguard::audit::SqliteSink::open(&path, &keyring).unwrap());
     write_events(&keyring, sink.clone(), 2);
     assert_eq!(sink.verify().unwrap().unwrap().events, 5);
     let rows = sink.lines().unwrap();

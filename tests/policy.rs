@@ -331,6 +331,7 @@ fn a_contradictory_or_malformed_policy_is_a_load_error_naming_the_line() {
 }
 
 #[test]
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 fn the_starter_policy_is_what_a_new_local_guard_writes() {
     let dir = std::env::temp_dir().join(format!("pg-policy-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

@@ -14,6 +14,7 @@
 mod chain;
 mod event;
 mod jsonl;
+#[cfg(feature = "sqlite")]
 mod sqlite;
 #[cfg(feature = "tracing")]
 mod tracing_sink;
@@ -21,6 +22,8 @@ mod tracing_sink;
 pub use chain::{ChainHead, ChainProblem, ChainReport};
 pub use event::{Action, Actor, AuditEvent, Object, Outcome};
 pub use jsonl::{Durability, JsonlSink, verify_jsonl};
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::SqliteSink;
 #[cfg(feature = "tracing")]
 pub use tracing_sink::TracingSink;

@@ -49,7 +49,7 @@ impl SqliteSink {
     /// not verify.
     pub fn open(path: impl AsRef<Path>, keyring: &Keyring) -> Result<Self, Error> {
         let conn = Connection::open(path.as_ref()).map_err(failed("cannot open the database"))?;
-        crate::keys::make_private(path.as_ref())?;
+        crate::fs::make_private(path.as_ref())?;
         conn.execute_batch("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
             .map_err(failed("cannot configure the database"))?;
         Self::init(conn, keyring)

@@ -1,6 +1,7 @@
 //! Payment card numbers: 13–19 digits with optional spaces or dashes, Luhn-checked.
 //! Mask (PCI DSS): first 6 and last 4 digits at most. Normalize: digits only.
 
+use super::checksum::luhn;
 use super::text::{digits_ignoring, text};
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
@@ -8,30 +9,12 @@ use crate::mem::buffer::SecretBuf;
 
 pub(super) struct CardNumber;
 
-/// Whether a digit sequence passes the Luhn checksum.
-pub(crate) fn luhn_valid(digits: impl DoubleEndedIterator<Item = u8>) -> bool {
-    let sum: u32 = digits
-        .rev()
-        .enumerate()
-        .map(|(i, d)| {
-            let d = u32::from(d);
-            if i % 2 == 1 {
-                let doubled = d * 2;
-                if doubled > 9 { doubled - 9 } else { doubled }
-            } else {
-                d
-            }
-        })
-        .sum();
-    sum.is_multiple_of(10)
-}
-
 fn digits(value: &[u8]) -> Result<impl DoubleEndedIterator<Item = u8> + Clone + '_, Invalid> {
     let digits = digits_ignoring(text(value)?, &[' ', '-'])?;
     if !(13..=19).contains(&digits.clone().count()) {
         return Err(Invalid("a card number has 13 to 19 digits"));
     }
-    if !luhn_valid(digits.clone()) {
+    if !luhn(digits.clone()) {
         return Err(Invalid("fails the Luhn check"));
     }
     Ok(digits)

@@ -12,6 +12,7 @@
 
 mod address;
 mod card;
+pub(crate) mod checksum;
 mod date;
 mod document;
 mod email;

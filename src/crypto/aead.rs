@@ -1,17 +1,18 @@
-//! AES-256-GCM-SIV (RFC 8452), the AEAD of every envelope at rest.
+//! The AEADs: AES-256-GCM-SIV (RFC 8452) for every envelope at rest, and AES-256-GCM for the
+//! in-memory seal of `Pii<T>`. Both take a 96-bit nonce and give a 128-bit tag.
 //!
 //! A [`FieldCipher`] holds the expanded key schedule in protected memory (excluded from core
 //! dumps, wiped on drop), so it is built once per derived key and cached by the keyring.
 
 use crate::crypto::KEY_LEN;
 use crate::mem::protected::ProtectedBox;
+use aes_gcm::Aes256Gcm;
 use aes_gcm_siv::Aes256GcmSiv;
 use aes_gcm_siv::aead::{AeadInOut, KeyInit, Nonce, Tag};
-use rand::Rng;
 
-/// Nonce length of AES-GCM-SIV.
+/// Nonce length of both AEADs.
 pub(crate) const NONCE_LEN: usize = 12;
-/// Tag length of AES-GCM-SIV.
+/// Tag length of both AEADs.
 pub(crate) const TAG_LEN: usize = 16;
 
 /// The AEAD refused the input: wrong key, wrong associated data, or tampered bytes.
@@ -61,11 +62,33 @@ impl FieldCipher {
     }
 }
 
-/// A random nonce from the thread's CSPRNG (seeded and periodically reseeded from the OS), so
-/// no syscall is made per envelope. GCM-SIV stays safe even if two nonces ever collided: it
-/// would only reveal that the two messages were equal.
-pub(crate) fn random_nonce() -> [u8; NONCE_LEN] {
-    let mut nonce = [0u8; NONCE_LEN];
-    rand::rng().fill_bytes(&mut nonce);
-    nonce
+/// An AES-256-GCM key, expanded once: the in-memory seal's cipher (see `pii/seal.rs` for why
+/// GCM there). The caller keeps it in protected memory.
+pub(crate) struct SealCipher(Aes256Gcm);
+
+impl SealCipher {
+    pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
+        Self(Aes256Gcm::new(key.into()))
+    }
+
+    /// Encrypts `buf` in place and returns the tag.
+    pub(crate) fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buf: &mut [u8]) -> [u8; TAG_LEN] {
+        self.0
+            .encrypt_inout_detached(&(*nonce).into(), b"", buf.into())
+            // Only fails for messages over 2^36 bytes, which no field reaches.
+            .expect("AES-GCM message length limit")
+            .into()
+    }
+
+    /// Decrypts `buf` in place after checking `tag`.
+    pub(crate) fn open_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        buf: &mut [u8],
+        tag: &[u8; TAG_LEN],
+    ) -> Result<(), OpenFailed> {
+        self.0
+            .decrypt_inout_detached(&(*nonce).into(), b"", buf.into(), &(*tag).into())
+            .map_err(|_| OpenFailed)
+    }
 }

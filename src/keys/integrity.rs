@@ -10,6 +10,7 @@ use super::keyring::Keyring;
 use super::lookup::KeyLookup;
 use super::material::KeyMaterial;
 use crate::crypto::kdf::hkdf_sha256;
+use crate::crypto::keyed_hash::keyed_hash_parts;
 use crate::error::Error;
 use std::fmt;
 use zeroize::Zeroizing;
@@ -46,11 +47,7 @@ impl MacKey {
 
     /// Keyed BLAKE3 over the concatenation of `parts`.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut hasher = blake3::Hasher::new_keyed(self.material.bytes());
-        for part in parts {
-            hasher.update(part);
-        }
-        hasher.finalize().into()
+        keyed_hash_parts(self.material.bytes(), parts)
     }
 
     /// Whether `tag` is the MAC of `parts`, compared in constant time.

@@ -16,13 +16,14 @@ use super::provider::{KeyProvider, KeySet};
 use super::{Environment, KeyState, Purpose};
 use crate::codec::{Reader, put_name};
 use crate::crypto::KEY_LEN;
-use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN, random_nonce};
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use crate::crypto::{password, random};
 use crate::envelope::{MAX_KEY_ID_LEN, MAX_REGION_LEN};
 use crate::error::Error;
+use crate::fs::write_atomic;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
 use std::fs;
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
 
@@ -54,8 +55,8 @@ impl KekSource {
     pub fn passphrase(passphrase: impl Into<String>) -> Self {
         Self::Passphrase {
             passphrase: SecretString::from(passphrase.into()),
-            m_cost: argon2::Params::DEFAULT_M_COST,
-            t_cost: argon2::Params::DEFAULT_T_COST,
+            m_cost: password::DEFAULT_M_COST,
+            t_cost: password::DEFAULT_T_COST,
         }
     }
 }
@@ -110,17 +111,11 @@ impl LocalKeyFile {
         let mut key = Zeroizing::new([0u8; KEY_LEN]);
         match (&self.kek, kdf) {
             (KekSource::Passphrase { passphrase, .. }, KDF_ARGON2ID) => {
-                let params =
-                    argon2::Params::new(m_cost, t_cost, 1, Some(KEY_LEN)).map_err(|_| {
-                        Error::KeyFile {
+                key =
+                    password::argon2id(passphrase.expose_secret().as_bytes(), salt, m_cost, t_cost)
+                        .map_err(|_| Error::KeyFile {
                             reason: "invalid Argon2id parameters",
-                        }
-                    })?;
-                argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params)
-                    .hash_password_into(passphrase.expose_secret().as_bytes(), salt, &mut *key)
-                    .map_err(|_| Error::KeyFile {
-                        reason: "Argon2id failed",
-                    })?;
+                        })?;
             }
             (KekSource::RandomFile(path), KDF_RAW) => {
                 *key = read_or_create_raw_kek(path)?;
@@ -147,9 +142,7 @@ impl LocalKeyFile {
         header.extend_from_slice(&t.to_be_bytes());
         header.extend_from_slice(&1u32.to_be_bytes());
         let mut salt = [0u8; SALT_LEN];
-        getrandom::fill(&mut salt).map_err(|_| Error::KeyFile {
-            reason: "no OS random source",
-        })?;
+        random::fill_secret(&mut salt);
         header.extend_from_slice(&salt);
         Ok(header)
     }
@@ -169,65 +162,12 @@ fn read_or_create_raw_kek(path: &Path) -> Result<[u8; KEY_LEN], Error> {
                 .map_err(|_| corrupt("the key-encryption key file is not 32 bytes"))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            let key = crate::crypto::random_key();
+            let key = random::key();
             write_atomic(path, key.as_slice())?;
             Ok(*key)
         }
         Err(e) => Err(Error::io("reading the key-encryption key file")(e)),
     }
-}
-
-/// Writes `bytes` to a new temporary file beside `path` (owner-only permissions), syncs it,
-/// renames it over `path` and syncs the directory: readers see the old or the new file whole.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    create_private_dir(dir)?;
-    let name = path
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("piiguard");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let mut options = fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options
-        .open(&tmp)
-        .map_err(Error::io("creating a key file"))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(Error::io("writing a key file"))?;
-    fs::rename(&tmp, path).map_err(Error::io("replacing a key file"))?;
-    if let Ok(d) = fs::File::open(dir) {
-        d.sync_all()
-            .map_err(Error::io("syncing the key directory"))?;
-    }
-    Ok(())
-}
-
-/// Makes `path` readable and writable by its owner only (an SQLite database SQLite created with
-/// the process umask; its journal files copy the database's permissions).
-pub(crate) fn make_private(path: &Path) -> Result<(), Error> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt as _;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
-            .map_err(Error::io("restrict the database's permissions"))?;
-    }
-    #[cfg(not(unix))]
-    let _ = path;
-    Ok(())
-}
-
-/// Creates `dir` (and parents) with owner-only permissions if it does not exist.
-pub(crate) fn create_private_dir(dir: &Path) -> Result<(), Error> {
-    let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
-        .create(dir)
-        .map_err(Error::io("creating the key directory"))
 }
 
 fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
@@ -331,7 +271,7 @@ impl KeyProvider for LocalKeyFile {
             &header[18..],
         )?;
         let plain = encode_keys(keys);
-        let nonce = random_nonce();
+        let nonce = random::nonce();
         let mut file = Zeroizing::new(Vec::with_capacity(
             HEADER_LEN + NONCE_LEN + plain.len() + TAG_LEN,
         ));

@@ -1,20 +1,17 @@
 //! The [`Keyring`]: root keys by purpose, region and version; rotation; the derived-key cache.
 
 use super::derive::Cache;
-use super::key_file::{KekSource, LocalKeyFile};
 use super::lookup::KeyLookup;
 use super::material::RootKey;
 use super::provider::{KeyProvider, KeySet};
 use super::purpose::{KeyState, Purpose};
 use super::shared::Inner;
-use super::sqlite_store::SqliteKeyStore;
 use super::store::{KeyStore, MemoryKeyStore};
 use crate::envelope::{valid_key_id, valid_region};
 use crate::environment::Environment;
 use crate::error::Error;
 use std::collections::HashSet;
 use std::fmt;
-use std::path::Path;
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 /// The purposes a new keyring creates a key for in each region.
@@ -24,11 +21,6 @@ const CREATED: [Purpose; 4] = [
     Purpose::Pseudonym,
     Purpose::Integrity,
 ];
-
-/// The environment variable holding the key-encryption passphrase of a local key file.
-pub const KEK_PASSPHRASE_VAR: &str = "PIIGUARD_KEK_PASSPHRASE";
-/// The environment variable naming the environment of a new local keyring.
-pub const ENVIRONMENT_VAR: &str = "PIIGUARD_ENV";
 
 /// Root keys, derived keys and subject keys: what the storage and export views need.
 ///
@@ -261,45 +253,6 @@ impl Keyring {
             .store(MemoryKeyStore::new())
             .build()
             .unwrap_or_else(|_| unreachable!("an in-memory keyring has no failing parts"))
-    }
-
-    /// The embedded default: `dir/keys.pgk` (root keys, encrypted) and `dir/subject-keys.db`
-    /// (SQLite), created with owner-only permissions on first use.
-    ///
-    /// The key-encryption key is the passphrase in `PIIGUARD_KEK_PASSPHRASE` (stretched with
-    /// Argon2id). Without it, a `dev` keyring keeps a random key in `dir/kek` (zero
-    /// configuration, no protection against someone who can read `dir`); `staging` and `prod`
-    /// refuse to start. A new keyring's environment is `PIIGUARD_ENV` (default `dev`).
-    ///
-    /// # Errors
-    /// [`Error::KeyFile`] for a corrupted or truncated key file (left untouched), a wrong
-    /// passphrase, [`Error::Keyring`] when a passphrase is required, I/O and store errors.
-    pub fn open_local(dir: impl AsRef<Path>) -> Result<Self, Error> {
-        let dir = dir.as_ref();
-        let environment = match std::env::var(ENVIRONMENT_VAR) {
-            Ok(name) => Some(Environment::parse(&name).ok_or(Error::Keyring {
-                reason: "PIIGUARD_ENV must be dev, staging or prod",
-            })?),
-            Err(_) => None,
-        };
-        let kek = match std::env::var(KEK_PASSPHRASE_VAR) {
-            Ok(passphrase) => KekSource::passphrase(passphrase),
-            Err(_) if environment.unwrap_or_default() == Environment::Dev => {
-                KekSource::RandomFile(dir.join("kek"))
-            }
-            Err(_) => {
-                return Err(Error::Keyring {
-                    reason: "PIIGUARD_KEK_PASSPHRASE is required outside the dev environment",
-                });
-            }
-        };
-        let mut builder = Self::builder()
-            .provider(LocalKeyFile::new(dir.join("keys.pgk"), kek))
-            .store(SqliteKeyStore::open(dir.join("subject-keys.db"))?);
-        if let Some(e) = environment {
-            builder = builder.environment(e);
-        }
-        builder.build()
     }
 
     /// The environment.

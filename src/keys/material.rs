@@ -16,7 +16,7 @@ impl KeyMaterial {
     }
 
     pub(crate) fn random() -> Self {
-        Self::new(crate::crypto::random_key())
+        Self::new(crate::crypto::random::key())
     }
 
     pub(crate) fn bytes(&self) -> &[u8; KEY_LEN] {

@@ -14,27 +14,37 @@
 mod data_keys;
 mod derive;
 pub(crate) mod integrity;
+#[cfg(feature = "local-key-file")]
 mod key_file;
 mod keyring;
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
+mod local;
 mod lookup;
 mod material;
 mod provider;
 mod purpose;
 mod scope;
 mod shared;
+#[cfg(feature = "sqlite")]
 mod sqlite_store;
 mod store;
 mod subject;
 
 pub(crate) use data_keys::{FieldScope, HashUse};
+#[cfg(feature = "local-key-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
 pub use key_file::{KekSource, LocalKeyFile};
-pub(crate) use key_file::{create_private_dir, make_private, write_atomic};
-pub use keyring::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR, KeyInfo, Keyring, KeyringBuilder};
+pub use keyring::{KeyInfo, Keyring, KeyringBuilder};
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
+pub use local::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR};
 pub(crate) use lookup::{KeyLookup, KeyRef};
 pub use material::RootKey;
 pub use provider::{KeyProvider, KeySet};
 pub use purpose::{KeyState, Purpose};
 pub use scope::Scope;
+#[cfg(feature = "sqlite")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite_store::SqliteKeyStore;
 pub use store::{KeyStore, MemoryKeyStore, StoreKey, WrappedKey};
 

@@ -26,11 +26,13 @@ crate::names::name_enum! {
 
 impl Purpose {
     /// The byte stored in key files.
+    #[cfg(feature = "local-key-file")]
     pub(crate) const fn code(self) -> u8 {
         self as u8
     }
 
     /// The purpose stored as `code`.
+    #[cfg(feature = "local-key-file")]
     pub(crate) const fn from_code(code: u8) -> Option<Self> {
         match code {
             0 => Some(Self::FieldEncryption),
@@ -63,11 +65,13 @@ crate::names::name_enum! {
 
 impl KeyState {
     /// The byte stored in key files.
+    #[cfg(feature = "local-key-file")]
     pub(crate) const fn code(self) -> u8 {
         self as u8
     }
 
     /// The state stored as `code`.
+    #[cfg(feature = "local-key-file")]
     pub(crate) const fn from_code(code: u8) -> Option<Self> {
         match code {
             0 => Some(Self::Active),

@@ -38,10 +38,10 @@ impl SqliteKeyStore {
     pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
         let path = path.as_ref();
         if let Some(dir) = path.parent() {
-            super::key_file::create_private_dir(dir)?;
+            crate::fs::create_private_dir(dir)?;
         }
         let conn = Connection::open(path).map_err(failed("cannot open the database"))?;
-        super::key_file::make_private(path)?;
+        crate::fs::make_private(path)?;
         Self::init(conn, Some(path.to_path_buf()))
     }
 

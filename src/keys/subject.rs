@@ -9,7 +9,8 @@ use super::shared::Inner;
 use super::store::{StoreKey, WrappedKey};
 use crate::codec::put_part;
 use crate::crypto::KEY_LEN;
-use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN, random_nonce};
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use crate::crypto::random;
 use crate::error::Error;
 use std::sync::Arc;
 use zeroize::Zeroizing;
@@ -99,7 +100,7 @@ fn wrap(
     let slot = keys.active(Purpose::FieldEncryption, &key.region)?.slot;
     let root = &keys[slot];
     let cipher = wrap_cipher(inner, keys, slot, tenant)?;
-    let nonce = random_nonce();
+    let nonce = random::nonce();
     let mut bytes = Vec::with_capacity(NONCE_LEN + KEY_LEN + TAG_LEN);
     bytes.extend_from_slice(&nonce);
     bytes.extend_from_slice(material.bytes());

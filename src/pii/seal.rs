@@ -15,20 +15,18 @@
 //! are key material too) in a [`ProtectedBox`]: protected pages, wiped when the thread ends.
 //! Rebuilding it for every operation doubled the cost of a seal+open round trip.
 
+use crate::crypto::KEY_LEN;
+use crate::crypto::aead::{NONCE_LEN, SealCipher, TAG_LEN};
+use crate::crypto::random;
 use crate::mem::protected::{
     ProtectedBox, ProtectedWords, Protections, wipe_stack, zeroize_at_exit,
 };
-use aes_gcm::Aes256Gcm;
-use aes_gcm::aead::{AeadInOut, KeyInit};
-use aes_gcm::aead::{Nonce, Tag};
 use std::cell::OnceCell;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 use zeroize::Zeroizing;
 
-const NONCE_LEN: usize = 12;
-const TAG_LEN: usize = 16;
-const KEY_WORDS: usize = 4;
+const KEY_WORDS: usize = KEY_LEN / 8;
 
 /// The per-process sealing key and nonce counter.
 struct ProcessKey {
@@ -39,11 +37,11 @@ struct ProcessKey {
 static PROCESS_KEY: OnceLock<ProcessKey> = OnceLock::new();
 
 thread_local! {
-    static CIPHER: OnceCell<ProtectedBox<Aes256Gcm>> = const { OnceCell::new() };
+    static CIPHER: OnceCell<ProtectedBox<SealCipher>> = const { OnceCell::new() };
 }
 
 /// Runs `f` with this thread's cipher under the process key.
-fn with_cipher<R>(f: impl FnOnce(&Aes256Gcm) -> R) -> R {
+fn with_cipher<R>(f: impl FnOnce(&SealCipher) -> R) -> R {
     CIPHER.with(|cell| f(cell.get_or_init(|| ProtectedBox::new(process_key().cipher()))))
 }
 
@@ -57,8 +55,7 @@ fn process_key() -> &'static ProcessKey {
     PROCESS_KEY.get_or_init(|| {
         let key = ProtectedWords::new(KEY_WORDS);
         let mut random = Zeroizing::new([0u8; 8 * KEY_WORDS]);
-        // Without an OS random source nothing can be protected; there is no safe fallback.
-        getrandom::fill(random.as_mut_slice()).expect("the OS random source is unavailable");
+        random::fill_secret(random.as_mut_slice());
         for (word, bytes) in key.words().iter().zip(random.chunks_exact(8)) {
             let mut buf = [0u8; 8];
             buf.copy_from_slice(bytes);
@@ -86,17 +83,17 @@ pub fn process_key_protections() -> Protections {
 }
 
 impl ProcessKey {
-    fn cipher(&self) -> Aes256Gcm {
-        let mut bytes = Zeroizing::new([0u8; 8 * KEY_WORDS]);
+    fn cipher(&self) -> SealCipher {
+        let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
         for (chunk, word) in bytes.chunks_exact_mut(8).zip(self.key.words()) {
             chunk.copy_from_slice(&word.load(Ordering::Relaxed).to_le_bytes());
         }
-        Aes256Gcm::new((&*bytes).into())
+        SealCipher::new(&bytes)
     }
 
-    fn next_nonce(&self) -> Nonce<Aes256Gcm> {
+    fn next_nonce(&self) -> [u8; NONCE_LEN] {
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
-        let mut nonce = Nonce::<Aes256Gcm>::default();
+        let mut nonce = [0u8; NONCE_LEN];
         nonce[..8].copy_from_slice(&n.to_le_bytes());
         nonce
     }
@@ -114,10 +111,7 @@ impl Sealed {
         let mut buf = Vec::with_capacity(NONCE_LEN + cleartext.len() + TAG_LEN);
         buf.extend_from_slice(&nonce);
         buf.extend_from_slice(cleartext);
-        let tag = with_cipher(|cipher| {
-            cipher.encrypt_inout_detached(&nonce, b"", (&mut buf[NONCE_LEN..]).into())
-        })
-        .expect("AES-GCM accepts messages far larger than any field");
+        let tag = with_cipher(|cipher| cipher.seal_in_place(&nonce, &mut buf[NONCE_LEN..]));
         wipe_stack();
         buf.extend_from_slice(&tag);
         Self(buf.into_boxed_slice())
@@ -133,12 +127,10 @@ impl Sealed {
         let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
         let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
         out.extend_from_slice(ciphertext);
-        let nonce = Nonce::<Aes256Gcm>::try_from(nonce).expect("nonce length is fixed");
-        let tag = Tag::<Aes256Gcm>::try_from(tag).expect("tag length is fixed");
-        with_cipher(|cipher| {
-            cipher.decrypt_inout_detached(&nonce, b"", out.as_mut_slice().into(), &tag)
-        })
-        .expect("a sealed value failed its integrity check: memory corruption");
+        let nonce: &[u8; NONCE_LEN] = nonce.try_into().expect("nonce length is fixed");
+        let tag: &[u8; TAG_LEN] = tag.try_into().expect("tag length is fixed");
+        with_cipher(|cipher| cipher.open_in_place(nonce, out.as_mut_slice(), tag))
+            .expect("a sealed value failed its integrity check: memory corruption");
         wipe_stack();
         out
     }

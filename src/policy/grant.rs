@@ -358,6 +358,6 @@ pub(crate) fn new_grant_id() -> String {
 /// `<prefix>-` and 96 random bits in base64url.
 fn random_id(prefix: &str) -> String {
     let mut bytes = [0u8; 12];
-    rand::Rng::fill_bytes(&mut rand::rng(), &mut bytes);
+    crate::crypto::random::fill_public(&mut bytes);
     format!("{prefix}-{}", B64.encode(bytes))
 }

@@ -4,6 +4,7 @@
 //! grammar for IPv6, the segment shape for JWTs — so that random digit runs, timestamps, UUIDs,
 //! version strings and order numbers do not match.
 
+use crate::class::checksum::{iban_length, luhn, mod97};
 use std::ops::Range;
 
 /// What a detector found: the byte range and the class tag of the mask.
@@ -121,21 +122,6 @@ fn digit_run(s: &[u8], i: usize, seps: &[u8], max_digits: usize) -> (usize, usiz
     (end, digits, sep)
 }
 
-fn luhn(digits: impl DoubleEndedIterator<Item = u8>) -> bool {
-    let mut sum = 0u32;
-    for (k, d) in digits.rev().enumerate() {
-        let mut v = u32::from(d - b'0');
-        if k % 2 == 1 {
-            v *= 2;
-            if v > 9 {
-                v -= 9;
-            }
-        }
-        sum += v;
-    }
-    sum.is_multiple_of(10)
-}
-
 /// A payment card: 13–19 digits, optionally grouped by single spaces or dashes (one kind),
 /// a card-network first digit (2–6), and the Luhn check.
 pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
@@ -155,7 +141,10 @@ pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
             return None;
         }
     }
-    let all = s[i..end].iter().copied().filter(u8::is_ascii_digit);
+    let all = s[i..end]
+        .iter()
+        .filter(|b| b.is_ascii_digit())
+        .map(|b| b - b'0');
     luhn(all).then_some((i..end, CARD))
 }
 
@@ -285,87 +274,6 @@ pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
 
 // ---------------------------------------------------------------- letters
 
-/// IBAN lengths by country (the registry's list).
-const IBAN_LENGTHS: &[(&[u8; 2], usize)] = &[
-    (b"AD", 24),
-    (b"AE", 23),
-    (b"AL", 28),
-    (b"AT", 20),
-    (b"AZ", 28),
-    (b"BA", 20),
-    (b"BE", 16),
-    (b"BG", 22),
-    (b"BH", 22),
-    (b"BR", 29),
-    (b"BY", 28),
-    (b"CH", 21),
-    (b"CR", 22),
-    (b"CY", 28),
-    (b"CZ", 24),
-    (b"DE", 22),
-    (b"DK", 18),
-    (b"DO", 28),
-    (b"EE", 20),
-    (b"EG", 29),
-    (b"ES", 24),
-    (b"FI", 18),
-    (b"FO", 18),
-    (b"FR", 27),
-    (b"GB", 22),
-    (b"GE", 22),
-    (b"GI", 23),
-    (b"GL", 18),
-    (b"GR", 27),
-    (b"GT", 28),
-    (b"HR", 21),
-    (b"HU", 28),
-    (b"IE", 22),
-    (b"IL", 23),
-    (b"IQ", 23),
-    (b"IS", 26),
-    (b"IT", 27),
-    (b"JO", 30),
-    (b"KW", 30),
-    (b"KZ", 20),
-    (b"LB", 28),
-    (b"LC", 32),
-    (b"LI", 21),
-    (b"LT", 20),
-    (b"LU", 20),
-    (b"LV", 21),
-    (b"MC", 27),
-    (b"MD", 24),
-    (b"ME", 22),
-    (b"MK", 19),
-    (b"MR", 27),
-    (b"MT", 31),
-    (b"MU", 30),
-    (b"NL", 18),
-    (b"NO", 15),
-    (b"PK", 24),
-    (b"PL", 28),
-    (b"PS", 29),
-    (b"PT", 25),
-    (b"QA", 29),
-    (b"RO", 24),
-    (b"RS", 22),
-    (b"SA", 24),
-    (b"SC", 31),
-    (b"SE", 24),
-    (b"SI", 19),
-    (b"SK", 24),
-    (b"SM", 27),
-    (b"ST", 25),
-    (b"SV", 28),
-    (b"TL", 23),
-    (b"TN", 24),
-    (b"TR", 26),
-    (b"UA", 29),
-    (b"VA", 22),
-    (b"VG", 24),
-    (b"XK", 20),
-];
-
 /// An IBAN: country code, check digits, the country's length (compact, or in groups of four
 /// separated by single spaces), and the ISO 7064 mod-97 check.
 pub(crate) fn iban(s: &[u8], i: usize) -> Option<Hit> {
@@ -377,10 +285,7 @@ pub(crate) fn iban(s: &[u8], i: usize) -> Option<Hit> {
     {
         return None;
     }
-    let want = IBAN_LENGTHS
-        .iter()
-        .find(|(c, _)| c[..] == head[..2])
-        .map(|(_, n)| *n)?;
+    let want = iban_length(&head[..2])?;
     let mut chars = [0u8; 34];
     let mut n = 0;
     let mut j = i;
@@ -399,16 +304,8 @@ pub(crate) fn iban(s: &[u8], i: usize) -> Option<Hit> {
     if n != want || !ends_token(s, j) {
         return None;
     }
-    let rearranged = chars[4..n].iter().chain(&chars[..4]);
-    let mut rem = 0u32;
-    for &c in rearranged {
-        if c.is_ascii_digit() {
-            rem = (rem * 10 + u32::from(c - b'0')) % 97;
-        } else {
-            rem = (rem * 100 + u32::from(c - b'A' + 10)) % 97;
-        }
-    }
-    (rem == 1).then_some((i..j, IBAN))
+    let rearranged = chars[4..n].iter().chain(&chars[..4]).copied();
+    (mod97(rearranged) == 1).then_some((i..j, IBAN))
 }
 
 fn b64url(b: u8) -> bool {
