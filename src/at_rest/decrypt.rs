@@ -4,7 +4,7 @@ use super::keys::StorageKeys;
 use crate::error::Error;
 use crate::pii::{Pii, Revealed};
 use crate::value::PiiValue;
-use crate::view::Classified;
+use crate::view::{Classified, Located};
 
 impl StorageKeys<'_> {
     /// Decrypts one classified field of `record` **without a policy decision or an audit
@@ -24,29 +24,23 @@ impl StorageKeys<'_> {
         record: &'r T,
         field: impl FnOnce(&'r T) -> &'r Pii<V>,
     ) -> Result<Revealed<V>, Error> {
-        self.decrypt(record, field)
+        let value = field(record);
+        let at = Located::find(record, value).ok_or(Error::FieldNotFound)?;
+        self.decrypt_at(&at, value)
     }
 
-    /// The decryption the guard's reveal runs once the policy allowed it and the audit event
-    /// is ready.
-    pub(crate) fn decrypt<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+    /// Decrypts the value `value`, found at `at`: what the guard's reveal runs once the policy
+    /// allowed it.
+    pub(crate) fn decrypt_at<V: PiiValue>(
         &self,
-        record: &'r T,
-        field: impl FnOnce(&'r T) -> &'r Pii<V>,
+        at: &Located,
+        value: &Pii<V>,
     ) -> Result<Revealed<V>, Error> {
-        let pii = field(record);
-        let target = std::ptr::from_ref(pii).cast::<()>();
-        let mut opened = None;
-        record.visit_pii(&mut |at, slot| {
-            if opened.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
-                opened = Some(match pii.envelope() {
-                    Some(envelope) => self.open_at(at, envelope),
-                    // Not stored yet: opened from the process seal, without a second copy.
-                    None => pii.cleartext_bytes(),
-                });
-            }
-        });
-        let bytes = opened.ok_or(Error::FieldNotFound)??;
+        let bytes = match value.envelope() {
+            Some(envelope) => self.open_at(&at.at(), envelope)?,
+            // Not stored yet: opened from the process seal, without a second copy.
+            None => value.cleartext_bytes()?,
+        };
         V::decode(bytes).map(Revealed::new)
     }
 }

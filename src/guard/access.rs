@@ -8,29 +8,10 @@ use crate::error::Error;
 use crate::pii::{Pii, Revealed};
 use crate::policy::grant::{self, Claims};
 use crate::policy::{Access, Decision, Disclosure, GrantToken, Principal, Reason, Target};
-use crate::schema::{FieldSchema, PiiField, RecordSchema, SubjectId};
+use crate::schema::SubjectId;
 use crate::value::PiiValue;
 use crate::view::Classified;
-use crate::view::FieldRef;
-
-/// A classified field found in a record, with its subject.
-pub(super) struct Located {
-    pub(super) record: &'static RecordSchema,
-    pub(super) field: &'static FieldSchema,
-    pub(super) pii: &'static PiiField,
-    pub(super) subject: Option<SubjectId>,
-}
-
-impl Located {
-    fn at(at: &FieldRef<'_>) -> Self {
-        Self {
-            record: at.record(),
-            field: at.field(),
-            pii: at.pii(),
-            subject: at.subject().cloned(),
-        }
-    }
-}
+use crate::view::Located;
 
 impl Guard {
     /// Reveals one classified field of `record` to `principal`, if the policy (or a break-glass
@@ -52,7 +33,7 @@ impl Guard {
     ) -> Result<Revealed<V>, Error> {
         let access = access.into();
         let pii = field(record);
-        let at = locate(record, pii).ok_or(Error::FieldNotFound)?;
+        let at = Located::find(record, pii).ok_or(Error::FieldNotFound)?;
         let now = self.now();
         let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
         let mut alerts = Vec::new();
@@ -89,7 +70,7 @@ impl Guard {
             self.raise(principal, alerts)?;
             return Err(denied);
         }
-        match self.storage_keys().decrypt(record, |_| pii) {
+        match self.storage_keys().decrypt_at(&at, pii) {
             Ok(revealed) => {
                 self.record(&event)?;
                 self.raise(principal, alerts)?;
@@ -126,7 +107,7 @@ impl Guard {
                 .iter()
                 .any(|l: &Located| same_field(l.record, l.field, at.record(), at.field()));
             if !seen {
-                located.push(Located::at(at));
+                located.push(Located::of(at));
             }
         });
         for at in &located {
@@ -291,16 +272,4 @@ impl Guard {
             }
         }
     }
-}
-
-/// Finds the classified value `pii` inside `record` (by address).
-fn locate<T: Classified + ?Sized, V: PiiValue>(record: &T, pii: &Pii<V>) -> Option<Located> {
-    let target = std::ptr::from_ref(pii).cast::<()>();
-    let mut found = None;
-    record.visit_pii(&mut |at, slot| {
-        if found.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
-            found = Some(Located::at(at));
-        }
-    });
-    found
 }

@@ -24,6 +24,7 @@ mod containers;
 mod context;
 mod de;
 mod field;
+mod located;
 mod record;
 
 pub use crate::names::{Treatment, View};
@@ -36,5 +37,6 @@ pub use context::{FieldRef, ViewContext};
 pub use de::{FieldIndex, FieldSeed, MissingField, NestedSeed};
 #[doc(hidden)]
 pub use field::{FieldAt, ProtectedField};
+pub(crate) use located::Located;
 #[doc(hidden)]
 pub use record::{DebugPii, NestedField, RecordAt, visit_field, visit_field_mut};

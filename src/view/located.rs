@@ -1,0 +1,50 @@
+//! [`Located`]: a classified value found inside a record, by address — the one pointer search
+//! behind every reveal.
+
+use super::classified::Classified;
+use super::context::FieldRef;
+use crate::pii::Pii;
+use crate::schema::{FieldSchema, PiiField, RecordSchema, SubjectId};
+use crate::value::PiiValue;
+
+/// Where a classified value sits in a record, owned (the subject id copied out of the record).
+#[derive(Debug)]
+pub(crate) struct Located {
+    pub(crate) record: &'static RecordSchema,
+    pub(crate) field: &'static FieldSchema,
+    pub(crate) pii: &'static PiiField,
+    pub(crate) subject: Option<SubjectId>,
+}
+
+impl Located {
+    /// The owned form of `at`.
+    pub(crate) fn of(at: &FieldRef<'_>) -> Self {
+        Self {
+            record: at.record(),
+            field: at.field(),
+            pii: at.pii(),
+            subject: at.subject().cloned(),
+        }
+    }
+
+    /// Finds `value` inside `record` by its address: the accessor of a reveal (`|c| &c.email`)
+    /// must return one of the record's own classified values. `None` if it does not.
+    pub(crate) fn find<T: Classified + ?Sized, V: PiiValue>(
+        record: &T,
+        value: &Pii<V>,
+    ) -> Option<Self> {
+        let target = std::ptr::from_ref(value).cast::<()>();
+        let mut found = None;
+        record.visit_pii(&mut |at, slot| {
+            if found.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
+                found = Some(Self::of(at));
+            }
+        });
+        found
+    }
+
+    /// The field reference, borrowing the subject.
+    pub(crate) fn at(&self) -> FieldRef<'_> {
+        FieldRef::new(self.record, self.field, self.pii, self.subject.as_ref())
+    }
+}
