@@ -370,3 +370,88 @@ fn deserialize_seals_validates_and_fills_missing_options() {
         .unwrap();
     assert_eq!(v.subject_id().unwrap().as_str(), "v-2");
 }
+
+/// Every built-in class name and every treatment name the derive accepts gives the runtime
+/// value of the same name: the derive and the runtime read one table (`src/names.rs`).
+#[derive(Classified)]
+struct EveryName {
+    #[pii(class = email, log = redact, export = hash)]
+    email: Pii<String>,
+    #[pii(class = phone, log = mask, export = mask)]
+    phone: Pii<String>,
+    #[pii(class = name, log = hash, export = redact)]
+    name: Pii<String>,
+    #[pii(class = address, log = omit, export = omit)]
+    address: Pii<String>,
+    #[pii(class = birth_date, export = encrypt)]
+    birth_date: Pii<String>,
+    #[pii(class = passport, sensitivity = special)]
+    passport: Pii<String>,
+    #[pii(class = national_id, storage = hash)]
+    national_id: Pii<String>,
+    #[pii(class = card_number, storage = omit)]
+    card_number: Pii<String>,
+    #[pii(class = iban, storage = encrypt)]
+    iban: Pii<String>,
+    #[pii(class = ip_address, sensitivity = technical)]
+    ip_address: Pii<String>,
+    #[pii(class = geo_location, sensitivity = personal)]
+    geo_location: Pii<String>,
+    #[pii(class = health, sensitivity = special)]
+    health: Pii<String>,
+    #[pii(class = biometric)]
+    biometric: Pii<Vec<u8>>,
+    #[pii(class = free_text, sensitivity = sensitive)]
+    free_text: Pii<String>,
+}
+
+#[test]
+fn the_derive_and_the_runtime_read_one_name_table() {
+    use piiguard::class::{BUILT_IN, ClassName};
+    let fields: Vec<_> = EveryName::SCHEMA.classified_fields().collect();
+    assert_eq!(
+        fields.len(),
+        ClassName::ALL.len(),
+        "one field per built-in class"
+    );
+    for ((field, pii), name) in fields.iter().zip(ClassName::ALL) {
+        // The field is named after the attribute's class name.
+        assert_eq!(field.rust_name(), name.name());
+        assert_eq!(pii.class().name(), name.name());
+        assert_eq!(pii.class(), Class::from_name(name.name()).unwrap());
+        assert_eq!(name.name().parse::<ClassName>(), Ok(name));
+    }
+    assert_eq!(BUILT_IN.map(|c| c.name()), ClassName::ALL.map(|n| n.name()));
+    let treatment = |rust: &str, view: View| {
+        EveryName::SCHEMA
+            .field(rust)
+            .and_then(|f| f.pii())
+            .unwrap()
+            .treatment(view)
+            .to_string()
+    };
+    for (rust, log, export) in [
+        ("email", "redact", "hash"),
+        ("phone", "mask", "mask"),
+        ("name", "hash", "redact"),
+        ("address", "omit", "omit"),
+    ] {
+        assert_eq!(treatment(rust, View::Log), log);
+        assert_eq!(treatment(rust, View::Export), export);
+    }
+    assert_eq!(treatment("birth_date", View::Export), "encrypt");
+    assert_eq!(treatment("national_id", View::Storage), "hash");
+    assert_eq!(treatment("card_number", View::Storage), "omit");
+    assert_eq!(treatment("iban", View::Storage), "encrypt");
+    for (rust, sensitivity) in [
+        ("passport", "special"),
+        ("ip_address", "technical"),
+        ("geo_location", "personal"),
+        ("health", "special"),
+        ("free_text", "sensitive"),
+    ] {
+        let pii = EveryName::SCHEMA.field(rust).and_then(|f| f.pii()).unwrap();
+        assert_eq!(pii.sensitivity().to_string(), sensitivity);
+        assert_eq!(sensitivity.parse::<Sensitivity>(), Ok(pii.sensitivity()));
+    }
+}

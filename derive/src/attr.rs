@@ -281,3 +281,22 @@ fn skip_value(meta: &ParseNestedMeta<'_>) -> syn::Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The derive's tables are the runtime's (`src/names.rs`): each attribute name maps to the
+    /// runtime variant of the same name, and the generated code names that variant.
+    #[test]
+    fn tables_come_from_the_runtime_names() {
+        let classes = classes();
+        assert_eq!(classes.len(), ClassName::ALL.len());
+        assert!(classes.contains(&("birth_date", "BirthDate")));
+        assert!(treatments().contains(&("tokenize", "Tokenize")));
+        assert_eq!(
+            sensitivities().iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+            ["technical", "personal", "sensitive", "special"]
+        );
+    }
+}

@@ -116,7 +116,8 @@ impl KeyringBuilder {
     }
 
     /// A region whose keys this keyring holds (created if missing). The first one is the
-    /// default region of [`Keyring::keys`]; with none, the region is `local`.
+    /// keyring's default region (a guard's, unless its scope names another); with none, the
+    /// region is `local`.
     pub fn region(mut self, region: &str) -> Self {
         self.regions.push(region.to_owned());
         self
@@ -260,7 +261,7 @@ impl Keyring {
         self.inner.environment
     }
 
-    /// The region [`keys`](Self::keys) works in.
+    /// The default region: where a guard without a region in its scope works.
     pub fn default_region(&self) -> &str {
         &self.inner.default_region
     }
