@@ -1,11 +1,11 @@
 //! Erase one person by destroying their key: every copy of their data — rows, backups,
 //! exports of envelopes — becomes permanently unreadable, while everyone else's still opens.
 //!
-//! Run with `cargo run --example crypto_shredding`. Keys and the SQLite subject-key store are
-//! created in a fresh temporary directory.
+//! Run with `cargo run --example crypto_shredding`. The local guard (key file, SQLite subject
+//! keys, starter policy, audit trail) is created in a fresh temporary directory. Erasure is an
+//! admin act: allowed to the policy's admin roles and audited.
 
-use piiguard::keys::Keyring;
-use piiguard::{Classified, Pii};
+use piiguard::{Classified, Guard, Pii, Principal};
 
 #[derive(Classified)]
 #[pii(subject = id)]
@@ -19,12 +19,11 @@ struct Customer {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("piiguard-shred-{}", std::process::id()));
-    let keyring = Keyring::open_local(&dir)?;
-    let keys = piiguard::unaudited::keys(&keyring);
+    let guard = Guard::open_local(&dir)?;
     let rows: Vec<String> = [(1, "jane"), (2, "john")]
         .into_iter()
         .map(|(id, who)| {
-            keys.to_json(&Customer {
+            guard.to_json(&Customer {
                 id,
                 email: Pii::new(format!("{who}@example.com")),
                 address: Pii::new(format!("{id} Example Street, Springfield")),
@@ -35,23 +34,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("== Two customers stored (and backed up)");
 
     println!("\n== Customer 1 asks to be forgotten");
-    println!(
-        "forget_subject(1): {:?}",
-        keys.destroy_subject_key_unaudited(&1)?
-    );
+    let dpo = Principal::new("dpo-1").role("admin");
+    println!("forget_subject(1): {:?}", guard.forget_subject(&dpo, &1)?);
     println!(
         "forget_subject(1) again: {:?}",
-        keys.destroy_subject_key_unaudited(&1)?
+        guard.forget_subject(&dpo, &1)?
     );
+    let agent = Principal::new("agent-17").role("support");
+    match guard.forget_subject(&agent, &2) {
+        Ok(_) => println!("unexpected: support erased a customer"),
+        Err(e) => println!("support trying to erase customer 2: {e}"),
+    }
 
     println!("\n== Reading the backup afterwards");
     for row in &backup {
-        let customer: Customer = keys.from_json(row)?;
-        match keys.decrypt_unaudited(&customer, |c| &c.email) {
+        let customer: Customer = guard.from_json(row)?;
+        let mailer = Principal::new("mailer").role("service");
+        match guard.reveal(&mailer, &customer, |c| &c.email, "send_receipt") {
             Ok(email) => println!("customer {}: {}", customer.id, email.expose()),
             Err(e) => println!("customer {}: {e}", customer.id),
         }
     }
+    println!(
+        "\n{} audit events, chain verified",
+        guard.verify_audit()?.events
+    );
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }

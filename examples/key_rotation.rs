@@ -1,10 +1,16 @@
 //! Rotate the field and blind-index keys without downtime: old rows stay readable and findable,
 //! a batch rewrap moves them to the new key, then the old version is destroyed.
 //!
-//! Run with `cargo run --example key_rotation`. Keys live in memory.
+//! Rotation and destruction are admin acts of the guard (policy-checked, audited). The batch
+//! rewrap is operators' tooling that reads every record without a policy, so it goes through
+//! `piiguard::unaudited`, on purpose easy to find in a review.
+//!
+//! Run with `cargo run --example key_rotation`. Keys and the audit trail live in memory.
 
+use piiguard::audit::MemorySink;
 use piiguard::keys::{Environment, Keyring, Purpose};
-use piiguard::{Classified, Envelope, Pii};
+use piiguard::{Classified, Envelope, Guard, Pii, Policy, Principal};
+use std::sync::Arc;
 
 #[derive(Classified)]
 #[pii(subject = id)]
@@ -21,11 +27,15 @@ fn version_of(row: &str) -> Result<u32, Box<dyn std::error::Error>> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let keyring = Keyring::in_memory(Environment::Dev);
-    let keys = piiguard::unaudited::keys(&keyring);
+    let audit = Arc::new(MemorySink::new());
+    let guard = Guard::builder(Keyring::in_memory(Environment::Dev))
+        .policy(Policy::starter())
+        .audit(audit.clone())
+        .build()?;
+    let admin = Principal::new("ops-1").role("admin");
     let mut table: Vec<String> = (1..=4)
         .map(|id| {
-            keys.to_json(&Customer {
+            guard.to_json(&Customer {
                 id,
                 email: Pii::new(format!("user{id}@example.com")),
             })
@@ -33,29 +43,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     println!("== Four rows under version {}", version_of(&table[0])?);
 
-    let field = piiguard::unaudited::rotate(&keyring, Purpose::FieldEncryption, "local")?;
-    let index = piiguard::unaudited::rotate(&keyring, Purpose::BlindIndex, "local")?;
+    let field = guard.rotate_key(&admin, Purpose::FieldEncryption)?;
+    let index = guard.rotate_key(&admin, Purpose::BlindIndex)?;
     println!(
         "\n== Rotated: {} is now v{}, {} is now v{}",
         field.id, field.version, index.id, index.version
     );
-    for info in keyring.key_infos() {
+    for info in guard.keyring().key_infos() {
         println!("  {:<16} v{}  {:?}", info.id, info.version, info.state);
     }
 
-    table.push(keys.to_json(&Customer {
+    table.push(guard.to_json(&Customer {
         id: 5,
         email: Pii::new("user5@example.com".into()),
     })?);
     println!("\n== During the rotation: a lookup asks for the index under every valid version");
-    let candidates = keys.blind_index_candidates::<Customer>("email", "user2@example.com")?;
+    let candidates = guard.blind_index_candidates::<Customer>("email", "user2@example.com")?;
     println!("candidates: {candidates:?}");
     let hit = table
         .iter()
         .position(|row| candidates.iter().any(|c| row.contains(c.as_str())));
     println!("found row index: {hit:?} (written under v1, still found)");
 
-    println!("\n== Batch rewrap, with progress");
+    println!("\n== Batch rewrap (operators' tooling, unaudited), with progress");
+    let keys = piiguard::unaudited::keys(guard.keyring());
     let mut records: Vec<Customer> = table
         .iter()
         .map(|row| keys.from_json(row))
@@ -80,11 +91,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Result<Vec<_>, _>>()?
     );
 
-    piiguard::unaudited::destroy_key(&keyring, &field.id, 1)?;
+    guard.destroy_key(&admin, &field.id, 1)?;
     println!("\n== Version 1 destroyed; every row still opens under v2");
+    let mailer = Principal::new("mailer").role("service");
     for record in &records {
-        let email = keys.decrypt_unaudited(record, |c| &c.email)?;
+        let email = guard.reveal(&mailer, record, |c| &c.email, "send_receipt")?;
         println!("  customer {}: {}", record.id, email.expose());
+    }
+    println!("\n== The admin acts in the audit trail");
+    for event in audit
+        .events()
+        .iter()
+        .filter(|e| e.action != piiguard::audit::Action::Reveal)
+    {
+        println!(
+            "  {} {} by {}: {}",
+            event.action,
+            event.outcome,
+            event.principal.id,
+            event.detail.as_deref().unwrap_or("")
+        );
     }
     Ok(())
 }

@@ -1,10 +1,9 @@
 //! Store customers as JSON rows with envelopes and a blind index, find one by email, reveal it.
 //!
-//! Run with `cargo run --example storage_roundtrip`. Keys and the subject-key store are created
-//! in a fresh temporary directory; the "table" is a `Vec` of JSON rows.
+//! Run with `cargo run --example storage_roundtrip`. The local guard is created in a fresh
+//! temporary directory; the "table" is a `Vec` of JSON rows.
 
-use piiguard::keys::Keyring;
-use piiguard::{Classified, Pii};
+use piiguard::{Classified, Guard, Pii, Principal};
 
 #[derive(Classified)]
 #[pii(subject = id)]
@@ -21,8 +20,8 @@ struct Customer {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let dir = std::env::temp_dir().join(format!("piiguard-storage-{}", std::process::id()));
-    let keyring = Keyring::open_local(&dir)?;
-    let keys = piiguard::unaudited::keys(&keyring);
+    let guard = Guard::open_local(&dir)?;
+    let mailer = Principal::new("mailer").role("service");
 
     let people = [
         (1, "Jane Doe", "jane.doe@example.com", "+1-555-0100"),
@@ -38,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             phone: Pii::classified(phone.to_owned(), piiguard::Class::Phone)?,
             plan: "pro".to_owned(),
         };
-        table.push(keys.to_json(&customer)?);
+        table.push(guard.to_json(&customer)?);
     }
     println!("== The table: every personal field is an envelope; email also has a blind index");
     for row in &table {
@@ -46,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n== Look up by email (any letter case): WHERE email_bidx IN (candidates)");
-    let candidates = keys.blind_index_candidates::<Customer>("email", "John.Roe@Example.com")?;
+    let candidates = guard.blind_index_candidates::<Customer>("email", "John.Roe@Example.com")?;
     println!("candidates: {candidates:?}");
     let found = table.iter().find(|row| {
         serde_json::from_str::<serde_json::Value>(row)
@@ -57,19 +56,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let row = found.ok_or("no row matched")?;
 
     println!("\n== Read the row: the values are still encrypted");
-    let customer: Customer = keys.from_json(row)?;
+    let customer: Customer = guard.from_json(row)?;
     println!("{customer:?}");
 
-    println!("\n== Reveal one field (the cleartext is wiped when the guard drops)");
+    println!("\n== Reveal one field under the policy, audited (the cleartext is wiped on drop)");
     {
-        let email = keys.decrypt_unaudited(&customer, |c| &c.email)?;
+        let email = guard.reveal(&mailer, &customer, |c| &c.email, "send_receipt")?;
         println!("customer {} email: {}", customer.id, email.expose());
     }
 
     println!("\n== The same row moved to another customer id does not open");
     let moved = row.replace(r#""id":2"#, r#""id":3"#);
-    let impostor: Customer = keys.from_json(&moved)?;
-    match keys.decrypt_unaudited(&impostor, |c| &c.email) {
+    let impostor: Customer = guard.from_json(&moved)?;
+    match guard.reveal(&mailer, &impostor, |c| &c.email, "send_receipt") {
         Ok(_) => println!("unexpected: opened"),
         Err(e) => println!("error: {e}"),
     }
