@@ -1,9 +1,9 @@
 //! `#[derive(Classified)]` for piiguard. Use it through `piiguard::Classified`; the generated
 //! code targets `piiguard::__private`, which this crate is pinned to by exact version.
 //!
-//! The derive follows serde_derive's split: [`attr`] parses `#[pii(...)]` attributes, [`ast`]
-//! builds a typed model of the struct, [`check`] applies the cross-attribute rules, and
-//! [`expand`] generates code. Every mistake becomes a spanned `syn::Error`; all of them are
+//! The derive follows serde_derive's split: `attr` parses `#[pii(...)]` attributes, `ast`
+//! builds a typed model of the struct, `check` applies the cross-attribute rules, and
+//! `expand` generates code. Every mistake becomes a spanned `syn::Error`; all of them are
 //! reported together, with fallback impls so that one mistake does not cascade.
 
 mod ast;
