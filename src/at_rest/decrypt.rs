@@ -4,7 +4,8 @@ use super::keys::StorageKeys;
 use crate::error::Error;
 use crate::pii::{Pii, Revealed};
 use crate::value::PiiValue;
-use crate::view::{Classified, Located};
+use crate::view::{Classified, FieldRef, Located};
+use zeroize::Zeroizing;
 
 impl StorageKeys<'_> {
     /// Decrypts one classified field of `record` **without a policy decision or an audit
@@ -25,8 +26,10 @@ impl StorageKeys<'_> {
         field: impl FnOnce(&'r T) -> &'r Pii<V>,
     ) -> Result<Revealed<V>, Error> {
         let value = field(record);
-        let at = Located::find(record, value).ok_or(Error::FieldNotFound)?;
-        self.decrypt_at(&at, value)
+        Located::with(record, value, |at| self.open_value(at, value))
+            .ok_or(Error::FieldNotFound)?
+            .and_then(V::decode)
+            .map(Revealed::new)
     }
 
     /// Decrypts the value `value`, found at `at`: what the guard's reveal runs once the policy
@@ -36,11 +39,21 @@ impl StorageKeys<'_> {
         at: &Located,
         value: &Pii<V>,
     ) -> Result<Revealed<V>, Error> {
-        let bytes = match value.envelope() {
-            Some(envelope) => self.open_at(&at.at(), envelope)?,
+        self.open_value(&at.at(), value)
+            .and_then(V::decode)
+            .map(Revealed::new)
+    }
+
+    /// The cleartext bytes of `value`, which sits at `at`.
+    fn open_value<V: PiiValue>(
+        &self,
+        at: &FieldRef<'_>,
+        value: &Pii<V>,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        match value.envelope() {
+            Some(envelope) => self.open_at(at, envelope),
             // Not stored yet: opened from the process seal, without a second copy.
-            None => value.cleartext_bytes()?,
-        };
-        V::decode(bytes).map(Revealed::new)
+            None => value.cleartext_bytes(),
+        }
     }
 }

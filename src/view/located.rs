@@ -33,11 +33,24 @@ impl Located {
         record: &T,
         value: &Pii<V>,
     ) -> Option<Self> {
+        Self::with(record, value, Self::of)
+    }
+
+    /// Finds `value` inside `record` by its address and runs `f` where it sits, borrowing the
+    /// subject instead of copying it. `None` if `value` is not one of the record's.
+    pub(crate) fn with<T: Classified + ?Sized, V: PiiValue, R>(
+        record: &T,
+        value: &Pii<V>,
+        f: impl FnOnce(&FieldRef<'_>) -> R,
+    ) -> Option<R> {
         let target = std::ptr::from_ref(value).cast::<()>();
+        let mut f = Some(f);
         let mut found = None;
         record.visit_pii(&mut |at, slot| {
-            if found.is_none() && std::ptr::from_ref(slot).cast::<()>() == target {
-                found = Some(Self::of(at));
+            if std::ptr::from_ref(slot).cast::<()>() == target
+                && let Some(f) = f.take()
+            {
+                found = Some(f(at));
             }
         });
         found
