@@ -81,7 +81,7 @@ impl Header<'_> {
         } else {
             0
         });
-        out.push(self.environment.code());
+        out.push(self.environment.byte());
         put_name(out, self.region);
         put_name(out, self.key_id);
         out.extend_from_slice(&self.key_version.to_be_bytes());
@@ -209,7 +209,7 @@ impl Envelope {
         let environment = r
             .u8()
             .ok_or(bad("truncated header"))
-            .and_then(|c| Environment::from_code(c).ok_or(bad("unknown environment")))?;
+            .and_then(|c| Environment::from_byte(c).ok_or(bad("unknown environment")))?;
         let region_start = r.position() + 1;
         let region = r.name(MAX_REGION_LEN).ok_or(bad("bad region"))?;
         let key_id_start = r.position() + 1;

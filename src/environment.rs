@@ -32,19 +32,4 @@ impl Environment {
     pub fn parse(name: &str) -> Option<Self> {
         Self::from_name(name)
     }
-
-    /// The byte stored in envelope headers and key files.
-    pub(crate) const fn code(self) -> u8 {
-        self as u8
-    }
-
-    /// The environment stored as `code`.
-    pub(crate) const fn from_code(code: u8) -> Option<Self> {
-        match code {
-            0 => Some(Self::Dev),
-            1 => Some(Self::Staging),
-            2 => Some(Self::Prod),
-            _ => None,
-        }
-    }
 }

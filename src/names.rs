@@ -62,6 +62,17 @@ macro_rules! name_enum {
                 }
             }
 
+            /// The byte that stands for the value in binary formats (envelope headers, key
+            /// files): its position in declaration order, so variants are only ever appended.
+            pub(crate) const fn byte(self) -> u8 {
+                self as u8
+            }
+
+            /// The value stored as `byte`.
+            pub(crate) fn from_byte(byte: u8) -> Option<Self> {
+                Self::ALL.get(usize::from(byte)).copied()
+            }
+
             /// The value with this name (or one of its aliases).
             pub fn from_name(name: &str) -> Option<Self> {
                 match name {

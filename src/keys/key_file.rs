@@ -177,14 +177,14 @@ fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
         .map(|k| 1 + k.id.len() + 4 + 1 + 1 + k.region.len() + 1 + 1 + KEY_LEN)
         .sum::<usize>();
     let mut out = Zeroizing::new(Vec::with_capacity(len));
-    out.push(set.environment.code());
+    out.push(set.environment.byte());
     out.extend_from_slice(&(set.keys.len() as u16).to_be_bytes());
     for key in &set.keys {
         put_name(&mut out, &key.id);
         out.extend_from_slice(&key.version.to_be_bytes());
-        out.push(key.purpose.code());
+        out.push(key.purpose.byte());
         put_name(&mut out, &key.region);
-        out.push(key.state.code());
+        out.push(key.state.byte());
         match key.expose_material() {
             Some(material) => {
                 out.push(1);
@@ -198,15 +198,15 @@ fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
 
 fn decode_keys(bytes: &[u8]) -> Option<KeySet> {
     let mut r = Reader::new(bytes);
-    let environment = Environment::from_code(r.u8()?)?;
+    let environment = Environment::from_byte(r.u8()?)?;
     let count = r.u16()?;
     let mut keys = Vec::with_capacity(usize::from(count));
     for _ in 0..count {
         let id = r.name(MAX_KEY_ID_LEN)?;
         let version = r.u32()?;
-        let purpose = Purpose::from_code(r.u8()?)?;
+        let purpose = Purpose::from_byte(r.u8()?)?;
         let region = r.name(MAX_REGION_LEN)?;
-        let state = KeyState::from_code(r.u8()?)?;
+        let state = KeyState::from_byte(r.u8()?)?;
         let material = match r.u8()? {
             0 => None,
             1 => Some(Zeroizing::new(r.array::<KEY_LEN>()?)),

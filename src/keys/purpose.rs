@@ -24,28 +24,6 @@ crate::names::name_enum! {
     }
 }
 
-impl Purpose {
-    /// The byte stored in key files.
-    #[cfg(feature = "local-key-file")]
-    pub(crate) const fn code(self) -> u8 {
-        self as u8
-    }
-
-    /// The purpose stored as `code`.
-    #[cfg(feature = "local-key-file")]
-    pub(crate) const fn from_code(code: u8) -> Option<Self> {
-        match code {
-            0 => Some(Self::FieldEncryption),
-            1 => Some(Self::BlindIndex),
-            2 => Some(Self::Pseudonym),
-            3 => Some(Self::Token),
-            4 => Some(Self::Seal),
-            5 => Some(Self::Integrity),
-            _ => None,
-        }
-    }
-}
-
 crate::names::name_enum! {
     /// The life-cycle state of a root key version.
     ///
@@ -63,21 +41,21 @@ crate::names::name_enum! {
     }
 }
 
-impl KeyState {
-    /// The byte stored in key files.
-    #[cfg(feature = "local-key-file")]
-    pub(crate) const fn code(self) -> u8 {
-        self as u8
-    }
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::environment::Environment;
 
-    /// The state stored as `code`.
-    #[cfg(feature = "local-key-file")]
-    pub(crate) const fn from_code(code: u8) -> Option<Self> {
-        match code {
-            0 => Some(Self::Active),
-            1 => Some(Self::DecryptOnly),
-            2 => Some(Self::Destroyed),
-            _ => None,
-        }
+    /// These bytes are stored in key files and envelope headers: they never change.
+    #[test]
+    fn stored_bytes_are_stable() {
+        assert_eq!(Purpose::ALL.map(Purpose::byte), [0, 1, 2, 3, 4, 5]);
+        assert_eq!(Purpose::from_byte(1), Some(Purpose::BlindIndex));
+        assert_eq!(Purpose::from_byte(6), None);
+        assert_eq!(KeyState::Destroyed.byte(), 2);
+        assert_eq!(KeyState::from_byte(3), None);
+        assert_eq!(Environment::Prod.byte(), 2);
+        assert_eq!(Environment::from_byte(0), Some(Environment::Dev));
+        assert_eq!(Environment::from_byte(9), None);
     }
 }

@@ -8,7 +8,7 @@ use crate::names::Treatment;
 use crate::pii::PiiSlot;
 use crate::schema::{FieldSchema, RecordSchema, SubjectId};
 use serde::Deserializer;
-use serde::ser::{Error as _, SerializeStruct, SerializeTupleStruct, Serializer};
+use serde::ser::{SerializeStruct, SerializeTupleStruct, Serializer};
 use std::fmt;
 
 /// Visits a classified field of a record.
@@ -111,9 +111,13 @@ impl<'a> RecordAt<'a> {
         }
     }
 
-    fn at(&self, field: &'static FieldSchema) -> Option<FieldAt<'a>> {
-        Some(FieldAt {
-            field: FieldRef::new(self.schema, field, field.pii()?, self.subject),
+    /// Where a classified field sits; an error if the schema says it is not classified.
+    fn at<E: serde::ser::Error>(&self, field: &'static FieldSchema) -> Result<FieldAt<'a>, E> {
+        let pii = field
+            .pii()
+            .ok_or_else(|| E::custom("the record's schema does not match its fields"))?;
+        Ok(FieldAt {
+            field: FieldRef::new(self.schema, field, pii, self.subject),
             context: self.context,
         })
     }
@@ -125,9 +129,7 @@ impl<'a> RecordAt<'a> {
         field: &'static FieldSchema,
         value: &P,
     ) -> Result<(), S::Error> {
-        let at = self
-            .at(field)
-            .ok_or_else(|| S::Error::custom("the record's schema does not match its fields"))?;
+        let at = self.at::<S::Error>(field)?;
         let view = self.context.view();
         if at.field.pii().treatment(view) == Treatment::Omit {
             return st.skip_field(field.name());
@@ -148,9 +150,7 @@ impl<'a> RecordAt<'a> {
         field: &'static FieldSchema,
         value: &P,
     ) -> Result<(), S::Error> {
-        let at = self
-            .at(field)
-            .ok_or_else(|| S::Error::custom("the record's schema does not match its fields"))?;
+        let at = self.at::<S::Error>(field)?;
         st.serialize_field(&SerWith(value, &at))
     }
 
