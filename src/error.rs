@@ -195,7 +195,7 @@ pub enum Error {
 /// view context or the deserialization seed), never in a global or a thread-local; the first
 /// error wins, since it is the one that stopped the call.
 #[derive(Debug, Default)]
-pub(crate) struct ErrorSlot(std::cell::OnceCell<Error>);
+pub(crate) struct ErrorSlot(std::sync::OnceLock<Error>);
 
 impl ErrorSlot {
     /// Keeps `error` in `slot` (if there is one) and returns serde's text form of it.

@@ -329,3 +329,13 @@ fn break_glass_requests_approvals_and_revocations_are_audited() {
     r.unwrap();
     assert_eq!(ev, [(Action::GrantRevoke, Outcome::Allowed)]);
 }
+
+#[test]
+fn the_handles_cross_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<Guard>();
+    send_sync::<piiguard::ViewContext<'static>>();
+    send_sync::<piiguard::view::Viewed<'static, Customer>>();
+    send_sync::<piiguard::at_rest::StorageKeys<'static>>();
+    send_sync::<Error>();
+}

@@ -1,5 +1,7 @@
 //! The embedded default: the encrypted key file and the SQLite subject-key store.
 
+mod common;
+
 use piiguard::keys::{
     Environment, KekSource, KeyProvider, KeyStore, Keyring, LocalKeyFile, Purpose, SqliteKeyStore,
     StoreKey,
@@ -47,7 +49,9 @@ fn the_key_file_is_created_once_reopened_and_keeps_rotations() {
             email: Pii::new("jane@example.com".into()),
         })
         .unwrap();
-    piiguard::unaudited::rotate(&first, Purpose::FieldEncryption, "local").unwrap();
+    common::admin::admin_guard(&first)
+        .rotate_key(&common::admin::ops(&first), Purpose::FieldEncryption)
+        .unwrap();
     let created = std::fs::read(&path).unwrap();
     assert!(
         !created.windows(5).any(|w| w == b"local"),
@@ -180,7 +184,9 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
             .expose(),
         "jane@example.com"
     );
-    keys.destroy_subject_key_unaudited(&9).unwrap();
+    common::admin::admin_guard(&keyring)
+        .forget_subject(&common::admin::ops(&keyring), &9)
+        .unwrap();
     assert!(matches!(
         keys.decrypt_unaudited(&back, |c| &c.email),
         Err(Error::SubjectForgotten)

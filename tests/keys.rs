@@ -1,6 +1,8 @@
 //! Keys, envelopes, the storage and export views, blind indexes, rotation, crypto-shredding,
 //! tenants, regions and environments — each claim with an adversarial test.
 
+mod common;
+
 use piiguard::at_rest::Forgotten;
 use piiguard::keys::{Environment, KeyState, Keyring, MemoryKeyStore, Purpose, Scope};
 use piiguard::{Classified, Envelope, Error, Pii, View};
@@ -319,11 +321,15 @@ fn forgetting_a_subject_shreds_only_that_subject() {
     let john = keys.to_json(&customer(2, "john@example.com")).unwrap();
     assert_eq!(store.len(), 2);
     assert_eq!(
-        keys.destroy_subject_key_unaudited(&1).unwrap(),
+        common::admin::admin_guard(&keyring)
+            .forget_subject(&common::admin::ops(&keyring), &1)
+            .unwrap(),
         Forgotten::Destroyed
     );
     assert_eq!(
-        keys.destroy_subject_key_unaudited(&1).unwrap(),
+        common::admin::admin_guard(&keyring)
+            .forget_subject(&common::admin::ops(&keyring), &1)
+            .unwrap(),
         Forgotten::NoKey
     );
     assert_eq!(store.len(), 1);
@@ -353,8 +359,12 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
     };
     assert!(lookup(&v1), "before the rotation");
 
-    piiguard::unaudited::rotate(&keyring, Purpose::FieldEncryption, "local").unwrap();
-    piiguard::unaudited::rotate(&keyring, Purpose::BlindIndex, "local").unwrap();
+    common::admin::admin_guard(&keyring)
+        .rotate_key(&common::admin::ops(&keyring), Purpose::FieldEncryption)
+        .unwrap();
+    common::admin::admin_guard(&keyring)
+        .rotate_key(&common::admin::ops(&keyring), Purpose::BlindIndex)
+        .unwrap();
     let states: Vec<_> = keyring
         .key_infos()
         .into_iter()
@@ -386,14 +396,20 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
     assert_eq!(reveal_email(&keys, &rewrapped).unwrap(), "jane@example.com");
 
     // After version 1 is destroyed, only rewrapped data opens.
-    piiguard::unaudited::destroy_key(&keyring, "field-local", 1).unwrap();
+    common::admin::admin_guard(&keyring)
+        .destroy_key(&common::admin::ops(&keyring), "field-local", 1)
+        .unwrap();
     assert!(matches!(
         reveal_email(&keys, &v1),
         Err(Error::KeyDestroyed { version: 1, .. })
     ));
     assert_eq!(reveal_email(&keys, &rewrapped).unwrap(), "jane@example.com");
     assert!(matches!(
-        piiguard::unaudited::destroy_key(&keyring, "field-local", 2),
+        common::admin::admin_guard(&keyring).destroy_key(
+            &common::admin::ops(&keyring),
+            "field-local",
+            2
+        ),
         Err(Error::Keyring { .. })
     ));
 }
@@ -405,8 +421,12 @@ fn batch_rewrap_reports_progress_and_counts_failures() {
     let rows: Vec<String> = (0..5)
         .map(|i| keys.to_json(&customer(i, "jane@example.com")).unwrap())
         .collect();
-    piiguard::unaudited::rotate(&keyring, Purpose::FieldEncryption, "local").unwrap();
-    keys.destroy_subject_key_unaudited(&3).unwrap();
+    common::admin::admin_guard(&keyring)
+        .rotate_key(&common::admin::ops(&keyring), Purpose::FieldEncryption)
+        .unwrap();
+    common::admin::admin_guard(&keyring)
+        .forget_subject(&common::admin::ops(&keyring), &3)
+        .unwrap();
     let mut records: Vec<Customer> = rows.iter().map(|r| keys.from_json(r).unwrap()).collect();
     let mut seen = Vec::new();
     let total = keys.rewrap_all(records.iter_mut(), |p| seen.push(p.records));
@@ -450,7 +470,9 @@ fn no_error_or_debug_output_contains_a_value() {
     let mut outputs = vec![format!("{keyring:?}"), format!("{keys:?}")];
     let back: Customer = keys.from_json(&json).unwrap();
     outputs.push(format!("{:?}", back.email.envelope().unwrap()));
-    keys.destroy_subject_key_unaudited(&1).unwrap();
+    common::admin::admin_guard(&keyring)
+        .forget_subject(&common::admin::ops(&keyring), &1)
+        .unwrap();
     outputs.push(
         keys.decrypt_unaudited(&back, |c| &c.email)
             .err()

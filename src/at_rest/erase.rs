@@ -15,14 +15,10 @@ pub enum Forgotten {
 }
 
 impl StorageKeys<'_> {
-    /// Crypto-shredding without an audit record: destroys the subject's own key in this scope
-    /// (tenant and region), so that every envelope of that subject becomes permanently
-    /// unreadable. Idempotent. Applications erase through the guard's audited
-    /// [`forget_subject`](crate::Guard::forget_subject).
-    ///
-    /// # Errors
-    /// [`Error::Keyring`] if the keyring has no key store (no subject keys); store errors.
-    pub fn destroy_subject_key_unaudited(
+    /// Crypto-shredding: destroys the subject's own key in this scope (tenant and region), so
+    /// that every envelope of that subject becomes permanently unreadable. Idempotent. Only the
+    /// guard's audited [`forget_subject`](crate::Guard::forget_subject) calls it.
+    pub(crate) fn destroy_subject_key(
         &self,
         subject: &impl fmt::Display,
     ) -> Result<Forgotten, Error> {

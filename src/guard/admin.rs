@@ -87,9 +87,7 @@ impl Guard {
     ) -> Result<Forgotten, Error> {
         let mut event = self.admin_event(Action::SubjectErasure, principal)?;
         event.object.subject = Some(subject.to_string());
-        self.administer(event, || {
-            self.storage_keys().destroy_subject_key_unaudited(subject)
-        })
+        self.administer(event, || self.storage_keys().destroy_subject_key(subject))
     }
 
     /// Clears `blocked`'s access-rate counts, lifting a hard-limit block. Needs an admin role;

@@ -1,4 +1,5 @@
 //! Helpers shared by integration tests (each test crate uses part of them).
 #![allow(dead_code)]
 
+pub(crate) mod admin;
 pub(crate) mod rng;
