@@ -18,15 +18,30 @@ use zeroize::Zeroizing;
 pub(crate) struct PiiSeed<'a, T> {
     class: Option<Class>,
     errors: Option<&'a ErrorSlot>,
+    /// Whether an envelope is read as one (the storage door); through the input door every
+    /// string is cleartext, so client input can never carry another record's envelope.
+    envelopes: bool,
     _value: PhantomData<fn() -> T>,
 }
 
 impl<'a, T> PiiSeed<'a, T> {
-    /// A seed for a value of `class`; typed errors are kept in `errors`, when given.
-    pub(crate) fn new(class: Option<Class>, errors: Option<&'a ErrorSlot>) -> Self {
+    /// A seed for client input of `class`: every string is cleartext. Typed errors are kept in
+    /// `errors`, when given.
+    pub(crate) fn input(class: Option<Class>, errors: Option<&'a ErrorSlot>) -> Self {
         Self {
             class,
             errors,
+            envelopes: false,
+            _value: PhantomData,
+        }
+    }
+
+    /// A seed for what piiguard stored: a string with the envelope prefix is an envelope.
+    pub(crate) fn storage(class: Option<Class>, errors: Option<&'a ErrorSlot>) -> Self {
+        Self {
+            class,
+            errors,
+            envelopes: true,
             _value: PhantomData,
         }
     }
@@ -44,7 +59,7 @@ impl<'a, T> PiiSeed<'a, T> {
     where
         T: PiiValue,
     {
-        if bytes.starts_with(TEXT_PREFIX.as_bytes()) {
+        if self.envelopes && bytes.starts_with(TEXT_PREFIX.as_bytes()) {
             // An at-rest envelope: kept encrypted until a reveal opens it with the keys.
             let text = std::str::from_utf8(&bytes)
                 .map_err(|_| self.fail(Error::Envelope { reason: "not text" }))?;

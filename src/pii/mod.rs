@@ -293,7 +293,7 @@ impl<T: PiiValue> serde::Serialize for Pii<T> {
 impl<'de, T: PiiValue> serde::Deserialize<'de> for Pii<T> {
     /// Accepts cleartext input (sealing it at once) and refuses placeholders.
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        serde::de::DeserializeSeed::deserialize(PiiSeed::new(None, None), deserializer)
+        serde::de::DeserializeSeed::deserialize(PiiSeed::input(None, None), deserializer)
     }
 }
 

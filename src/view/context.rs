@@ -208,7 +208,6 @@ impl<'a> DeContext<'a> {
     }
 
     /// The door.
-    #[allow(dead_code)]
     pub(crate) const fn door(&self) -> Door {
         self.door
     }

@@ -5,7 +5,7 @@
 //! The security rules of every view live here: only a guard's decision may say `Clear`, a view
 //! without keys never falls back to cleartext, and anything unknown is redacted.
 
-use super::context::DeContext;
+use super::context::{DeContext, Door};
 use super::context::{FieldRef, ViewContext};
 use crate::class::Masked;
 use crate::error::Error;
@@ -165,7 +165,11 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
         pii: &'static PiiField,
         context: &DeContext<'_>,
     ) -> Result<Self, D::Error> {
-        PiiSeed::new(Some(pii.class()), context.errors()).deserialize(d)
+        let class = Some(pii.class());
+        match context.door() {
+            Door::Input => PiiSeed::input(class, context.errors()).deserialize(d),
+            Door::Storage => PiiSeed::storage(class, context.errors()).deserialize(d),
+        }
     }
 }
 
