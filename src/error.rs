@@ -124,6 +124,27 @@ pub enum Error {
         /// What is wrong.
         reason: &'static str,
     },
+    /// Key material is missing while data that needs it exists. piiguard never creates keys
+    /// over existing data: restore the missing file from a backup, or move the directory away
+    /// to start empty (its data is then lost).
+    #[error(
+        "{missing} is missing, but this directory holds {found}: restore {missing} from the backup \
+         made with them (piiguard never creates keys over existing data), or move the directory \
+         away to start empty"
+    )]
+    KeysMissing {
+        /// The missing file.
+        missing: &'static str,
+        /// The files present that need it (file names, comma-separated).
+        found: String,
+    },
+    /// Another process holds the local directory: until the shared store of a later version,
+    /// one process at a time serves a local directory.
+    #[error("another process has this piiguard directory open ({lock} is locked)")]
+    Locked {
+        /// The lock file's name.
+        lock: &'static str,
+    },
     /// The subject-key store failed.
     #[error("key store: {reason}")]
     KeyStore {

@@ -107,7 +107,14 @@ impl LocalKeyFile {
     }
 
     /// The KEK for a header (kdf, costs, salt).
-    fn kek(&self, kdf: u8, m_cost: u32, t_cost: u32, salt: &[u8]) -> Result<FieldCipher, Error> {
+    /// A random key-encryption key file is created only with a new key file (`create`): a key
+    /// file whose `kek` is gone cannot be opened by a new one, so a missing `kek` is an error.
+    fn kek(
+        &self,
+        (kdf, m_cost, t_cost): (u8, u32, u32),
+        salt: &[u8],
+        create: bool,
+    ) -> Result<FieldCipher, Error> {
         let mut key = Zeroizing::new([0u8; KEY_LEN]);
         match (&self.kek, kdf) {
             (KekSource::Passphrase { passphrase, .. }, KDF_ARGON2ID) => {
@@ -118,7 +125,7 @@ impl LocalKeyFile {
                         })?;
             }
             (KekSource::RandomFile(path), KDF_RAW) => {
-                *key = read_or_create_raw_kek(path)?;
+                *key = raw_kek(path, create)?;
             }
             _ => {
                 return Err(Error::KeyFile {
@@ -152,7 +159,7 @@ fn corrupt(reason: &'static str) -> Error {
     Error::KeyFile { reason }
 }
 
-fn read_or_create_raw_kek(path: &Path) -> Result<[u8; KEY_LEN], Error> {
+fn raw_kek(path: &Path, create: bool) -> Result<[u8; KEY_LEN], Error> {
     match fs::read(path) {
         Ok(bytes) => {
             let bytes = Zeroizing::new(bytes);
@@ -161,6 +168,10 @@ fn read_or_create_raw_kek(path: &Path) -> Result<[u8; KEY_LEN], Error> {
                 .try_into()
                 .map_err(|_| corrupt("the key-encryption key file is not 32 bytes"))
         }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => Err(corrupt(
+            "the key-encryption key file `kek` is missing: restore it from the backup made with \
+             the key file (a new one would not open it)",
+        )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let key = random::key();
             write_atomic(path, key.as_slice())?;
@@ -251,7 +262,7 @@ impl KeyProvider for LocalKeyFile {
         }
         let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
         let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| truncated())?;
-        let kek = self.kek(kdf, m_cost, t_cost, salt)?;
+        let kek = self.kek((kdf, m_cost, t_cost), salt, false)?;
         let mut plain = Zeroizing::new(ciphertext.to_vec());
         kek.open_in_place(&nonce, &bytes[..HEADER_LEN], &mut plain, tag)
             .map_err(|_| {
@@ -264,12 +275,13 @@ impl KeyProvider for LocalKeyFile {
 
     fn save(&self, keys: &KeySet) -> Result<(), Error> {
         let header = self.header()?;
-        let kek = self.kek(
+        let costs = (
             header[5],
             u32::from_be_bytes([header[6], header[7], header[8], header[9]]),
             u32::from_be_bytes([header[10], header[11], header[12], header[13]]),
-            &header[18..],
-        )?;
+        );
+        // A new key file may bring its random `kek`; a rewritten one must find it.
+        let kek = self.kek(costs, &header[18..], !self.path.exists())?;
         let plain = encode_keys(keys);
         let nonce = random::nonce();
         let mut file = Zeroizing::new(Vec::with_capacity(

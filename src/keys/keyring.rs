@@ -93,6 +93,7 @@ pub struct KeyringBuilder {
     provider: Option<Box<dyn KeyProvider>>,
     store: Option<Arc<dyn KeyStore>>,
     index_len: usize,
+    hold: Option<Box<dyn Send + Sync>>,
 }
 
 impl Default for KeyringBuilder {
@@ -103,6 +104,7 @@ impl Default for KeyringBuilder {
             provider: None,
             store: None,
             index_len: 16,
+            hold: None,
         }
     }
 }
@@ -140,6 +142,12 @@ impl KeyringBuilder {
     /// the trade-off between collisions and what an index reveals.
     pub fn blind_index_len(mut self, bytes: usize) -> Self {
         self.index_len = bytes;
+        self
+    }
+
+    /// Something the keyring keeps for its whole life (the local directory's lock).
+    pub(crate) fn hold(mut self, held: impl Send + Sync + 'static) -> Self {
+        self.hold = Some(Box::new(held));
         self
     }
 
@@ -210,6 +218,7 @@ impl KeyringBuilder {
                 store: self.store,
                 cache: Cache::default(),
                 index_len: self.index_len,
+                _hold: self.hold,
             }),
         })
     }

@@ -16,4 +16,6 @@ pub(crate) struct Inner {
     pub(crate) store: Option<Arc<dyn KeyStore>>,
     pub(crate) cache: Cache,
     pub(crate) index_len: usize,
+    /// Held for the keyring's life: the local directory's exclusive lock.
+    pub(crate) _hold: Option<Box<dyn Send + Sync>>,
 }
