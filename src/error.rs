@@ -188,6 +188,9 @@ pub enum Error {
     /// Text given as a break-glass grant is not one.
     #[error("malformed break-glass grant token")]
     GrantMalformed,
+    /// Text given as a break-glass request id is not one.
+    #[error("malformed break-glass request id (expected `req-` and 16 base64url characters)")]
+    RequestIdMalformed,
     /// The audit trail could not be written or read; the access it was for did not happen.
     #[error("audit: {reason}")]
     Audit {

@@ -45,6 +45,7 @@ const HARMLESS: &[&str] = &[
     "revocations_file",
     "build",
     "decisions",
+    "into_json",
 ];
 
 #[test]
@@ -200,6 +201,25 @@ fn reveals_and_views_are_audited_allowed_denied_and_failed() {
     assert_eq!(r.err(), Some(Error::SubjectForgotten));
     assert_eq!(ev, [(Action::Reveal, Outcome::Failed)]);
 
+    // A view whose value does not open (an edited envelope) is a `failed` event and an error,
+    // before any of it is returned.
+    let mut row: serde_json::Value =
+        serde_json::from_str(&f.guard.to_json(&customer(3)).unwrap()).unwrap();
+    let text = row["email"].as_str().unwrap().to_owned();
+    let last = text.chars().last().unwrap();
+    let edited = format!(
+        "{}{}",
+        &text[..text.len() - 1],
+        if last == 'A' { 'B' } else { 'A' }
+    );
+    row["email"] = edited.into();
+    let tampered: Customer = f.guard.from_json(&row.to_string()).unwrap();
+    let (r, ev) = f.events(|| f.guard.view(&service, &tampered, "receipt").map(|_| ()));
+    assert!(r.is_err());
+    assert_eq!(ev, [(Action::View, Outcome::Failed)]);
+    let failed = f.sink.events.events().last().cloned().unwrap();
+    assert_eq!(failed.reason, Reason::OpenFailed);
+
     // With the audit sink down, nothing is disclosed.
     f.break_sink(true);
     let fresh = customer(2);
@@ -319,7 +339,10 @@ fn break_glass_requests_approvals_and_revocations_are_audited() {
     let (r, ev) = f.events(|| f.guard.approve(&agent, &id));
     assert!(r.is_err(), "no self-approval");
     assert_eq!(ev, [(Action::Grant, Outcome::Denied)]);
-    let (token, ev) = f.events(|| f.guard.approve(&lead, &id));
+    // The approver names the request as a service receives it in a URL.
+    let named: piiguard::RequestId = id.to_string().parse().unwrap();
+    assert!("req-not/an/id".parse::<piiguard::RequestId>().is_err());
+    let (token, ev) = f.events(|| f.guard.approve(&lead, &named));
     let token = token.unwrap();
     assert_eq!(ev, [(Action::Grant, Outcome::Allowed)]);
     let (r, ev) = f.events(|| f.guard.revoke(&nobody(), &token));
@@ -328,6 +351,33 @@ fn break_glass_requests_approvals_and_revocations_are_audited() {
     let (r, ev) = f.events(|| f.guard.revoke(&lead, &token));
     r.unwrap();
     assert_eq!(ev, [(Action::GrantRevoke, Outcome::Allowed)]);
+
+    // A view presented with the revoked grant, or a forged one, is a typed denial with the
+    // grant's reason, not a silently redacted view.
+    let c = customer(7);
+    let access = piiguard::Access::new("ticket 7").with_grant(token.clone());
+    let (r, ev) = f.events(|| f.guard.view(&agent, &c, access).map(|_| ()));
+    assert!(matches!(
+        r,
+        Err(Error::Denied {
+            reason: Reason::GrantRevoked
+        })
+    ));
+    assert_eq!(ev, [(Action::View, Outcome::Denied)]);
+    let forged: piiguard::GrantToken = {
+        let text = token.to_string();
+        let (head, _) = text.rsplit_once('.').unwrap();
+        format!("{head}.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+            .parse()
+            .unwrap()
+    };
+    let access = piiguard::Access::new("ticket 7").with_grant(forged);
+    assert!(matches!(
+        f.guard.view(&agent, &c, access).map(|_| ()),
+        Err(Error::Denied {
+            reason: Reason::GrantInvalid
+        })
+    ));
 }
 
 #[test]

@@ -100,6 +100,23 @@ impl Guard {
     ) -> Result<PolicyView<'_, 'r, T>, Error> {
         let access = access.into();
         let now = self.now();
+        // A grant that is no longer (or never was) valid is a denial, not a silently redacted
+        // view.
+        if let Some(reason) = access
+            .grant()
+            .and_then(|token| self.grant_refusal(principal, token, now.unix_timestamp()))
+        {
+            let mut event = self.event(
+                Action::View,
+                Outcome::Denied,
+                reason,
+                principal,
+                Some(&access),
+            );
+            event.object.record = Some(T::SCHEMA.name().to_owned());
+            event.object.subject = record.subject_id().map(|s| s.as_str().to_owned());
+            return Err(self.deny(&event, principal)?);
+        }
         let mut fields: Vec<FieldDecision> = Vec::new();
         let mut located = Vec::new();
         record.visit_pii(&mut |at, _| {
@@ -173,6 +190,17 @@ impl Guard {
             && fields
                 .iter()
                 .all(|f| f.decision.disclosure == Disclosure::Redact);
+        // Built before it is audited, so the event says whether it could be.
+        let view = match PolicyView::build(self, record, fields) {
+            Ok(view) => view,
+            Err(error) => {
+                event.outcome = Outcome::Failed;
+                event.reason = Reason::OpenFailed;
+                self.record(&event)?;
+                self.raise(principal, alerts)?;
+                return Err(error);
+            }
+        };
         if nothing {
             event.outcome = Outcome::Denied;
             self.deny(&event, principal)?;
@@ -180,7 +208,7 @@ impl Guard {
             self.record(&event)?;
         }
         self.raise(principal, alerts)?;
-        Ok(PolicyView::new(self, record, fields))
+        Ok(view)
     }
 
     /// The decision for one located field: a presented grant is checked first and decides
@@ -241,6 +269,19 @@ impl Guard {
                 at,
                 principal.environment() == self.keyring().environment(),
             ),
+        }
+    }
+
+    /// Why a presented grant cannot be used at all (malformed, forged, expired, revoked, or of
+    /// another environment); `None` if it is valid (its scope is checked per field).
+    fn grant_refusal(&self, principal: &Principal, token: &GrantToken, now: i64) -> Option<Reason> {
+        match grant::verify(self.keyring(), token, now) {
+            Err(reason) => Some(reason),
+            Ok(claims) if self.inner.grants.is_revoked(&claims.id) => Some(Reason::GrantRevoked),
+            Ok(_) if principal.environment() != self.keyring().environment() => {
+                Some(Reason::EnvironmentMismatch)
+            }
+            Ok(_) => None,
         }
     }
 

@@ -39,25 +39,36 @@ impl FieldDecisions for Decisions {
     }
 }
 
-/// A record as one principal may see it: serializing it (with any serde serializer) writes each
-/// classified field revealed, masked, hashed or redacted as the guard decided. The decisions
-/// were audited when the view was made.
+/// A record as one principal may see it: each classified field revealed, masked, hashed or
+/// redacted as the guard decided.
 ///
-/// It may contain cleartext: serialize it straight into the response, and prefer
-/// [`to_json`](Self::to_json), whose buffer is wiped on drop.
+/// The guard builds its JSON (opening every value it shows) *before* it writes the view's audit
+/// event, so the event records the true outcome: a value that does not open makes the view a
+/// `failed` event and an error, never an `allowed` event. [`to_json`](Self::to_json) and
+/// [`into_json`](Self::into_json) return that JSON, in a buffer wiped on drop; prefer them.
+/// Serializing the view with another serde serializer opens the values again.
 pub struct PolicyView<'g, 'r, T: ?Sized> {
     guard: &'g Guard,
     record: &'r T,
     decisions: Decisions,
+    json: Zeroizing<String>,
 }
 
 impl<'g, 'r, T: Classified + ?Sized> PolicyView<'g, 'r, T> {
-    pub(super) fn new(guard: &'g Guard, record: &'r T, decisions: Vec<FieldDecision>) -> Self {
-        Self {
+    /// The view, fully built: every value it shows is opened here.
+    pub(super) fn build(
+        guard: &'g Guard,
+        record: &'r T,
+        decisions: Vec<FieldDecision>,
+    ) -> Result<Self, Error> {
+        let mut view = Self {
             guard,
             record,
             decisions: Decisions(decisions),
-        }
+            json: Zeroizing::new(String::new()),
+        };
+        view.json = view.render()?;
+        Ok(view)
     }
 
     /// The decision for each classified field (stable field name, disclosure, reason).
@@ -72,8 +83,17 @@ impl<'g, 'r, T: Classified + ?Sized> PolicyView<'g, 'r, T> {
     /// The view as JSON, in a buffer wiped when dropped.
     ///
     /// # Errors
-    /// A key error opening a value; [`Error::Json`].
+    /// None today (the JSON was built with the view); kept fallible for compatibility.
     pub fn to_json(&self) -> Result<Zeroizing<String>, Error> {
+        Ok(self.json.clone())
+    }
+
+    /// The view as JSON, without a copy.
+    pub fn into_json(self) -> Zeroizing<String> {
+        self.json
+    }
+
+    fn render(&self) -> Result<Zeroizing<String>, Error> {
         // Built in a buffer that wipes what it outgrows: a `String` growing by reallocation
         // would leave earlier copies of the revealed values in freed memory.
         let mut out = crate::mem::buffer::SecretBytes::with_capacity(256);

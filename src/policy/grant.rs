@@ -134,6 +134,31 @@ impl fmt::Display for RequestId {
     }
 }
 
+impl std::str::FromStr for RequestId {
+    type Err = Error;
+
+    /// Reads a request id from its text form (`req-` and 16 base64url characters), as a
+    /// service receives it in a URL.
+    ///
+    /// ```
+    /// use piiguard::RequestId;
+    /// assert!("req-AAAAAAAAAAAAAAAA".parse::<RequestId>().is_ok());
+    /// assert!("req-../../etc".parse::<RequestId>().is_err());
+    /// ```
+    fn from_str(text: &str) -> Result<Self, Error> {
+        let id = text.strip_prefix("req-").ok_or(Error::RequestIdMalformed)?;
+        let well_formed = id.len() == 16
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if well_formed {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(Error::RequestIdMalformed)
+        }
+    }
+}
+
 /// What a grant says. Signed; never trusted before the MAC is checked.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -208,6 +233,22 @@ impl GrantToken {
     /// When the grant expires (Unix seconds).
     pub fn expires_at(&self) -> i64 {
         self.expires
+    }
+}
+
+impl fmt::Display for GrantToken {
+    /// The token text (it is a bearer credential: show it only to its holder).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl std::str::FromStr for GrantToken {
+    type Err = Error;
+
+    /// The same as [`GrantToken::parse`].
+    fn from_str(text: &str) -> Result<Self, Error> {
+        Self::parse(text)
     }
 }
 
