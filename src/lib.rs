@@ -40,7 +40,7 @@ pub use guard::{AlertHandler, Guard, GuardBuilder, PolicyView};
 pub use mem::buffer::SecretBuf;
 pub use mem::protected::Protections;
 pub use names::UnknownName;
-pub use pii::seal::process_key_protections;
+pub use pii::seal::{MemoryReport, memory_report, process_key_protections};
 pub use pii::{Pii, PiiSlot, Revealed};
 pub use policy::{
     Access, Decision, Disclosure, GrantRequest, GrantToken, Policy, Principal, Reason, RequestId,

@@ -92,3 +92,13 @@ impl SealCipher {
             .map_err(|_| OpenFailed)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// The arena slot a cipher takes (documented with the key cache's memory budget).
+    #[test]
+    fn a_field_cipher_fits_a_1_kib_slot() {
+        let size = size_of::<aes_gcm_siv::Aes256GcmSiv>();
+        assert!(size > 512 && size <= 1024, "{size}");
+    }
+}

@@ -167,8 +167,11 @@ pub(crate) fn derive(
     Ok(out)
 }
 
-/// Subject-dependent entries are dropped all at once beyond this many, bounding memory.
-const MAX_SUBJECT_ENTRIES: usize = 65_536;
+/// Subject-dependent entries are dropped all at once beyond this many, bounding memory (and
+/// re-derived on the next use). Each cached subject costs one cipher key schedule (960 bytes, a
+/// 1 KiB slot of the protected arena) and its subject key (a 64-byte slot), plus about 150
+/// bytes of map entry: about 20 MiB for a full cache, of which 17 MiB in the arena.
+pub(crate) const MAX_SUBJECT_ENTRIES: usize = 16_384;
 
 /// Derived ciphers, hashing keys and unwrapped subject keys, each built once.
 #[derive(Default)]

@@ -146,6 +146,10 @@ impl KeyringBuilder {
     }
 
     /// Something the keyring keeps for its whole life (the local directory's lock).
+    #[cfg_attr(
+        not(all(feature = "sqlite", feature = "local-key-file")),
+        allow(dead_code)
+    )]
     pub(crate) fn hold(mut self, held: impl Send + Sync + 'static) -> Self {
         self.hold = Some(Box::new(held));
         self

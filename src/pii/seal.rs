@@ -82,6 +82,36 @@ pub fn process_key_protections() -> Protections {
     process_key().key.protections()
 }
 
+/// What protected memory a process actually got: for the in-memory sealing key, and for the
+/// arena that holds derived keys, cipher key schedules and subject keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MemoryReport {
+    /// The process sealing key's protections.
+    pub process_key: Protections,
+    /// The weakest protections among the key arena's chunks (`None` before the first key).
+    /// When `RLIMIT_MEMLOCK` runs out, later chunks are not locked, and this says so.
+    pub keys: Option<Protections>,
+    /// How many OS mappings the key arena holds (each 256 KiB).
+    pub key_mappings: usize,
+}
+
+/// What protected memory this process actually got.
+///
+/// ```
+/// let report = piiguard::memory_report();
+/// if cfg!(target_os = "linux") {
+///     assert!(report.process_key.excluded_from_dumps);
+/// }
+/// ```
+pub fn memory_report() -> MemoryReport {
+    MemoryReport {
+        process_key: process_key_protections(),
+        keys: crate::mem::arena::protections(),
+        key_mappings: crate::mem::arena::mappings(),
+    }
+}
+
 impl ProcessKey {
     fn cipher(&self) -> SealCipher {
         let mut bytes = Zeroizing::new([0u8; KEY_LEN]);
