@@ -35,10 +35,22 @@ fn lock(dir: &Path) -> Result<std::fs::File, Error> {
     let file = options
         .open(dir.join(LOCK_FILE))
         .map_err(Error::io("opening the directory's lock file"))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(Error::Locked { lock: LOCK_FILE }),
-        Err(std::fs::TryLockError::Error(e)) => Err(Error::io("locking the directory")(e)),
+    // A lock can be held for a moment after its owner let go: a child process forked by any
+    // thread keeps a copy of the descriptor until it executes its program. Wait that out.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(500);
+    loop {
+        match file.try_lock() {
+            Ok(()) => return Ok(file),
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(Error::Locked { lock: LOCK_FILE });
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(Error::io("locking the directory")(e));
+            }
+        }
     }
 }
 

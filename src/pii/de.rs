@@ -91,15 +91,36 @@ impl<'a, T> PiiSeed<'a, T> {
         })
     }
 
-    fn wrong_type<E: de::Error>(&self) -> E {
+    fn wrong_type<E: de::Error>(&self) -> E
+    where
+        T: PiiValue,
+    {
+        let expected = match T::SHAPE {
+            ValueShape::Text => "a string",
+            ValueShape::Bytes => "bytes",
+            ValueShape::Unsigned | ValueShape::Unsigned128 => "a non-negative integer",
+            ValueShape::Signed | ValueShape::Signed128 => "an integer",
+            ValueShape::Bool => "true or false",
+        };
         E::custom(format_args!(
-            "wrong input type for a classified {} value ({} expected)",
+            "wrong input type for a classified {} value ({expected} expected)",
             self.class_name(),
-            std::any::type_name::<T>()
-                .rsplit("::")
-                .next()
-                .unwrap_or("value")
         ))
+    }
+
+    /// A number, for a numeric value only: `"phone": 14155550123` is refused, not turned into
+    /// the string "14155550123".
+    fn number<E: de::Error>(&self, encoded: Zeroizing<Vec<u8>>) -> Result<Pii<T>, E>
+    where
+        T: PiiValue,
+    {
+        match T::SHAPE {
+            ValueShape::Unsigned
+            | ValueShape::Signed
+            | ValueShape::Unsigned128
+            | ValueShape::Signed128 => self.accept(encoded),
+            _ => Err(self.wrong_type()),
+        }
     }
 }
 
@@ -156,22 +177,25 @@ impl<'de, T: PiiValue> Visitor<'de> for PiiSeed<'_, T> {
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<Pii<T>, E> {
-        self.accept(v.with_encoded(copied))
+        self.number(v.with_encoded(copied))
     }
 
     fn visit_i64<E: de::Error>(self, v: i64) -> Result<Pii<T>, E> {
-        self.accept(v.with_encoded(copied))
+        self.number(v.with_encoded(copied))
     }
 
     fn visit_u128<E: de::Error>(self, v: u128) -> Result<Pii<T>, E> {
-        self.accept(v.with_encoded(copied))
+        self.number(v.with_encoded(copied))
     }
 
     fn visit_i128<E: de::Error>(self, v: i128) -> Result<Pii<T>, E> {
-        self.accept(v.with_encoded(copied))
+        self.number(v.with_encoded(copied))
     }
 
     fn visit_bool<E: de::Error>(self, v: bool) -> Result<Pii<T>, E> {
+        if T::SHAPE != ValueShape::Bool {
+            return Err(self.wrong_type());
+        }
         self.accept(copied(if v { b"true" } else { b"false" }))
     }
 
@@ -199,8 +223,12 @@ impl<'de, T: PiiValue> Visitor<'de> for PiiSeed<'_, T> {
         Err(self.wrong_type())
     }
 
-    /// A sequence of bytes (how JSON writes `Vec<u8>`); anything else in it is refused.
+    /// A sequence of bytes (how JSON writes `Vec<u8>`), for a bytes value only: a list of
+    /// numbers is never read as text. Anything else in it is refused.
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Pii<T>, A::Error> {
+        if T::SHAPE != ValueShape::Bytes {
+            return Err(self.wrong_type());
+        }
         let mut bytes = Zeroizing::new(Vec::with_capacity(seq.size_hint().unwrap_or(0)));
         while let Some(b) = seq.next_element_seed(ByteSeed)? {
             if bytes.len() == bytes.capacity() {
