@@ -74,8 +74,7 @@ fn numeric_and_boolean_values_take_their_own_types_only() {
 fn toml_input_gets_the_same_rules() {
     // `toml`'s `Display` prints the offending input line itself; its `message()` is ours.
     let error = toml::from_str::<Signup>("name = \"Jane\"\nphone = 14155550123\n")
-        .err()
-        .expect("a TOML integer is not a phone number")
+        .expect_err("a TOML integer is not a phone number")
         .message()
         .to_owned();
     assert!(
