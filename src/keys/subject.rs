@@ -68,7 +68,8 @@ fn unwrap(
         .slot;
     let cipher = wrap_cipher(inner, keys, slot, tenant)?;
     let malformed = || Error::KeyStore {
-        reason: "a stored subject key is malformed or was tampered with",
+        reason: "a stored subject key does not open: it was wrapped under other root key \
+                 material (a key file from another backup or directory), or tampered with",
     };
     if wrapped.bytes.len() != NONCE_LEN + KEY_LEN + TAG_LEN {
         return Err(malformed());

@@ -31,7 +31,8 @@ where
         inner: visitor,
         visited: &visited,
     };
-    let result = if prefer_any && deserializer.is_human_readable() {
+    let any = prefer_any && deserializer.is_human_readable();
+    let result = if any {
         deserializer.deserialize_any(tracked)
     } else {
         hinted(deserializer, tracked)
@@ -39,8 +40,15 @@ where
     result.map_err(|e| {
         if visited.get() {
             e
+        } else if any {
+            // `deserialize_any` checks no type: what failed before the visitor is the syntax.
+            de::Error::custom(format_args!(
+                "malformed input (a syntax error) where a classified {class} value was expected"
+            ))
         } else {
-            de::Error::custom(format_args!("invalid input for a classified {class} value"))
+            de::Error::custom(format_args!(
+                "wrong input type for a classified {class} value"
+            ))
         }
     })
 }
