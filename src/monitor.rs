@@ -33,6 +33,10 @@ pub struct Thresholds {
     pub hard_limit: Option<u32>,
     /// Above this many denials in the window, a principal's denials alert (default 10).
     pub denials_after: u32,
+    /// Levels of a principal's reads of their *own* data (a customer reading their record),
+    /// counted apart from the staff counts above; `None` (the default) counts none. The staff
+    /// thresholds are about people and scripts reading other people's data.
+    pub owner: Option<Levels>,
 }
 
 impl Default for Thresholds {
@@ -46,6 +50,7 @@ impl Default for Thresholds {
             per_class: Vec::new(),
             hard_limit: None,
             denials_after: 10,
+            owner: None,
         }
     }
 }

@@ -707,3 +707,64 @@ fn no_error_event_or_debug_output_holds_a_value() {
     }
     assert!(shown.len() > 20);
 }
+
+/// Customers reading their own data are not staff reading other people's: with the staff
+/// thresholds at 3 / 5 / 7, eight customers each reading their own record ten times raise no
+/// alert and hit no limit; a policy may count owner reads apart, with their own levels.
+#[test]
+fn owners_reading_their_own_data_are_counted_apart() {
+    let f = fixture();
+    for id in 0..8u64 {
+        let me = prod(&format!("user-{id}"), "customer").as_subject(&id.to_string());
+        let c = customer(id);
+        for _ in 0..10 {
+            let email = f
+                .guard
+                .reveal(&me, &c, |c| &c.email, "self_service")
+                .expect("an owner reads their own data");
+            drop(email);
+            f.guard.view(&me, &c, "self_service").unwrap();
+        }
+    }
+    assert!(
+        f.alerts.lock().unwrap().is_empty(),
+        "owner reads raised staff alerts"
+    );
+    assert!(
+        !f.audit
+            .events()
+            .iter()
+            .any(|e| e.action == Action::AccessAlert)
+    );
+
+    // Counted apart when the policy asks.
+    let policy = POLICY.replace(
+        "[monitor]\n",
+        "[monitor.owner]\nelevated_after = 4\nsuspicious_after = 8\n\n[monitor]\n",
+    );
+    let alerts = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&alerts);
+    let guard = Guard::builder(
+        Keyring::builder()
+            .environment(Environment::Prod)
+            .store(MemoryKeyStore::new())
+            .build()
+            .unwrap(),
+    )
+    .policy(Policy::from_toml(&policy).unwrap())
+    .audit(Arc::new(MemorySink::new()))
+    .on_alert(move |a| seen.lock().unwrap().push(a.clone()))
+    .build()
+    .unwrap();
+    let me = prod("user-1", "customer").as_subject("1");
+    let c = customer(1);
+    for _ in 0..6 {
+        drop(guard.reveal(&me, &c, |c| &c.email, "self_service").unwrap());
+    }
+    let kinds: Vec<AlertKind> = alerts.lock().unwrap().iter().map(|a| a.kind).collect();
+    assert_eq!(kinds, [AlertKind::Elevated]);
+    assert!(
+        !guard.is_blocked("user-1"),
+        "the staff hard limit is not the owners'"
+    );
+}

@@ -38,11 +38,8 @@ impl Guard {
         let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
         let mut alerts = Vec::new();
         if decision.reveals() {
-            let admission = self.inner.monitor.admit_reveal(
-                principal.id(),
-                &[at.pii.class().name()],
-                unix_ms(now),
-            );
+            let owner = decision.reason == Reason::Owner;
+            let admission = self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
             alerts = admission.alerts;
             if admission.denied {
                 decision = Decision::deny(Reason::RateLimited);
@@ -135,21 +132,23 @@ impl Guard {
                 decision,
             });
         }
-        // One view is one access for the monitor, counting each revealed class once; over the
-        // hard limit, every revealed field of the view is redacted instead.
+        // One view is one access for the monitor, counting each revealed class once (a read of
+        // one's own data on the owner counts); over the hard limit, every revealed field of the
+        // view is redacted instead.
         let mut classes: Vec<&str> = Vec::new();
+        let mut owner = true;
         for (f, at) in fields.iter().zip(&located) {
             let class = at.pii.class().name();
-            if f.decision.reveals() && !classes.contains(&class) {
-                classes.push(class);
+            if f.decision.reveals() {
+                owner &= f.decision.reason == Reason::Owner;
+                if !classes.contains(&class) {
+                    classes.push(class);
+                }
             }
         }
         let mut alerts = Vec::new();
         if !classes.is_empty() {
-            let admission = self
-                .inner
-                .monitor
-                .admit_reveal(principal.id(), &classes, unix_ms(now));
+            let admission = self.admit(principal, owner, &classes, unix_ms(now));
             alerts = admission.alerts;
             if admission.denied {
                 for f in fields.iter_mut().filter(|f| f.decision.reveals()) {

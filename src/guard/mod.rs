@@ -15,7 +15,7 @@ use crate::audit::{Action, Actor, AuditEvent, AuditSink, ChainReport, Object, Ou
 use crate::clock::{Clock, SystemClock, unix_ms};
 use crate::error::Error;
 use crate::keys::{Keyring, Scope};
-use crate::monitor::{Alert, AlertKind, Monitor};
+use crate::monitor::{Admission, Alert, AlertKind, Monitor, Thresholds};
 use crate::names::View;
 use crate::policy::grant::Grants;
 use crate::policy::{Access, Policy, Principal, Reason};
@@ -32,6 +32,8 @@ struct Inner {
     policy: Arc<Policy>,
     audit: Arc<dyn AuditSink>,
     monitor: Monitor,
+    /// Counts principals' reads of their own data, when the policy asks (`[monitor.owner]`).
+    owner_monitor: Option<Monitor>,
     grants: Grants,
     clock: Arc<dyn Clock>,
     subsystem: String,
@@ -179,6 +181,15 @@ impl GuardBuilder {
             inner: Arc::new(Inner {
                 keyring: self.keyring,
                 monitor: Monitor::new(policy.monitor().clone()),
+                owner_monitor: policy.monitor().owner.map(|levels| {
+                    Monitor::new(Thresholds {
+                        total: levels,
+                        per_class: Vec::new(),
+                        hard_limit: None,
+                        owner: None,
+                        ..policy.monitor().clone()
+                    })
+                }),
                 policy: Arc::new(policy),
                 audit,
                 grants,
@@ -366,6 +377,24 @@ impl Guard {
             }
         }
         Ok(())
+    }
+
+    /// Counts a disclosure of `classes` to `principal`: reads of the principal's own data
+    /// (`owner`) on the owner counts (when the policy keeps them), the others on the staff
+    /// counts and limit.
+    fn admit(&self, principal: &Principal, owner: bool, classes: &[&str], now: i64) -> Admission {
+        if owner {
+            return self
+                .inner
+                .owner_monitor
+                .as_ref()
+                .map_or_else(Admission::default, |m| {
+                    m.admit_reveal(principal.id(), classes, now)
+                });
+        }
+        self.inner
+            .monitor
+            .admit_reveal(principal.id(), classes, now)
     }
 
     /// Records a denial (its event, the denial count, any alert) and returns the

@@ -71,6 +71,7 @@ struct MonitorSpec {
     denials_alert_after: Option<u32>,
     #[serde(default)]
     classes: BTreeMap<String, LevelsSpec>,
+    owner: Option<LevelsSpec>,
 }
 
 #[derive(Deserialize)]
@@ -362,12 +363,23 @@ fn thresholds(
             })?,
         ));
     }
+    let owner = m
+        .owner
+        .as_ref()
+        .map(|levels| {
+            check(Levels {
+                elevated_after: levels.elevated_after,
+                suspicious_after: levels.suspicious_after,
+            })
+        })
+        .transpose()?;
     Ok(Thresholds {
         window: Duration::from_secs(window),
         total,
         per_class,
         hard_limit: m.hard_limit,
         denials_after: m.denials_alert_after.unwrap_or(defaults.denials_after),
+        owner,
     })
 }
 
