@@ -314,6 +314,7 @@ mod tests {
             )],
             hard_limit,
             denials_after: 2,
+            owner: None,
         })
     }
 
