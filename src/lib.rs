@@ -36,6 +36,9 @@ pub use class::{Class, Masked, Sensitivity};
 pub use envelope::{Envelope, TEXT_PREFIX};
 pub use environment::Environment;
 pub use error::{ChainProblem, Error, Invalid};
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
+#[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
+pub use guard::LocalGuard;
 pub use guard::{AlertHandler, Guard, GuardBuilder, PolicyView};
 pub use mem::buffer::SecretBuf;
 pub use mem::protected::Protections;

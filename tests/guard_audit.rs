@@ -20,6 +20,8 @@ const AUDITED: &[&str] = &[
     "request_access",
     "approve",
     "revoke",
+    // Tested in tests/local_dir.rs: the cut is recorded as `audit_recovered`.
+    "recover_tail",
 ];
 
 /// Methods that neither disclose nor destroy (construction, the storage door, lookups,
@@ -46,6 +48,11 @@ const HARMLESS: &[&str] = &[
     "build",
     "decisions",
     "into_json",
+    // The local guard's options
+    "local",
+    "expect_head",
+    "open",
+    "audit_head",
 ];
 
 #[test]

@@ -193,3 +193,109 @@ fn a_second_process_is_refused() {
     // Once it has let go, the directory opens.
     assert!(Guard::open_local(&dir.0).is_ok());
 }
+
+fn trail(dir: &Path) -> String {
+    std::fs::read_to_string(dir.join("audit.jsonl")).unwrap()
+}
+
+fn last_event_detail(dir: &Path) -> String {
+    let text = trail(dir);
+    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+    assert_eq!(last["action"], "audit_recovered");
+    last["detail"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_torn_last_line_is_reported_and_recovered_through_the_guard() {
+    let dir = TempDir::new("torn");
+    in_use(&dir.0);
+    let path = dir.0.join("audit.jsonl");
+    let mut text = trail(&dir.0);
+    text.push_str(r#"{"seq":9,"time":"2026-"#);
+    std::fs::write(&path, &text).unwrap();
+    match Guard::open_local(&dir.0) {
+        Err(e @ Error::AuditTail { .. }) => {
+            assert!(e.to_string().contains("recover_tail"), "{e}");
+        }
+        other => panic!("expected AuditTail, got {:?}", other.map(|_| ())),
+    }
+    let guard = Guard::local(&dir.0).recover_tail().open().unwrap();
+    assert!(guard.verify_audit().is_ok());
+    drop(guard);
+    assert!(last_event_detail(&dir.0).contains("torn"));
+}
+
+#[test]
+fn a_garbled_last_line_is_recovered_damage_elsewhere_is_not() {
+    let dir = TempDir::new("garbled");
+    let row = in_use(&dir.0);
+    assert!(readable(&dir.0, &row) && readable(&dir.0, &row));
+    let path = dir.0.join("audit.jsonl");
+    let original = trail(&dir.0);
+    let flip = |line: &str| {
+        let at = line.rfind("\"mac\":\"").unwrap() + 7;
+        let c = if &line[at..=at] == "0" { "1" } else { "0" };
+        format!("{}{c}{}", &line[..at], &line[at + 1..])
+    };
+    let lines: Vec<&str> = original.lines().collect();
+    assert!(lines.len() >= 2);
+
+    // Damage in the first line and the last: recovery refuses.
+    let mut both: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    both[0] = flip(lines[0]);
+    let n = both.len();
+    both[n - 1] = flip(lines[n - 1]);
+    std::fs::write(&path, both.join("\n") + "\n").unwrap();
+    assert!(matches!(
+        Guard::local(&dir.0).recover_tail().open(),
+        Err(Error::AuditChain { line: 1, .. })
+    ));
+
+    // Only the last line garbled: reported, then cut and recorded.
+    let mut last: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
+    last[n - 1] = flip(lines[n - 1]);
+    std::fs::write(&path, last.join("\n") + "\n").unwrap();
+    assert!(matches!(
+        Guard::open_local(&dir.0),
+        Err(Error::AuditTail { .. })
+    ));
+    let guard = Guard::local(&dir.0).recover_tail().open().unwrap();
+    assert!(guard.verify_audit().is_ok());
+    drop(guard);
+    assert!(last_event_detail(&dir.0).contains("garbled"));
+}
+
+#[test]
+fn a_known_head_detects_lines_cut_off_the_end() {
+    let dir = TempDir::new("head");
+    in_use(&dir.0);
+    let guard = Guard::open_local(&dir.0).unwrap();
+    let mailer = Principal::new("mailer").role("service");
+    let c = Customer {
+        id: 2,
+        email: Pii::new("john.q8z@example.com".into()),
+    };
+    for _ in 0..3 {
+        drop(
+            guard
+                .reveal(&mailer, &c, |c| &c.email, "send_receipt")
+                .unwrap(),
+        );
+    }
+    let head = guard.audit_head().unwrap();
+    drop(guard);
+    // Two lines cut off at a line boundary: the file alone still verifies...
+    let text = trail(&dir.0);
+    let lines: Vec<&str> = text.lines().collect();
+    let cut = lines[..lines.len() - 2].join("\n") + "\n";
+    std::fs::write(dir.0.join("audit.jsonl"), cut).unwrap();
+    assert!(Guard::open_local(&dir.0).is_ok());
+    // ...but not against the head kept elsewhere.
+    match Guard::local(&dir.0).expect_head(head).open() {
+        Err(Error::AuditChain {
+            problem: piiguard::ChainProblem::Truncated { .. },
+            ..
+        }) => {}
+        other => panic!("expected Truncated, got {:?}", other.map(|_| ())),
+    }
+}

@@ -166,20 +166,41 @@ impl JsonlSink {
         })
     }
 
-    /// Cuts a torn last line off the file at `path` (after a crash), records an
-    /// `audit_recovered` event saying how many bytes were cut, and opens the sink. A file
-    /// without a torn line is opened unchanged.
+    /// Cuts a damaged last line off the file at `path`, records an `audit_recovered` event
+    /// saying what was cut, and opens the sink. The last line may be torn (a crash during a
+    /// write) or complete but garbled (a crash of the disk or file system under it), and is cut
+    /// only if every line before it verifies: damage anywhere else is not a crash's, and is
+    /// refused. A file whose last line is sound is opened unchanged.
     ///
     /// # Errors
-    /// The errors of [`open`](Self::open) for anything but a torn line.
+    /// [`Error::AuditChain`] for damage before the last line; the errors of
+    /// [`open`](Self::open).
     pub fn recover(path: impl AsRef<Path>, keyring: &Keyring) -> Result<Self, Error> {
         let path = path.as_ref();
-        let (_, _, torn) = scan(path)?;
-        if !torn {
+        let (lines, _, torn) = scan(path)?;
+        let bytes = std::fs::read(path).unwrap_or_default();
+        let garbled = !torn
+            && matches!(
+                Self::open(path, keyring),
+                Err(Error::AuditChain { line, .. }) if line == lines
+            );
+        if !torn && !garbled {
             return Self::open(path, keyring);
         }
-        let bytes = std::fs::read(path).map_err(io("read the audit log"))?;
-        let keep = bytes.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        // The lines kept: everything before the damaged last one.
+        let body = if torn {
+            &bytes[..]
+        } else {
+            &bytes[..bytes.len() - 1]
+        };
+        let keep = body.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        let kept = bytes[..keep].strip_suffix(b"\n").unwrap_or(&bytes[..keep]);
+        let kept_lines = (!kept.is_empty())
+            .then(|| kept.split(|&b| b == b'\n'))
+            .into_iter()
+            .flatten()
+            .map(|l| std::str::from_utf8(l).unwrap_or(""));
+        verify_lines(keyring, kept_lines, true, None, |_, _| {})?;
         let file = OpenOptions::new()
             .write(true)
             .open(path)
@@ -200,8 +221,9 @@ impl JsonlSink {
             policy_version: String::new(),
             grant: None,
             detail: Some(format!(
-                "cut {} bytes of a torn last line",
-                bytes.len() - keep
+                "cut {} bytes of a {} last line",
+                bytes.len() - keep,
+                if torn { "torn" } else { "garbled" }
             )),
         })?;
         Ok(sink)
@@ -257,6 +279,10 @@ impl AuditSink for JsonlSink {
     fn verify(&self) -> Result<Option<ChainReport>, Error> {
         let head = self.head();
         verify_jsonl(&self.path, &self.keyring, Some(&head)).map(Some)
+    }
+
+    fn chain_head(&self) -> Option<ChainHead> {
+        Some(JsonlSink::head(self))
     }
 }
 

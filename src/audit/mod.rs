@@ -49,6 +49,13 @@ pub trait AuditSink: Send + Sync {
     fn verify(&self) -> Result<Option<ChainReport>, Error> {
         Ok(None)
     }
+
+    /// The head of the chain (the last event number and its MAC), for sinks that keep one.
+    /// Keep it somewhere the trail's writer cannot change, and hand it back when the trail is
+    /// opened again, so that lines cut off its end are detected.
+    fn chain_head(&self) -> Option<ChainHead> {
+        None
+    }
 }
 
 impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
@@ -58,6 +65,10 @@ impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
 
     fn verify(&self) -> Result<Option<ChainReport>, Error> {
         (**self).verify()
+    }
+
+    fn chain_head(&self) -> Option<ChainHead> {
+        (**self).chain_head()
     }
 }
 

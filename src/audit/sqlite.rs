@@ -2,7 +2,7 @@
 //! line, in a database of its own (WAL, `synchronous = FULL`: a committed event survives a
 //! power cut).
 
-use super::chain::{Chain, ChainReport, verify_lines};
+use super::chain::{Chain, ChainHead, ChainReport, verify_lines};
 use super::{AuditEvent, AuditSink};
 use crate::error::Error;
 use crate::keys::Keyring;
@@ -123,6 +123,16 @@ impl AuditSink for SqliteSink {
             return Err(failed("cannot insert the event")(e));
         }
         Ok(())
+    }
+
+    fn chain_head(&self) -> Option<ChainHead> {
+        Some(
+            self.inner
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .chain
+                .head(),
+        )
     }
 
     fn verify(&self) -> Result<Option<ChainReport>, Error> {

@@ -8,6 +8,8 @@ mod break_glass;
 mod local;
 mod policy_view;
 
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
+pub use local::LocalGuard;
 pub use policy_view::PolicyView;
 
 use crate::at_rest::StorageKeys;
