@@ -2,7 +2,7 @@
 //! Mask (PCI DSS): first 6 and last 4 digits at most. Normalize: digits only.
 
 use super::checksum::luhn;
-use super::text::{digits_ignoring, text};
+use super::text::{digits_ignoring, line};
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -10,7 +10,7 @@ use crate::mem::buffer::SecretBuf;
 pub(super) struct CardNumber;
 
 fn digits(value: &[u8]) -> Result<impl DoubleEndedIterator<Item = u8> + Clone + '_, Invalid> {
-    let digits = digits_ignoring(text(value)?, &[' ', '-'])?;
+    let digits = digits_ignoring(line(value)?, &[' ', '-'])?;
     if !(13..=19).contains(&digits.clone().count()) {
         return Err(Invalid("a card number has 13 to 19 digits"));
     }

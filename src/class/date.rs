@@ -1,6 +1,6 @@
 //! Dates of birth, as ISO 8601 `YYYY-MM-DD`. Mask: the year (`1987-**-**`).
 
-use super::text::text;
+use super::text::line;
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -10,7 +10,7 @@ use std::fmt::Write;
 pub(super) struct BirthDate;
 
 fn date(value: &[u8]) -> Result<time::Date, Invalid> {
-    parse_iso_date(text(value)?.as_bytes()).ok_or(Invalid("not an ISO 8601 date (YYYY-MM-DD)"))
+    parse_iso_date(line(value)?.as_bytes()).ok_or(Invalid("not an ISO 8601 date (YYYY-MM-DD)"))
 }
 
 impl ClassRules for BirthDate {

@@ -1,7 +1,7 @@
 //! Passport and national identity numbers. Mask: last 3 characters (last 2 when shorter than 9).
 //! Normalize: upper case, letters and digits only.
 
-use super::text::text;
+use super::text::line;
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -9,7 +9,7 @@ use crate::mem::buffer::SecretBuf;
 pub(super) struct Document;
 
 fn alnum(value: &[u8]) -> Result<impl Iterator<Item = char> + Clone + '_, Invalid> {
-    let text = text(value)?;
+    let text = line(value)?;
     if text
         .chars()
         .any(|c| !c.is_ascii_alphanumeric() && c != ' ' && c != '-')

@@ -1,25 +1,51 @@
-//! Email addresses: `local@domain`. Mask `j***@example.com`; normalize to lower case.
+//! Email addresses: `local@domain`, the practical subset of RFC 5321/5322 (no quoted local
+//! parts, no comments, no address literals) with RFC 6531's UTF-8, and domains of valid labels
+//! (IDN as punycode `xn--…` or UTF-8). Mask `j***@example.com`; normalize to lower case.
 
-use super::text::text;
+use super::text::line;
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
 
 pub(super) struct Email;
 
+/// RFC 5322 `atext` (the mask character `*` aside, which no value may hold), or UTF-8 beyond
+/// ASCII (RFC 6531).
+fn local_char(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+        || "!#$%&'+/=?^_`{|}~-".contains(c)
+        || (!c.is_ascii() && c.is_alphanumeric())
+}
+
+/// A DNS label: 1 to 63 bytes of letters, digits and inner hyphens (UTF-8 letters for an IDN
+/// U-label; an A-label is `xn--` and ASCII).
+fn label_ok(label: &str) -> bool {
+    (1..=63).contains(&label.len())
+        && !label.starts_with('-')
+        && !label.ends_with('-')
+        && label.chars().all(|c| c == '-' || c.is_alphanumeric())
+}
+
 fn parts(value: &[u8]) -> Result<(&str, &str), Invalid> {
-    let text = text(value)?;
-    let (local, domain) = text.rsplit_once('@').ok_or(Invalid("missing `@`"))?;
+    let text = line(value)?;
+    let (local, domain) = text.split_once('@').ok_or(Invalid("missing `@`"))?;
+    if domain.contains('@') {
+        return Err(Invalid("more than one `@`"));
+    }
     if local.is_empty() || local.len() > 64 {
         return Err(Invalid("the local part must have 1 to 64 bytes"));
     }
-    if text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(Invalid("contains whitespace or control characters"));
+    let dots_ok = !local.starts_with('.') && !local.ends_with('.') && !local.contains("..");
+    if !dots_ok || !local.chars().all(|c| c == '.' || local_char(c)) {
+        return Err(Invalid(
+            "the local part has characters an address cannot have",
+        ));
     }
-    let labels_ok = domain.len() <= 253
-        && domain.contains('.')
-        && domain.split('.').all(|l| !l.is_empty() && !l.contains('@'));
-    if !labels_ok {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let tld_ok = labels
+        .last()
+        .is_some_and(|tld| !tld.chars().all(|c| c.is_ascii_digit()));
+    if domain.len() > 253 || labels.len() < 2 || !tld_ok || !labels.iter().all(|l| label_ok(l)) {
         return Err(Invalid("the domain must be a dotted host name"));
     }
     Ok((local, domain))

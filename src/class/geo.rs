@@ -1,7 +1,7 @@
 //! Geolocations as `latitude,longitude` in decimal degrees. Mask: one decimal place (about
 //! 11 km), marked with `*`. Normalize: six decimal places (about 11 cm).
 
-use super::text::text;
+use super::text::line;
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -10,7 +10,7 @@ use std::fmt::Write;
 pub(super) struct GeoLocation;
 
 fn parse(value: &[u8]) -> Result<(f64, f64), Invalid> {
-    let (lat, lon) = text(value)?
+    let (lat, lon) = line(value)?
         .split_once(',')
         .ok_or(Invalid("expected `latitude,longitude`"))?;
     let lat: f64 = lat

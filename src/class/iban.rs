@@ -2,7 +2,7 @@
 //! the mod-97 checksum verified. Mask: country code and last 4. Normalize: upper case, no spaces.
 
 use super::checksum::{iban_length, mod97};
-use super::text::text;
+use super::text::line;
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -11,7 +11,7 @@ pub(super) struct Iban;
 
 /// The IBAN's characters, upper-cased, without spaces.
 fn chars(value: &[u8]) -> Result<impl Iterator<Item = u8> + Clone + '_, Invalid> {
-    let text = text(value)?;
+    let text = line(value)?;
     if !text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b' ') {
         return Err(Invalid("only letters, digits and spaces are allowed"));
     }

@@ -1,7 +1,7 @@
 //! IP addresses. Mask: the /24 network of IPv4 (`192.0.2.*`), the /48 of IPv6
 //! (`2001:db8:85a3:*`). Normalize: the canonical text form.
 
-use super::text::text;
+use super::text::line;
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -11,7 +11,7 @@ use std::net::IpAddr;
 pub(super) struct IpAddress;
 
 fn parse(value: &[u8]) -> Result<IpAddr, Invalid> {
-    text(value)?
+    line(value)?
         .parse()
         .map_err(|_| Invalid("not an IPv4 or IPv6 address"))
 }

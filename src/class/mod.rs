@@ -22,7 +22,7 @@ mod ip;
 pub(crate) mod masked;
 mod name;
 mod phone;
-mod text;
+pub(crate) mod text;
 
 pub use crate::names::{ClassName, Sensitivity};
 pub use masked::Masked;
@@ -294,6 +294,8 @@ impl Class {
     /// # Errors
     /// [`Error::InvalidValue`] if the value is not valid for the class.
     pub fn normalize(self, value: &[u8]) -> Result<SecretBuf, Error> {
+        let composed = std::str::from_utf8(value).ok().and_then(text::nfc);
+        let value = composed.as_ref().map_or(value, |c| c.as_str().as_bytes());
         let rules = self.rules();
         rules
             .validate(value)

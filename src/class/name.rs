@@ -1,6 +1,6 @@
 //! Personal names. Mask: initials (`J*** D***`). Normalize: lower case, single spaces.
 
-use super::text::{lower_collapsed, text};
+use super::text::{lower_collapsed, one_line};
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -8,7 +8,7 @@ use crate::mem::buffer::SecretBuf;
 pub(super) struct Name;
 
 fn checked(value: &[u8]) -> Result<&str, Invalid> {
-    let text = text(value)?;
+    let text = one_line(value)?;
     if text.chars().any(char::is_control) {
         return Err(Invalid("contains control characters"));
     }

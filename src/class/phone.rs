@@ -1,6 +1,6 @@
 //! Phone numbers. Mask: last 2–4 digits. Normalize to E.164 (`+` and digits).
 
-use super::text::{digits_ignoring, text};
+use super::text::{digits_ignoring, line};
 use super::{ClassRules, Masker};
 use crate::error::Invalid;
 use crate::mem::buffer::SecretBuf;
@@ -11,7 +11,7 @@ const SEPARATORS: &[char] = &[' ', '-', '.', '(', ')', '/'];
 
 /// The digits of a phone number (a leading `+` allowed), 7 to 15 of them (E.164 maximum).
 fn digits(value: &[u8]) -> Result<(bool, impl Iterator<Item = u8> + Clone + '_), Invalid> {
-    let text = text(value)?;
+    let text = line(value)?;
     let (plus, rest) = match text.strip_prefix('+') {
         Some(rest) => (true, rest),
         None => (false, text),

@@ -8,9 +8,37 @@ pub(super) fn utf8(value: &[u8]) -> Result<&str, Invalid> {
     std::str::from_utf8(value).map_err(|_| Invalid("not UTF-8 text"))
 }
 
-/// The value as trimmed, non-empty text without the mask character.
+/// Characters no text class accepts: C0 controls other than tab, line feed and carriage
+/// return, DEL, C1 controls, and the bidirectional embeddings, overrides and isolates that make
+/// text display in another order than it reads (U+202A–U+202E, U+2066–U+2069).
+pub(super) const fn forbidden(c: char) -> bool {
+    matches!(c, '\0'..='\x08' | '\x0B' | '\x0C' | '\x0E'..='\x1F' | '\x7F'..='\u{9F}')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that show nothing: zero-width space, joiners, word joiner, byte order mark, soft
+/// hyphen. Refused in identifiers (an address or number that looks equal must be equal).
+pub(super) const fn invisible(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{00AD}' | '\u{180E}'
+    )
+}
+
+/// UTF-8 text with no [`forbidden`] character (free text: tabs and line breaks allowed).
+pub(super) fn clean(value: &[u8]) -> Result<&str, Invalid> {
+    let text = utf8(value)?;
+    if text.chars().any(forbidden) {
+        return Err(Invalid(
+            "contains control or bidirectional-override characters",
+        ));
+    }
+    Ok(text)
+}
+
+/// The value as trimmed, non-empty, [`clean`] text without the mask character.
 pub(super) fn text(value: &[u8]) -> Result<&str, Invalid> {
-    let text = utf8(value)?.trim();
+    let text = clean(value)?.trim();
     if text.is_empty() {
         return Err(Invalid("empty"));
     }
@@ -18,6 +46,39 @@ pub(super) fn text(value: &[u8]) -> Result<&str, Invalid> {
         return Err(Invalid("contains the mask character `*`"));
     }
     Ok(text)
+}
+
+/// [`text`] on one line: no tab or line break (a name may still join letters with U+200C/D).
+pub(super) fn one_line(value: &[u8]) -> Result<&str, Invalid> {
+    let text = text(value)?;
+    if text.contains(['\t', '\n', '\r']) {
+        return Err(Invalid("contains line breaks or tabs"));
+    }
+    Ok(text)
+}
+
+/// [`one_line`] without [`invisible`] characters: identifiers, addresses, numbers.
+pub(super) fn line(value: &[u8]) -> Result<&str, Invalid> {
+    let text = one_line(value)?;
+    if text.chars().any(invisible) {
+        return Err(Invalid("contains invisible (zero-width) characters"));
+    }
+    Ok(text)
+}
+
+/// The NFC form of `text` (Unicode canonical composition: "é" written as `e` + U+0301 becomes
+/// U+00E9), in a wiping buffer, or `None` when it already is NFC (the usual case, checked
+/// without allocating). Equal names then seal, index and compare equally.
+pub(crate) fn nfc(text: &str) -> Option<crate::SecretBuf> {
+    use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
+    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+        return None;
+    }
+    let mut out = crate::SecretBuf::with_capacity(text.len() + 8);
+    for c in text.nfc() {
+        out.push(c);
+    }
+    (out.as_str() != text).then_some(out)
 }
 
 /// ASCII digits of `text`, ignoring the separators a human writes between them.
@@ -55,7 +116,7 @@ impl Masker for RedactedText {}
 
 impl ClassRules for RedactedText {
     fn validate(&self, value: &[u8]) -> Result<(), Invalid> {
-        utf8(value).map(drop)
+        clean(value).map(drop)
     }
 }
 

@@ -54,11 +54,22 @@ impl<'a, T> PiiSeed<'a, T> {
         self.class.map_or("unclassified", Class::name)
     }
 
-    /// Checks and seals the collected cleartext.
+    /// Checks and seals the collected cleartext (text in its NFC form).
     fn accept<E: de::Error>(&self, bytes: Zeroizing<Vec<u8>>) -> Result<Pii<T>, E>
     where
         T: PiiValue,
     {
+        let composed = (T::SHAPE == ValueShape::Text)
+            .then(|| {
+                std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(crate::class::text::nfc)
+            })
+            .flatten();
+        let bytes = match composed {
+            Some(text) => copied(text.as_str().as_bytes()),
+            None => bytes,
+        };
         if self.envelopes && bytes.starts_with(TEXT_PREFIX.as_bytes()) {
             // An at-rest envelope: kept encrypted until a reveal opens it with the keys.
             let text = std::str::from_utf8(&bytes)
