@@ -57,6 +57,8 @@ crate::names::name_enum! {
         Recovered = "recovered",
         /// A break-glass request was recorded, awaiting approval.
         Requested = "requested",
+        /// The access request waited longer than the policy's `request_ttl_secs`.
+        RequestExpired = "request_expired",
         /// The principal holds an approver role.
         Approver = "approver",
         /// The principal holds the grant.

@@ -768,3 +768,33 @@ fn owners_reading_their_own_data_are_counted_apart() {
         "the staff hard limit is not the owners'"
     );
 }
+
+/// A request nobody approves in time expires: approving it later is a typed, audited denial.
+#[test]
+fn pending_requests_expire() {
+    let f = fixture();
+    let agent = prod("agent-3", "support");
+    let lead = prod("lead-1", "security");
+    let request = GrantRequest::new("ticket 9", Duration::from_secs(600))
+        .subject("42")
+        .class("passport");
+    let id = f.guard.request_access(&agent, request).unwrap();
+    f.clock.advance(Duration::from_secs(24 * 60 * 60 + 1));
+    let (result, event) = exactly_one(&f, Action::Grant, Outcome::Denied, || {
+        f.guard.approve(&lead, &id)
+    });
+    assert!(matches!(
+        result,
+        Err(Error::Denied {
+            reason: Reason::RequestExpired
+        })
+    ));
+    assert_eq!(event.reason, Reason::RequestExpired);
+    // Gone for good: a second attempt does not find it.
+    assert!(matches!(
+        f.guard.approve(&lead, &id),
+        Err(Error::Denied {
+            reason: Reason::UnknownRequest
+        })
+    ));
+}

@@ -44,10 +44,16 @@ impl Guard {
             event.reason = reason;
             return Err(self.deny(&event, requester)?);
         }
-        let id = self.inner.grants.add_pending(Pending {
-            requester: requester.id().to_owned(),
-            request,
-        });
+        let now = self.now().unix_timestamp();
+        let id = self.inner.grants.add_pending(
+            Pending {
+                requester: requester.id().to_owned(),
+                request,
+                requested_at: now,
+            },
+            now,
+            self.request_ttl(),
+        );
         event.grant = Some(id.as_str().to_owned());
         self.record(&event)?;
         Ok(id)
@@ -68,8 +74,17 @@ impl Guard {
             None,
         );
         event.grant = Some(request.as_str().to_owned());
-        let Some(pending) = self.inner.grants.pending(request) else {
-            return Err(self.deny(&event, approver)?);
+        let pending = match self.inner.grants.pending(
+            request,
+            self.now().unix_timestamp(),
+            self.request_ttl(),
+        ) {
+            Ok(Some(pending)) => pending,
+            Ok(None) => return Err(self.deny(&event, approver)?),
+            Err(()) => {
+                event.reason = Reason::RequestExpired;
+                return Err(self.deny(&event, approver)?);
+            }
         };
         event.justification = Some(super::free_text(pending.request.justification()));
         let refusal = if approver.environment() != self.keyring().environment() {
@@ -151,5 +166,12 @@ impl Guard {
         event.outcome = Outcome::Allowed;
         event.reason = reason;
         self.record(&event)
+    }
+}
+
+impl Guard {
+    /// How long a request waits for approval, in seconds.
+    fn request_ttl(&self) -> i64 {
+        i64::try_from(self.policy().break_glass().request_ttl.as_secs()).unwrap_or(i64::MAX)
     }
 }

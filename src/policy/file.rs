@@ -59,6 +59,7 @@ struct RuleSpec {
 struct BreakGlassSpec {
     approvers: Vec<String>,
     max_ttl_secs: u64,
+    request_ttl_secs: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -143,15 +144,22 @@ pub(super) fn parse(text: &str) -> Result<Policy, Error> {
     let break_glass = match &file.break_glass {
         Some(b) => {
             let spec = b.get_ref();
-            if spec.max_ttl_secs == 0 || spec.approvers.iter().any(|r| !valid_name(r)) {
+            if spec.max_ttl_secs == 0
+                || spec.request_ttl_secs == Some(0)
+                || spec.approvers.iter().any(|r| !valid_name(r))
+            {
                 return Err(lines.error(
                     b.span(),
-                    "break_glass needs valid approver roles and a max_ttl_secs above 0",
+                    "break_glass needs valid approver roles, and max_ttl_secs and \
+                     request_ttl_secs above 0",
                 ));
             }
             BreakGlass {
                 approvers: spec.approvers.clone(),
                 max_ttl: Duration::from_secs(spec.max_ttl_secs),
+                request_ttl: spec
+                    .request_ttl_secs
+                    .map_or(BreakGlass::default().request_ttl, Duration::from_secs),
             }
         }
         None => BreakGlass::default(),

@@ -305,6 +305,14 @@ pub(crate) fn verify(keyring: &Keyring, token: &GrantToken, now: i64) -> Result<
 pub(crate) struct Pending {
     pub(crate) requester: String,
     pub(crate) request: GrantRequest,
+    /// When it was made (Unix seconds).
+    pub(crate) requested_at: i64,
+}
+
+impl Pending {
+    fn expired(&self, now: i64, ttl: i64) -> bool {
+        now.saturating_sub(self.requested_at) > ttl
+    }
 }
 
 /// Pending requests (in memory) and revoked grant ids (kept in a file when the guard has a
@@ -336,21 +344,30 @@ impl Grants {
         })
     }
 
-    pub(crate) fn add_pending(&self, pending: Pending) -> RequestId {
+    /// Keeps a request; expired ones (older than `ttl` seconds at `now`) are dropped first.
+    pub(crate) fn add_pending(&self, pending: Pending, now: i64, ttl: i64) -> RequestId {
         let id = random_id("req");
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(id.clone(), pending);
+        let mut map = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        map.retain(|_, p| !p.expired(now, ttl));
+        map.insert(id.clone(), pending);
         RequestId(id)
     }
 
-    pub(crate) fn pending(&self, id: &RequestId) -> Option<Pending> {
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&id.0)
-            .cloned()
+    /// A pending request: `Ok(None)` if unknown, `Err(())` if it expired (it is dropped).
+    pub(crate) fn pending(
+        &self,
+        id: &RequestId,
+        now: i64,
+        ttl: i64,
+    ) -> Result<Option<Pending>, ()> {
+        let mut map = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        match map.get(&id.0) {
+            Some(p) if p.expired(now, ttl) => {
+                map.remove(&id.0);
+                Err(())
+            }
+            found => Ok(found.cloned()),
+        }
     }
 
     pub(crate) fn take_pending(&self, id: &RequestId) -> Option<Pending> {

@@ -142,6 +142,8 @@ pub struct BreakGlass {
     pub approvers: Vec<String>,
     /// The longest a grant may last.
     pub max_ttl: Duration,
+    /// How long a request waits for approval before it expires (default one day).
+    pub request_ttl: Duration,
 }
 
 impl Default for BreakGlass {
@@ -149,6 +151,7 @@ impl Default for BreakGlass {
         Self {
             approvers: Vec::new(),
             max_ttl: Duration::from_secs(4 * 60 * 60),
+            request_ttl: Duration::from_secs(24 * 60 * 60),
         }
     }
 }
