@@ -28,7 +28,13 @@ pub(super) const fn invisible(c: char) -> bool {
 /// UTF-8 text with no [`forbidden`] character (free text: tabs and line breaks allowed).
 pub(super) fn clean(value: &[u8]) -> Result<&str, Invalid> {
     let text = utf8(value)?;
-    if text.chars().any(forbidden) {
+    let bad = if text.is_ascii() {
+        text.bytes()
+            .any(|b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')) || b == 0x7F)
+    } else {
+        text.chars().any(forbidden)
+    };
+    if bad {
         return Err(Invalid(
             "contains control or bidirectional-override characters",
         ));
@@ -60,7 +66,7 @@ pub(super) fn one_line(value: &[u8]) -> Result<&str, Invalid> {
 /// [`one_line`] without [`invisible`] characters: identifiers, addresses, numbers.
 pub(super) fn line(value: &[u8]) -> Result<&str, Invalid> {
     let text = one_line(value)?;
-    if text.chars().any(invisible) {
+    if !text.is_ascii() && text.chars().any(invisible) {
         return Err(Invalid("contains invisible (zero-width) characters"));
     }
     Ok(text)
@@ -71,7 +77,7 @@ pub(super) fn line(value: &[u8]) -> Result<&str, Invalid> {
 /// without allocating). Equal names then seal, index and compare equally.
 pub(crate) fn nfc(text: &str) -> Option<crate::SecretBuf> {
     use unicode_normalization::{IsNormalized, UnicodeNormalization as _, is_nfc_quick};
-    if is_nfc_quick(text.chars()) == IsNormalized::Yes {
+    if text.is_ascii() || is_nfc_quick(text.chars()) == IsNormalized::Yes {
         return None;
     }
     let mut out = crate::SecretBuf::with_capacity(text.len() + 8);
