@@ -57,6 +57,12 @@ fn local_char(b: u8) -> bool {
 /// At an `@`: the local part before it, the domain after it (two or more labels, a letters-only
 /// top-level label of two or more).
 pub(crate) fn email(s: &[u8], at: usize, floor: usize) -> Option<Hit> {
+    email_at(s, at, at + 1, floor)
+}
+
+/// An address whose `@` is written from `at` to `domain` (one byte, or `%40` percent-encoded,
+/// as in `?email=jane%40example.com`): the whole address, encoding included, is the finding.
+pub(crate) fn email_at(s: &[u8], at: usize, domain: usize, floor: usize) -> Option<Hit> {
     let mut start = at;
     while start > floor && local_char(s[start - 1]) && at - start < 64 {
         start -= 1;
@@ -67,7 +73,7 @@ pub(crate) fn email(s: &[u8], at: usize, floor: usize) -> Option<Hit> {
     if start == at || s[at - 1] == b'.' {
         return None;
     }
-    let mut end = at + 1;
+    let mut end = domain;
     let mut labels = 0;
     let mut last_label;
     loop {
@@ -168,8 +174,28 @@ pub(crate) fn ssn(s: &[u8], i: usize) -> Option<Hit> {
 
 /// An IPv4 address: four decimal octets 0–255 without leading zeros, not part of a longer
 /// dotted run (version strings `1.2.3.4.5`).
+/// A CIDR prefix length after an address ending at `j` (`/8`, `/24`, `/64`): where it ends.
+fn cidr_suffix(s: &[u8], j: usize, max: u32) -> Option<usize> {
+    if s.get(j) != Some(&b'/') {
+        return None;
+    }
+    let digits = s[j + 1..]
+        .iter()
+        .take(4)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    let text = std::str::from_utf8(&s[j + 1..j + 1 + digits]).ok()?;
+    let bits: u32 = text.parse().ok()?;
+    (matches!(digits, 1..=3) && bits <= max && !(digits > 1 && text.starts_with('0')))
+        .then_some(j + 1 + digits)
+}
+
+/// An IPv4 address (with a CIDR suffix, if any). The loopback network and the unspecified
+/// address are a host's own, not a person's, and stay readable (`listening on 127.0.0.1`).
 pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
     let mut j = i;
+    let mut first = 0u32;
+    let mut all_zero = true;
     for part in 0..4 {
         let start = j;
         while j < s.len() && s[j].is_ascii_digit() && j - start < 4 {
@@ -179,13 +205,16 @@ pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
         if octet.is_empty() || octet.len() > 3 || (octet.len() > 1 && octet[0] == b'0') {
             return None;
         }
-        if octet
+        let value = octet
             .iter()
-            .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'))
-            > 255
-        {
+            .fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+        if value > 255 {
             return None;
         }
+        if part == 0 {
+            first = value;
+        }
+        all_zero &= value == 0;
         if part < 3 {
             if s.get(j) != Some(&b'.') {
                 return None;
@@ -194,7 +223,13 @@ pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
         }
     }
     let dotted_more = s.get(j) == Some(&b'.') && s.get(j + 1).is_some_and(u8::is_ascii_digit);
-    (!dotted_more && ends_token(s, j)).then_some((i..j, IP))
+    let end = cidr_suffix(s, j, 32)
+        .filter(|&e| ends_token(s, e))
+        .unwrap_or(j);
+    // An address followed by a path or a prefix that is not one still is an address.
+    let ends = ends_token(s, end) || s.get(end) == Some(&b'/');
+    let own = first == 127 || all_zero;
+    (!dotted_more && ends && !own).then_some((i..end, IP))
 }
 
 fn phone_sep(b: u8) -> bool {
@@ -376,7 +411,8 @@ pub(crate) fn ipv6(s: &[u8], colon: usize, floor: usize) -> Option<Hit> {
     while end > start && matches!(s[end - 1], b'.' | b':') && !s[start..end].ends_with(b"::") {
         end -= 1;
     }
-    if !starts_token(s, start, floor) && before(s, start) != Some(b'[') || !ends_token(s, end) {
+    let ends = ends_token(s, end) || cidr_suffix(s, end, 128).is_some_and(|e| ends_token(s, e));
+    if !starts_token(s, start, floor) && before(s, start) != Some(b'[') || !ends {
         return None;
     }
     let mut text = std::str::from_utf8(&s[start..end]).ok()?;
@@ -386,8 +422,13 @@ pub(crate) fn ipv6(s: &[u8], colon: usize, floor: usize) -> Option<Hit> {
     }
     let colons = text.bytes().filter(|&b| b == b':').count();
     let groups = text.split(':').filter(|g| !g.is_empty()).count();
-    if colons < 2 || groups < 2 || text.parse::<std::net::Ipv6Addr>().is_err() {
+    let addr: std::net::Ipv6Addr = text.parse().ok()?;
+    if colons < 2 || groups < 2 || addr.is_loopback() || addr.is_unspecified() {
         return None;
     }
-    Some((start..start + text.len(), IP))
+    let addr_end = start + text.len();
+    let end = cidr_suffix(s, addr_end, 128)
+        .filter(|&e| ends_token(s, e))
+        .unwrap_or(addr_end);
+    Some((start..end, IP))
 }

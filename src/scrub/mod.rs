@@ -95,6 +95,8 @@ const DIGIT: u8 = 2;
 const PLUS_PAREN: u8 = 3;
 const COLON: u8 = 4;
 const UPPER: u8 = 5;
+/// `%`: a percent-encoded `@` (`%40`) in a URL or query string.
+const PERCENT: u8 = 6;
 
 const TRIGGERS: [u8; 256] = {
     let mut t = [NONE; 256];
@@ -102,6 +104,7 @@ const TRIGGERS: [u8; 256] = {
     t[b'+' as usize] = PLUS_PAREN;
     t[b'(' as usize] = PLUS_PAREN;
     t[b':' as usize] = COLON;
+    t[b'%' as usize] = PERCENT;
     let mut c = b'0';
     while c <= b'9' {
         t[c as usize] = DIGIT;
@@ -137,6 +140,9 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
         let free = i == last_end || !s[i - 1].is_ascii_alphanumeric();
         let hit = match kind {
             AT => detect::email(s, i, last_end),
+            PERCENT if s.get(i + 1..i + 3) == Some(b"40") => {
+                detect::email_at(s, i, i + 3, last_end)
+            }
             DIGIT if detect::starts_token(s, i, last_end) => detect::ssn(s, i)
                 .or_else(|| detect::ipv4(s, i))
                 .or_else(|| detect::card(s, i))

@@ -125,6 +125,23 @@ fn ibans() {
 }
 
 #[test]
+fn percent_encoded_emails() {
+    finds(
+        "GET /customers/by-email?email=jane%40example.com HTTP/1.1",
+        "jane%40example.com",
+        "email",
+    );
+    finds(
+        "to=j.doe%40mail.example.org&x=1",
+        "j.doe%40mail.example.org",
+        "email",
+    );
+    for no in ["50%40 of the load", "a %40b", "rate=99%40example"] {
+        nothing(no);
+    }
+}
+
+#[test]
 fn ip_addresses() {
     finds("from 192.0.2.55:443", "192.0.2.55", "ip_address");
     finds(
@@ -142,7 +159,21 @@ fn ip_addresses() {
         "::ffff:192.0.2.128",
         "ip_address",
     );
+    // A CIDR range is masked whole, prefix length included.
+    finds("allow 10.20.0.0/16;", "10.20.0.0/16", "ip_address");
+    finds(
+        "route 2001:db8:85a3::/48 via",
+        "2001:db8:85a3::/48",
+        "ip_address",
+    );
+    finds("from 192.0.2.55/33 x", "192.0.2.55", "ip_address");
     for no in [
+        // A host's own addresses are not a person's.
+        "listening on 127.0.0.1:8080",
+        "bind 0.0.0.0:443",
+        "loopback 127.10.0.3 up",
+        "[::1]:8080",
+        "any :: port",
         "version 1.2.3.4.5",
         "256.1.1.1",
         "01.02.03.04",
