@@ -97,6 +97,8 @@ const COLON: u8 = 4;
 const UPPER: u8 = 5;
 /// `%`: a percent-encoded `@` (`%40`) in a URL or query string.
 const PERCENT: u8 = 6;
+/// `\`: a JSON or Unicode-escaped `@` (`\u0040`).
+const BACKSLASH: u8 = 7;
 
 const TRIGGERS: [u8; 256] = {
     let mut t = [NONE; 256];
@@ -105,6 +107,7 @@ const TRIGGERS: [u8; 256] = {
     t[b'(' as usize] = PLUS_PAREN;
     t[b':' as usize] = COLON;
     t[b'%' as usize] = PERCENT;
+    t[b'\\' as usize] = BACKSLASH;
     let mut c = b'0';
     while c <= b'9' {
         t[c as usize] = DIGIT;
@@ -142,6 +145,9 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
             AT => detect::email(s, i, last_end),
             PERCENT if s.get(i + 1..i + 3) == Some(b"40") => {
                 detect::email_at(s, i, i + 3, last_end)
+            }
+            BACKSLASH if s.get(i + 1..i + 6) == Some(b"u0040") => {
+                detect::email_at(s, i, i + 6, last_end)
             }
             DIGIT if detect::starts_token(s, i, last_end) => detect::ssn(s, i)
                 .or_else(|| detect::ipv4(s, i))

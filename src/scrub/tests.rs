@@ -136,6 +136,11 @@ fn percent_encoded_emails() {
         "j.doe%40mail.example.org",
         "email",
     );
+    finds(
+        r#"{"to":"jane\u0040example.com"}"#,
+        r"jane\u0040example.com",
+        "email",
+    );
     for no in ["50%40 of the load", "a %40b", "rate=99%40example"] {
         nothing(no);
     }
