@@ -25,6 +25,16 @@ fn guard() -> Guard {
         .unwrap()
 }
 
+/// A stored customer's row: the victim whose envelope an attacker copies.
+fn victim_row(guard: &Guard) -> serde_json::Value {
+    let victim = Customer {
+        id: 1,
+        name: Pii::new("Jane Victim".into()),
+        note: None,
+    };
+    serde_json::from_str(&guard.to_json(&victim).unwrap()).unwrap()
+}
+
 fn reveal_name(guard: &Guard, c: &Customer) -> String {
     let mailer = Principal::new("mailer").role("service");
     guard
@@ -37,12 +47,7 @@ fn reveal_name(guard: &Guard, c: &Customer) -> String {
 #[test]
 fn an_envelope_posted_as_input_is_harmless_cleartext_never_the_other_records_value() {
     let guard = guard();
-    let victim = Customer {
-        id: 1,
-        name: Pii::new("Jane Victim".into()),
-        note: None,
-    };
-    let row: serde_json::Value = serde_json::from_str(&guard.to_json(&victim).unwrap()).unwrap();
+    let row = victim_row(&guard);
     let stolen = row["name"].as_str().unwrap().to_owned();
     assert!(stolen.starts_with("pg1."));
 
@@ -89,12 +94,7 @@ fn text_that_starts_like_an_envelope_is_ordinary_input() {
 #[test]
 fn a_standalone_pii_is_input_too() {
     let guard = guard();
-    let victim = Customer {
-        id: 1,
-        name: Pii::new("Jane Victim".into()),
-        note: None,
-    };
-    let row: serde_json::Value = serde_json::from_str(&guard.to_json(&victim).unwrap()).unwrap();
+    let row = victim_row(&guard);
     let pii: Pii<String> = serde_json::from_value(row["name"].clone()).unwrap();
     assert!(pii.envelope().is_none());
     assert_eq!(
