@@ -232,6 +232,36 @@ pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
     (!dotted_more && ends && !own).then_some((i..end, IP))
 }
 
+/// Where a phone number that ends at `j` ends as a finding: at `j` if the token ends there;
+/// with its extension if one is glued on (`x459`, `#12`), so the number is not left in clear;
+/// at `j` before a glued word (`…1693-Office`). `None` if more digits or an identifier follow.
+fn phone_end(s: &[u8], j: usize) -> Option<usize> {
+    if let Some(b'x' | b'X' | b'#') = s.get(j) {
+        let digits = s[j + 1..]
+            .iter()
+            .take(7)
+            .take_while(|b| b.is_ascii_digit())
+            .count();
+        if digits > 0 {
+            return ((1..=6).contains(&digits) && ends_token(s, j + 1 + digits))
+                .then_some(j + 1 + digits);
+        }
+    }
+    if ends_token(s, j) {
+        return Some(j);
+    }
+    match s.get(j) {
+        Some(b'-') if s.get(j + 1).is_some_and(u8::is_ascii_alphabetic) => {
+            let word = s[j + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            (word >= 2 && ends_token(s, j + 1 + word)).then_some(j)
+        }
+        _ => None,
+    }
+}
+
 fn phone_sep(b: u8) -> bool {
     matches!(b, b' ' | b'-' | b'.')
 }
@@ -276,8 +306,8 @@ pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
             in_group = false;
             j += run;
         }
-        return ((8..=15).contains(&digits) && groups >= 2 && ends_token(s, j))
-            .then_some((i..j, PHONE));
+        let end = phone_end(s, j)?;
+        return ((8..=15).contains(&digits) && groups >= 2).then_some((i..end, PHONE));
     }
     // National: (ddd) ddd-dddd | ddd-ddd-dddd | ddd.ddd.dddd | ddd ddd dddd
     let (area_end, rest) = if s[i] == b'(' {
@@ -304,7 +334,8 @@ pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
         && t[4..].iter().all(u8::is_ascii_digit);
     // The separators agree (except after a parenthesized area code).
     let consistent = s[i] == b'(' || s[area_end] == sep;
-    (ok && consistent && ends_token(s, rest + 8)).then_some((i..rest + 8, PHONE))
+    let end = phone_end(s, rest + 8)?;
+    (ok && consistent).then_some((i..end, PHONE))
 }
 
 // ---------------------------------------------------------------- letters

@@ -64,6 +64,11 @@ fn phones() {
     finds("(555) 010-0142", "(555) 010-0142", "phone");
     finds("cell 555-010-0142.", "555-010-0142", "phone");
     finds("cell 555.010.0142", "555.010.0142", "phone");
+    // A glued extension is masked with the number; a glued word is not part of it.
+    finds("call 555-010-0142x459 now", "555-010-0142x459", "phone");
+    finds("call 555-010-0142#12 now", "555-010-0142#12", "phone");
+    finds("call (555) 010-1693-Office", "(555) 010-1693", "phone");
+    finds("call +1-555-0142-Office", "+1-555-0142", "phone");
     for no in [
         "2026-11-23 10:15:00",
         "order 555-0142",
@@ -74,6 +79,8 @@ fn phones() {
         "ORD-555-010-0142",
         "555-010.0142",
         "v1.555.010.0142",
+        "id 555-010-0142x12345678",
+        "sku 555-010-0142-A",
     ] {
         nothing(no);
     }
