@@ -109,6 +109,17 @@ impl Keyring {
         } else {
             check_keys_present(dir)?;
         }
+        if !dir.join(KEY_FILE).exists() {
+            // The key file first, alone: if anything after it fails, no store is left behind
+            // without its keys (which the next start would take for lost keys).
+            let (kek, environment) = settings(dir)?;
+            let mut keys_only =
+                Self::builder().provider(LocalKeyFile::new(dir.join(KEY_FILE), kek));
+            if let Some(e) = environment {
+                keys_only = keys_only.environment(e);
+            }
+            drop(keys_only.build()?);
+        }
         let (kek, environment) = settings(dir)?;
         let mut builder = Self::builder()
             .provider(LocalKeyFile::new(dir.join(KEY_FILE), kek))
