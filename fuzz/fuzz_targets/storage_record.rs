@@ -25,7 +25,7 @@ fn keyring() -> &'static Keyring {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let keys = keyring().keys();
+    let keys = piiguard::unaudited::keys(keyring());
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
