@@ -157,23 +157,44 @@ pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
 /// A US social security number written `ddd-dd-dddd` (or with spaces): area 001–899 but not
 /// 666, group 01–99, serial 0001–9999.
 pub(crate) fn ssn(s: &[u8], i: usize) -> Option<Hit> {
+    let num = |t: &[u8]| t.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
+    let valid = |area: u32, group: u32, serial: u32| {
+        area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+    };
+    // Nine digits with no separator are an SSN only where the text says so.
+    if let Some(t) = s.get(i..i + 9)
+        && t.iter().all(u8::is_ascii_digit)
+        && ends_token(s, i + 9)
+        && ssn_context(s, i)
+    {
+        return valid(num(&t[..3]), num(&t[3..5]), num(&t[5..])).then_some((i..i + 9, SSN));
+    }
     let t = s.get(i..i + 11)?;
     let sep = t[3];
-    if !matches!(sep, b'-' | b' ') || t[6] != sep {
+    // Dots are as often version or section numbers: with context only.
+    let sep_ok = matches!(sep, b'-' | b' ') || (sep == b'.' && ssn_context(s, i));
+    if !sep_ok || t[6] != sep {
         return None;
     }
     let digits_at = |r: Range<usize>| t[r].iter().all(u8::is_ascii_digit);
     if !(digits_at(0..3) && digits_at(4..6) && digits_at(7..11) && ends_token(s, i + 11)) {
         return None;
     }
-    let num = |r: Range<usize>| t[r].iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
-    let (area, group, serial) = (num(0..3), num(4..6), num(7..11));
-    (area != 0 && area != 666 && area < 900 && group != 0 && serial != 0)
-        .then_some((i..i + 11, SSN))
+    valid(num(&t[0..3]), num(&t[4..6]), num(&t[7..11])).then_some((i..i + 11, SSN))
 }
 
-/// An IPv4 address: four decimal octets 0–255 without leading zeros, not part of a longer
-/// dotted run (version strings `1.2.3.4.5`).
+/// Whether the 24 bytes before `i` name a social security number (`SSN`, `SS#`,
+/// `social security`), in any letter case.
+fn ssn_context(s: &[u8], i: usize) -> bool {
+    let before = &s[i.saturating_sub(24)..i];
+    let has = |word: &[u8]| {
+        before
+            .windows(word.len())
+            .any(|w| w.eq_ignore_ascii_case(word))
+    };
+    has(b"ssn") || has(b"ss#") || has(b"social security")
+}
+
 /// A CIDR prefix length after an address ending at `j` (`/8`, `/24`, `/64`): where it ends.
 fn cidr_suffix(s: &[u8], j: usize, max: u32) -> Option<usize> {
     if s.get(j) != Some(&b'/') {
@@ -190,7 +211,9 @@ fn cidr_suffix(s: &[u8], j: usize, max: u32) -> Option<usize> {
         .then_some(j + 1 + digits)
 }
 
-/// An IPv4 address (with a CIDR suffix, if any). The loopback network and the unspecified
+/// An IPv4 address: four decimal octets 0–255 without leading zeros, not part of a longer
+/// dotted run (version strings `1.2.3.4.5`), with a CIDR suffix if any. The loopback network
+/// and the unspecified
 /// address are a host's own, not a person's, and stay readable (`listening on 127.0.0.1`).
 pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
     let mut j = i;

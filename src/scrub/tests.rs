@@ -202,6 +202,21 @@ fn ip_addresses() {
 #[test]
 fn ssns() {
     finds("ssn 123-45-6789.", "123-45-6789", "national_id");
+    // Without separators, or with dots, only where the text names an SSN.
+    finds("SSN: 123456789", "123456789", "national_id");
+    finds(
+        "social security no. 123.45.6789",
+        "123.45.6789",
+        "national_id",
+    );
+    for no in [
+        "order 123456789",
+        "v123.45.6789",
+        "section 123.45.6789",
+        "ssn 000000000",
+    ] {
+        nothing(no);
+    }
     for no in [
         "000-12-3456",
         "666-12-3456",
