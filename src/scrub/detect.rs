@@ -367,24 +367,42 @@ pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
 /// separated by single spaces), and the ISO 7064 mod-97 check.
 pub(crate) fn iban(s: &[u8], i: usize) -> Option<Hit> {
     let head = s.get(i..i + 4)?;
-    if !(head[0].is_ascii_uppercase()
-        && head[1].is_ascii_uppercase()
+    if !(head[0].is_ascii_alphabetic()
+        && head[1].is_ascii_alphabetic()
         && head[2].is_ascii_digit()
         && head[3].is_ascii_digit())
     {
         return None;
     }
-    let want = iban_length(&head[..2])?;
+    // One letter case throughout (`DE89…` or `de89…`).
+    let lower = head[0].is_ascii_lowercase();
+    if head[1].is_ascii_lowercase() != lower {
+        return None;
+    }
+    let country = [head[0].to_ascii_uppercase(), head[1].to_ascii_uppercase()];
+    let want = iban_length(&country)?;
     let mut chars = [0u8; 34];
     let mut n = 0;
     let mut j = i;
+    // Groups of four are separated by single spaces or single dashes, one kind throughout.
+    let mut separator = None;
     while j < s.len() && n < want {
         let b = s[j];
-        if b.is_ascii_uppercase() || b.is_ascii_digit() {
-            chars[n] = b;
+        let letter = if lower {
+            b.is_ascii_lowercase()
+        } else {
+            b.is_ascii_uppercase()
+        };
+        if letter || b.is_ascii_digit() {
+            chars[n] = b.to_ascii_uppercase();
             n += 1;
             j += 1;
-        } else if b == b' ' && n % 4 == 0 && s.get(j + 1).is_some_and(|&c| is_alnum(c)) {
+        } else if matches!(b, b' ' | b'-')
+            && separator.is_none_or(|sep| sep == b)
+            && n % 4 == 0
+            && s.get(j + 1).is_some_and(|&c| is_alnum(c))
+        {
+            separator = Some(b);
             j += 1;
         } else {
             break;

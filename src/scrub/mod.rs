@@ -99,6 +99,8 @@ const UPPER: u8 = 5;
 const PERCENT: u8 = 6;
 /// `\`: a JSON or Unicode-escaped `@` (`\u0040`).
 const BACKSLASH: u8 = 7;
+/// A lower-case letter: only a lower-case IBAN (`de89 3704 …`) starts with one.
+const LOWER: u8 = 8;
 
 const TRIGGERS: [u8; 256] = {
     let mut t = [NONE; 256];
@@ -116,6 +118,11 @@ const TRIGGERS: [u8; 256] = {
     let mut c = b'A';
     while c <= b'Z' {
         t[c as usize] = UPPER;
+        c += 1;
+    }
+    let mut c = b'a';
+    while c <= b'z' {
+        t[c as usize] = LOWER;
         c += 1;
     }
     t
@@ -141,6 +148,19 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
         }
         // Right after a finding the text is free: its mask ends in `]`.
         let free = i == last_end || !s[i - 1].is_ascii_alphanumeric();
+        // Lower-case words are most of the text: only `xx00` at a word's start (a lower-case
+        // IBAN) is looked at; the rest of the run is skipped at once.
+        if kind == LOWER
+            && !(free
+                && s.get(i + 1).is_some_and(u8::is_ascii_lowercase)
+                && s.get(i + 2).is_some_and(u8::is_ascii_digit))
+        {
+            i += 1;
+            while i < n && s[i].is_ascii_lowercase() {
+                i += 1;
+            }
+            continue;
+        }
         let hit = match kind {
             AT => detect::email(s, i, last_end),
             PERCENT if s.get(i + 1..i + 3) == Some(b"40") => {
@@ -172,6 +192,7 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                     None
                 }
             }
+            LOWER => detect::iban(s, i),
             _ => None,
         };
         match hit {

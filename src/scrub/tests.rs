@@ -154,6 +154,28 @@ fn percent_encoded_emails() {
 }
 
 #[test]
+fn ibans_in_lower_case_or_with_dashes() {
+    finds(
+        "iban de89 3704 0044 0532 0130 00.",
+        "de89 3704 0044 0532 0130 00",
+        "iban",
+    );
+    finds(
+        "to DE89-3704-0044-0532-0130-00 now",
+        "DE89-3704-0044-0532-0130-00",
+        "iban",
+    );
+    for no in [
+        "de89370400440532013001",
+        "De89370400440532013000",
+        "DE89-3704 0044 0532 0130 00",
+        "ab12 is a code",
+    ] {
+        nothing(no);
+    }
+}
+
+#[test]
 fn ip_addresses() {
     finds("from 192.0.2.55:443", "192.0.2.55", "ip_address");
     finds(
