@@ -26,6 +26,7 @@
 //! ```
 
 mod detect;
+mod ip;
 mod writer;
 
 #[cfg(feature = "tracing")]
@@ -170,7 +171,7 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                 detect::email_at(s, i, i + 6, last_end)
             }
             DIGIT if detect::starts_token(s, i, last_end) => detect::ssn(s, i)
-                .or_else(|| detect::ipv4(s, i))
+                .or_else(|| ip::ipv4(s, i))
                 .or_else(|| detect::card(s, i))
                 .or_else(|| detect::phone(s, i)),
             PLUS_PAREN if free => detect::phone(s, i),
@@ -178,7 +179,7 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                 Some(w) if w.eq_ignore_ascii_case(b" bearer ") => {
                     detect::bearer(s, i + 2, last_end)
                 }
-                _ => detect::ipv6(s, i, last_end),
+                _ => ip::ipv6(s, i, last_end),
             },
             UPPER if free => match s[i] {
                 b'B' => detect::bearer(s, i, last_end),
