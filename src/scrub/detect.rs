@@ -305,7 +305,11 @@ pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
 
 /// An IBAN: country code, check digits, the country's length (compact, or in groups of four
 /// separated by single spaces), and the ISO 7064 mod-97 check.
-pub(crate) fn iban(s: &[u8], i: usize) -> Option<Hit> {
+///
+/// Returns the span of text shaped like an IBAN at `i` (a country's code and length) and
+/// whether its mod-97 checksum holds: a near miss is skipped whole by the scanner, so that its
+/// digits are not read as a card or a phone number.
+pub(crate) fn iban_shaped(s: &[u8], i: usize) -> Option<(Range<usize>, bool)> {
     let head = s.get(i..i + 4)?;
     if !(head[0].is_ascii_alphabetic()
         && head[1].is_ascii_alphabetic()
@@ -352,7 +356,7 @@ pub(crate) fn iban(s: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     let rearranged = chars[4..n].iter().chain(&chars[..4]).copied();
-    (mod97(rearranged) == 1).then_some((i..j, IBAN))
+    Some((i..j, mod97(rearranged) == 1))
 }
 
 fn b64url(b: u8) -> bool {

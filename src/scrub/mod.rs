@@ -181,9 +181,15 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                 }
                 _ => ip::ipv6(s, i, last_end),
             },
-            UPPER if free => match s[i] {
-                b'B' => detect::bearer(s, i, last_end),
-                _ => detect::iban(s, i),
+            UPPER if free && s[i] == b'B' => detect::bearer(s, i, last_end),
+            // An IBAN, or a near miss skipped whole so its digits are not read as a card.
+            UPPER | LOWER if free => match detect::iban_shaped(s, i) {
+                Some((span, true)) => Some((span, detect::IBAN)),
+                Some((span, false)) => {
+                    i = span.end;
+                    continue;
+                }
+                None => None,
             },
             UPPER if s[i] == b'J' && i >= 2 && &s[i - 2..i] == b"ey" => {
                 let start = i - 2;
@@ -193,7 +199,6 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                     None
                 }
             }
-            LOWER => detect::iban(s, i),
             _ => None,
         };
         match hit {
