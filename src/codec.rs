@@ -81,6 +81,36 @@ pub(crate) fn put_part(out: &mut Vec<u8>, part: &[u8]) {
     out.extend_from_slice(part);
 }
 
+/// Lower-case hexadecimal of 32 bytes (MACs in the audit trail).
+pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(64);
+    for b in bytes {
+        out.push(char::from(DIGITS[usize::from(b >> 4)]));
+        out.push(char::from(DIGITS[usize::from(b & 0xF)]));
+    }
+    out
+}
+
+/// 32 bytes from exactly 64 lower-case hexadecimal digits; `None` for anything else (upper
+/// case included: the writer only ever writes lower case).
+pub(crate) fn unhex32(text: &str) -> Option<[u8; 32]> {
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
+    let text = text.as_bytes();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -94,6 +124,17 @@ mod tests {
         assert_eq!(r.take(usize::MAX), None);
         assert_eq!(r.u16(), Some(0));
         assert_eq!(r.remaining(), 1);
+    }
+
+    #[test]
+    fn hex_round_trips_in_lower_case_only() {
+        let bytes: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37));
+        let text = hex32(&bytes);
+        assert_eq!(&text[..6], "00254a");
+        assert_eq!(unhex32(&text), Some(bytes));
+        assert_eq!(unhex32(&text.to_uppercase()), None);
+        assert_eq!(unhex32(&text[..62]), None);
+        assert_eq!(unhex32(&format!("{}zz", &text[..62])), None);
     }
 
     #[test]

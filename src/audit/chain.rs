@@ -9,6 +9,7 @@
 //! caught by comparing with the last head the writer reported.
 
 use super::event::AuditEvent;
+use crate::codec::{hex32, unhex32};
 pub use crate::error::ChainProblem;
 use crate::error::Error;
 use crate::keys::Keyring;
@@ -91,7 +92,7 @@ impl Chain {
     pub(crate) fn head(&self) -> ChainHead {
         ChainHead {
             seq: self.seq,
-            mac: hex(&self.prev),
+            mac: hex32(&self.prev),
         }
     }
 
@@ -111,7 +112,7 @@ impl Chain {
     /// The next line (without its newline), and moves the chain on.
     pub(crate) fn seal(&mut self, event: &AuditEvent) -> Result<String, Error> {
         let seq = self.seq + 1;
-        let prev = hex(&self.prev);
+        let prev = hex32(&self.prev);
         let mut line = serde_json::to_string(&LineOut {
             seq,
             event,
@@ -124,7 +125,7 @@ impl Chain {
         let mac = self.key.mac(&[DOMAIN, line.as_bytes()]);
         line.pop();
         line.push_str(",\"mac\":\"");
-        line.push_str(&hex(&mac));
+        line.push_str(&hex32(&mac));
         line.push_str("\"}");
         self.seq = seq;
         self.prev = mac;
@@ -164,7 +165,7 @@ impl<'k> Verifier<'k> {
             .strip_prefix(",\"mac\":\"")
             .and_then(|t| t.strip_suffix("\"}"))
             .ok_or(ChainProblem::Malformed)?;
-        let mac = unhex(mac_hex).ok_or(ChainProblem::Malformed)?;
+        let mac = unhex32(mac_hex).ok_or(ChainProblem::Malformed)?;
         let mut body = String::with_capacity(head.len() + 1);
         body.push_str(head);
         body.push('}');
@@ -229,7 +230,7 @@ pub(crate) fn verify_lines<'a>(
                 found: parsed.seq,
             }));
         }
-        if unhex(&parsed.prev) != Some(prev) {
+        if unhex32(&parsed.prev) != Some(prev) {
             return Err(fail(ChainProblem::BrokenLink));
         }
         each(parsed.seq, &parsed.event);
@@ -238,7 +239,7 @@ pub(crate) fn verify_lines<'a>(
     }
     let head = ChainHead {
         seq,
-        mac: hex(&prev),
+        mac: hex32(&prev),
     };
     if let Some(expected) = expected
         && (expected.seq > seq || (expected.seq == seq && expected.mac != head.mac))
@@ -252,16 +253,4 @@ pub(crate) fn verify_lines<'a>(
         });
     }
     Ok(ChainReport { events: seq, head })
-}
-
-fn hex(bytes: &[u8; 32]) -> String {
-    blake3::Hash::from_bytes(*bytes).to_hex().to_string()
-}
-
-fn unhex(text: &str) -> Option<[u8; 32]> {
-    // `from_hex` also takes upper case; the writer only ever writes lower case.
-    if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        return None;
-    }
-    blake3::Hash::from_hex(text).ok().map(|h| *h.as_bytes())
 }
