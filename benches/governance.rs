@@ -11,7 +11,7 @@ use aes_gcm_siv::Aes256GcmSiv;
 use aes_gcm_siv::aead::{AeadInOut, KeyInit};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use piiguard::audit::{
-    Action, Actor, AuditEvent, AuditSink, Durability, JsonlSink, Object, Outcome, SqliteSink,
+    Action, Actor, AuditEvent, AuditSink, Durability, JsonlSink, Object, Outcome,
 };
 use piiguard::keys::{Environment, Keyring};
 use piiguard::policy::Target;
@@ -194,8 +194,11 @@ fn audit_append(c: &mut Criterion) {
     group.bench_function("jsonl_chain_fdatasync", |b| {
         b.iter(|| synced.record(&event).unwrap());
     });
-    let sqlite = SqliteSink::open(dir.join("audit.db"), &keyring).unwrap();
-    group.bench_function("sqlite_chain_synchronous_full", |b| {
+    let sqlite = piiguard::store::SqliteStore::open(dir.join("store.db"))
+        .unwrap()
+        .audit(&keyring)
+        .unwrap();
+    group.bench_function("sqlite_store_chain_synchronous_full", |b| {
         b.iter(|| sqlite.record(&event).unwrap());
     });
     group.finish();

@@ -79,7 +79,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  {revealed} revealed, {refused} refused once the hard limit was reached");
     println!(
         "  blocked until an operator resets it: {}",
-        guard.is_blocked("export-job")
+        guard.is_blocked("export-job").unwrap()
     );
 
     println!("\n== An operator looks into it and resets the principal");

@@ -133,17 +133,10 @@ pub enum Error {
          away to start empty"
     )]
     KeysMissing {
-        /// The missing file.
+        /// What is missing (the key set, a file).
         missing: &'static str,
-        /// The files present that need it (file names, comma-separated).
+        /// What is present that needs it (file names, data in the store; comma-separated).
         found: String,
-    },
-    /// Another process holds the local directory: until the shared store of a later version,
-    /// one process at a time serves a local directory.
-    #[error("another process has this piiguard directory open ({lock} is locked)")]
-    Locked {
-        /// The lock file's name.
-        lock: &'static str,
     },
     /// The subject-key store failed.
     #[error("key store: {reason}")]

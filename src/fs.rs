@@ -33,6 +33,29 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Writes `bytes` to `path` unless it exists, atomically as [`write_atomic`] does: returns
+/// `false` (and writes nothing) when another writer made `path` first.
+#[cfg(feature = "local-key-file")]
+pub(crate) fn write_new(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = path.with_extension(format!("new.{}.{n}.tmp", std::process::id()));
+    write_atomic(&tmp, bytes)?;
+    let linked = fs::hard_link(&tmp, path);
+    fs::remove_file(&tmp).map_err(Error::io("removing a temporary file"))?;
+    match linked {
+        Ok(()) => {
+            if let Ok(d) = fs::File::open(dir) {
+                d.sync_all().map_err(Error::io("syncing a directory"))?;
+            }
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(Error::io("creating a file")(e)),
+    }
+}
+
 /// Makes `path` readable and writable by its owner only (an SQLite database SQLite created with
 /// the process umask; its journal files copy the database's permissions).
 #[cfg(feature = "sqlite")]

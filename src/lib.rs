@@ -25,6 +25,7 @@ pub mod policy;
 mod reason;
 mod schema;
 pub mod scrub;
+pub mod store;
 pub mod unaudited;
 mod value;
 pub mod view;

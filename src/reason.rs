@@ -63,6 +63,9 @@ crate::names::name_enum! {
         Approver = "approver",
         /// The principal holds the grant.
         Holder = "holder",
+        /// The access monitor's counts could not be read or written (its store is down): the
+        /// access is refused rather than left uncounted.
+        MonitorUnavailable = "monitor_unavailable",
     }
 }
 

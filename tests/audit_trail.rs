@@ -269,16 +269,18 @@ fn eight_threads_of_reveals_lose_and_duplicate_no_event() {
 
 #[test]
 #[cfg(feature = "sqlite")]
-fn the_sqlite_sink_keeps_the_same_chain_across_restarts() {
+fn the_store_trail_keeps_the_same_chain_across_restarts() {
     let dir = TempDir::new("sqlite");
-    let path = dir.join("audit.db");
+    let path = dir.join("store.db");
+    let open = |keyring: &Keyring| {
+        piiguard::store::SqliteStore::open(&path)
+            .unwrap()
+            .audit(keyring)
+            .unwrap()
+    };
     let keyring = Keyring::in_memory(Environment::Dev);
-    write_events(
-        &keyring,
-        Arc::new(piiguard::audit::SqliteSink::open(&path, &keyring).unwrap()),
-        3,
-    );
-    let sink = Arc::new(piiguard::audit::SqliteSink::open(&path, &keyring).unwrap());
+    write_events(&keyring, Arc::new(open(&keyring)), 3);
+    let sink = Arc::new(open(&keyring));
     write_events(&keyring, sink.clone(), 2);
     assert_eq!(sink.verify().unwrap().unwrap().events, 5);
     let rows = sink.lines().unwrap();

@@ -18,7 +18,7 @@ const ROOT: [u8; 32] = [0x42; 32];
 struct Fixed;
 
 impl KeyProvider for Fixed {
-    fn load(&self) -> Result<Option<KeySet>, Error> {
+    fn load(&self) -> Result<Option<(u64, KeySet)>, Error> {
         let mk = |id: &str, purpose| {
             RootKey::from_parts(
                 id,
@@ -29,18 +29,26 @@ impl KeyProvider for Fixed {
                 Some(Zeroizing::new(ROOT)),
             )
         };
-        Ok(Some(KeySet {
-            environment: Environment::Prod,
-            keys: vec![
-                mk("field-eu", Purpose::FieldEncryption),
-                mk("index-eu", Purpose::BlindIndex),
-                mk("pseudonym-eu", Purpose::Pseudonym),
-            ],
-        }))
+        Ok(Some((
+            1,
+            KeySet {
+                environment: Environment::Prod,
+                keys: vec![
+                    mk("field-eu", Purpose::FieldEncryption),
+                    mk("index-eu", Purpose::BlindIndex),
+                    mk("pseudonym-eu", Purpose::Pseudonym),
+                ],
+            },
+        )))
     }
 
-    fn save(&self, _: &KeySet) -> Result<(), Error> {
-        Ok(())
+    fn version(&self) -> Result<Option<u64>, Error> {
+        Ok(Some(1))
+    }
+
+    /// The fixed set stays as it is: a change is accepted and forgotten.
+    fn save(&self, _: &KeySet, _: Option<u64>) -> Result<Option<u64>, Error> {
+        Ok(Some(1))
     }
 }
 

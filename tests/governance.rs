@@ -627,7 +627,7 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
             .reveal(&service, &c, |c| &c.email, "send_receipt")
             .is_err()
     );
-    assert!(f.guard.is_blocked("batch-job"));
+    assert!(f.guard.is_blocked("batch-job").unwrap());
     // Only an admin may lift it, and the reset is audited.
     let service_reset = f.guard.reset_monitor(&service, "batch-job");
     assert!(matches!(
@@ -649,7 +649,7 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
         resets.iter().map(|e| e.outcome).collect::<Vec<_>>(),
         [Outcome::Denied, Outcome::Allowed]
     );
-    assert!(!f.guard.is_blocked("batch-job"));
+    assert!(!f.guard.is_blocked("batch-job").unwrap());
     assert!(
         f.guard
             .reveal(&service, &c, |c| &c.email, "send_receipt")
@@ -764,7 +764,7 @@ fn owners_reading_their_own_data_are_counted_apart() {
     let kinds: Vec<AlertKind> = alerts.lock().unwrap().iter().map(|a| a.kind).collect();
     assert_eq!(kinds, [AlertKind::Elevated]);
     assert!(
-        !guard.is_blocked("user-1"),
+        !guard.is_blocked("user-1").unwrap(),
         "the staff hard limit is not the owners'"
     );
 }

@@ -3,8 +3,7 @@
 mod common;
 
 use piiguard::keys::{
-    Environment, KekSource, KeyProvider, KeyStore, Keyring, LocalKeyFile, Purpose, SqliteKeyStore,
-    StoreKey,
+    Environment, KekSource, KeyProvider, KeyStore, Keyring, LocalKeyFile, Purpose, StoreKey,
 };
 use piiguard::{Classified, Error, Pii};
 use std::path::{Path, PathBuf};
@@ -144,7 +143,7 @@ fn the_environment_of_a_key_file_is_fixed() {
     assert!(matches!(as_prod, Err(Error::Keyring { .. })));
     let provider = LocalKeyFile::new(&path, KekSource::RandomFile(dir.join("kek")));
     assert_eq!(
-        provider.load().unwrap().unwrap().environment,
+        provider.load().unwrap().unwrap().1.environment,
         Environment::Staging
     );
     std::fs::remove_dir_all(dir).unwrap();
@@ -164,14 +163,14 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
     drop(keyring);
 
     // The wrapped subject key is in the database file; find its bytes.
-    let store = SqliteKeyStore::open(dir.join("subject-keys.db")).unwrap();
+    let store = piiguard::store::SqliteStore::open(dir.join("store.db")).unwrap();
     let key = StoreKey {
         region: "local".into(),
         tenant: String::new(),
         subject: "9".into(),
     };
     let wrapped = store.get(&key).unwrap().expect("a subject key was created");
-    let db = std::fs::read(dir.join("subject-keys.db")).unwrap();
+    let db = std::fs::read(dir.join("store.db")).unwrap();
     assert!(db.windows(wrapped.bytes.len()).any(|w| w == wrapped.bytes));
     drop(store);
 

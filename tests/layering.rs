@@ -26,6 +26,7 @@ const LAYERS: &[&[&str]] = &[
     &["at_rest"],
     &["policy", "monitor"],
     &["audit"],
+    &["store"],
     &["guard"],
     &["unaudited", "__private", "lib"],
 ];

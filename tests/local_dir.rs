@@ -1,11 +1,10 @@
-//! The local directory never gets keys over existing data, and one process at a time serves it
-//! (checked with real processes).
+//! The local directory never gets keys over existing data, keeps the audit head it reported,
+//! and moves a directory of the layout before the store into the store. (Several processes on
+//! one directory: `tests/fleet.rs`.)
 
 use piiguard::keys::Keyring;
 use piiguard::{Classified, Error, Guard, Pii, Principal};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant};
 
 #[derive(Classified)]
 #[pii(subject = id)]
@@ -60,33 +59,49 @@ fn readable(dir: &Path, row: &str) -> bool {
 }
 
 #[test]
-fn a_missing_key_file_is_refused_and_nothing_is_written() {
-    let dir = TempDir::new("nokeys");
+fn a_missing_store_is_refused_and_nothing_is_written() {
+    let dir = TempDir::new("nostore");
     let row = in_use(&dir.0);
-    let keys = dir.0.join("keys.pgk");
-    let saved = std::fs::read(&keys).unwrap();
+    let store = dir.0.join("store.db");
+    let saved = std::fs::read(&store).unwrap();
     let kek = std::fs::read(dir.0.join("kek")).unwrap();
-    std::fs::remove_file(&keys).unwrap();
+    std::fs::remove_file(&store).unwrap();
 
     for _ in 0..2 {
         match Guard::open_local(&dir.0) {
             Err(Error::KeysMissing { missing, found }) => {
-                assert_eq!(missing, "keys.pgk");
-                for f in ["kek", "subject-keys.db", "audit.jsonl"] {
-                    assert!(found.contains(f), "{found}");
-                }
+                assert_eq!(missing, "store.db");
+                assert!(found.contains("kek"), "{found}");
             }
             other => panic!("expected KeysMissing, got {:?}", other.map(|_| ())),
         }
-        assert!(!keys.exists(), "no key file was written");
+        assert!(!store.exists(), "no store was written");
         assert_eq!(std::fs::read(dir.0.join("kek")).unwrap(), kek);
     }
     let message = Guard::open_local(&dir.0).err().unwrap().to_string();
-    assert!(message.contains("restore keys.pgk"), "{message}");
+    assert!(message.contains("restore store.db"), "{message}");
 
     // Restored from the backup, everything opens again.
-    std::fs::write(&keys, &saved).unwrap();
+    std::fs::write(&store, &saved).unwrap();
     assert!(readable(&dir.0, &row));
+}
+
+#[test]
+fn a_store_without_its_key_set_is_refused() {
+    let dir = TempDir::new("nokeyset");
+    in_use(&dir.0);
+    let db = rusqlite::Connection::open(dir.0.join("store.db")).unwrap();
+    db.execute("DELETE FROM key_set", []).unwrap();
+    drop(db);
+    std::fs::remove_file(dir.0.join("kek")).unwrap();
+    match Guard::open_local(&dir.0) {
+        Err(Error::KeysMissing { missing, found }) => {
+            assert_eq!(missing, "the key set in store.db");
+            assert!(found.contains("data in store.db"), "{found}");
+        }
+        other => panic!("expected KeysMissing, got {:?}", other.map(|_| ())),
+    }
+    assert!(!dir.0.join("kek").exists(), "no key was made");
 }
 
 #[test]
@@ -100,7 +115,7 @@ fn a_missing_kek_is_refused_and_never_regenerated() {
         Err(Error::KeyFile { reason }) => assert!(reason.contains("kek"), "{reason}"),
         other => panic!("expected a key file error, got {:?}", other.map(|_| ())),
     }
-    assert!(!kek.exists(), "no new kek was written next to the key file");
+    assert!(!kek.exists(), "no new kek was written next to the key set");
     std::fs::write(&kek, &saved).unwrap();
     assert!(readable(&dir.0, &row));
 }
@@ -109,13 +124,13 @@ fn a_missing_kek_is_refused_and_never_regenerated() {
 fn creating_keys_for_a_directory_with_data_is_explicit() {
     let dir = TempDir::new("create");
     let row = in_use(&dir.0);
-    std::fs::remove_file(dir.0.join("keys.pgk")).unwrap();
+    std::fs::remove_file(dir.0.join("store.db")).unwrap();
     assert!(matches!(
         Keyring::open_local(&dir.0),
         Err(Error::KeysMissing { .. })
     ));
     let keyring = Keyring::create_local(&dir.0).unwrap();
-    assert!(dir.0.join("keys.pgk").exists());
+    assert!(dir.0.join("store.db").exists());
     drop(keyring);
     // The old data stays unreadable under the new keys; nothing pretends otherwise.
     let guard = Guard::builder(Keyring::open_local(&dir.0).unwrap())
@@ -131,142 +146,15 @@ fn creating_keys_for_a_directory_with_data_is_explicit() {
             .is_err()
     );
     drop(guard);
-    // A key file is never replaced.
+    // A key set is never replaced.
     assert!(matches!(
         Keyring::create_local(&dir.0),
         Err(Error::KeyFile { .. })
     ));
 }
 
-const HOLDER_DIR: &str = "PIIGUARD_TEST_HOLDER_DIR";
-
-/// Run by `a_second_process_is_refused`, in its own process: holds the directory until told to
-/// let go.
 #[test]
-#[ignore = "a helper process of a_second_process_is_refused"]
-fn lock_holder() {
-    let Ok(dir) = std::env::var(HOLDER_DIR) else {
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    let guard = Guard::open_local(&dir).unwrap();
-    std::fs::write(dir.join("holder-ready"), b"").unwrap();
-    let start = Instant::now();
-    while !dir.join("holder-release").exists() && start.elapsed() < Duration::from_secs(60) {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    drop(guard);
-}
-
-fn spawn_holder(dir: &Path) -> Child {
-    Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "lock_holder", "--ignored", "--nocapture"])
-        .env(HOLDER_DIR, dir)
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-#[test]
-fn a_second_process_is_refused() {
-    let dir = TempDir::new("lock");
-    in_use(&dir.0);
-    let mut holder = spawn_holder(&dir.0);
-    let start = Instant::now();
-    while !dir.0.join("holder-ready").exists() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the holder never started"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    match Guard::open_local(&dir.0) {
-        Err(Error::Locked { lock }) => assert_eq!(lock, ".lock"),
-        other => panic!("expected Locked, got {:?}", other.map(|_| ())),
-    }
-    assert!(matches!(
-        Keyring::create_local(&dir.0),
-        Err(Error::Locked { .. })
-    ));
-    std::fs::write(dir.0.join("holder-release"), b"").unwrap();
-    assert!(holder.wait().unwrap().success());
-    // Once it has let go, the directory opens.
-    assert!(Guard::open_local(&dir.0).is_ok());
-}
-
-fn trail(dir: &Path) -> String {
-    std::fs::read_to_string(dir.join("audit.jsonl")).unwrap()
-}
-
-fn last_event_detail(dir: &Path) -> String {
-    let text = trail(dir);
-    let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
-    assert_eq!(last["action"], "audit_recovered");
-    last["detail"].as_str().unwrap().to_owned()
-}
-
-#[test]
-fn a_torn_last_line_is_reported_and_recovered_through_the_guard() {
-    let dir = TempDir::new("torn");
-    in_use(&dir.0);
-    let path = dir.0.join("audit.jsonl");
-    let mut text = trail(&dir.0);
-    text.push_str(r#"{"seq":9,"time":"2026-"#);
-    std::fs::write(&path, &text).unwrap();
-    match Guard::open_local(&dir.0) {
-        Err(e @ Error::AuditTail { .. }) => {
-            assert!(e.to_string().contains("recover_tail"), "{e}");
-        }
-        other => panic!("expected AuditTail, got {:?}", other.map(|_| ())),
-    }
-    let guard = Guard::local(&dir.0).recover_tail().open().unwrap();
-    assert!(guard.verify_audit().is_ok());
-    drop(guard);
-    assert!(last_event_detail(&dir.0).contains("torn"));
-}
-
-#[test]
-fn a_garbled_last_line_is_recovered_damage_elsewhere_is_not() {
-    let dir = TempDir::new("garbled");
-    let row = in_use(&dir.0);
-    assert!(readable(&dir.0, &row) && readable(&dir.0, &row));
-    let path = dir.0.join("audit.jsonl");
-    let original = trail(&dir.0);
-    let flip = |line: &str| {
-        let at = line.rfind("\"mac\":\"").unwrap() + 7;
-        let c = if &line[at..=at] == "0" { "1" } else { "0" };
-        format!("{}{c}{}", &line[..at], &line[at + 1..])
-    };
-    let lines: Vec<&str> = original.lines().collect();
-    assert!(lines.len() >= 2);
-
-    // Damage in the first line and the last: recovery refuses.
-    let mut both: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
-    both[0] = flip(lines[0]);
-    let n = both.len();
-    both[n - 1] = flip(lines[n - 1]);
-    std::fs::write(&path, both.join("\n") + "\n").unwrap();
-    assert!(matches!(
-        Guard::local(&dir.0).recover_tail().open(),
-        Err(Error::AuditChain { line: 1, .. })
-    ));
-
-    // Only the last line garbled: reported, then cut and recorded.
-    let mut last: Vec<String> = lines.iter().map(|l| (*l).to_owned()).collect();
-    last[n - 1] = flip(lines[n - 1]);
-    std::fs::write(&path, last.join("\n") + "\n").unwrap();
-    assert!(matches!(
-        Guard::open_local(&dir.0),
-        Err(Error::AuditTail { .. })
-    ));
-    let guard = Guard::local(&dir.0).recover_tail().open().unwrap();
-    assert!(guard.verify_audit().is_ok());
-    drop(guard);
-    assert!(last_event_detail(&dir.0).contains("garbled"));
-}
-
-#[test]
-fn a_known_head_detects_lines_cut_off_the_end() {
+fn a_known_head_detects_events_cut_off_the_end() {
     let dir = TempDir::new("head");
     in_use(&dir.0);
     let guard = Guard::open_local(&dir.0).unwrap();
@@ -284,12 +172,17 @@ fn a_known_head_detects_lines_cut_off_the_end() {
     }
     let head = guard.audit_head().unwrap();
     drop(guard);
-    // Two lines cut off at a line boundary: the file alone still verifies...
-    let text = trail(&dir.0);
-    let lines: Vec<&str> = text.lines().collect();
-    let cut = lines[..lines.len() - 2].join("\n") + "\n";
-    std::fs::write(dir.0.join("audit.jsonl"), cut).unwrap();
-    assert!(Guard::open_local(&dir.0).is_ok());
+    // Two events cut off the end: the table alone still verifies...
+    let db = rusqlite::Connection::open(dir.0.join("store.db")).unwrap();
+    let cut = db
+        .execute(
+            "DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 2 FROM audit_events)",
+            [],
+        )
+        .unwrap();
+    assert_eq!(cut, 2);
+    drop(db);
+    assert!(Guard::open_local(&dir.0).unwrap().verify_audit().is_ok());
     // ...but not against the head kept elsewhere.
     match Guard::local(&dir.0).expect_head(head).open() {
         Err(Error::AuditChain {
@@ -298,4 +191,68 @@ fn a_known_head_detects_lines_cut_off_the_end() {
         }) => {}
         other => panic!("expected Truncated, got {:?}", other.map(|_| ())),
     }
+}
+
+#[test]
+fn a_directory_of_the_layout_before_the_store_moves_into_it() {
+    use piiguard::keys::{KekSource, KeyStore, LocalKeyFile, MemoryKeyStore, StoreKey};
+    let dir = TempDir::new("legacy");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    // The layout of piiguard 0.1: keys.pgk, kek, subject-keys.db, revoked-grants.
+    let subjects = std::sync::Arc::new(MemoryKeyStore::new());
+    let keyring = Keyring::builder()
+        .provider(LocalKeyFile::new(
+            dir.0.join("keys.pgk"),
+            KekSource::RandomFile(dir.0.join("kek")),
+        ))
+        .store(subjects.clone())
+        .build()
+        .unwrap();
+    let row = piiguard::unaudited::keys(&keyring)
+        .to_json(&Customer {
+            id: 1,
+            email: Pii::new("jane.q8z@example.com".into()),
+        })
+        .unwrap();
+    drop(keyring);
+    let key = StoreKey {
+        region: "local".into(),
+        tenant: String::new(),
+        subject: "1".into(),
+    };
+    let wrapped = subjects.get(&key).unwrap().unwrap();
+    let db = rusqlite::Connection::open(dir.0.join("subject-keys.db")).unwrap();
+    db.execute_batch(
+        "CREATE TABLE subject_keys (region TEXT NOT NULL, tenant TEXT NOT NULL,
+         subject TEXT NOT NULL, key_id TEXT NOT NULL, key_version INTEGER NOT NULL,
+         wrapped BLOB NOT NULL, PRIMARY KEY (region, tenant, subject)) WITHOUT ROWID;",
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO subject_keys VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        rusqlite::params![
+            key.region,
+            key.tenant,
+            key.subject,
+            wrapped.key_id,
+            wrapped.key_version,
+            wrapped.bytes
+        ],
+    )
+    .unwrap();
+    drop(db);
+    std::fs::write(dir.0.join("revoked-grants"), "grant-old\n").unwrap();
+
+    // Opened now: moved into the store, the old files kept as `*.imported`.
+    assert!(readable(&dir.0, &row));
+    for name in ["keys.pgk", "subject-keys.db", "revoked-grants"] {
+        assert!(!dir.0.join(name).exists(), "{name}");
+        assert!(dir.0.join(format!("{name}.imported")).exists(), "{name}");
+    }
+    assert!(readable(&dir.0, &row), "and again, from the store alone");
+    let db = rusqlite::Connection::open(dir.0.join("store.db")).unwrap();
+    let revoked: String = db
+        .query_row("SELECT id FROM revoked_grants", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(revoked, "grant-old");
 }

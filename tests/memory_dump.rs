@@ -23,7 +23,7 @@
 mod common;
 
 use common::rng::Rng;
-use piiguard::keys::{KekSource, KeyProvider, LocalKeyFile};
+use piiguard::keys::{KekSource, KeyProvider, StoredKeySet};
 use piiguard::scrub::Scrubbed;
 use piiguard::{Access, Classified, Guard, Pii, Principal, SecretBuf, View, in_view};
 use std::collections::{HashMap, HashSet};
@@ -372,8 +372,9 @@ fn scan(pid: u32, sentinels: &Needles, keys: &Needles) -> Scan {
 /// `first_email`, record 0's email). Also returns the root keys' labels.
 fn key_needles(dir: &Path, first_email: &str) -> (Needles, Vec<String>) {
     let mut needles = Needles::default();
-    let file = LocalKeyFile::new(dir.join("keys.pgk"), KekSource::RandomFile(dir.join("kek")));
-    let set = file.load().unwrap().expect("the helper created its keys");
+    let store = piiguard::store::SqliteStore::open(dir.join("store.db")).unwrap();
+    let file = StoredKeySet::new(store, KekSource::RandomFile(dir.join("kek")));
+    let (_, set) = file.load().unwrap().expect("the helper created its keys");
     let mut roots = Vec::new();
     for key in &set.keys {
         if let Some(material) = key.expose_material() {

@@ -95,7 +95,7 @@ impl<'k> StorageKeys<'k> {
 
     /// Encrypts a field's cleartext under the active key, bound to its context.
     pub(super) fn encrypt(&self, at: &FieldRef<'_>, cleartext: &[u8]) -> Result<Envelope, Error> {
-        let keys = self.keyring.read();
+        let keys = self.keyring.read()?;
         let root = keys.active(Purpose::FieldEncryption, &self.region)?;
         let subject = at
             .subject()
@@ -126,7 +126,9 @@ impl<'k> StorageKeys<'k> {
         envelope: &Envelope,
     ) -> Result<Zeroizing<Vec<u8>>, Error> {
         self.check_envelope(envelope)?;
-        let keys = self.keyring.read();
+        let keys = self
+            .keyring
+            .read_knowing(envelope.key_id(), envelope.key_version())?;
         let root = keys.find(
             envelope.key_id(),
             envelope.key_version(),
@@ -188,7 +190,7 @@ impl<'k> StorageKeys<'k> {
         out: &mut String,
     ) -> Result<(), Error> {
         let normalized = at.pii().class().normalize(cleartext)?;
-        let keys = self.keyring.read();
+        let keys = self.keyring.read()?;
         let root = keys.active(purpose, &self.region)?;
         self.write_digest_with(root, digest, at, normalized.as_str().as_bytes(), out)
     }

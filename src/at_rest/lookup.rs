@@ -28,7 +28,7 @@ impl StorageKeys<'_> {
             .ok_or(Error::FieldNotFound)?;
         let at = FieldRef::new(schema, field_schema, pii, None);
         let normalized = pii.class().normalize(value.as_bytes())?;
-        let keys = self.keyring.read();
+        let keys = self.keyring.read()?;
         let mut roots: Vec<KeyRef<'_>> = keys
             .iter()
             .enumerate()

@@ -39,7 +39,7 @@ impl StorageKeys<'_> {
         let mut failure = None;
         let mut subjects: Vec<String> = Vec::new();
         let active = {
-            let keys = self.keyring.read();
+            let keys = self.keyring.read()?;
             let root = keys.active(Purpose::FieldEncryption, &self.region)?.key;
             (root.id().to_owned(), root.version())
         };
@@ -71,7 +71,7 @@ impl StorageKeys<'_> {
             return Err(e);
         }
         {
-            let keys = self.keyring.read();
+            let keys = self.keyring.read()?;
             for subject in &subjects {
                 self.keyring
                     .rewrap_subject_key(&keys, &self.store_key(subject), &self.tenant)?;

@@ -5,7 +5,8 @@
 //! Sinks:
 //! - [`JsonlSink`]: a JSON-lines file with a keyed BLAKE3 hash chain ([`verify_jsonl`] detects
 //!   any edited, deleted, inserted, reordered or cut-off line), durable appends.
-//! - [`SqliteSink`]: the same chain in an SQLite table.
+//! - [`SqliteAudit`](crate::store::SqliteAudit): the same chain in the store, one chain for
+//!   every process sharing it.
 //! - [`MemorySink`]: in memory, for tests.
 //! - `TracingSink` (feature `tracing`): events as `tracing` events, target `piiguard::audit`.
 //!
@@ -14,20 +15,17 @@
 mod chain;
 mod event;
 mod jsonl;
-#[cfg(feature = "sqlite")]
-mod sqlite;
 #[cfg(feature = "tracing")]
 mod tracing_sink;
 
 pub use chain::{ChainHead, ChainProblem, ChainReport};
 pub use event::{Action, Actor, AuditEvent, Object, Outcome};
 pub use jsonl::{Durability, JsonlSink, verify_jsonl};
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use sqlite::SqliteSink;
 #[cfg(feature = "tracing")]
 pub use tracing_sink::TracingSink;
 
+#[cfg(feature = "sqlite")]
+pub(crate) use chain::{Chain, verify_lines};
 pub(crate) use event::timestamp;
 
 use crate::error::Error;

@@ -21,3 +21,9 @@ pub(crate) fn keyed_hash_parts(key: &[u8; KEY_LEN], parts: &[&[u8]]) -> [u8; 32]
 pub(crate) fn derive_key(context: &str, material: &[u8]) -> [u8; 32] {
     blake3::derive_key(context, material)
 }
+
+/// Plain BLAKE3 of public bytes (a version tag of a sealed file, not a secret's hash).
+#[cfg(feature = "local-key-file")]
+pub(crate) fn digest(input: &[u8]) -> [u8; 32] {
+    blake3::hash(input).into()
+}

@@ -39,10 +39,11 @@ impl Guard {
         let mut alerts = Vec::new();
         if decision.reveals() {
             let owner = decision.reason == Reason::Owner;
-            let admission = self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
-            alerts = admission.alerts;
+            let mut admission =
+                self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
+            alerts = std::mem::take(&mut admission.alerts);
             if admission.denied {
-                decision = Decision::deny(Reason::RateLimited);
+                decision = Decision::deny(admission.reason());
             }
         }
         let mut event = self.event(
@@ -148,11 +149,11 @@ impl Guard {
         }
         let mut alerts = Vec::new();
         if !classes.is_empty() {
-            let admission = self.admit(principal, owner, &classes, unix_ms(now));
-            alerts = admission.alerts;
+            let mut admission = self.admit(principal, owner, &classes, unix_ms(now));
+            alerts = std::mem::take(&mut admission.alerts);
             if admission.denied {
                 for f in fields.iter_mut().filter(|f| f.decision.reveals()) {
-                    f.decision = Decision::deny(Reason::RateLimited);
+                    f.decision = Decision::deny(admission.reason());
                 }
             }
         }

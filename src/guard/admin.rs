@@ -98,9 +98,6 @@ impl Guard {
     pub fn reset_monitor(&self, principal: &Principal, blocked: &str) -> Result<(), Error> {
         let mut event = self.admin_event(Action::MonitorReset, principal)?;
         event.detail = Some(format!("principal {blocked}"));
-        self.administer(event, || {
-            self.inner.monitor.reset(blocked);
-            Ok(())
-        })
+        self.administer(event, || self.inner.monitor.reset(blocked))
     }
 }

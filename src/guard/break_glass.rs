@@ -3,7 +3,8 @@
 use super::Guard;
 use crate::audit::{Action, Outcome};
 use crate::error::Error;
-use crate::policy::grant::{self, Claims, Pending};
+use crate::policy::PendingRequest;
+use crate::policy::grant::{self, Claims};
 use crate::policy::{GrantRequest, GrantToken, Principal, Reason, RequestId};
 
 impl Guard {
@@ -46,14 +47,14 @@ impl Guard {
         }
         let now = self.now().unix_timestamp();
         let id = self.inner.grants.add_pending(
-            Pending {
+            PendingRequest {
                 requester: requester.id().to_owned(),
                 request,
                 requested_at: now,
             },
             now,
             self.request_ttl(),
-        );
+        )?;
         event.grant = Some(id.as_str().to_owned());
         self.record(&event)?;
         Ok(id)
@@ -81,10 +82,11 @@ impl Guard {
         ) {
             Ok(Some(pending)) => pending,
             Ok(None) => return Err(self.deny(&event, approver)?),
-            Err(()) => {
+            Err(None) => {
                 event.reason = Reason::RequestExpired;
                 return Err(self.deny(&event, approver)?);
             }
+            Err(Some(e)) => return Err(e),
         };
         event.justification = Some(super::free_text(pending.request.justification()));
         let refusal = if approver.environment() != self.keyring().environment() {
@@ -100,7 +102,7 @@ impl Guard {
             event.reason = reason;
             return Err(self.deny(&event, approver)?);
         }
-        let Some(pending) = self.inner.grants.take_pending(request) else {
+        let Some(pending) = self.inner.grants.take_pending(request)? else {
             return Err(self.deny(&event, approver)?);
         };
         let issued = self.now().unix_timestamp();

@@ -17,13 +17,13 @@ use crate::audit::{Action, Actor, AuditEvent, AuditSink, ChainReport, Object, Ou
 use crate::clock::{Clock, SystemClock, unix_ms};
 use crate::error::Error;
 use crate::keys::{Keyring, Scope};
-use crate::monitor::{Admission, Alert, AlertKind, Monitor, Thresholds};
+use crate::monitor::{Admission, Alert, AlertKind, Counters, MemoryCounters, Monitor, Thresholds};
 use crate::names::View;
-use crate::policy::grant::Grants;
+use crate::policy::grant_store::Grants;
 use crate::policy::{Access, Policy, Principal, Reason};
+use crate::policy::{GrantStore, MemoryGrantStore};
 use crate::view::Classified;
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 /// A callback for access-rate alerts.
@@ -120,7 +120,8 @@ pub struct GuardBuilder {
     subsystem: String,
     on_alert: Option<AlertHandler>,
     scope: Scope,
-    revocations: Option<PathBuf>,
+    grants: Option<Arc<dyn GrantStore>>,
+    counters: Option<Arc<dyn Counters>>,
 }
 
 impl GuardBuilder {
@@ -160,9 +161,18 @@ impl GuardBuilder {
         self
     }
 
-    /// Keeps revoked grant ids in this file, so revocations survive restarts.
-    pub fn revocations_file(mut self, path: impl Into<PathBuf>) -> Self {
-        self.revocations = Some(path.into());
+    /// Where break-glass requests and revocations are kept (default: in memory). With a store
+    /// every instance shares, a request made on one instance can be approved on another, and
+    /// a revocation holds everywhere.
+    pub fn grants(mut self, store: Arc<dyn GrantStore>) -> Self {
+        self.grants = Some(store);
+        self
+    }
+
+    /// Where the access monitor counts (default: in memory). With a store every instance
+    /// shares, the policy's thresholds and hard limit hold on the fleet-wide count.
+    pub fn counters(mut self, counters: Arc<dyn Counters>) -> Self {
+        self.counters = Some(counters);
         self
     }
 
@@ -175,22 +185,29 @@ impl GuardBuilder {
             reason: "no audit sink configured",
         })?;
         let policy = self.policy.unwrap_or_else(|| Policy::deny_all("deny-all"));
-        let grants = match self.revocations {
-            Some(path) => Grants::with_file(path)?,
-            None => Grants::default(),
-        };
+        let counters = self
+            .counters
+            .unwrap_or_else(|| Arc::new(MemoryCounters::new()));
+        let grants = Grants(
+            self.grants
+                .unwrap_or_else(|| Arc::new(MemoryGrantStore::new())),
+        );
         Ok(Guard {
             inner: Arc::new(Inner {
                 keyring: self.keyring,
-                monitor: Monitor::new(policy.monitor().clone()),
+                monitor: Monitor::with_counters(policy.monitor().clone(), Arc::clone(&counters)),
                 owner_monitor: policy.monitor().owner.map(|levels| {
-                    Monitor::new(Thresholds {
-                        total: levels,
-                        per_class: Vec::new(),
-                        hard_limit: None,
-                        owner: None,
-                        ..policy.monitor().clone()
-                    })
+                    Monitor::with_counters(
+                        Thresholds {
+                            total: levels,
+                            per_class: Vec::new(),
+                            hard_limit: None,
+                            owner: None,
+                            ..policy.monitor().clone()
+                        },
+                        Arc::clone(&counters),
+                    )
+                    .with_prefix("owner:")
                 }),
                 policy: Arc::new(policy),
                 audit,
@@ -215,7 +232,8 @@ impl Guard {
             subsystem: "piiguard".to_owned(),
             on_alert: None,
             scope: Scope::new(),
-            revocations: None,
+            grants: None,
+            counters: None,
         }
     }
 
@@ -244,7 +262,10 @@ impl Guard {
 
     /// Whether `principal` reached the policy's hard limit of reveals and is refused until an
     /// admin calls [`reset_monitor`](Self::reset_monitor).
-    pub fn is_blocked(&self, principal: &str) -> bool {
+    ///
+    /// # Errors
+    /// The monitor's store error.
+    pub fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
         self.inner.monitor.is_blocked(principal)
     }
 
@@ -384,19 +405,19 @@ impl Guard {
     /// Counts a disclosure of `classes` to `principal`: reads of the principal's own data
     /// (`owner`) on the owner counts (when the policy keeps them), the others on the staff
     /// counts and limit.
+    /// Counters that cannot be asked refuse the access ([`Reason::MonitorUnavailable`]).
     fn admit(&self, principal: &Principal, owner: bool, classes: &[&str], now: i64) -> Admission {
-        if owner {
-            return self
-                .inner
-                .owner_monitor
-                .as_ref()
-                .map_or_else(Admission::default, |m| {
-                    m.admit_reveal(principal.id(), classes, now)
-                });
-        }
-        self.inner
-            .monitor
-            .admit_reveal(principal.id(), classes, now)
+        let admitted = if owner {
+            self.inner.owner_monitor.as_ref().map_or_else(
+                || Ok(Admission::default()),
+                |m| m.admit_reveal(principal.id(), classes, now),
+            )
+        } else {
+            self.inner
+                .monitor
+                .admit_reveal(principal.id(), classes, now)
+        };
+        admitted.unwrap_or_else(|_| Admission::unavailable())
     }
 
     /// Records a denial (its event, the denial count, any alert) and returns the
@@ -407,7 +428,7 @@ impl Guard {
         let alerts = self
             .inner
             .monitor
-            .record_denial(principal.id(), now)
+            .record_denial(principal.id(), now)?
             .into_iter()
             .collect();
         self.raise(principal, alerts)?;

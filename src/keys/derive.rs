@@ -247,6 +247,18 @@ impl Cache {
             });
     }
 
+    /// Drops everything that depends on any subject's key (another instance destroyed one).
+    pub(crate) fn forget_subjects(&self) {
+        self.subjects
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+        self.ciphers
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|id, _| id.subject.is_none());
+    }
+
     /// Drops everything (a root key was destroyed).
     pub(crate) fn clear(&self) {
         self.ciphers

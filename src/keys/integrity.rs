@@ -70,7 +70,7 @@ const SALT: &[u8] = b"piiguard/v1/mac-key";
 impl Keyring {
     /// The MAC key for `usage` under the active integrity key of the default region.
     pub(crate) fn mac_key(&self, usage: MacUse) -> Result<MacKey, Error> {
-        let keys = self.read();
+        let keys = self.read()?;
         let key = keys.active(Purpose::Integrity, self.default_region())?.key;
         self.derive_mac_key(key, usage)
     }
@@ -83,7 +83,7 @@ impl Keyring {
             .ok_or(Error::Keyring {
                 reason: "a MAC names a malformed key",
             })?;
-        let keys = self.read();
+        let keys = self.read_knowing(id, version)?;
         let key = keys
             .find(id, version, Purpose::Integrity, self.default_region())?
             .key;

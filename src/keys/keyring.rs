@@ -5,14 +5,14 @@ use super::lookup::KeyLookup;
 use super::material::RootKey;
 use super::provider::{KeyProvider, KeySet};
 use super::purpose::{KeyState, Purpose};
-use super::shared::Inner;
+use super::shared::{Freshness, Inner};
 use super::store::{KeyStore, MemoryKeyStore};
 use crate::envelope::{valid_key_id, valid_region};
 use crate::environment::Environment;
 use crate::error::Error;
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
 
 /// The purposes a new keyring creates a key for in each region.
 const CREATED: [Purpose; 4] = [
@@ -93,7 +93,6 @@ pub struct KeyringBuilder {
     provider: Option<Box<dyn KeyProvider>>,
     store: Option<Arc<dyn KeyStore>>,
     index_len: usize,
-    hold: Option<Box<dyn Send + Sync>>,
 }
 
 impl Default for KeyringBuilder {
@@ -104,7 +103,6 @@ impl Default for KeyringBuilder {
             provider: None,
             store: None,
             index_len: 16,
-            hold: None,
         }
     }
 }
@@ -145,16 +143,6 @@ impl KeyringBuilder {
         self
     }
 
-    /// Something the keyring keeps for its whole life (the local directory's lock).
-    #[cfg_attr(
-        not(all(feature = "sqlite", feature = "local-key-file")),
-        allow(dead_code)
-    )]
-    pub(crate) fn hold(mut self, held: impl Send + Sync + 'static) -> Self {
-        self.hold = Some(Box::new(held));
-        self
-    }
-
     /// Loads the key set (creating keys for missing regions) and builds the keyring.
     ///
     /// # Errors
@@ -171,22 +159,54 @@ impl KeyringBuilder {
                 reason: "region names are 1 to 32 characters of a-z, 0-9, - and _",
             });
         }
-        let loaded = match &self.provider {
+        let (version, set, region) =
+            load_or_create(self.provider.as_deref(), self.environment, &self.regions)?;
+        Ok(Keyring {
+            inner: Arc::new(Inner {
+                environment: set.environment,
+                default_region: region,
+                keys: RwLock::new(set.keys),
+                fresh: Freshness::new(version, self.store.as_deref())?,
+                provider: self.provider,
+                store: self.store,
+                cache: Cache::default(),
+                index_len: self.index_len,
+            }),
+        })
+    }
+}
+
+/// How many times a change is tried again when other instances keep changing the key set.
+const ATTEMPTS: usize = 16;
+
+/// Loads the stored key set, adding keys for missing regions, or creates one; saved by
+/// compare-and-swap, so instances starting together on an empty store agree on one set.
+/// Returns the stored version, the set and the default region.
+fn load_or_create(
+    provider: Option<&dyn KeyProvider>,
+    environment: Option<Environment>,
+    wanted: &[String],
+) -> Result<(u64, KeySet, String), Error> {
+    for _ in 0..ATTEMPTS {
+        let loaded = match provider {
             Some(p) => p.load()?,
             None => None,
         };
-        let fresh = loaded.is_none();
-        let mut set = loaded.unwrap_or(KeySet {
-            environment: self.environment.unwrap_or_default(),
-            keys: Vec::new(),
-        });
-        if self.environment.is_some_and(|e| e != set.environment) {
+        let expected = loaded.as_ref().map(|(v, _)| *v);
+        let mut set = loaded.map_or_else(
+            || KeySet {
+                environment: environment.unwrap_or_default(),
+                keys: Vec::new(),
+            },
+            |(_, set)| set,
+        );
+        if environment.is_some_and(|e| e != set.environment) {
             return Err(Error::Keyring {
                 reason: "the stored keys belong to another environment",
             });
         }
         check(&set.keys)?;
-        let mut regions = self.regions.clone();
+        let mut regions = wanted.to_vec();
         if regions.is_empty() {
             regions.push(
                 set.keys
@@ -208,29 +228,23 @@ impl KeyringBuilder {
                 }
             }
         }
-        if (added || fresh)
-            && let Some(p) = &self.provider
-        {
-            p.save(&set)?;
+        let region = regions.swap_remove(0);
+        let Some(p) = provider.filter(|_| added || expected.is_none()) else {
+            return Ok((expected.unwrap_or(0), set, region));
+        };
+        if let Some(version) = p.save(&set, expected)? {
+            return Ok((version, set, region));
         }
-        Ok(Keyring {
-            inner: Arc::new(Inner {
-                environment: set.environment,
-                default_region: regions.swap_remove(0),
-                keys: RwLock::new(set.keys),
-                provider: self.provider,
-                store: self.store,
-                cache: Cache::default(),
-                index_len: self.index_len,
-                _hold: self.hold,
-            }),
-        })
+        // Another instance stored a key set meanwhile: load theirs and look again.
     }
+    Err(Error::Keyring {
+        reason: "the stored key set kept changing while this instance started",
+    })
 }
 
 /// Ids and regions well-formed, no duplicate version, at most one active key per purpose and
 /// region, one purpose and region per id.
-fn check(keys: &[RootKey]) -> Result<(), Error> {
+pub(super) fn check(keys: &[RootKey]) -> Result<(), Error> {
     let bad = |reason| Err(Error::Keyring { reason });
     let mut versions = HashSet::new();
     let mut active = HashSet::new();
@@ -279,19 +293,14 @@ impl Keyring {
         &self.inner.default_region
     }
 
-    /// Every root key version (metadata only).
+    /// Every root key version (metadata only), as this instance last loaded them.
     pub fn key_infos(&self) -> Vec<KeyInfo> {
-        self.read().iter().map(KeyInfo::of).collect()
+        // A failed refresh leaves the last known set, which is what this describes.
+        let _ = self.refresh_if_due();
+        self.read_now().iter().map(KeyInfo::of).collect()
     }
 
-    pub(crate) fn read(&self) -> RwLockReadGuard<'_, Vec<RootKey>> {
-        self.inner
-            .keys
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    fn write(&self) -> RwLockWriteGuard<'_, Vec<RootKey>> {
+    pub(super) fn write(&self) -> RwLockWriteGuard<'_, Vec<RootKey>> {
         self.inner
             .keys
             .write()
@@ -307,23 +316,29 @@ impl Keyring {
     /// error (nothing changes then).
     pub(crate) fn rotate(&self, purpose: Purpose, region: &str) -> Result<KeyInfo, Error> {
         let mut keys = self.write();
-        let active = keys.active(purpose, region)?.slot;
-        let id = keys[active].id.clone();
-        let version = keys
-            .iter()
-            .filter(|k| k.id == id)
-            .map(|k| k.version)
-            .max()
-            .unwrap_or(0)
-            + 1;
-        keys[active].state = KeyState::DecryptOnly;
-        keys.push(RootKey::generate(&id, version, purpose, region));
-        if let Err(e) = self.save(&mut keys) {
-            keys.pop();
-            keys[active].state = KeyState::Active;
-            return Err(e);
+        for _ in 0..ATTEMPTS {
+            self.reload_locked(&mut keys)?;
+            let active = keys.active(purpose, region)?.slot;
+            let id = keys[active].id.clone();
+            let version = keys
+                .iter()
+                .filter(|k| k.id == id)
+                .map(|k| k.version)
+                .max()
+                .unwrap_or(0)
+                + 1;
+            keys[active].state = KeyState::DecryptOnly;
+            keys.push(RootKey::generate(&id, version, purpose, region));
+            match self.save(&mut keys) {
+                Ok(true) => return Ok(KeyInfo::of(&keys[keys.len() - 1])),
+                saved => {
+                    keys.pop();
+                    keys[active].state = KeyState::Active;
+                    saved?;
+                }
+            }
         }
-        Ok(KeyInfo::of(&keys[keys.len() - 1]))
+        Err(changing())
     }
 
     /// Destroys a decrypt-only key version: its material is erased and everything still under
@@ -335,46 +350,68 @@ impl Keyring {
     /// [`Error::Keyring`] for the active version; [`Error::UnknownKey`]; the provider's error.
     pub(crate) fn destroy_key(&self, id: &str, version: u32) -> Result<(), Error> {
         let mut keys = self.write();
-        let slot = keys
-            .iter()
-            .position(|k| k.id == id && k.version == version)
-            .ok_or_else(|| Error::UnknownKey {
-                id: id.to_owned(),
-                version,
-            })?;
-        match keys[slot].state {
-            KeyState::Active => {
-                return Err(Error::Keyring {
-                    reason: "the active key cannot be destroyed; rotate first",
-                });
+        for _ in 0..ATTEMPTS {
+            self.reload_locked(&mut keys)?;
+            let slot = keys
+                .iter()
+                .position(|k| k.id == id && k.version == version)
+                .ok_or_else(|| Error::UnknownKey {
+                    id: id.to_owned(),
+                    version,
+                })?;
+            match keys[slot].state {
+                KeyState::Active => {
+                    return Err(Error::Keyring {
+                        reason: "the active key cannot be destroyed; rotate first",
+                    });
+                }
+                KeyState::Destroyed => return Ok(()),
+                KeyState::DecryptOnly => {}
             }
-            KeyState::Destroyed => return Ok(()),
-            KeyState::DecryptOnly => {}
+            let material = keys[slot].material.take();
+            keys[slot].state = KeyState::Destroyed;
+            match self.save(&mut keys) {
+                Ok(true) => {
+                    drop(material);
+                    self.inner.cache.clear();
+                    return Ok(());
+                }
+                saved => {
+                    keys[slot].material = material;
+                    keys[slot].state = KeyState::DecryptOnly;
+                    saved?;
+                }
+            }
         }
-        let material = keys[slot].material.take();
-        keys[slot].state = KeyState::Destroyed;
-        if let Err(e) = self.save(&mut keys) {
-            keys[slot].material = material;
-            keys[slot].state = KeyState::DecryptOnly;
-            return Err(e);
-        }
-        drop(material);
-        self.inner.cache.clear();
-        Ok(())
+        Err(changing())
     }
 
-    /// Saves through the provider, lending it the keys (moved out and back, never copied).
-    fn save(&self, keys: &mut Vec<RootKey>) -> Result<(), Error> {
+    /// Saves through the provider by compare-and-swap on the version this instance holds,
+    /// lending it the keys (moved out and back, never copied): `Ok(false)` when another
+    /// instance changed the set first.
+    fn save(&self, keys: &mut Vec<RootKey>) -> Result<bool, Error> {
         let Some(provider) = &self.inner.provider else {
-            return Ok(());
+            return Ok(true);
         };
         let set = KeySet {
             environment: self.inner.environment,
             keys: std::mem::take(keys),
         };
-        let saved = provider.save(&set);
+        let saved = provider.save(&set, self.inner.fresh.version());
         *keys = set.keys;
-        saved
+        match saved? {
+            Some(version) => {
+                self.inner.fresh.set_version(version);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+fn changing() -> Error {
+    Error::Keyring {
+        reason: "the stored key set kept changing: other instances are changing it too",
     }
 }
 
@@ -383,7 +420,7 @@ impl fmt::Debug for Keyring {
         f.debug_struct("Keyring")
             .field("environment", &self.inner.environment)
             .field("default_region", &self.inner.default_region)
-            .field("keys", &self.read().len())
+            .field("keys", &self.read_now().len())
             .field("subject_keys", &self.inner.store.is_some())
             .finish_non_exhaustive()
     }

@@ -17,35 +17,40 @@ pub(crate) mod integrity;
 #[cfg(feature = "local-key-file")]
 mod key_file;
 mod keyring;
-#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
-mod local;
 mod lookup;
 mod material;
 mod provider;
 mod purpose;
 mod scope;
+#[cfg(feature = "local-key-file")]
+mod sealed;
 mod shared;
-#[cfg(feature = "sqlite")]
-mod sqlite_store;
 mod store;
+#[cfg(feature = "local-key-file")]
+mod stored;
 mod subject;
+mod sync;
 
 pub(crate) use data_keys::{FieldScope, HashUse};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
-pub use key_file::{KekSource, LocalKeyFile};
+pub use key_file::LocalKeyFile;
 pub use keyring::{KeyInfo, Keyring, KeyringBuilder};
-#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
-pub use local::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR};
 pub(crate) use lookup::{KeyLookup, KeyRef};
 pub use material::RootKey;
-pub use provider::{KeyProvider, KeySet};
+pub use provider::{KeyProvider, KeySet, KeySetStore};
 pub use purpose::{KeyState, Purpose};
 pub use scope::Scope;
-#[cfg(feature = "sqlite")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
-pub use sqlite_store::SqliteKeyStore;
+#[cfg(feature = "local-key-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
+pub use sealed::KekSource;
+#[cfg(feature = "local-key-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
+pub use sealed::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR};
 pub use store::{KeyStore, MemoryKeyStore, StoreKey, WrappedKey};
+#[cfg(feature = "local-key-file")]
+#[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
+pub use stored::StoredKeySet;
+pub use sync::REFRESH;
 
 pub use crate::environment::Environment;

@@ -66,6 +66,16 @@ pub trait KeyStore: Send + Sync {
     /// # Errors
     /// [`Error::KeyStore`] when the store fails.
     fn delete(&self, key: &StoreKey) -> Result<bool, Error>;
+
+    /// How many subject keys were ever destroyed in this store: instances sharing it drop
+    /// their cached subject keys when the count moves (so a subject forgotten on one is
+    /// refused on all). A store only one keyring uses may keep the default, 0.
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] when the store fails.
+    fn erasures(&self) -> Result<u64, Error> {
+        Ok(0)
+    }
 }
 
 /// A [`KeyStore`] in memory (tests, ephemeral processes).
@@ -131,5 +141,9 @@ impl<S: KeyStore + ?Sized> KeyStore for std::sync::Arc<S> {
 
     fn delete(&self, key: &StoreKey) -> Result<bool, Error> {
         (**self).delete(key)
+    }
+
+    fn erasures(&self) -> Result<u64, Error> {
+        (**self).erasures()
     }
 }

@@ -11,11 +11,7 @@ use crate::keys::integrity::MacUse;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::{Deserialize, Serialize};
-use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::io::Write as _;
-use std::path::PathBuf;
-use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use super::Reason;
@@ -106,6 +102,40 @@ impl GrantRequest {
             self.classes.join(","),
             self.fields.join(",")
         )
+    }
+
+    /// The request as stored text (a store keeps pending requests for every instance).
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) fn to_stored(&self) -> String {
+        serde_json::json!({
+            "justification": self.justification,
+            "ttl_secs": self.ttl.as_secs(),
+            "subjects": self.subjects,
+            "classes": self.classes,
+            "fields": self.fields,
+        })
+        .to_string()
+    }
+
+    /// A request read back from [`to_stored`](Self::to_stored) text.
+    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    pub(crate) fn from_stored(text: &str) -> Option<Self> {
+        #[derive(Deserialize)]
+        struct Stored {
+            justification: String,
+            ttl_secs: u64,
+            subjects: Vec<String>,
+            classes: Vec<String>,
+            fields: Vec<String>,
+        }
+        let stored: Stored = serde_json::from_str(text).ok()?;
+        Some(Self {
+            justification: stored.justification,
+            ttl: Duration::from_secs(stored.ttl_secs),
+            subjects: stored.subjects,
+            classes: stored.classes,
+            fields: stored.fields,
+        })
     }
 
     pub(crate) fn is_valid(&self, max_ttl: Duration) -> bool {
@@ -300,121 +330,13 @@ pub(crate) fn verify(keyring: &Keyring, token: &GrantToken, now: i64) -> Result<
     Ok(claims)
 }
 
-/// A request waiting for approval.
-#[derive(Debug, Clone)]
-pub(crate) struct Pending {
-    pub(crate) requester: String,
-    pub(crate) request: GrantRequest,
-    /// When it was made (Unix seconds).
-    pub(crate) requested_at: i64,
-}
-
-impl Pending {
-    fn expired(&self, now: i64, ttl: i64) -> bool {
-        now.saturating_sub(self.requested_at) > ttl
-    }
-}
-
-/// Pending requests (in memory) and revoked grant ids (kept in a file when the guard has a
-/// directory, so a revocation survives a restart).
-#[derive(Debug, Default)]
-pub(crate) struct Grants {
-    pending: Mutex<HashMap<String, Pending>>,
-    revoked: Mutex<HashSet<String>>,
-    revoked_file: Option<PathBuf>,
-}
-
-impl Grants {
-    /// Grants whose revocations are kept in `path` (read now if it exists).
-    pub(crate) fn with_file(path: PathBuf) -> Result<Self, Error> {
-        let revoked = match std::fs::read_to_string(&path) {
-            Ok(text) => text.lines().map(str::to_owned).collect(),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashSet::new(),
-            Err(e) => {
-                return Err(Error::Io {
-                    operation: "read the revoked grants",
-                    kind: e.kind(),
-                });
-            }
-        };
-        Ok(Self {
-            pending: Mutex::default(),
-            revoked: Mutex::new(revoked),
-            revoked_file: Some(path),
-        })
-    }
-
-    /// Keeps a request; expired ones (older than `ttl` seconds at `now`) are dropped first.
-    pub(crate) fn add_pending(&self, pending: Pending, now: i64, ttl: i64) -> RequestId {
-        let id = random_id("req");
-        let mut map = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        map.retain(|_, p| !p.expired(now, ttl));
-        map.insert(id.clone(), pending);
-        RequestId(id)
-    }
-
-    /// A pending request: `Ok(None)` if unknown, `Err(())` if it expired (it is dropped).
-    pub(crate) fn pending(
-        &self,
-        id: &RequestId,
-        now: i64,
-        ttl: i64,
-    ) -> Result<Option<Pending>, ()> {
-        let mut map = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
-        match map.get(&id.0) {
-            Some(p) if p.expired(now, ttl) => {
-                map.remove(&id.0);
-                Err(())
-            }
-            found => Ok(found.cloned()),
-        }
-    }
-
-    pub(crate) fn take_pending(&self, id: &RequestId) -> Option<Pending> {
-        self.pending
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .remove(&id.0)
-    }
-
-    pub(crate) fn is_revoked(&self, grant_id: &str) -> bool {
-        self.revoked
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(grant_id)
-    }
-
-    /// Revokes a grant; written (and synced) to the revocation file first, when there is one.
-    pub(crate) fn revoke(&self, grant_id: &str) -> Result<(), Error> {
-        let mut revoked = self.revoked.lock().unwrap_or_else(PoisonError::into_inner);
-        if revoked.contains(grant_id) {
-            return Ok(());
-        }
-        if let Some(path) = &self.revoked_file {
-            let io = |e: std::io::Error| Error::Io {
-                operation: "record a revoked grant",
-                kind: e.kind(),
-            };
-            let mut options = std::fs::OpenOptions::new();
-            options.create(true).append(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(path).map_err(io)?;
-            writeln!(file, "{grant_id}").map_err(io)?;
-            file.sync_data().map_err(io)?;
-        }
-        revoked.insert(grant_id.to_owned());
-        Ok(())
-    }
-}
-
 /// A fresh grant id.
 pub(crate) fn new_grant_id() -> String {
     random_id("grant")
 }
 
 /// `<prefix>-` and 96 random bits in base64url.
-fn random_id(prefix: &str) -> String {
+pub(crate) fn random_id(prefix: &str) -> String {
     let mut bytes = [0u8; 12];
     crate::crypto::random::fill_public(&mut bytes);
     format!("{prefix}-{}", B64.encode(bytes))

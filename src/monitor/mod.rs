@@ -6,8 +6,13 @@
 //! above 100 is elevated, above 150 is suspicious. Thresholds live in the policy's `[monitor]`
 //! section.
 
-use std::collections::{HashMap, HashSet, VecDeque};
-use std::sync::{Mutex, PoisonError};
+mod counters;
+
+pub use counters::{Counters, MemoryCounters};
+
+use crate::error::Error;
+use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Thresholds of one count: alerts when the count in the window goes above each.
@@ -88,90 +93,95 @@ pub struct Alert {
 #[derive(Debug, Default)]
 pub(crate) struct Admission {
     pub(crate) denied: bool,
+    /// Denied because the counters could not be asked.
+    pub(crate) unavailable: bool,
     pub(crate) alerts: Vec<Alert>,
 }
 
-#[derive(Debug, Default)]
-struct Track {
-    /// The newest event times (ms), at most `cap`: enough to tell every threshold.
-    times: VecDeque<i64>,
-    /// The highest level reported since the count was last below it.
-    level: u8,
-}
-
-impl Track {
-    /// Drops times that left the window; returns the count still in it.
-    fn slide(&mut self, now: i64, window_ms: i64) -> u32 {
-        while self.times.front().is_some_and(|&t| now - t >= window_ms) {
-            self.times.pop_front();
+impl Admission {
+    /// Refused because the counters failed (fail closed).
+    pub(crate) fn unavailable() -> Self {
+        Self {
+            denied: true,
+            unavailable: true,
+            alerts: Vec::new(),
         }
-        u32::try_from(self.times.len()).unwrap_or(u32::MAX)
     }
 
-    fn push(&mut self, now: i64, cap: usize) -> u32 {
-        if self.times.len() >= cap {
-            self.times.pop_front();
-        }
-        self.times.push_back(now);
-        u32::try_from(self.times.len()).unwrap_or(u32::MAX)
-    }
-
-    /// Records the level of `count`; returns the new level if it rose.
-    fn rise(&mut self, count: u32, levels: Levels) -> Option<AlertKind> {
-        let level = match count {
-            c if c > levels.suspicious_after => 2,
-            c if c > levels.elevated_after => 1,
-            _ => 0,
-        };
-        let rose = level > self.level;
-        self.level = level;
-        match (rose, level) {
-            (true, 2) => Some(AlertKind::Suspicious),
-            (true, _) => Some(AlertKind::Elevated),
-            _ => None,
+    /// The reason of a denial.
+    pub(crate) fn reason(&self) -> crate::reason::Reason {
+        if self.unavailable {
+            crate::reason::Reason::MonitorUnavailable
+        } else {
+            crate::reason::Reason::RateLimited
         }
     }
 }
 
-/// The track of `principal`, created on first use (looked up without allocating after that).
-fn track<'s>(tracks: &'s mut HashMap<String, Track>, principal: &str) -> &'s mut Track {
-    if !tracks.contains_key(principal) {
-        tracks.insert(principal.to_owned(), Track::default());
+/// The tracks a principal's counts are kept on.
+const REVEALS: &str = "reveals";
+const DENIALS: &str = "denials";
+
+/// The alert, if a count going from `before` to `after` (one more, capped) crossed a level.
+fn crossing(before: u32, after: u32, levels: Levels) -> Option<AlertKind> {
+    let crossed = |threshold: u32| before <= threshold && after > threshold;
+    if crossed(levels.suspicious_after) {
+        Some(AlertKind::Suspicious)
+    } else if crossed(levels.elevated_after) {
+        Some(AlertKind::Elevated)
+    } else {
+        None
     }
-    tracks
-        .get_mut(principal)
-        .unwrap_or_else(|| unreachable!("inserted just above"))
 }
 
-#[derive(Debug, Default)]
-struct State {
-    totals: HashMap<String, Track>,
-    classes: HashMap<(String, String), Track>,
-    denials: HashMap<String, Track>,
-    blocked: HashSet<String>,
-}
-
-/// Sliding-window counts of reveals and denials per principal. Held by the guard; shared by
-/// every thread.
+/// Sliding-window counts of reveals and denials per principal, kept in [`Counters`]: in
+/// memory by default, or in a store every instance shares, so thresholds trip on the
+/// fleet-wide count. Held by the guard; shared by every thread.
+///
+/// An alert fires on the access that takes a count above a level (once per crossing); the
+/// hard limit is checked and counted in one step of the counters (one transaction in a
+/// store), so it holds fleet-wide.
 ///
 /// ```
 /// use piiguard::monitor::{Monitor, Thresholds};
 /// let monitor = Monitor::new(Thresholds::default());
-/// assert_eq!(monitor.reveals_in_window("agent-17", 0), 0);
+/// assert_eq!(monitor.reveals_in_window("agent-17", 0)?, 0);
+/// # Ok::<(), piiguard::Error>(())
 /// ```
-#[derive(Debug)]
 pub struct Monitor {
     thresholds: Thresholds,
-    state: Mutex<State>,
+    counters: Arc<dyn Counters>,
+    /// Tells the owner counts apart from the staff counts in a shared store.
+    prefix: &'static str,
+}
+
+impl fmt::Debug for Monitor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Monitor")
+            .field("thresholds", &self.thresholds)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Monitor {
-    /// A monitor with these thresholds.
+    /// A monitor with these thresholds, counting in memory.
     pub fn new(thresholds: Thresholds) -> Self {
+        Self::with_counters(thresholds, Arc::new(MemoryCounters::new()))
+    }
+
+    /// A monitor with these thresholds, counting in `counters`.
+    pub fn with_counters(thresholds: Thresholds, counters: Arc<dyn Counters>) -> Self {
         Self {
             thresholds,
-            state: Mutex::new(State::default()),
+            counters,
+            prefix: "",
         }
+    }
+
+    /// The same counters, on tracks of their own (the owner counts).
+    pub(crate) fn with_prefix(mut self, prefix: &'static str) -> Self {
+        self.prefix = prefix;
+        self
     }
 
     /// The thresholds.
@@ -179,25 +189,30 @@ impl Monitor {
         &self.thresholds
     }
 
-    fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
     fn window_ms(&self) -> i64 {
         i64::try_from(self.thresholds.window.as_millis()).unwrap_or(i64::MAX)
     }
 
-    fn cap(&self, levels: Levels) -> usize {
-        let top = levels
+    fn cap(&self, levels: Levels) -> u32 {
+        levels
             .suspicious_after
-            .max(self.thresholds.hard_limit.unwrap_or(0));
-        usize::try_from(top).unwrap_or(usize::MAX).saturating_add(1)
+            .max(self.thresholds.hard_limit.unwrap_or(0))
+            .saturating_add(1)
+    }
+
+    fn track(&self, name: &str) -> String {
+        format!("{}{name}", self.prefix)
     }
 
     /// Counts one access by `principal` at `now_ms` (Unix milliseconds) that reveals values of
     /// `classes` (one reveal, or one view revealing several fields), unless the principal is
     /// over the hard limit. The total counts the access once; each class counts once.
-    pub(crate) fn admit_reveal(&self, principal: &str, classes: &[&str], now_ms: i64) -> Admission {
+    pub(crate) fn admit_reveal(
+        &self,
+        principal: &str,
+        classes: &[&str],
+        now_ms: i64,
+    ) -> Result<Admission, Error> {
         let window = self.window_ms();
         let mut admission = Admission::default();
         let alert = |kind, count, class: Option<&str>| Alert {
@@ -207,25 +222,28 @@ impl Monitor {
             count,
             window: self.thresholds.window,
         };
-        let mut state = self.state();
-        if state.blocked.contains(principal) {
+        if self.counters.is_blocked(principal)? {
             admission.denied = true;
-            return admission;
+            return Ok(admission);
         }
-        let total = track(&mut state.totals, principal);
-        let before = total.slide(now_ms, window);
-        if let Some(limit) = self.thresholds.hard_limit
+        let limit = self.thresholds.hard_limit;
+        let cap = self.cap(self.thresholds.total);
+        let track = self.track(REVEALS);
+        let before = self
+            .counters
+            .push(principal, &track, now_ms, window, cap, limit)?;
+        if let Some(limit) = limit
             && before >= limit
         {
-            state.blocked.insert(principal.to_owned());
+            self.counters.block(principal)?;
             admission.denied = true;
             admission
                 .alerts
                 .push(alert(AlertKind::LimitReached, before, None));
-            return admission;
+            return Ok(admission);
         }
-        let count = total.push(now_ms, self.cap(self.thresholds.total));
-        if let Some(kind) = total.rise(count, self.thresholds.total) {
+        let count = (before + 1).min(cap);
+        if let Some(kind) = crossing(before, count, self.thresholds.total) {
             admission.alerts.push(alert(kind, count, None));
         }
         for class in classes {
@@ -233,64 +251,77 @@ impl Monitor {
             else {
                 continue;
             };
-            let track = state
-                .classes
-                .entry((principal.to_owned(), (*class).to_owned()))
-                .or_default();
-            track.slide(now_ms, window);
-            let count = track.push(now_ms, self.cap(*levels));
-            if let Some(kind) = track.rise(count, *levels) {
+            let cap = self.cap(*levels);
+            let track = self.track(&format!("class:{class}"));
+            let before = self
+                .counters
+                .push(principal, &track, now_ms, window, cap, None)?;
+            let count = (before + 1).min(cap);
+            if let Some(kind) = crossing(before, count, *levels) {
                 admission.alerts.push(alert(kind, count, Some(class)));
             }
         }
-        admission
+        Ok(admission)
     }
 
     /// Counts a denial of `principal`; an alert when the denials go above the threshold.
-    pub(crate) fn record_denial(&self, principal: &str, now_ms: i64) -> Option<Alert> {
-        let window = self.window_ms();
+    pub(crate) fn record_denial(
+        &self,
+        principal: &str,
+        now_ms: i64,
+    ) -> Result<Option<Alert>, Error> {
         let levels = Levels {
             elevated_after: self.thresholds.denials_after,
             suspicious_after: u32::MAX,
         };
-        let cap = usize::try_from(self.thresholds.denials_after)
-            .unwrap_or(usize::MAX)
-            .saturating_add(1);
-        let mut state = self.state();
-        let track = track(&mut state.denials, principal);
-        track.slide(now_ms, window);
-        let count = track.push(now_ms, cap);
-        track.rise(count, levels).map(|_| Alert {
+        let cap = self.thresholds.denials_after.saturating_add(1);
+        let before = self.counters.push(
+            principal,
+            &self.track(DENIALS),
+            now_ms,
+            self.window_ms(),
+            cap,
+            None,
+        )?;
+        let count = (before + 1).min(cap);
+        Ok(crossing(before, count, levels).map(|_| Alert {
             principal: principal.to_owned(),
             class: None,
             kind: AlertKind::RepeatedDenials,
             count,
             window: self.thresholds.window,
-        })
+        }))
     }
 
     /// Reveals by `principal` in the window ending at `now_ms` (capped just above the highest
     /// threshold: the monitor keeps no more than it needs).
-    pub fn reveals_in_window(&self, principal: &str, now_ms: i64) -> u32 {
-        let window = self.window_ms();
-        self.state()
-            .totals
-            .get_mut(principal)
-            .map_or(0, |t| t.slide(now_ms, window))
+    ///
+    /// # Errors
+    /// The counters' error.
+    pub fn reveals_in_window(&self, principal: &str, now_ms: i64) -> Result<u32, Error> {
+        self.counters.count(
+            principal,
+            &self.track(REVEALS),
+            now_ms,
+            self.window_ms(),
+            self.cap(self.thresholds.total),
+        )
     }
 
     /// Whether `principal` is over the hard limit.
-    pub fn is_blocked(&self, principal: &str) -> bool {
-        self.state().blocked.contains(principal)
+    ///
+    /// # Errors
+    /// The counters' error.
+    pub fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
+        self.counters.is_blocked(principal)
     }
 
     /// Lifts the hard limit for `principal` and clears their counts.
-    pub fn reset(&self, principal: &str) {
-        let mut state = self.state();
-        state.blocked.remove(principal);
-        state.totals.remove(principal);
-        state.denials.remove(principal);
-        state.classes.retain(|(p, _), _| p != principal);
+    ///
+    /// # Errors
+    /// The counters' error.
+    pub fn reset(&self, principal: &str) -> Result<(), Error> {
+        self.counters.reset(principal)
     }
 }
 
@@ -324,6 +355,7 @@ mod tests {
         let kinds: Vec<Vec<AlertKind>> = (1..=7)
             .map(|i| {
                 m.admit_reveal("a", &["email"], i)
+                    .unwrap()
                     .alerts
                     .iter()
                     .map(|a| a.kind)
@@ -343,14 +375,24 @@ mod tests {
             ]
         );
         // Another principal has their own count.
-        assert!(m.admit_reveal("b", &["email"], 8).alerts.is_empty());
+        assert!(
+            m.admit_reveal("b", &["email"], 8)
+                .unwrap()
+                .alerts
+                .is_empty()
+        );
     }
 
     #[test]
     fn per_class_counts_alert_on_their_own_levels() {
         let m = monitor(None);
-        assert!(m.admit_reveal("a", &["passport"], 1).alerts.is_empty());
-        let second = m.admit_reveal("a", &["passport"], 2).alerts;
+        assert!(
+            m.admit_reveal("a", &["passport"], 1)
+                .unwrap()
+                .alerts
+                .is_empty()
+        );
+        let second = m.admit_reveal("a", &["passport"], 2).unwrap().alerts;
         assert_eq!(second.len(), 1);
         assert_eq!(second[0].class.as_deref(), Some("passport"));
         assert_eq!((second[0].kind, second[0].count), (AlertKind::Elevated, 2));
@@ -360,14 +402,14 @@ mod tests {
     fn the_window_slides_and_a_new_rise_alerts_again() {
         let m = monitor(None);
         for t in 0..4 {
-            m.admit_reveal("a", &["email"], t * 1000);
+            m.admit_reveal("a", &["email"], t * 1000).unwrap();
         }
-        assert_eq!(m.reveals_in_window("a", 3000), 4);
+        assert_eq!(m.reveals_in_window("a", 3000).unwrap(), 4);
         // 60 s after the first reveal it has left the window; after the last, all have.
-        assert_eq!(m.reveals_in_window("a", 60_000), 3);
-        assert_eq!(m.reveals_in_window("a", 63_000), 0);
+        assert_eq!(m.reveals_in_window("a", 60_000).unwrap(), 3);
+        assert_eq!(m.reveals_in_window("a", 63_000).unwrap(), 0);
         let again: Vec<_> = (0..4)
-            .flat_map(|i| m.admit_reveal("a", &["email"], 70_000 + i).alerts)
+            .flat_map(|i| m.admit_reveal("a", &["email"], 70_000 + i).unwrap().alerts)
             .collect();
         assert_eq!(again.len(), 1);
         assert_eq!(again[0].kind, AlertKind::Elevated);
@@ -377,22 +419,24 @@ mod tests {
     fn the_hard_limit_denies_until_reset() {
         let m = monitor(Some(4));
         for t in 0..4 {
-            assert!(!m.admit_reveal("a", &["email"], t).denied);
+            assert!(!m.admit_reveal("a", &["email"], t).unwrap().denied);
         }
-        let fifth = m.admit_reveal("a", &["email"], 4);
+        let fifth = m.admit_reveal("a", &["email"], 4).unwrap();
         assert!(fifth.denied);
         assert_eq!(fifth.alerts[0].kind, AlertKind::LimitReached);
         // Still denied after the window has passed: only a reset lifts it.
-        assert!(m.admit_reveal("a", &["email"], 1_000_000).denied);
-        assert!(m.is_blocked("a"));
-        m.reset("a");
-        assert!(!m.admit_reveal("a", &["email"], 1_000_001).denied);
+        assert!(m.admit_reveal("a", &["email"], 1_000_000).unwrap().denied);
+        assert!(m.is_blocked("a").unwrap());
+        m.reset("a").unwrap();
+        assert!(!m.admit_reveal("a", &["email"], 1_000_001).unwrap().denied);
     }
 
     #[test]
     fn repeated_denials_alert_once_per_crossing() {
         let m = monitor(None);
-        let alerts: Vec<_> = (0..5).filter_map(|t| m.record_denial("a", t)).collect();
+        let alerts: Vec<_> = (0..5)
+            .filter_map(|t| m.record_denial("a", t).unwrap())
+            .collect();
         assert_eq!(alerts.len(), 1);
         assert_eq!(alerts[0].count, 3);
     }

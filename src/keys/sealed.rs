@@ -1,0 +1,263 @@
+//! A key set sealed under a key-encryption key (KEK): the bytes a key file holds and a store
+//! keeps. The same format in both places, so a local key file moves into a store unchanged.
+//!
+//! Layout (all integers big-endian):
+//!
+//! ```text
+//! "PGKF" | version=1 | kdf (0 = raw KEK file, 1 = Argon2id) | m_cost u32 | t_cost u32
+//!        | p_cost u32 | salt (16) | nonce (12) | AES-256-GCM-SIV(key set) | tag (16)
+//! ```
+//!
+//! The associated data is the header (everything before the nonce). Bytes that are truncated,
+//! corrupted or sealed under another KEK are an [`Error::KeyFile`].
+
+use super::material::RootKey;
+use super::provider::KeySet;
+use super::{Environment, KeyState, Purpose};
+use crate::codec::{Reader, put_name};
+use crate::crypto::KEY_LEN;
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use crate::crypto::{password, random};
+use crate::envelope::{MAX_KEY_ID_LEN, MAX_REGION_LEN};
+use crate::error::Error;
+use crate::fs::write_new;
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::fs;
+use std::path::{Path, PathBuf};
+use zeroize::Zeroizing;
+
+/// The environment variable holding the key-encryption passphrase of a local directory.
+pub const KEK_PASSPHRASE_VAR: &str = "PIIGUARD_KEK_PASSPHRASE";
+/// The environment variable naming the environment of a new local keyring.
+pub const ENVIRONMENT_VAR: &str = "PIIGUARD_ENV";
+
+const MAGIC: [u8; 4] = *b"PGKF";
+const VERSION: u8 = 1;
+const KDF_RAW: u8 = 0;
+const KDF_ARGON2ID: u8 = 1;
+const SALT_LEN: usize = 16;
+const HEADER_LEN: usize = 4 + 1 + 1 + 12 + SALT_LEN;
+
+/// Where the key-encryption key comes from.
+pub enum KekSource {
+    /// A passphrase, stretched with Argon2id (memory cost in KiB, time cost).
+    Passphrase {
+        /// The passphrase.
+        passphrase: SecretString,
+        /// Argon2id memory cost in KiB (default 19 456, OWASP's recommendation).
+        m_cost: u32,
+        /// Argon2id iterations (default 2).
+        t_cost: u32,
+    },
+    /// A file of 32 random bytes, created with owner-only permissions on first use. Meant for
+    /// development: whoever can read both files can read the keys.
+    RandomFile(PathBuf),
+}
+
+impl KekSource {
+    /// A passphrase with the default Argon2id cost.
+    pub fn passphrase(passphrase: impl Into<String>) -> Self {
+        Self::Passphrase {
+            passphrase: SecretString::from(passphrase.into()),
+            m_cost: password::DEFAULT_M_COST,
+            t_cost: password::DEFAULT_T_COST,
+        }
+    }
+}
+
+impl fmt::Debug for KekSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Passphrase { m_cost, t_cost, .. } => f
+                .debug_struct("Passphrase")
+                .field("m_cost", m_cost)
+                .field("t_cost", t_cost)
+                .finish_non_exhaustive(),
+            Self::RandomFile(path) => f.debug_tuple("RandomFile").field(path).finish(),
+        }
+    }
+}
+
+impl KekSource {
+    /// The KEK for a header's kdf, costs and salt. A random key-encryption key file is created
+    /// only with a new key set (`create`): a key set whose `kek` is gone cannot be opened by a
+    /// new one, so a missing `kek` is an error.
+    fn key(
+        &self,
+        (kdf, m_cost, t_cost): (u8, u32, u32),
+        salt: &[u8],
+        create: bool,
+    ) -> Result<FieldCipher, Error> {
+        let mut key = Zeroizing::new([0u8; KEY_LEN]);
+        match (self, kdf) {
+            (Self::Passphrase { passphrase, .. }, KDF_ARGON2ID) => {
+                key =
+                    password::argon2id(passphrase.expose_secret().as_bytes(), salt, m_cost, t_cost)
+                        .map_err(|_| corrupt("invalid Argon2id parameters"))?;
+            }
+            (Self::RandomFile(path), KDF_RAW) => {
+                *key = raw_kek(path, create)?;
+            }
+            _ => {
+                return Err(corrupt(
+                    "the key set was sealed with another kind of key-encryption key",
+                ));
+            }
+        }
+        Ok(FieldCipher::new(&key))
+    }
+
+    /// A fresh header: the kdf, its costs and a new salt.
+    fn header(&self) -> Vec<u8> {
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(&MAGIC);
+        header.push(VERSION);
+        let (kdf, m, t) = match self {
+            Self::Passphrase { m_cost, t_cost, .. } => (KDF_ARGON2ID, *m_cost, *t_cost),
+            Self::RandomFile(_) => (KDF_RAW, 0, 0),
+        };
+        header.push(kdf);
+        header.extend_from_slice(&m.to_be_bytes());
+        header.extend_from_slice(&t.to_be_bytes());
+        header.extend_from_slice(&1u32.to_be_bytes());
+        let mut salt = [0u8; SALT_LEN];
+        random::fill_secret(&mut salt);
+        header.extend_from_slice(&salt);
+        header
+    }
+
+    /// Seals a key set; `first` when it is the first one sealed under this KEK (a random KEK
+    /// file may then be created).
+    pub(crate) fn seal(&self, keys: &KeySet, first: bool) -> Result<Vec<u8>, Error> {
+        let header = self.header();
+        let costs = (
+            header[5],
+            u32::from_be_bytes([header[6], header[7], header[8], header[9]]),
+            u32::from_be_bytes([header[10], header[11], header[12], header[13]]),
+        );
+        let kek = self.key(costs, &header[18..], first)?;
+        let plain = encode_keys(keys);
+        let nonce = random::nonce();
+        let mut sealed = Vec::with_capacity(HEADER_LEN + NONCE_LEN + plain.len() + TAG_LEN);
+        sealed.extend_from_slice(&header);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(&plain);
+        let tag = kek.seal_in_place(&nonce, &header, &mut sealed[HEADER_LEN + NONCE_LEN..]);
+        sealed.extend_from_slice(&tag);
+        Ok(sealed)
+    }
+
+    /// Opens a sealed key set.
+    pub(crate) fn open(&self, bytes: &[u8]) -> Result<KeySet, Error> {
+        let mut r = Reader::new(bytes);
+        if r.array::<4>() != Some(MAGIC) {
+            return Err(corrupt("not a piiguard key set (or its header is damaged)"));
+        }
+        if r.u8() != Some(VERSION) {
+            return Err(corrupt("unsupported key set version"));
+        }
+        let truncated = || corrupt("truncated");
+        let kdf = r.u8().ok_or_else(truncated)?;
+        let m_cost = r.u32().ok_or_else(truncated)?;
+        let t_cost = r.u32().ok_or_else(truncated)?;
+        let _p_cost = r.u32().ok_or_else(truncated)?;
+        let salt = r.take(SALT_LEN).ok_or_else(truncated)?;
+        let nonce: [u8; NONCE_LEN] = r.array().ok_or_else(truncated)?;
+        let body = r.rest();
+        if body.len() < TAG_LEN {
+            return Err(truncated());
+        }
+        let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
+        let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| truncated())?;
+        let kek = self.key((kdf, m_cost, t_cost), salt, false)?;
+        let mut plain = Zeroizing::new(ciphertext.to_vec());
+        kek.open_in_place(&nonce, &bytes[..HEADER_LEN], &mut plain, tag)
+            .map_err(|_| {
+                corrupt("does not open: wrong key-encryption key, or the key set is corrupted")
+            })?;
+        decode_keys(&plain).ok_or_else(|| corrupt("the decrypted key set is malformed"))
+    }
+}
+
+fn corrupt(reason: &'static str) -> Error {
+    Error::KeyFile { reason }
+}
+
+fn raw_kek(path: &Path, create: bool) -> Result<[u8; KEY_LEN], Error> {
+    match fs::read(path) {
+        Ok(bytes) => {
+            let bytes = Zeroizing::new(bytes);
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| corrupt("the key-encryption key file is not 32 bytes"))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !create => Err(corrupt(
+            "the key-encryption key file `kek` is missing: restore it from the backup made with \
+             the key file (a new one would not open it)",
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = random::key();
+            if write_new(path, key.as_slice())? {
+                Ok(*key)
+            } else {
+                // Another process starting on the same empty directory made it first.
+                raw_kek(path, false)
+            }
+        }
+        Err(e) => Err(Error::io("reading the key-encryption key file")(e)),
+    }
+}
+
+fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
+    let len: usize = 3 + set
+        .keys
+        .iter()
+        .map(|k| 1 + k.id.len() + 4 + 1 + 1 + k.region.len() + 1 + 1 + KEY_LEN)
+        .sum::<usize>();
+    let mut out = Zeroizing::new(Vec::with_capacity(len));
+    out.push(set.environment.byte());
+    out.extend_from_slice(&(set.keys.len() as u16).to_be_bytes());
+    for key in &set.keys {
+        put_name(&mut out, &key.id);
+        out.extend_from_slice(&key.version.to_be_bytes());
+        out.push(key.purpose.byte());
+        put_name(&mut out, &key.region);
+        out.push(key.state.byte());
+        match key.expose_material() {
+            Some(material) => {
+                out.push(1);
+                out.extend_from_slice(material);
+            }
+            None => out.push(0),
+        }
+    }
+    out
+}
+
+fn decode_keys(bytes: &[u8]) -> Option<KeySet> {
+    let mut r = Reader::new(bytes);
+    let environment = Environment::from_byte(r.u8()?)?;
+    let count = r.u16()?;
+    let mut keys = Vec::with_capacity(usize::from(count));
+    for _ in 0..count {
+        let id = r.name(MAX_KEY_ID_LEN)?;
+        let version = r.u32()?;
+        let purpose = Purpose::from_byte(r.u8()?)?;
+        let region = r.name(MAX_REGION_LEN)?;
+        let state = KeyState::from_byte(r.u8()?)?;
+        let material = match r.u8()? {
+            0 => None,
+            1 => Some(Zeroizing::new(r.array::<KEY_LEN>()?)),
+            _ => return None,
+        };
+        if material.is_none() != (state == KeyState::Destroyed) {
+            return None;
+        }
+        keys.push(RootKey::from_parts(
+            id, version, purpose, region, state, material,
+        ));
+    }
+    (r.remaining() == 0).then_some(KeySet { environment, keys })
+}

@@ -1,0 +1,213 @@
+//! [`SqliteAudit`]: the audit trail in the SQLite store — one hash chain for every process,
+//! serialized by the database: each event is chained to the last stored one inside the
+//! transaction that stores it, so N writers make one chain with no fork, gap or duplicate.
+
+use super::SqliteStore;
+use crate::audit::{AuditEvent, AuditSink, Chain, ChainHead, ChainReport, verify_lines};
+use crate::error::Error;
+use crate::keys::Keyring;
+use rusqlite::{OptionalExtension, TransactionBehavior, params};
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+/// The audit trail in the store's `audit_events` table, one row per chained line (the same
+/// lines as the JSON-lines file: [`export_jsonl`](Self::export_jsonl) writes one that
+/// [`verify_jsonl`](crate::audit::verify_jsonl) checks).
+///
+/// ```
+/// use piiguard::audit::AuditSink;
+/// use piiguard::keys::{Environment, Keyring};
+/// use piiguard::store::SqliteStore;
+///
+/// let keyring = Keyring::in_memory(Environment::Dev);
+/// let audit = SqliteStore::in_memory()?.audit(&keyring)?;
+/// assert_eq!(audit.verify()?.map(|r| r.events), Some(0));
+/// # Ok::<(), piiguard::Error>(())
+/// ```
+pub struct SqliteAudit {
+    store: SqliteStore,
+    keyring: Keyring,
+    chain: Mutex<Chain>,
+}
+
+impl fmt::Debug for SqliteAudit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteAudit")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+fn audit_failed(reason: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+    move |_| Error::Audit { reason }
+}
+
+impl SqliteStore {
+    /// The store's audit trail, chained under `keyring`'s integrity key; it writes through a
+    /// connection of its own, so an event's commit does not hold up key lookups.
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read; [`Error::AuditChain`] if its last event
+    /// does not verify.
+    pub fn audit(&self, keyring: &Keyring) -> Result<SqliteAudit, Error> {
+        let store = match self.path() {
+            Some(path) => Self::open(path)?,
+            None => self.clone(),
+        };
+        let chain = match last_line(&store)? {
+            Some((_, line)) => Chain::resume(keyring, &line)?,
+            None => Chain::start(keyring)?,
+        };
+        Ok(SqliteAudit {
+            store,
+            keyring: keyring.clone(),
+            chain: Mutex::new(chain),
+        })
+    }
+}
+
+fn last_line(store: &SqliteStore) -> Result<Option<(u64, String)>, Error> {
+    store
+        .conn()
+        .prepare_cached("SELECT seq, line FROM audit_events ORDER BY seq DESC LIMIT 1")
+        .and_then(|mut stmt| {
+            stmt.query_row([], |row| {
+                Ok((
+                    u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                    row.get(1)?,
+                ))
+            })
+            .optional()
+        })
+        .map_err(audit_failed("cannot read the audit table"))
+}
+
+/// How many times an event is chained again when other writers keep getting in first.
+const ATTEMPTS: usize = 1000;
+
+impl SqliteAudit {
+    /// The stored lines, in order (what [`verify`](AuditSink::verify) checks).
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read.
+    pub fn lines(&self) -> Result<Vec<String>, Error> {
+        let conn = self.store.conn();
+        let mut statement = conn
+            .prepare("SELECT line FROM audit_events ORDER BY seq")
+            .map_err(audit_failed("cannot read the audit table"))?;
+        statement
+            .query_map([], |row| row.get(0))
+            .map_err(audit_failed("cannot read the audit table"))?
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(audit_failed("cannot read the audit table"))
+    }
+
+    /// Writes the trail as a JSON-lines file (the same chained lines), for archiving or for
+    /// [`verify_jsonl`](crate::audit::verify_jsonl) elsewhere.
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read; I/O errors.
+    pub fn export_jsonl(&self, path: impl AsRef<std::path::Path>) -> Result<u64, Error> {
+        let lines = self.lines()?;
+        let mut text = String::new();
+        for line in &lines {
+            text.push_str(line);
+            text.push('\n');
+        }
+        crate::fs::write_atomic(path.as_ref(), text.as_bytes())?;
+        Ok(lines.len() as u64)
+    }
+
+    /// Verifies the whole trail, and that it reaches `expected` (a head reported earlier and
+    /// kept where the trail's writers cannot change it): rows cut off its end are refused with
+    /// [`ChainProblem::Truncated`](crate::ChainProblem::Truncated).
+    ///
+    /// # Errors
+    /// [`Error::AuditChain`] at the first bad row; [`Error::Audit`] if the table cannot be
+    /// read.
+    pub fn verify_reaching(&self, expected: Option<&ChainHead>) -> Result<ChainReport, Error> {
+        let lines = self.lines()?;
+        verify_lines(
+            &self.keyring,
+            lines.iter().map(String::as_str),
+            true,
+            expected,
+            |_, _| {},
+        )
+    }
+
+    /// Tries once to chain `event` to the stored head and store it: `Ok(None)` when another
+    /// writer's event is the head now (`chain` is then moved on to it).
+    fn try_record(&self, chain: &mut Chain, event: &AuditEvent) -> Result<Option<()>, Error> {
+        let behind = {
+            let mut conn = self.store.conn();
+            let tx = conn
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(audit_failed(
+                    "cannot start a transaction on the audit table",
+                ))?;
+            let head: Option<(i64, String)> = tx
+                .prepare_cached("SELECT seq, line FROM audit_events ORDER BY seq DESC LIMIT 1")
+                .and_then(|mut stmt| {
+                    stmt.query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
+                        .optional()
+                })
+                .map_err(audit_failed("cannot read the audit table"))?;
+            let stored = head.as_ref().map_or(0, |(seq, _)| *seq);
+            if u64::try_from(stored).ok() == Some(chain.head().seq) {
+                let position = chain.position();
+                let line = chain.seal(event)?;
+                let stored = tx
+                    .execute(
+                        "INSERT INTO audit_events (seq, line) VALUES (?1, ?2)",
+                        params![stored + 1, line],
+                    )
+                    .and_then(|_| tx.commit());
+                if let Err(e) = stored {
+                    // Not stored: the next event takes this one's place in the chain.
+                    chain.restore(position);
+                    return Err(audit_failed("cannot store the event")(e));
+                }
+                return Ok(Some(()));
+            }
+            head
+        };
+        // Another writer's event is the head: verify it and chain on from it (outside the
+        // transaction, since verifying may ask the keyring, which may ask the store).
+        match behind {
+            Some((_, line)) => *chain = Chain::resume(&self.keyring, &line)?,
+            None => *chain = Chain::start(&self.keyring)?,
+        }
+        Ok(None)
+    }
+}
+
+impl AuditSink for SqliteAudit {
+    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        let mut chain = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
+        for _ in 0..ATTEMPTS {
+            if self.try_record(&mut chain, event)?.is_some() {
+                return Ok(());
+            }
+        }
+        Err(Error::Audit {
+            reason: "other writers kept getting in first",
+        })
+    }
+
+    fn chain_head(&self) -> Option<ChainHead> {
+        Some(
+            self.chain
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .head(),
+        )
+    }
+
+    /// Verifies the whole trail, every writer's events, and that it still reaches the last
+    /// event this instance wrote.
+    fn verify(&self) -> Result<Option<ChainReport>, Error> {
+        let head = self.chain_head();
+        self.verify_reaching(head.as_ref()).map(Some)
+    }
+}

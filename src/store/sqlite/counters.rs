@@ -1,0 +1,109 @@
+//! The monitor's counts in the SQLite store: one row per counted event, so every instance
+//! counts the fleet-wide window.
+
+use super::{SqliteStore, failed};
+use crate::error::Error;
+use crate::monitor::Counters;
+use rusqlite::{Connection, TransactionBehavior, params};
+
+fn count_in(
+    conn: &Connection,
+    principal: &str,
+    track: &str,
+    since: i64,
+    cap: u32,
+) -> rusqlite::Result<u32> {
+    conn.prepare_cached(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM monitor_events
+         WHERE principal = ?1 AND track = ?2 AND at_ms > ?3 LIMIT ?4)",
+    )?
+    .query_row(params![principal, track, since, cap], |row| row.get(0))
+}
+
+impl Counters for SqliteStore {
+    fn push(
+        &self,
+        principal: &str,
+        track: &str,
+        now_ms: i64,
+        window_ms: i64,
+        cap: u32,
+        limit: Option<u32>,
+    ) -> Result<u32, Error> {
+        let since = now_ms.saturating_sub(window_ms);
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed("cannot start a transaction on the store"))?;
+        tx.prepare_cached(
+            "DELETE FROM monitor_events WHERE principal = ?1 AND track = ?2 AND at_ms <= ?3",
+        )
+        .and_then(|mut stmt| stmt.execute(params![principal, track, since]))
+        .map_err(failed("cannot drop old counts"))?;
+        let before = count_in(&tx, principal, track, since, cap).map_err(failed("cannot count"))?;
+        if limit.is_some_and(|l| before >= l) {
+            return Ok(before);
+        }
+        tx.prepare_cached(
+            "INSERT INTO monitor_events (principal, track, at_ms) VALUES (?1, ?2, ?3)",
+        )
+        .and_then(|mut stmt| stmt.execute(params![principal, track, now_ms]))
+        .map_err(failed("cannot count an access"))?;
+        tx.commit().map_err(failed("cannot commit a count"))?;
+        Ok(before)
+    }
+
+    fn count(
+        &self,
+        principal: &str,
+        track: &str,
+        now_ms: i64,
+        window_ms: i64,
+        cap: u32,
+    ) -> Result<u32, Error> {
+        count_in(
+            &self.conn(),
+            principal,
+            track,
+            now_ms.saturating_sub(window_ms),
+            cap,
+        )
+        .map_err(failed("cannot count"))
+    }
+
+    fn block(&self, principal: &str) -> Result<(), Error> {
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO monitor_blocks (principal) VALUES (?1)",
+                [principal],
+            )
+            .map(|_| ())
+            .map_err(failed("cannot record a block"))
+    }
+
+    fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
+        self.conn()
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM monitor_blocks WHERE principal = ?1)")
+            .and_then(|mut stmt| stmt.query_row([principal], |row| row.get(0)))
+            .map_err(failed("cannot read the blocks"))
+    }
+
+    fn reset(&self, principal: &str) -> Result<(), Error> {
+        let mut conn = self.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed("cannot start a transaction on the store"))?;
+        tx.execute(
+            "DELETE FROM monitor_blocks WHERE principal = ?1",
+            [principal],
+        )
+        .and_then(|_| {
+            tx.execute(
+                "DELETE FROM monitor_events WHERE principal = ?1",
+                [principal],
+            )
+        })
+        .map_err(failed("cannot reset a principal's counts"))?;
+        tx.commit().map_err(failed("cannot commit a reset"))
+    }
+}

@@ -1,0 +1,184 @@
+//! [`SqliteStore`]: the store in one SQLite database (`rusqlite`, bundled library), shared by
+//! the processes of one host.
+
+mod audit;
+mod counters;
+mod grants;
+mod keys;
+
+pub use audit::SqliteAudit;
+
+use crate::error::Error;
+use rusqlite::{Connection, TransactionBehavior};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+/// How long a writer waits for another process's transaction before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The schema versions, in order: each one's statements bring the previous one up to it.
+const MIGRATIONS: &[&str] = &[
+    // 1: the key set, subject keys, the audit trail, grants and the monitor's counts.
+    "CREATE TABLE key_set (
+         id INTEGER PRIMARY KEY CHECK (id = 1),
+         version INTEGER NOT NULL,
+         sealed BLOB NOT NULL
+     );
+     CREATE TABLE subject_keys (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         key_id TEXT NOT NULL,
+         key_version INTEGER NOT NULL,
+         wrapped BLOB NOT NULL,
+         PRIMARY KEY (region, tenant, subject)
+     ) WITHOUT ROWID;
+     CREATE TABLE tallies (
+         name TEXT PRIMARY KEY,
+         value INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE audit_events (
+         seq INTEGER PRIMARY KEY,
+         line TEXT NOT NULL
+     );
+     CREATE TABLE grant_requests (
+         id TEXT PRIMARY KEY,
+         requester TEXT NOT NULL,
+         request TEXT NOT NULL,
+         requested_at INTEGER NOT NULL
+     ) WITHOUT ROWID;
+     CREATE TABLE revoked_grants (
+         id TEXT PRIMARY KEY
+     ) WITHOUT ROWID;
+     CREATE TABLE monitor_events (
+         principal TEXT NOT NULL,
+         track TEXT NOT NULL,
+         at_ms INTEGER NOT NULL
+     );
+     CREATE INDEX monitor_events_by_track ON monitor_events (principal, track, at_ms);
+     CREATE TABLE monitor_blocks (
+         principal TEXT PRIMARY KEY
+     ) WITHOUT ROWID;",
+];
+
+/// The store in one SQLite database: the key set, subject keys, the audit trail, break-glass
+/// requests and revocations, and the monitor's counts. Cheap to clone (the clones share one
+/// connection); several processes may open the same file.
+///
+/// ```
+/// use piiguard::keys::{KeyStore, StoreKey};
+/// use piiguard::store::SqliteStore;
+///
+/// let store = SqliteStore::in_memory()?;
+/// let key = StoreKey { region: "eu".into(), tenant: String::new(), subject: "42".into() };
+/// assert_eq!(store.get(&key)?, None);
+/// assert!(!store.delete(&key)?);
+/// # Ok::<(), piiguard::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct SqliteStore {
+    db: Arc<Database>,
+}
+
+pub(crate) struct Database {
+    conn: Mutex<Connection>,
+    path: Option<PathBuf>,
+}
+
+/// The error of a failed store operation, naming what failed (never a value).
+pub(crate) fn failed(reason: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
+    move |_| Error::KeyStore { reason }
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed, owner-only) the store at `path`, bringing its schema up to
+    /// date.
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] if the file cannot be opened, is not a piiguard store, or was
+    /// written by a newer piiguard.
+    pub fn open(path: impl AsRef<Path>) -> Result<Self, Error> {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::fs::create_private_dir(dir)?;
+        }
+        let conn = Connection::open(path).map_err(failed("cannot open the store"))?;
+        crate::fs::make_private(path)?;
+        conn.busy_timeout(BUSY_TIMEOUT)
+            .map_err(failed("cannot configure the store"))?;
+        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
+            .map_err(failed("cannot switch the store to WAL (is it a database?)"))?;
+        Self::init(conn, Some(path.to_owned()))
+    }
+
+    /// A store in memory only (tests, one process).
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] if SQLite cannot start.
+    pub fn in_memory() -> Result<Self, Error> {
+        let conn = Connection::open_in_memory().map_err(failed("cannot open the store"))?;
+        Self::init(conn, None)
+    }
+
+    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, Error> {
+        conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;")
+            .map_err(failed("cannot configure the store"))?;
+        migrate(&mut conn)?;
+        Ok(Self {
+            db: Arc::new(Database {
+                conn: Mutex::new(conn),
+                path,
+            }),
+        })
+    }
+
+    /// The database file, unless in memory.
+    pub fn path(&self) -> Option<&Path> {
+        self.db.path.as_deref()
+    }
+
+    /// The schema version this piiguard writes.
+    pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+    pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.db.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Brings the schema up to date, one version per transaction (the first writer migrates;
+/// the others wait for it and find nothing left to do).
+fn migrate(conn: &mut Connection) -> Result<(), Error> {
+    loop {
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed("cannot start a transaction on the store"))?;
+        let version: u32 = tx
+            .query_row("PRAGMA user_version", [], |row| row.get(0))
+            .map_err(failed("cannot read the store's schema version"))?;
+        let Some(statements) = MIGRATIONS.get(version as usize) else {
+            if version as usize > MIGRATIONS.len() {
+                return Err(Error::KeyStore {
+                    reason: "the store was written by a newer piiguard: upgrade this one",
+                });
+            }
+            return Ok(());
+        };
+        tx.execute_batch(statements).map_err(failed(
+            "cannot create the store's tables (is it a piiguard store?)",
+        ))?;
+        tx.pragma_update(None, "user_version", version + 1)
+            .map_err(failed("cannot record the store's schema version"))?;
+        tx.commit()
+            .map_err(failed("cannot commit the store's schema"))?;
+    }
+}
+
+impl fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SqliteStore")
+            .field("path", &self.db.path)
+            .finish_non_exhaustive()
+    }
+}
