@@ -199,19 +199,6 @@ pub enum Error {
         /// What is wrong there.
         problem: ChainProblem,
     },
-    /// The audit trail's last line is damaged: torn by a crash during a write, or garbled. The
-    /// guard does not start on it; `Guard::local(dir).recover_tail().open()` cuts the line off
-    /// (if everything before it verifies) and records that it did.
-    #[error(
-        "the audit trail's last line ({line}) is damaged: {problem}; open with \
-         `Guard::local(dir).recover_tail()` to cut it off, recorded in the trail"
-    )]
-    AuditTail {
-        /// The damaged line (1-based).
-        line: u64,
-        /// What is wrong with it.
-        problem: ChainProblem,
-    },
     /// A treatment this version does not carry out.
     #[error("unsupported: {what}")]
     Unsupported {

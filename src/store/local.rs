@@ -168,10 +168,29 @@ pub(crate) fn open_store(dir: &Path, create: bool) -> Result<SqliteStore, Error>
     SqliteStore::open(path)
 }
 
+/// Holds `dir/.init.lock` exclusively (until dropped) while a key set is made.
+fn init_lock(dir: &Path) -> Result<std::fs::File, Error> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options
+        .open(dir.join(".init.lock"))
+        .map_err(Error::io("opening the directory's init lock"))?;
+    file.lock().map_err(Error::io("locking the directory"))?;
+    Ok(file)
+}
+
 impl Keyring {
     /// Opens (or, in a new or empty directory, creates) the local keyring over `store`.
     pub(crate) fn local_in(dir: &Path, store: &SqliteStore, create: bool) -> Result<Self, Error> {
         import_legacy(dir, store)?;
+        if store.sealed_version()?.is_some() && !create {
+            return Self::local_keyring(dir, store);
+        }
+        // Making a key set: one process at a time, so that processes starting together on an
+        // empty directory do not take each other's new `kek` for a lost key set.
+        let _making = init_lock(dir)?;
         let stored = store.sealed_version()?.is_some();
         if create && stored {
             return Err(Error::KeyFile {
@@ -181,6 +200,10 @@ impl Keyring {
         if !create && !stored {
             check_keys_present(dir, store)?;
         }
+        Self::local_keyring(dir, store)
+    }
+
+    fn local_keyring(dir: &Path, store: &SqliteStore) -> Result<Self, Error> {
         let (kek, environment) = settings(dir)?;
         let mut builder = Self::builder()
             .provider(StoredKeySet::new(store.clone(), kek))

@@ -1,0 +1,640 @@
+//! Several processes on one local directory (one SQLite store): real processes, started from
+//! this test binary again (`fleet_helper`, told what to do through environment variables).
+//!
+//! Each claim of `docs/DEPLOYMENT.md` for one host is tried here: processes started together
+//! on an empty directory share one key set; records written by each are read by every other;
+//! one audit chain verifies with every event exactly once; rotations on two instances keep
+//! both; the monitor counts fleet-wide; break-glass crosses instances; a forgotten subject is
+//! refused everywhere within a second; `kill -9` mid-write loses nothing acknowledged.
+
+use piiguard::keys::{KeyState, Purpose};
+use piiguard::{Access, Classified, Error, GrantRequest, Guard, Pii, Principal, Reason};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Customer {
+    id: u64,
+    #[pii(class = email, index)]
+    email: Pii<String>,
+    #[pii(class = passport)]
+    passport: Pii<String>,
+}
+
+const POLICY: &str = r#"
+version = "fleet-1"
+admin_roles = ["admin"]
+
+[[rule]]
+roles = ["service"]
+sensitivities = ["technical", "personal"]
+treatment = "reveal"
+
+[[rule]]
+roles = ["support"]
+sensitivities = ["technical", "personal", "sensitive"]
+treatment = "mask"
+
+[break_glass]
+approvers = ["security"]
+max_ttl_secs = 3600
+
+[monitor]
+window_secs = 86400
+elevated_after = 100
+suspicious_after = 150
+hard_limit = 400
+denials_alert_after = 1000
+"#;
+
+const ROLE: &str = "PIIGUARD_FLEET_ROLE";
+const DIR: &str = "PIIGUARD_FLEET_DIR";
+const ID: &str = "PIIGUARD_FLEET_ID";
+const COUNT: &str = "PIIGUARD_FLEET_COUNT";
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("pg-fleet-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn email(id: u64) -> String {
+    format!("user{id}.q8z@example.com")
+}
+
+fn customer(id: u64) -> Customer {
+    Customer {
+        id,
+        email: Pii::new(email(id)),
+        passport: Pii::new(format!("X{id:08}")),
+    }
+}
+
+fn mailer() -> Principal {
+    Principal::new("mailer").role("service")
+}
+
+/// A mailer of its own per helper process, so that only the monitor test meets the limit.
+fn own_mailer() -> Principal {
+    Principal::new(&format!("mailer-{}", env(ID))).role("service")
+}
+
+fn ops() -> Principal {
+    Principal::new("ops-1").role("admin")
+}
+
+/// Appends one line and syncs it: what is in the file was acknowledged.
+fn append(path: &Path, line: &str) {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
+    file.sync_data().unwrap();
+}
+
+fn wait_for(path: &Path) {
+    let start = Instant::now();
+    while !path.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "waited too long for {}",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap()
+}
+
+fn spawn(role: &str, dir: &Path, id: usize, count: u64) -> Child {
+    Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "fleet_helper", "--ignored", "--nocapture"])
+        .env(ROLE, role)
+        .env(DIR, dir)
+        .env(ID, id.to_string())
+        .env(COUNT, count.to_string())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+fn succeed(children: Vec<Child>) {
+    for mut child in children {
+        assert!(child.wait().unwrap().success(), "a helper process failed");
+    }
+}
+
+/// The helper: one instance of a service, doing what `PIIGUARD_FLEET_ROLE` says.
+#[test]
+#[ignore = "a helper process of the fleet tests"]
+fn fleet_helper() {
+    let Ok(role) = std::env::var(ROLE) else {
+        return;
+    };
+    let dir = PathBuf::from(env(DIR));
+    let id: u64 = env(ID).parse().unwrap();
+    let count: u64 = env(COUNT).parse().unwrap();
+    match role.as_str() {
+        "writer" => writer(&dir, id, count),
+        "reader" => reader(&dir, id),
+        "rotator" => rotator(&dir, id),
+        "revealer" => revealer(&dir, id, count),
+        "requester" => requester(&dir),
+        "approver" => approver(&dir),
+        "grant_user" => grant_user(&dir),
+        "holder" => holder(&dir),
+        "crasher" => crasher(&dir, id),
+        other => panic!("unknown role {other}"),
+    }
+}
+
+/// Waits for `go`, opens the directory (all at once), writes `count` records of its own
+/// subjects, reveals each, and lists the rows it wrote (acknowledged) in `rows-<id>`.
+fn writer(dir: &Path, id: u64, count: u64) {
+    wait_for(&dir.join("go"));
+    let guard = Guard::open_local(dir).unwrap();
+    let out = dir.join(format!("rows-{id}"));
+    for n in 0..count {
+        let subject = id * 1_000_000 + n;
+        let row = guard.to_json(&customer(subject)).unwrap();
+        let back: Customer = guard.from_json(&row).unwrap();
+        let shown = guard
+            .reveal(&own_mailer(), &back, |c| &c.email, "send_receipt")
+            .unwrap();
+        assert_eq!(shown.expose(), &email(subject));
+        append(&out, &row);
+    }
+    std::fs::write(dir.join(format!("written-{id}")), b"").unwrap();
+}
+
+/// Reveals every row every writer wrote; reports how many in `read-<id>`.
+fn reader(dir: &Path, id: u64) {
+    let guard = Guard::open_local(dir).unwrap();
+    let mut read = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.starts_with("rows-") {
+            continue;
+        }
+        for row in std::fs::read_to_string(&path).unwrap().lines() {
+            let back: Customer = guard.from_json(row).unwrap();
+            let shown = guard
+                .reveal(&own_mailer(), &back, |c| &c.email, "send_receipt")
+                .unwrap();
+            assert_eq!(shown.expose(), &email(back.id));
+            read += 1;
+        }
+    }
+    std::fs::write(dir.join(format!("read-{id}")), read.to_string()).unwrap();
+}
+
+/// Rotates the field key at `go`, then writes a record and says which key version it used.
+fn rotator(dir: &Path, id: u64) {
+    let guard = Guard::open_local(dir).unwrap();
+    wait_for(&dir.join("go"));
+    let info = guard.rotate_key(&ops(), Purpose::FieldEncryption).unwrap();
+    std::fs::write(dir.join(format!("rotated-{id}")), info.version.to_string()).unwrap();
+    let row = guard.to_json(&customer(900 + id)).unwrap();
+    append(&dir.join(format!("rows-{id}")), &row);
+}
+
+/// Reveals `count` times as one principal (the fleet-wide monitor), then reports how many were
+/// allowed in `allowed-<id>`.
+fn revealer(dir: &Path, id: u64, count: u64) {
+    let guard = Guard::open_local(dir).unwrap();
+    let c = customer(7);
+    wait_for(&dir.join("go"));
+    let mut allowed = 0;
+    for _ in 0..count {
+        match guard.reveal(&mailer(), &c, |c| &c.email, "send_receipt") {
+            Ok(_) => allowed += 1,
+            Err(Error::Denied {
+                reason: Reason::RateLimited,
+            }) => {}
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    std::fs::write(dir.join(format!("allowed-{id}")), allowed.to_string()).unwrap();
+}
+
+fn agent() -> Principal {
+    Principal::new("agent-17").role("support")
+}
+
+/// Asks for break-glass access to subject 5's passport, leaves the request id, and exits.
+fn requester(dir: &Path) {
+    let guard = Guard::open_local(dir).unwrap();
+    let id = guard
+        .request_access(
+            &agent(),
+            GrantRequest::new("ticket 4411: verify identity", Duration::from_secs(600))
+                .subject("5")
+                .class("passport"),
+        )
+        .unwrap();
+    std::fs::write(dir.join("request"), id.as_str()).unwrap();
+}
+
+/// Approves the request left in `request` and leaves the token; later revokes it at `revoke`.
+fn approver(dir: &Path) {
+    let guard = Guard::open_local(dir).unwrap();
+    let request: piiguard::RequestId = std::fs::read_to_string(dir.join("request"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let security = Principal::new("sec-1").role("security");
+    let token = guard.approve(&security, &request).unwrap();
+    std::fs::write(dir.join("token"), token.as_str()).unwrap();
+    wait_for(&dir.join("revoke"));
+    guard.revoke(&security, &token).unwrap();
+    std::fs::write(dir.join("revoked"), b"").unwrap();
+}
+
+/// Uses the grant (it works), waits for the revocation on another instance, and records how
+/// long until its own reveals were refused.
+fn grant_user(dir: &Path) {
+    let guard = Guard::open_local(dir).unwrap();
+    wait_for(&dir.join("token"));
+    let token: piiguard::GrantToken = std::fs::read_to_string(dir.join("token"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    let c = customer(5);
+    let access = || Access::new("customer_support").with_grant(token.clone());
+    let shown = guard
+        .reveal(&agent(), &c, |c| &c.passport, access())
+        .unwrap();
+    assert_eq!(shown.expose(), "X00000005");
+    drop(shown);
+    std::fs::write(dir.join("revoke"), b"").unwrap();
+    wait_for(&dir.join("revoked"));
+    let revoked_at = Instant::now();
+    loop {
+        match guard.reveal(&agent(), &c, |c| &c.passport, access()) {
+            Err(Error::Denied {
+                reason: Reason::GrantRevoked,
+            }) => break,
+            Ok(_) => assert!(
+                revoked_at.elapsed() < Duration::from_secs(1),
+                "a revoked grant still worked after 1 s"
+            ),
+            Err(e) => panic!("unexpected {e}"),
+        }
+    }
+    std::fs::write(
+        dir.join("refused-after-ms"),
+        revoked_at.elapsed().as_millis().to_string(),
+    )
+    .unwrap();
+}
+
+/// Holds subject 3's key in its cache (a reveal), waits for it to be forgotten elsewhere, and
+/// records how long until it was refused here.
+fn holder(dir: &Path) {
+    let guard = Guard::open_local(dir).unwrap();
+    let row = std::fs::read_to_string(dir.join("row-3")).unwrap();
+    let back: Customer = guard.from_json(&row).unwrap();
+    drop(
+        guard
+            .reveal(&mailer(), &back, |c| &c.email, "send_receipt")
+            .unwrap(),
+    );
+    std::fs::write(dir.join("holding"), b"").unwrap();
+    wait_for(&dir.join("forgotten"));
+    let forgotten_at = Instant::now();
+    loop {
+        match guard.reveal(&mailer(), &back, |c| &c.email, "send_receipt") {
+            Err(Error::SubjectForgotten) => break,
+            Ok(_) => assert!(
+                forgotten_at.elapsed() < Duration::from_secs(1),
+                "a forgotten subject still opened after 1 s"
+            ),
+            Err(e) => panic!("unexpected {e}"),
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    std::fs::write(
+        dir.join("refused-after-ms"),
+        forgotten_at.elapsed().as_millis().to_string(),
+    )
+    .unwrap();
+}
+
+/// Writes and reveals until killed, acknowledging each record and each reveal in its file.
+fn crasher(dir: &Path, id: u64) {
+    let guard = Guard::open_local(dir).unwrap();
+    let rows = dir.join(format!("rows-{id}"));
+    let reveals = dir.join(format!("reveals-{id}"));
+    for n in 0.. {
+        let subject = id * 1_000_000 + n;
+        let row = guard.to_json(&customer(subject)).unwrap();
+        append(&rows, &row);
+        let back: Customer = guard.from_json(&row).unwrap();
+        drop(
+            guard
+                .reveal(&own_mailer(), &back, |c| &c.email, "send_receipt")
+                .unwrap(),
+        );
+        append(&reveals, &subject.to_string());
+        if n == 20 {
+            std::fs::write(dir.join(format!("running-{id}")), b"").unwrap();
+        }
+    }
+}
+
+/// The audit trail's events, through a guard (verified first).
+fn events(dir: &Path) -> Vec<serde_json::Value> {
+    let guard = Guard::open_local(dir).unwrap();
+    let report = guard.verify_audit().unwrap();
+    let db = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+    let mut stmt = db
+        .prepare("SELECT seq, line FROM audit_events ORDER BY seq")
+        .unwrap();
+    let lines: Vec<(i64, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(lines.len() as u64, report.events);
+    for (i, (seq, _)) in lines.iter().enumerate() {
+        assert_eq!(*seq, i as i64 + 1, "one chain, no gap, no duplicate");
+    }
+    lines
+        .iter()
+        .map(|(_, l)| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+fn started_together(n: usize) {
+    let dir = TempDir::new(&format!("together{n}"));
+    let per = 25;
+    let writers: Vec<Child> = (1..=n).map(|i| spawn("writer", &dir.0, i, per)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(dir.0.join("go"), b"").unwrap();
+    succeed(writers);
+    // Every instance reads every other's records.
+    let readers: Vec<Child> = (1..=n)
+        .map(|i| spawn("reader", &dir.0, 100 + i, 0))
+        .collect();
+    succeed(readers);
+    for i in 1..=n {
+        let read: u64 = std::fs::read_to_string(dir.0.join(format!("read-{}", 100 + i)))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(read, n as u64 * per, "reader {i}");
+    }
+    // One key set: one active field key.
+    let guard = Guard::open_local(&dir.0).unwrap();
+    let infos = guard.keyring().key_infos();
+    assert_eq!(infos.len(), 4, "{infos:?}");
+    // One chain with every reveal exactly once: n×per by the writers, n×n×per by the readers.
+    let reveals = events(&dir.0)
+        .iter()
+        .filter(|e| e["action"] == "reveal" && e["outcome"] == "allowed")
+        .count() as u64;
+    assert_eq!(reveals, n as u64 * per + (n * n) as u64 * per);
+}
+
+#[test]
+fn two_processes_started_together_on_an_empty_directory_share_everything() {
+    started_together(2);
+}
+
+#[test]
+fn four_processes_started_together_on_an_empty_directory_share_everything() {
+    started_together(4);
+}
+
+#[test]
+fn rotations_on_two_instances_both_take_effect() {
+    let dir = TempDir::new("rotate");
+    let before = Guard::open_local(&dir.0)
+        .unwrap()
+        .to_json(&customer(1))
+        .unwrap();
+    append(&dir.0.join("rows-0"), &before);
+    let rotators: Vec<Child> = (1..=2).map(|i| spawn("rotator", &dir.0, i, 0)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(dir.0.join("go"), b"").unwrap();
+    succeed(rotators);
+    let mut versions: Vec<u32> = (1..=2)
+        .map(|i| {
+            std::fs::read_to_string(dir.0.join(format!("rotated-{i}")))
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    versions.sort_unstable();
+    assert_eq!(versions, [2, 3], "neither rotation overwrote the other");
+    let guard = Guard::open_local(&dir.0).unwrap();
+    let field: Vec<(u32, KeyState)> = guard
+        .keyring()
+        .key_infos()
+        .iter()
+        .filter(|k| k.purpose == Purpose::FieldEncryption)
+        .map(|k| (k.version, k.state))
+        .collect();
+    assert_eq!(
+        field,
+        [
+            (1, KeyState::DecryptOnly),
+            (2, KeyState::DecryptOnly),
+            (3, KeyState::Active)
+        ]
+    );
+    drop(guard);
+    // Everything written before and after both rotations reads everywhere.
+    succeed(vec![spawn("reader", &dir.0, 9, 0)]);
+    assert_eq!(std::fs::read_to_string(dir.0.join("read-9")).unwrap(), "3");
+}
+
+#[test]
+fn an_instance_writes_under_another_instances_rotation_within_a_second() {
+    let dir = TempDir::new("follow");
+    let guard = Guard::open_local(&dir.0).unwrap();
+    drop(guard.to_json(&customer(1)).unwrap());
+    // Rotated by another process.
+    let rotator = spawn("rotator", &dir.0, 1, 0);
+    std::fs::write(dir.0.join("go"), b"").unwrap();
+    succeed(vec![rotator]);
+    let returned = Instant::now();
+    loop {
+        let row = guard.to_json(&customer(2)).unwrap();
+        if uses_version(&row, 2) {
+            break;
+        }
+        assert!(
+            returned.elapsed() < Duration::from_secs(1),
+            "still writing under the old key 1 s after the rotation"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+/// Whether a stored row's envelopes name field key version `version`.
+fn uses_version(row: &str, version: u32) -> bool {
+    fn envelopes(value: &serde_json::Value, out: &mut Vec<piiguard::Envelope>) {
+        match value {
+            serde_json::Value::String(s) => out.extend(piiguard::Envelope::parse_text(s).ok()),
+            serde_json::Value::Object(map) => map.values().for_each(|v| envelopes(v, out)),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| envelopes(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    envelopes(&serde_json::from_str(row).unwrap(), &mut found);
+    assert!(!found.is_empty(), "a stored row holds envelopes");
+    found.iter().all(|e| e.key_version() == version)
+}
+
+#[test]
+fn the_monitor_counts_fleet_wide() {
+    let dir = TempDir::new("monitor");
+    let n = 4;
+    let per = 120; // 480 attempts over four instances; the hard limit is 400.
+    let revealers: Vec<Child> = (1..=n).map(|i| spawn("revealer", &dir.0, i, per)).collect();
+    std::thread::sleep(Duration::from_millis(300));
+    std::fs::write(dir.0.join("go"), b"").unwrap();
+    succeed(revealers);
+    let allowed: u64 = (1..=n)
+        .map(|i| {
+            std::fs::read_to_string(dir.0.join(format!("allowed-{i}")))
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    assert_eq!(allowed, 400, "the hard limit holds fleet-wide, exactly");
+    let events = events(&dir.0);
+    let alerts: Vec<&str> = events
+        .iter()
+        .filter(|e| e["action"] == "access_alert")
+        .map(|e| e["detail"].as_str().unwrap().split(' ').next().unwrap())
+        .collect();
+    assert_eq!(alerts, ["elevated", "suspicious", "limit_reached"]);
+    let crossing = |kind: &str| {
+        events
+            .iter()
+            .find(|e| {
+                e["action"] == "access_alert" && e["detail"].as_str().unwrap().starts_with(kind)
+            })
+            .unwrap()["detail"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert!(crossing("elevated").contains("count=101"));
+    assert!(crossing("suspicious").contains("count=151"));
+}
+
+#[test]
+fn break_glass_crosses_instances_and_restarts() {
+    let dir = TempDir::new("glass");
+    // Made on one instance, which then exits: the request survives.
+    succeed(vec![spawn("requester", &dir.0, 1, 0)]);
+    // Approved on a second, used and then refused after revocation on a third.
+    let approver = spawn("approver", &dir.0, 2, 0);
+    let user = spawn("grant_user", &dir.0, 3, 0);
+    succeed(vec![approver, user]);
+    let ms: u64 = std::fs::read_to_string(dir.0.join("refused-after-ms"))
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(ms < 1000, "{ms} ms");
+    let actions: Vec<String> = events(&dir.0)
+        .iter()
+        .map(|e| format!("{}:{}", e["action"], e["outcome"]).replace('"', ""))
+        .collect();
+    for expected in [
+        "grant_request:allowed",
+        "grant:allowed",
+        "reveal:allowed",
+        "grant_revoke:allowed",
+        "reveal:denied",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == expected),
+            "{expected} in {actions:?}"
+        );
+    }
+}
+
+#[test]
+fn a_subject_forgotten_on_one_instance_is_refused_on_the_others_within_a_second() {
+    let dir = TempDir::new("forget");
+    let guard = Guard::open_local(&dir.0).unwrap();
+    let row = guard.to_json(&customer(3)).unwrap();
+    std::fs::write(dir.0.join("row-3"), &row).unwrap();
+    let holders: Vec<Child> = (1..=2).map(|i| spawn("holder", &dir.0, i, 0)).collect();
+    wait_for(&dir.0.join("holding"));
+    std::thread::sleep(Duration::from_millis(200));
+    guard.forget_subject(&ops(), &3u64).unwrap();
+    std::fs::write(dir.0.join("forgotten"), b"").unwrap();
+    succeed(holders);
+}
+
+#[test]
+fn kill_9_mid_write_loses_nothing_acknowledged() {
+    let dir = TempDir::new("kill");
+    // Initialized first, so the crashers do not race to create the key set.
+    drop(Guard::open_local(&dir.0).unwrap());
+    let mut crashers: Vec<Child> = (1..=2).map(|i| spawn("crasher", &dir.0, i, 0)).collect();
+    for i in 1..=2 {
+        wait_for(&dir.0.join(format!("running-{i}")));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for child in &mut crashers {
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let guard = Guard::open_local(&dir.0).unwrap();
+    let mut acknowledged = 0;
+    for i in 1..=2 {
+        let rows = std::fs::read_to_string(dir.0.join(format!("rows-{i}"))).unwrap();
+        for row in rows.lines().filter(|l| l.ends_with('}')) {
+            let back: Customer = guard.from_json(row).unwrap();
+            let shown = guard
+                .reveal(&mailer(), &back, |c| &c.email, "send_receipt")
+                .unwrap();
+            assert_eq!(shown.expose(), &email(back.id));
+            acknowledged += 1;
+        }
+    }
+    assert!(acknowledged > 40, "{acknowledged}");
+    drop(guard);
+    // Every acknowledged reveal has its event, in one chain that verifies.
+    let events = events(&dir.0);
+    for i in 1..=2 {
+        let reveals = std::fs::read_to_string(dir.0.join(format!("reveals-{i}"))).unwrap();
+        for subject in reveals.lines().filter(|l| !l.is_empty()) {
+            assert!(
+                events
+                    .iter()
+                    .any(|e| e["action"] == "reveal" && e["object"]["subject"] == *subject),
+                "the reveal of {subject} was acknowledged but not audited"
+            );
+        }
+    }
+}
