@@ -66,6 +66,8 @@ crate::names::name_enum! {
         /// The access monitor's counts could not be read or written (its store is down): the
         /// access is refused rather than left uncounted.
         MonitorUnavailable = "monitor_unavailable",
+        /// The local directory's `policy.toml` holds a policy not yet in force.
+        PolicyFile = "policy_file",
     }
 }
 

@@ -163,6 +163,7 @@ fn fleet_helper() {
         "grant_user" => grant_user(&dir),
         "holder" => holder(&dir),
         "crasher" => crasher(&dir, id),
+        "policy_watcher" => policy_watcher(&dir),
         other => panic!("unknown role {other}"),
     }
 }
@@ -360,6 +361,35 @@ fn crasher(dir: &Path, id: u64) {
             std::fs::write(dir.join(format!("running-{id}")), b"").unwrap();
         }
     }
+}
+
+fn billing() -> Principal {
+    Principal::new("billing-1").role("billing")
+}
+
+/// Reveals as `billing` (no rule gives it anything under `fleet-1`) until a policy installed
+/// on another instance allows it; records how long that took.
+fn policy_watcher(dir: &Path) {
+    let guard = Guard::open_local(dir).unwrap();
+    let c = customer(8);
+    assert!(matches!(
+        guard.reveal(&billing(), &c, |c| &c.email, "invoice"),
+        Err(Error::Denied { .. })
+    ));
+    std::fs::write(dir.join("watching"), b"").unwrap();
+    wait_for(&dir.join("installed"));
+    let installed_at = Instant::now();
+    while guard
+        .reveal(&billing(), &c, |c| &c.email, "invoice")
+        .is_err()
+    {
+        assert!(
+            installed_at.elapsed() < Duration::from_secs(1),
+            "the new policy was not in force after 1 s"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    assert_eq!(guard.policy().version(), "fleet-2");
 }
 
 /// The audit trail's events, through a guard (verified first).
@@ -637,4 +667,77 @@ fn kill_9_mid_write_loses_nothing_acknowledged() {
             );
         }
     }
+}
+
+#[test]
+fn a_policy_installed_on_one_instance_is_in_force_on_the_others_within_a_second() {
+    let dir = TempDir::new("policy");
+    let guard = Guard::open_local(&dir.0).unwrap();
+    assert_eq!(guard.policy().version(), "fleet-1");
+    let watcher = spawn("policy_watcher", &dir.0, 1, 0);
+    wait_for(&dir.0.join("watching"));
+    let fleet2 = POLICY.replace("fleet-1", "fleet-2")
+        + "\n[[rule]]\nroles = [\"billing\"]\nsensitivities = [\"personal\"]\ntreatment = \"reveal\"\n";
+    // Only an admin may, and a bad policy is refused with its line.
+    assert!(matches!(
+        guard.install_policy(&billing(), &fleet2),
+        Err(Error::Denied {
+            reason: Reason::NotAdmin
+        })
+    ));
+    assert!(matches!(
+        guard.install_policy(&ops(), "version = \"x\"\n[[rule]]\nroles = 3"),
+        Err(Error::Policy { line: 3, .. })
+    ));
+    assert_eq!(
+        guard.install_policy(&ops(), &fleet2).unwrap().version(),
+        "fleet-2"
+    );
+    std::fs::write(dir.0.join("installed"), b"").unwrap();
+    succeed(vec![watcher]);
+    let events = events(&dir.0);
+    let change = events
+        .iter()
+        .find(|e| e["action"] == "policy_change" && e["principal"]["id"] == "ops-1")
+        .unwrap();
+    assert_eq!(change["detail"], "version fleet-2");
+    assert_eq!(
+        change["policy_version"], "fleet-1",
+        "decided under the policy in force"
+    );
+    // Every billing reveal names the policy that decided it.
+    for e in events
+        .iter()
+        .filter(|e| e["principal"]["id"] == "billing-1" && e["action"] == "reveal")
+    {
+        let expected = if e["outcome"] == "allowed" {
+            "fleet-2"
+        } else {
+            "fleet-1"
+        };
+        assert_eq!(e["policy_version"], expected, "{e}");
+    }
+    // A process opening the directory later keeps what is in force, since policy.toml did not
+    // change; editing policy.toml puts the file's policy in force again, audited.
+    drop(guard);
+    assert_eq!(
+        Guard::open_local(&dir.0).unwrap().policy().version(),
+        "fleet-2"
+    );
+    std::fs::write(
+        dir.0.join("policy.toml"),
+        POLICY.replace("fleet-1", "fleet-3"),
+    )
+    .unwrap();
+    assert_eq!(
+        Guard::open_local(&dir.0).unwrap().policy().version(),
+        "fleet-3"
+    );
+    assert!(events_after(&dir.0, "version fleet-3 from policy.toml"));
+}
+
+fn events_after(dir: &Path, detail: &str) -> bool {
+    events(dir)
+        .iter()
+        .any(|e| e["action"] == "policy_change" && e["detail"] == detail)
 }

@@ -20,6 +20,8 @@ const AUDITED: &[&str] = &[
     "request_access",
     "approve",
     "revoke",
+    // Tested in tests/fleet.rs: the change is a `policy_change` event, and in force elsewhere.
+    "install_policy",
 ];
 
 /// Methods that neither disclose nor destroy (construction, the storage door, lookups,
@@ -44,6 +46,7 @@ const HARMLESS: &[&str] = &[
     "scope",
     "grants",
     "counters",
+    "policies",
     "build",
     "decisions",
     "into_json",

@@ -338,7 +338,7 @@ fn the_starter_policy_is_what_a_new_local_guard_writes() {
     let guard = Guard::open_local(&dir).unwrap();
     let written = std::fs::read_to_string(dir.join("policy.toml")).unwrap();
     assert_eq!(written, piiguard::policy::STARTER_POLICY);
-    assert_eq!(guard.policy(), &Policy::starter());
+    assert_eq!(*guard.policy(), Policy::starter());
     drop(guard);
     // An edited file is what the next start uses; a broken one stops the start.
     std::fs::write(dir.join("policy.toml"), "version = \"edited\"\n").unwrap();

@@ -32,6 +32,8 @@ crate::names::name_enum! {
         AccessAlert = "access_alert",
         /// The audit log was recovered after a crash (a torn last line cut off).
         AuditRecovered = "audit_recovered",
+        /// A new policy put in force (by an admin, or from the local `policy.toml`).
+        PolicyChange = "policy_change",
     }
 }
 

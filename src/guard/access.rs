@@ -31,6 +31,9 @@ impl Guard {
         field: impl FnOnce(&'r T) -> &'r Pii<V>,
         access: impl Into<Access>,
     ) -> Result<Revealed<V>, Error> {
+        if self.pinned.is_none() {
+            return self.pin().reveal(principal, record, field, access);
+        }
         let access = access.into();
         let pii = field(record);
         let at = Located::find(record, pii).ok_or(Error::FieldNotFound)?;
@@ -96,15 +99,18 @@ impl Guard {
         record: &'r T,
         access: impl Into<Access>,
     ) -> Result<PolicyView<'_, 'r, T>, Error> {
+        // One policy for the whole view (its decisions, its count and its event).
+        let pinned = self.pin();
+        let this = &pinned;
         let access = access.into();
-        let now = self.now();
+        let now = this.now();
         // A grant that is no longer (or never was) valid is a denial, not a silently redacted
         // view.
         if let Some(reason) = access
             .grant()
-            .and_then(|token| self.grant_refusal(principal, token, now.unix_timestamp()))
+            .and_then(|token| this.grant_refusal(principal, token, now.unix_timestamp()))
         {
-            let mut event = self.event(
+            let mut event = this.event(
                 Action::View,
                 Outcome::Denied,
                 reason,
@@ -113,7 +119,7 @@ impl Guard {
             );
             event.object.record = Some(T::SCHEMA.name().to_owned());
             event.object.subject = record.subject_id().map(|s| s.as_str().to_owned());
-            return Err(self.deny(&event, principal)?);
+            return Err(this.deny(&event, principal)?);
         }
         let mut fields: Vec<FieldDecision> = Vec::new();
         let mut located = Vec::new();
@@ -126,7 +132,7 @@ impl Guard {
             }
         });
         for at in &located {
-            let decision = self.decide_in_view(principal, &access, at, now.unix_timestamp());
+            let decision = this.decide_in_view(principal, &access, at, now.unix_timestamp());
             fields.push(FieldDecision {
                 record: at.record,
                 field: at.field,
@@ -149,7 +155,7 @@ impl Guard {
         }
         let mut alerts = Vec::new();
         if !classes.is_empty() {
-            let mut admission = self.admit(principal, owner, &classes, unix_ms(now));
+            let mut admission = this.admit(principal, owner, &classes, unix_ms(now));
             alerts = std::mem::take(&mut admission.alerts);
             if admission.denied {
                 for f in fields.iter_mut().filter(|f| f.decision.reveals()) {
@@ -162,7 +168,7 @@ impl Guard {
             .map(|f| f.decision)
             .max_by_key(|d| d.disclosure)
             .map_or(Reason::NoMatchingRule, |d| d.reason);
-        let mut event = self.event(
+        let mut event = this.event(
             Action::View,
             Outcome::Allowed,
             main,
@@ -196,18 +202,18 @@ impl Guard {
             Err(error) => {
                 event.outcome = Outcome::Failed;
                 event.reason = Reason::OpenFailed;
-                self.record(&event)?;
-                self.raise(principal, alerts)?;
+                this.record(&event)?;
+                this.raise(principal, alerts)?;
                 return Err(error);
             }
         };
         if nothing {
             event.outcome = Outcome::Denied;
-            self.deny(&event, principal)?;
+            this.deny(&event, principal)?;
         } else {
-            self.record(&event)?;
+            this.record(&event)?;
         }
-        self.raise(principal, alerts)?;
+        this.raise(principal, alerts)?;
         Ok(view)
     }
 
@@ -249,7 +255,7 @@ impl Guard {
             sensitivity: at.pii.sensitivity(),
             owner: subject.is_some() && principal.subject_id() == subject,
         };
-        self.inner
+        self.current()
             .policy
             .decide(principal, access, &target, self.keyring().environment())
     }

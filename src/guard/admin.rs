@@ -11,8 +11,12 @@ use crate::at_rest::Forgotten;
 use crate::audit::{Action, AuditEvent, Outcome};
 use crate::error::Error;
 use crate::keys::{KeyInfo, Purpose};
-use crate::policy::{Principal, Reason};
+use crate::policy::{Policy, Principal, Reason};
 use std::fmt;
+use std::sync::Arc;
+
+/// Where a local directory's policy comes from.
+const POLICY_FILE: &str = "policy.toml";
 
 impl Guard {
     /// Checks the admin role, and audits a refusal; the event to record for an allowed act.
@@ -56,6 +60,9 @@ impl Guard {
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`]; the keyring's errors; audit errors.
     pub fn rotate_key(&self, principal: &Principal, purpose: Purpose) -> Result<KeyInfo, Error> {
+        if self.pinned.is_none() {
+            return self.pin().rotate_key(principal, purpose);
+        }
         let mut event = self.admin_event(Action::KeyRotation, principal)?;
         let region = self.region().to_owned();
         event.detail = Some(format!("{purpose} in {region}"));
@@ -69,6 +76,9 @@ impl Guard {
     /// [`Error::Denied`] with [`Reason::NotAdmin`]; [`Error::Keyring`] for the active version;
     /// [`Error::UnknownKey`]; the provider's errors; audit errors.
     pub fn destroy_key(&self, principal: &Principal, id: &str, version: u32) -> Result<(), Error> {
+        if self.pinned.is_none() {
+            return self.pin().destroy_key(principal, id, version);
+        }
         let mut event = self.admin_event(Action::KeyDestruction, principal)?;
         event.detail = Some(format!("{id} version {version}"));
         self.administer(event, || self.keyring().destroy_key(id, version))
@@ -85,9 +95,54 @@ impl Guard {
         principal: &Principal,
         subject: &impl fmt::Display,
     ) -> Result<Forgotten, Error> {
+        if self.pinned.is_none() {
+            return self.pin().forget_subject(principal, subject);
+        }
         let mut event = self.admin_event(Action::SubjectErasure, principal)?;
         event.object.subject = Some(subject.to_string());
         self.administer(event, || self.storage_keys().destroy_subject_key(subject))
+    }
+
+    /// Puts a new policy in force: `text` is checked (a bad policy is refused with its line),
+    /// recorded with its version, and then in force on every instance sharing the guard's
+    /// policy store within [`REFRESH`](crate::keys::REFRESH). Needs an admin role; audited.
+    ///
+    /// # Errors
+    /// [`Error::Policy`] for a bad policy (nothing is recorded or changed); [`Error::Denied`]
+    /// with [`Reason::NotAdmin`]; store and audit errors.
+    pub fn install_policy(&self, principal: &Principal, text: &str) -> Result<Arc<Policy>, Error> {
+        if self.pinned.is_none() {
+            return self.pin().install_policy(principal, text);
+        }
+        let policy = Policy::from_toml(text)?;
+        let mut event = self.admin_event(Action::PolicyChange, principal)?;
+        event.detail = Some(format!("version {}", policy.version()));
+        self.administer(event, || self.inner.live.install(policy, text, "admin"))
+    }
+
+    /// Puts the local directory's `policy.toml` in force if the file changed since it was last
+    /// put in force (a policy installed by an admin since stays in force until the file
+    /// changes): found when a process opens the directory. Audited as the library's act.
+    pub(crate) fn adopt_policy_file(&self, text: &str) -> Result<(), Error> {
+        if self.inner.live.is_latest_from(text, POLICY_FILE)? {
+            return Ok(());
+        }
+        let policy = Policy::from_toml(text)?;
+        let mut event = self.event(
+            Action::PolicyChange,
+            Outcome::Allowed,
+            Reason::PolicyFile,
+            &Principal::new("piiguard"),
+            None,
+        );
+        event.principal = crate::audit::Actor::system();
+        event.detail = Some(format!("version {} from policy.toml", policy.version()));
+        self.administer(event, || {
+            self.inner
+                .live
+                .install(policy, text, POLICY_FILE)
+                .map(|_| ())
+        })
     }
 
     /// Clears `blocked`'s access-rate counts, lifting a hard-limit block. Needs an admin role;
@@ -96,8 +151,11 @@ impl Guard {
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`]; audit errors.
     pub fn reset_monitor(&self, principal: &Principal, blocked: &str) -> Result<(), Error> {
+        if self.pinned.is_none() {
+            return self.pin().reset_monitor(principal, blocked);
+        }
         let mut event = self.admin_event(Action::MonitorReset, principal)?;
         event.detail = Some(format!("principal {blocked}"));
-        self.administer(event, || self.inner.monitor.reset(blocked))
+        self.administer(event, || self.current().monitor.reset(blocked))
     }
 }

@@ -20,6 +20,9 @@ impl Guard {
         requester: &Principal,
         request: GrantRequest,
     ) -> Result<RequestId, Error> {
+        if self.pinned.is_none() {
+            return self.pin().request_access(requester, request);
+        }
         let mut event = self.event(
             Action::GrantRequest,
             Outcome::Allowed,
@@ -67,6 +70,9 @@ impl Guard {
     /// [`Error::Denied`] with [`Reason::UnknownRequest`], [`Reason::NotApprover`],
     /// [`Reason::SelfApproval`] or [`Reason::EnvironmentMismatch`]; key and audit errors.
     pub fn approve(&self, approver: &Principal, request: &RequestId) -> Result<GrantToken, Error> {
+        if self.pinned.is_none() {
+            return self.pin().approve(approver, request);
+        }
         let mut event = self.event(
             Action::Grant,
             Outcome::Denied,
@@ -143,6 +149,9 @@ impl Guard {
     /// [`Error::Denied`] with [`Reason::GrantInvalid`] for a token that does not verify, or
     /// [`Reason::NotApprover`]; I/O and audit errors.
     pub fn revoke(&self, principal: &Principal, token: &GrantToken) -> Result<(), Error> {
+        if self.pinned.is_none() {
+            return self.pin().revoke(principal, token);
+        }
         let mut event = self.event(
             Action::GrantRevoke,
             Outcome::Denied,

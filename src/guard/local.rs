@@ -41,8 +41,11 @@ impl LocalGuard {
     /// Opens the guard over the directory's store (`store.db`): the keyring of
     /// [`Keyring::open_local`], the audit trail (one chain for every process), break-glass
     /// requests and revocations, and the access monitor's counts — all shared with the other
-    /// processes serving the directory. The policy is `policy.toml` (the
-    /// [starter policy](crate::policy::STARTER_POLICY) is written there when absent; edit it).
+    /// processes serving the directory. The policy in force is kept in the store too: when
+    /// `policy.toml` holds another policy than the one in force (the
+    /// [starter policy](crate::policy::STARTER_POLICY) is written there when absent; edit
+    /// it), opening puts it in force for every process, audited as `policy_change`; so does
+    /// [`Guard::install_policy`].
     ///
     /// # Errors
     /// The keyring's errors; [`Error::Policy`] for a bad policy file; [`Error::AuditChain`]
@@ -58,17 +61,22 @@ impl LocalGuard {
             // Two processes starting together may both write it: the same bytes, atomically.
             crate::fs::write_atomic(&policy_path, STARTER_POLICY.as_bytes())?;
         }
-        let policy = Policy::from_file(&policy_path)?;
+        let text =
+            std::fs::read_to_string(&policy_path).map_err(Error::io("reading policy.toml"))?;
+        let policy = Policy::from_toml(&text)?;
         let audit = store.audit(&keyring)?;
         if let Some(head) = &self.head {
             audit.verify_reaching(Some(head))?;
         }
-        Guard::builder(keyring)
+        let guard = Guard::builder(keyring)
             .policy(policy)
             .audit(Arc::new(audit))
             .grants(Arc::new(store.clone()))
             .counters(Arc::new(store.clone()))
-            .build()
+            .policies(Arc::new(store))
+            .build()?;
+        guard.adopt_policy_file(&text)?;
+        Ok(guard)
     }
 }
 

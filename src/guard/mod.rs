@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod break_glass;
+mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod local;
 mod policy_view;
@@ -17,12 +18,13 @@ use crate::audit::{Action, Actor, AuditEvent, AuditSink, ChainReport, Object, Ou
 use crate::clock::{Clock, SystemClock, unix_ms};
 use crate::error::Error;
 use crate::keys::{Keyring, Scope};
-use crate::monitor::{Admission, Alert, AlertKind, Counters, MemoryCounters, Monitor, Thresholds};
+use crate::monitor::{Admission, Alert, AlertKind, Counters, MemoryCounters};
 use crate::names::View;
 use crate::policy::grant_store::Grants;
-use crate::policy::{Access, Policy, Principal, Reason};
+use crate::policy::{Access, Policy, PolicyStore, Principal, Reason};
 use crate::policy::{GrantStore, MemoryGrantStore};
 use crate::view::Classified;
+use live::{Current, Live};
 use std::fmt;
 use std::sync::Arc;
 
@@ -31,11 +33,8 @@ pub type AlertHandler = Arc<dyn Fn(&Alert) + Send + Sync>;
 
 struct Inner {
     keyring: Keyring,
-    policy: Arc<Policy>,
+    live: Live,
     audit: Arc<dyn AuditSink>,
-    monitor: Monitor,
-    /// Counts principals' reads of their own data, when the policy asks (`[monitor.owner]`).
-    owner_monitor: Option<Monitor>,
     grants: Grants,
     clock: Arc<dyn Clock>,
     subsystem: String,
@@ -82,13 +81,15 @@ struct Inner {
 pub struct Guard {
     inner: Arc<Inner>,
     scope: Scope,
+    /// The policy an operation in progress works under (see [`pin`](Self::pin)).
+    pinned: Option<Arc<Current>>,
 }
 
 impl fmt::Debug for Guard {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Guard")
             .field("keyring", &self.inner.keyring)
-            .field("policy_version", &self.inner.policy.version())
+            .field("policy_version", &self.current().policy.version())
             .field("scope", &self.scope)
             .field("subsystem", &self.inner.subsystem)
             .finish_non_exhaustive()
@@ -122,6 +123,7 @@ pub struct GuardBuilder {
     scope: Scope,
     grants: Option<Arc<dyn GrantStore>>,
     counters: Option<Arc<dyn Counters>>,
+    policies: Option<Arc<dyn PolicyStore>>,
 }
 
 impl GuardBuilder {
@@ -176,6 +178,15 @@ impl GuardBuilder {
         self
     }
 
+    /// Where the policy in force is kept for every instance sharing it (default: none, the
+    /// policy given here stays in force). With a store, the store's policy is in force once
+    /// one was installed ([`Guard::install_policy`]), and a newly installed one takes effect on
+    /// every instance within [`REFRESH`](crate::keys::REFRESH).
+    pub fn policies(mut self, store: Arc<dyn PolicyStore>) -> Self {
+        self.policies = Some(store);
+        self
+    }
+
     /// Builds the guard.
     ///
     /// # Errors
@@ -195,21 +206,7 @@ impl GuardBuilder {
         Ok(Guard {
             inner: Arc::new(Inner {
                 keyring: self.keyring,
-                monitor: Monitor::with_counters(policy.monitor().clone(), Arc::clone(&counters)),
-                owner_monitor: policy.monitor().owner.map(|levels| {
-                    Monitor::with_counters(
-                        Thresholds {
-                            total: levels,
-                            per_class: Vec::new(),
-                            hard_limit: None,
-                            owner: None,
-                            ..policy.monitor().clone()
-                        },
-                        Arc::clone(&counters),
-                    )
-                    .with_prefix("owner:")
-                }),
-                policy: Arc::new(policy),
+                live: Live::new(policy, self.policies, counters)?,
                 audit,
                 grants,
                 clock: self.clock,
@@ -217,6 +214,7 @@ impl GuardBuilder {
                 on_alert: self.on_alert,
             }),
             scope: self.scope,
+            pinned: None,
         })
     }
 }
@@ -234,6 +232,7 @@ impl Guard {
             scope: Scope::new(),
             grants: None,
             counters: None,
+            policies: None,
         }
     }
 
@@ -242,6 +241,26 @@ impl Guard {
         Self {
             inner: Arc::clone(&self.inner),
             scope,
+            pinned: None,
+        }
+    }
+
+    /// The policy in force for an operation: the pinned one during an operation, else the
+    /// newest known.
+    fn current(&self) -> Arc<Current> {
+        match &self.pinned {
+            Some(current) => Arc::clone(current),
+            None => self.inner.live.get(),
+        }
+    }
+
+    /// This guard with the policy in force now pinned, so that one operation's decisions,
+    /// monitor and audit events all follow one policy version.
+    fn pin(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+            scope: self.scope.clone(),
+            pinned: Some(self.current()),
         }
     }
 
@@ -255,9 +274,9 @@ impl Guard {
         StorageKeys::new(&self.inner.keyring, &self.scope)
     }
 
-    /// The policy.
-    pub fn policy(&self) -> &Policy {
-        &self.inner.policy
+    /// The policy in force.
+    pub fn policy(&self) -> Arc<Policy> {
+        Arc::clone(&self.current().policy)
     }
 
     /// Whether `principal` reached the policy's hard limit of reveals and is refused until an
@@ -266,7 +285,7 @@ impl Guard {
     /// # Errors
     /// The monitor's store error.
     pub fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
-        self.inner.monitor.is_blocked(principal)
+        self.current().monitor.is_blocked(principal)
     }
 
     /// The record as stored: envelopes and blind indexes. Discloses nothing, so it is not
@@ -363,7 +382,7 @@ impl Guard {
             },
             purpose: access.map(|a| free_text(a.purpose())),
             justification: access.and_then(|a| a.justification().map(free_text)),
-            policy_version: self.inner.policy.version().to_owned(),
+            policy_version: self.current().policy.version().to_owned(),
             grant: access.and_then(|a| a.grant().map(|g| g.id().to_owned())),
             detail: None,
         }
@@ -407,15 +426,14 @@ impl Guard {
     /// counts and limit.
     /// Counters that cannot be asked refuse the access ([`Reason::MonitorUnavailable`]).
     fn admit(&self, principal: &Principal, owner: bool, classes: &[&str], now: i64) -> Admission {
+        let current = self.current();
         let admitted = if owner {
-            self.inner.owner_monitor.as_ref().map_or_else(
+            current.owner_monitor.as_ref().map_or_else(
                 || Ok(Admission::default()),
                 |m| m.admit_reveal(principal.id(), classes, now),
             )
         } else {
-            self.inner
-                .monitor
-                .admit_reveal(principal.id(), classes, now)
+            current.monitor.admit_reveal(principal.id(), classes, now)
         };
         admitted.unwrap_or_else(|_| Admission::unavailable())
     }
@@ -426,7 +444,7 @@ impl Guard {
         self.record(event)?;
         let now = unix_ms(self.now());
         let alerts = self
-            .inner
+            .current()
             .monitor
             .record_denial(principal.id(), now)?
             .into_iter()

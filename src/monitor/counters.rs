@@ -41,11 +41,12 @@ pub trait Counters: Send + Sync {
         cap: u32,
     ) -> Result<u32, Error>;
 
-    /// Marks `principal` as over the hard limit.
+    /// Marks `principal` as over the hard limit; `true` if they were not already (so that of
+    /// several instances meeting the limit at once, one reports it).
     ///
     /// # Errors
     /// The store's error.
-    fn block(&self, principal: &str) -> Result<(), Error>;
+    fn block(&self, principal: &str) -> Result<bool, Error>;
 
     /// Whether `principal` is over the hard limit.
     ///
@@ -143,9 +144,8 @@ impl Counters for MemoryCounters {
             .map_or(0, |times| slide(times, now_ms, window_ms).min(cap)))
     }
 
-    fn block(&self, principal: &str) -> Result<(), Error> {
-        self.state().blocked.insert(principal.to_owned());
-        Ok(())
+    fn block(&self, principal: &str) -> Result<bool, Error> {
+        Ok(self.state().blocked.insert(principal.to_owned()))
     }
 
     fn is_blocked(&self, principal: &str) -> Result<bool, Error> {

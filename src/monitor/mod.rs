@@ -235,11 +235,12 @@ impl Monitor {
         if let Some(limit) = limit
             && before >= limit
         {
-            self.counters.block(principal)?;
             admission.denied = true;
-            admission
-                .alerts
-                .push(alert(AlertKind::LimitReached, before, None));
+            if self.counters.block(principal)? {
+                admission
+                    .alerts
+                    .push(alert(AlertKind::LimitReached, before, None));
+            }
             return Ok(admission);
         }
         let count = (before + 1).min(cap);

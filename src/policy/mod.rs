@@ -40,12 +40,14 @@ mod decision;
 mod file;
 pub(crate) mod grant;
 pub(crate) mod grant_store;
+mod policy_store;
 mod principal;
 
 pub use crate::reason::Reason;
 pub use decision::{Decision, Disclosure};
 pub use grant::{GrantRequest, GrantToken, RequestId};
 pub use grant_store::{GrantStore, MemoryGrantStore, PendingRequest};
+pub use policy_store::PolicyStore;
 pub use principal::{Access, MAX_JUSTIFICATION, Principal};
 
 use crate::class::Sensitivity;

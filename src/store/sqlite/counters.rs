@@ -71,13 +71,13 @@ impl Counters for SqliteStore {
         .map_err(failed("cannot count"))
     }
 
-    fn block(&self, principal: &str) -> Result<(), Error> {
+    fn block(&self, principal: &str) -> Result<bool, Error> {
         self.conn()
             .execute(
                 "INSERT OR IGNORE INTO monitor_blocks (principal) VALUES (?1)",
                 [principal],
             )
-            .map(|_| ())
+            .map(|added| added == 1)
             .map_err(failed("cannot record a block"))
     }
 

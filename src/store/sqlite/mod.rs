@@ -5,6 +5,7 @@ mod audit;
 mod counters;
 mod grants;
 mod keys;
+mod policies;
 
 pub use audit::SqliteAudit;
 
@@ -61,6 +62,12 @@ const MIGRATIONS: &[&str] = &[
      CREATE TABLE monitor_blocks (
          principal TEXT PRIMARY KEY
      ) WITHOUT ROWID;",
+    // 2: the policy in force, every installed version kept.
+    "CREATE TABLE policies (
+         seq INTEGER PRIMARY KEY,
+         text TEXT NOT NULL,
+         source TEXT NOT NULL
+     );",
 ];
 
 /// The store in one SQLite database: the key set, subject keys, the audit trail, break-glass
