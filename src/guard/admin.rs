@@ -16,6 +16,7 @@ use std::fmt;
 use std::sync::Arc;
 
 /// Where a local directory's policy comes from.
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 const POLICY_FILE: &str = "policy.toml";
 
 impl Guard {
@@ -123,6 +124,7 @@ impl Guard {
     /// Puts the local directory's `policy.toml` in force if the file changed since it was last
     /// put in force (a policy installed by an admin since stays in force until the file
     /// changes): found when a process opens the directory. Audited as the library's act.
+    #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
     pub(crate) fn adopt_policy_file(&self, text: &str) -> Result<(), Error> {
         if self.inner.live.is_latest_from(text, POLICY_FILE)? {
             return Ok(());

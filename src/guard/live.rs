@@ -116,6 +116,7 @@ impl Live {
 
     /// Whether `text` is the newest policy installed from `source` (always `false` without a
     /// store).
+    #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
     pub(super) fn is_latest_from(&self, text: &str, source: &str) -> Result<bool, Error> {
         match &self.store {
             Some(store) => Ok(store.latest_from(source)?.is_some_and(|t| t == text)),
