@@ -97,13 +97,13 @@ impl Chain {
     }
 
     /// Where the chain is (to step back if a sealed line could not be stored).
-    #[cfg(feature = "sqlite")]
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn position(&self) -> (u64, [u8; 32]) {
         (self.seq, self.prev)
     }
 
     /// Steps back to a position taken before sealing.
-    #[cfg(feature = "sqlite")]
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn restore(&mut self, (seq, prev): (u64, [u8; 32])) {
         self.seq = seq;
         self.prev = prev;

@@ -24,7 +24,7 @@ pub use jsonl::{Durability, JsonlSink, verify_jsonl};
 #[cfg(feature = "tracing")]
 pub use tracing_sink::TracingSink;
 
-#[cfg(feature = "sqlite")]
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use chain::{Chain, verify_lines};
 pub(crate) use event::timestamp;
 

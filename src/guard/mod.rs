@@ -8,6 +8,11 @@ mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod local;
 mod policy_view;
+#[cfg(all(
+    any(feature = "sqlite", feature = "postgres"),
+    feature = "local-key-file"
+))]
+mod shared;
 
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use local::LocalGuard;

@@ -105,7 +105,7 @@ impl GrantRequest {
     }
 
     /// The request as stored text (a store keeps pending requests for every instance).
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn to_stored(&self) -> String {
         serde_json::json!({
             "justification": self.justification,
@@ -118,7 +118,7 @@ impl GrantRequest {
     }
 
     /// A request read back from [`to_stored`](Self::to_stored) text.
-    #[cfg_attr(not(feature = "sqlite"), allow(dead_code))]
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(crate) fn from_stored(text: &str) -> Option<Self> {
         #[derive(Deserialize)]
         struct Stored {

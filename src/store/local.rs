@@ -51,25 +51,13 @@ fn settings(dir: &Path) -> Result<(KekSource, Option<Environment>), Error> {
     Ok((kek, environment))
 }
 
-/// Whether the store holds data a key set must open (subject keys or audit events).
-fn store_has_data(store: &SqliteStore) -> Result<bool, Error> {
-    store
-        .conn()
-        .query_row(
-            "SELECT EXISTS (SELECT 1 FROM subject_keys) OR EXISTS (SELECT 1 FROM audit_events)",
-            [],
-            |row| row.get(0),
-        )
-        .map_err(super::sqlite::failed("cannot read the store"))
-}
-
 /// Refuses a directory that holds data but not the key set that opens it.
 fn check_keys_present(dir: &Path, store: &SqliteStore) -> Result<(), Error> {
     let mut found: Vec<&str> = NEEDS_KEYS
         .into_iter()
         .filter(|name| dir.join(name).exists())
         .collect();
-    if store_has_data(store)? {
+    if super::SharedStore::holds_data(store)? {
         found.push("data in store.db");
     }
     if found.is_empty() {

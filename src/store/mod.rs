@@ -11,17 +11,50 @@
 //!   processes on one host share correctly — WAL, every change in a `BEGIN IMMEDIATE`
 //!   transaction, `synchronous = FULL`, so what a call acknowledged survives `kill -9` and a
 //!   power cut.
+//! - [`PgStore`] (feature `postgres`): a fleet of hosts on one PostgreSQL database, with
+//!   versioned migrations and a service role that needs no DDL.
 //!
 //! See `docs/DEPLOYMENT.md` for what each engine guarantees.
 
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod local;
+#[cfg(feature = "postgres")]
+mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(feature = "postgres")]
+#[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
+pub use postgres::{PgAudit, PgStore};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{SqliteAudit, SqliteStore};
 
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub(crate) use local::open_store;
+
+use crate::audit::AuditSink;
+use crate::error::Error;
+use crate::keys::{KeySetStore, KeyStore, Keyring};
+use crate::monitor::Counters;
+use crate::policy::{GrantStore, PolicyStore};
+use std::sync::Arc;
+
+/// A store engine: everything a guard shares with the other instances.
+/// [`Guard::shared`](crate::Guard::shared) builds a guard on one.
+pub trait SharedStore:
+    KeySetStore + KeyStore + GrantStore + Counters + PolicyStore + Clone + 'static
+{
+    /// The store's audit trail, chained under `keyring`'s integrity key.
+    ///
+    /// # Errors
+    /// The trail's errors (its head does not verify, the store fails).
+    fn audit_sink(&self, keyring: &Keyring) -> Result<Arc<dyn AuditSink>, Error>;
+
+    /// Whether the store holds data that only its key set opens (subject keys, audit events):
+    /// a store like that without a key set is refused, never given a new one.
+    ///
+    /// # Errors
+    /// The store's error.
+    fn holds_data(&self) -> Result<bool, Error>;
+}

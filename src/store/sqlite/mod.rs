@@ -189,3 +189,22 @@ impl fmt::Debug for SqliteStore {
             .finish_non_exhaustive()
     }
 }
+
+impl super::SharedStore for SqliteStore {
+    fn audit_sink(
+        &self,
+        keyring: &crate::keys::Keyring,
+    ) -> Result<Arc<dyn crate::audit::AuditSink>, Error> {
+        Ok(Arc::new(self.audit(keyring)?))
+    }
+
+    fn holds_data(&self) -> Result<bool, Error> {
+        self.conn()
+            .query_row(
+                "SELECT EXISTS (SELECT 1 FROM subject_keys) OR EXISTS (SELECT 1 FROM audit_events)",
+                [],
+                |row| row.get(0),
+            )
+            .map_err(failed("cannot read the store"))
+    }
+}

@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The whole test suite: starts (installing if needed) the servers it needs, then runs
+# `cargo test --workspace --all-features` with their addresses, and stops them. Tests that need
+# a server fail, never pass, when it is missing.
+#
+#   scripts/test.sh                 # everything
+#   scripts/test.sh --test fleet    # extra arguments go to cargo test
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+eval "$(scripts/test-services.sh)"
+stop() { eval "$PIIGUARD_TEST_POSTGRES_STOP" >/dev/null 2>&1 || true; }
+trap stop EXIT
+
+cargo test --workspace --all-features "$@"

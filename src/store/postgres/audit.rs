@@ -1,0 +1,161 @@
+//! [`PgAudit`]: the audit trail in PostgreSQL — one hash chain for the whole fleet,
+//! serialized by the database: each event is chained to the head row, locked (`FOR UPDATE`)
+//! in the transaction that inserts the event and moves the head on. Writers need `INSERT` on
+//! the events table and nothing more there.
+
+use super::PgStore;
+use crate::audit::{AuditEvent, AuditSink, Chain, ChainHead, ChainReport, verify_lines};
+use crate::error::Error;
+use crate::keys::Keyring;
+use std::fmt;
+use std::sync::{Mutex, PoisonError};
+
+/// The audit trail in `piiguard_audit_events`, one row per chained line (the same lines as the
+/// JSON-lines file).
+pub struct PgAudit {
+    store: PgStore,
+    keyring: Keyring,
+    chain: Mutex<Chain>,
+}
+
+impl fmt::Debug for PgAudit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgAudit")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+fn audit_failed(reason: &'static str) -> Error {
+    Error::Audit { reason }
+}
+
+/// How many times an event is chained again when other writers keep getting in first.
+const ATTEMPTS: usize = 1000;
+
+impl PgStore {
+    /// The store's audit trail, chained under `keyring`'s integrity key.
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the head cannot be read; [`Error::AuditChain`] if the last event
+    /// does not verify.
+    pub fn audit(&self, keyring: &Keyring) -> Result<PgAudit, Error> {
+        let chain = match self.head()? {
+            (_, Some(line)) => Chain::resume(keyring, &line)?,
+            (_, None) => Chain::start(keyring)?,
+        };
+        Ok(PgAudit {
+            store: self.clone(),
+            keyring: keyring.clone(),
+            chain: Mutex::new(chain),
+        })
+    }
+
+    fn head(&self) -> Result<(i64, Option<String>), Error> {
+        self.run(|client| {
+            let row = client.query_one(
+                "SELECT seq, line FROM piiguard_audit_head WHERE id = 1",
+                &[],
+            )?;
+            Ok((row.get(0), row.get(1)))
+        })
+        .map_err(|_| audit_failed("cannot read the audit trail's head"))
+    }
+}
+
+impl PgAudit {
+    /// The stored lines, in order (needs `SELECT` on `piiguard_audit_events`: an auditor's
+    /// role, not the service's).
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read.
+    pub fn lines(&self) -> Result<Vec<String>, Error> {
+        self.store
+            .run(|client| {
+                Ok(client
+                    .query("SELECT line FROM piiguard_audit_events ORDER BY seq", &[])?
+                    .iter()
+                    .map(|row| row.get(0))
+                    .collect())
+            })
+            .map_err(|_| audit_failed("cannot read the audit table"))
+    }
+
+    /// Verifies the whole trail, and that it reaches `expected` (a head kept elsewhere).
+    ///
+    /// # Errors
+    /// [`Error::AuditChain`] at the first bad row; [`Error::Audit`] if it cannot be read.
+    pub fn verify_reaching(&self, expected: Option<&ChainHead>) -> Result<ChainReport, Error> {
+        let lines = self.lines()?;
+        verify_lines(
+            &self.keyring,
+            lines.iter().map(String::as_str),
+            true,
+            expected,
+            |_, _| {},
+        )
+    }
+}
+
+impl AuditSink for PgAudit {
+    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        let mut chain = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
+        for _ in 0..ATTEMPTS {
+            let position = chain.position();
+            let expected = i64::try_from(chain.head().seq).unwrap_or(i64::MAX);
+            let line = chain.seal(event)?;
+            let stored = self.store.run(move |client| {
+                let mut tx = client.transaction()?;
+                let head = tx.query_one(
+                    "SELECT seq, line FROM piiguard_audit_head WHERE id = 1 FOR UPDATE",
+                    &[],
+                )?;
+                if head.get::<_, i64>(0) != expected {
+                    return Ok(Some(head.get::<_, Option<String>>(1)));
+                }
+                tx.execute(
+                    "INSERT INTO piiguard_audit_events (seq, line) VALUES ($1, $2)",
+                    &[&(expected + 1), &line],
+                )?;
+                tx.execute(
+                    "UPDATE piiguard_audit_head SET seq = $1, line = $2 WHERE id = 1",
+                    &[&(expected + 1), &line],
+                )?;
+                tx.commit()?;
+                Ok(None)
+            });
+            match stored {
+                Ok(None) => return Ok(()),
+                Ok(Some(head)) => {
+                    // Another writer's event is the head: verify it and chain on from it.
+                    *chain = match head {
+                        Some(line) => Chain::resume(&self.keyring, &line)?,
+                        None => Chain::start(&self.keyring)?,
+                    };
+                }
+                Err(_) => {
+                    // Not stored: the next event takes this one's place in the chain.
+                    chain.restore(position);
+                    return Err(audit_failed("cannot store the event"));
+                }
+            }
+        }
+        Err(audit_failed("other writers kept getting in first"))
+    }
+
+    fn chain_head(&self) -> Option<ChainHead> {
+        Some(
+            self.chain
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .head(),
+        )
+    }
+
+    /// Verifies the whole trail, every writer's events, and that it still reaches the last
+    /// event this instance wrote (needs `SELECT` on the events table).
+    fn verify(&self) -> Result<Option<ChainReport>, Error> {
+        let head = self.chain_head();
+        self.verify_reaching(head.as_ref()).map(Some)
+    }
+}

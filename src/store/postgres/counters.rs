@@ -1,0 +1,110 @@
+//! The monitor's counts in PostgreSQL: one row per counted event, so every host counts the
+//! fleet-wide window; a transaction-scoped advisory lock per principal and track makes the
+//! check and the count of the hard limit one step.
+
+use super::PgStore;
+use crate::error::Error;
+use crate::monitor::Counters;
+
+const COUNT: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM piiguard_monitor_events
+                     WHERE principal = $1 AND track = $2 AND at_ms > $3 LIMIT $4) AS recent";
+
+fn count(row: &postgres::Row) -> u32 {
+    u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX)
+}
+
+impl Counters for PgStore {
+    fn push(
+        &self,
+        principal: &str,
+        track: &str,
+        now_ms: i64,
+        window_ms: i64,
+        cap: u32,
+        limit: Option<u32>,
+    ) -> Result<u32, Error> {
+        let (principal, track) = (principal.to_owned(), track.to_owned());
+        let since = now_ms.saturating_sub(window_ms);
+        self.call("cannot count an access", move |client| {
+            let mut tx = client.transaction()?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1 || chr(31) || $2, 0))",
+                &[&principal, &track],
+            )?;
+            tx.execute(
+                "DELETE FROM piiguard_monitor_events
+                 WHERE principal = $1 AND track = $2 AND at_ms <= $3",
+                &[&principal, &track, &since],
+            )?;
+            let before =
+                count(&tx.query_one(COUNT, &[&principal, &track, &since, &i64::from(cap)])?);
+            if limit.is_some_and(|l| before >= l) {
+                tx.commit()?;
+                return Ok(before);
+            }
+            tx.execute(
+                "INSERT INTO piiguard_monitor_events (principal, track, at_ms) VALUES ($1, $2, $3)",
+                &[&principal, &track, &now_ms],
+            )?;
+            tx.commit()?;
+            Ok(before)
+        })
+    }
+
+    fn count(
+        &self,
+        principal: &str,
+        track: &str,
+        now_ms: i64,
+        window_ms: i64,
+        cap: u32,
+    ) -> Result<u32, Error> {
+        let (principal, track) = (principal.to_owned(), track.to_owned());
+        let since = now_ms.saturating_sub(window_ms);
+        self.call("cannot count", move |client| {
+            Ok(count(&client.query_one(
+                COUNT,
+                &[&principal, &track, &since, &i64::from(cap)],
+            )?))
+        })
+    }
+
+    fn block(&self, principal: &str) -> Result<bool, Error> {
+        let principal = principal.to_owned();
+        self.call("cannot record a block", move |client| {
+            Ok(client.execute(
+                "INSERT INTO piiguard_monitor_blocks (principal) VALUES ($1)
+                 ON CONFLICT DO NOTHING",
+                &[&principal],
+            )? == 1)
+        })
+    }
+
+    fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
+        let principal = principal.to_owned();
+        self.call("cannot read the blocks", move |client| {
+            Ok(client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM piiguard_monitor_blocks WHERE principal = $1)",
+                    &[&principal],
+                )?
+                .get(0))
+        })
+    }
+
+    fn reset(&self, principal: &str) -> Result<(), Error> {
+        let principal = principal.to_owned();
+        self.call("cannot reset a principal's counts", move |client| {
+            let mut tx = client.transaction()?;
+            tx.execute(
+                "DELETE FROM piiguard_monitor_blocks WHERE principal = $1",
+                &[&principal],
+            )?;
+            tx.execute(
+                "DELETE FROM piiguard_monitor_events WHERE principal = $1",
+                &[&principal],
+            )?;
+            tx.commit()
+        })
+    }
+}

@@ -1,0 +1,222 @@
+//! [`PgStore`]: the store on PostgreSQL, shared by a fleet of hosts.
+//!
+//! The client is the synchronous `postgres` crate, each connection on a thread of its own
+//! (a small pool): a call blocks the calling thread on a channel, never enters an async runtime
+//! there, so the store works the same from a plain program and from inside tokio (where, as
+//! any blocking call, it belongs in `spawn_blocking`). `sqlx` would have tied piiguard's
+//! synchronous API to one runtime, and brought compile-time query macros we do not need.
+
+mod audit;
+mod counters;
+mod grants;
+mod keys;
+mod policies;
+mod schema;
+
+pub use audit::PgAudit;
+
+use crate::error::Error;
+use postgres::{Client, NoTls};
+use std::fmt;
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// A job for a connection thread.
+type Job = Box<dyn FnOnce(&mut Connection) + Send>;
+
+/// One connection, made again when it broke.
+struct Connection {
+    url: String,
+    client: Option<Client>,
+}
+
+impl Connection {
+    fn client(&mut self) -> Result<&mut Client, postgres::Error> {
+        if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.client = Some(Client::connect(&self.url, NoTls)?);
+        }
+        Ok(self
+            .client
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("connected just above")))
+    }
+}
+
+struct Pool {
+    jobs: Mutex<Sender<Job>>,
+    redacted_url: String,
+}
+
+/// The store on PostgreSQL: the key set (sealed, compare-and-swap), subject keys, the audit
+/// trail (one chain serialized by the database), break-glass requests and revocations, the
+/// monitor's counts and the policy in force — for every host of a fleet. Cheap to clone.
+///
+/// Its tables (`piiguard_*`) are made by [`migrate`](Self::migrate), run with a role that may
+/// create tables, or by the statements of [`migrations`](Self::migrations), run by a DBA; the
+/// service's own role then needs only the grants of [`RUNTIME_GRANTS`](Self::RUNTIME_GRANTS)
+/// (no superuser, no DDL; `INSERT` alone on the audit table).
+///
+/// ```no_run
+/// use piiguard::store::PgStore;
+///
+/// let store = PgStore::connect("postgres://piiguard@db.example.com/app", 4)?;
+/// # Ok::<(), piiguard::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct PgStore {
+    pool: Arc<Pool>,
+}
+
+impl fmt::Debug for PgStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PgStore")
+            .field("url", &self.pool.redacted_url)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `postgres://user:secret@host/db` without the secret, for `Debug`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let userinfo = &url[scheme + 3..at];
+            let user = userinfo.split(':').next().unwrap_or("");
+            format!("{}{user}{}", &url[..scheme + 3], &url[at..])
+        }
+        (Some(_), _) => url.to_owned(),
+        _ => "(key=value connection string)".to_owned(),
+    }
+}
+
+fn worker(url: String, jobs: Arc<Mutex<Receiver<Job>>>) {
+    let mut connection = Connection { url, client: None };
+    loop {
+        let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
+        match job {
+            Ok(job) => job(&mut connection),
+            Err(_) => return,
+        }
+    }
+}
+
+impl PgStore {
+    /// Connects `connections` threads (at least 1) to the database at `url` (a libpq-style
+    /// URL or key=value string) and checks that its schema is this piiguard's.
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] if the database cannot be reached, has no piiguard tables (run
+    /// [`migrate`](Self::migrate)) or has a newer schema.
+    pub fn connect(url: &str, connections: usize) -> Result<Self, Error> {
+        let store = Self::start(url, connections)?;
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    /// Connects without checking the schema (for [`migrate`](Self::migrate)).
+    fn start(url: &str, connections: usize) -> Result<Self, Error> {
+        url.parse::<postgres::Config>()
+            .map_err(|_| Error::KeyStore {
+                reason: "the PostgreSQL connection string is malformed",
+            })?;
+        let (sender, receiver) = channel::<Job>();
+        let receiver = Arc::new(Mutex::new(receiver));
+        for n in 0..connections.max(1) {
+            let url = url.to_owned();
+            let jobs = Arc::clone(&receiver);
+            std::thread::Builder::new()
+                .name(format!("piiguard-pg-{n}"))
+                .spawn(move || worker(url, jobs))
+                .map_err(Error::io("starting a connection thread"))?;
+        }
+        let store = Self {
+            pool: Arc::new(Pool {
+                jobs: Mutex::new(sender),
+                redacted_url: redact(url),
+            }),
+        };
+        store
+            .run(|client| client.simple_query("SELECT 1").map(|_| ()))
+            .map_err(|_| Error::KeyStore {
+                reason: "cannot connect to PostgreSQL",
+            })?;
+        Ok(store)
+    }
+
+    /// Runs `job` on a connection thread and waits for its result. A connection that broke is
+    /// made again for the next job.
+    pub(crate) fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
+    ) -> Result<T, RunError> {
+        let (reply, result): (SyncSender<Result<T, RunError>>, _) = sync_channel(1);
+        let job: Job = Box::new(move |connection| {
+            let outcome = match connection.client() {
+                Ok(client) => job(client).map_err(RunError::Query),
+                Err(e) => Err(RunError::Query(e)),
+            };
+            if matches!(outcome, Err(RunError::Query(ref e)) if e.is_closed()) {
+                connection.client = None;
+            }
+            let _ = reply.send(outcome);
+        });
+        self.pool
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job)
+            .map_err(|_| RunError::Gone)?;
+        result.recv().map_err(|_| RunError::Gone)?
+    }
+
+    /// Runs `job` and maps its failure to [`Error::KeyStore`] with `reason` (never
+    /// PostgreSQL's message, which can quote a value).
+    pub(crate) fn call<T: Send + 'static>(
+        &self,
+        reason: &'static str,
+        job: impl FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
+    ) -> Result<T, Error> {
+        self.run(job).map_err(|_| Error::KeyStore { reason })
+    }
+}
+
+/// Why a job did not give a result.
+#[derive(Debug)]
+pub(crate) enum RunError {
+    /// PostgreSQL refused or the connection failed.
+    Query(postgres::Error),
+    /// The connection threads are gone.
+    Gone,
+}
+
+impl super::SharedStore for PgStore {
+    fn audit_sink(
+        &self,
+        keyring: &crate::keys::Keyring,
+    ) -> Result<Arc<dyn crate::audit::AuditSink>, Error> {
+        Ok(Arc::new(self.audit(keyring)?))
+    }
+
+    fn holds_data(&self) -> Result<bool, Error> {
+        self.call("cannot read the store", |client| {
+            Ok(client
+                .query_one(
+                    "SELECT EXISTS (SELECT 1 FROM piiguard_subject_keys)
+                         OR (SELECT seq FROM piiguard_audit_head WHERE id = 1) > 0",
+                    &[],
+                )?
+                .get(0))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_lose_their_secret_in_debug() {
+        assert_eq!(
+            super::redact("postgres://app:s3cret@db.example.com:5432/app"),
+            "postgres://app@db.example.com:5432/app"
+        );
+        assert!(!super::redact("host=/tmp password=s3cret").contains("s3cret"));
+    }
+}

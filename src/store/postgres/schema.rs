@@ -1,0 +1,181 @@
+//! The PostgreSQL schema: versioned migrations the library runs ([`PgStore::migrate`]) or
+//! prints ([`PgStore::migrations`]), and the grants the service's own role needs.
+
+use super::PgStore;
+use crate::error::Error;
+
+/// The schema versions, in order: each one's statements bring the previous one up to it.
+const MIGRATIONS: &[&str] = &[
+    // 1: every table of the store.
+    "CREATE TABLE piiguard_schema (
+         id SMALLINT PRIMARY KEY CHECK (id = 1),
+         version INTEGER NOT NULL
+     );
+     INSERT INTO piiguard_schema (id, version) VALUES (1, 0);
+     CREATE TABLE piiguard_key_set (
+         id SMALLINT PRIMARY KEY CHECK (id = 1),
+         version BIGINT NOT NULL,
+         sealed BYTEA NOT NULL
+     );
+     CREATE TABLE piiguard_subject_keys (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         key_id TEXT NOT NULL,
+         key_version INTEGER NOT NULL,
+         wrapped BYTEA NOT NULL,
+         PRIMARY KEY (region, tenant, subject)
+     );
+     CREATE TABLE piiguard_tallies (
+         name TEXT PRIMARY KEY,
+         value BIGINT NOT NULL
+     );
+     INSERT INTO piiguard_tallies (name, value) VALUES ('erasures', 0);
+     CREATE TABLE piiguard_audit_events (
+         seq BIGINT PRIMARY KEY,
+         line TEXT NOT NULL
+     );
+     CREATE TABLE piiguard_audit_head (
+         id SMALLINT PRIMARY KEY CHECK (id = 1),
+         seq BIGINT NOT NULL,
+         line TEXT
+     );
+     INSERT INTO piiguard_audit_head (id, seq, line) VALUES (1, 0, NULL);
+     CREATE TABLE piiguard_grant_requests (
+         id TEXT PRIMARY KEY,
+         requester TEXT NOT NULL,
+         request TEXT NOT NULL,
+         requested_at BIGINT NOT NULL
+     );
+     CREATE TABLE piiguard_revoked_grants (
+         id TEXT PRIMARY KEY
+     );
+     CREATE TABLE piiguard_monitor_events (
+         principal TEXT NOT NULL,
+         track TEXT NOT NULL,
+         at_ms BIGINT NOT NULL
+     );
+     CREATE INDEX piiguard_monitor_events_by_track
+         ON piiguard_monitor_events (principal, track, at_ms);
+     CREATE TABLE piiguard_monitor_blocks (
+         principal TEXT PRIMARY KEY
+     );
+     CREATE TABLE piiguard_policies (
+         seq BIGINT PRIMARY KEY,
+         text TEXT NOT NULL,
+         source TEXT NOT NULL
+     );",
+];
+
+impl PgStore {
+    /// The schema version this piiguard reads and writes.
+    pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
+
+    /// What the service's own role needs (replace `piiguard_app` with it), once the tables
+    /// exist: no DDL, no superuser, and on the audit trail `INSERT` only — its rows can be
+    /// neither changed nor read back by the service (an auditor's role with `SELECT` on
+    /// `piiguard_audit_events` verifies it). The chain's head row is what writers read and
+    /// move on, under a row lock, to chain each event to the last.
+    pub const RUNTIME_GRANTS: &'static str = "\
+GRANT SELECT ON piiguard_schema TO piiguard_app;
+GRANT SELECT, INSERT, UPDATE ON piiguard_key_set TO piiguard_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON piiguard_subject_keys TO piiguard_app;
+GRANT SELECT, UPDATE ON piiguard_tallies TO piiguard_app;
+GRANT INSERT ON piiguard_audit_events TO piiguard_app;
+GRANT SELECT, UPDATE ON piiguard_audit_head TO piiguard_app;
+GRANT SELECT, INSERT, DELETE ON piiguard_grant_requests TO piiguard_app;
+GRANT SELECT, INSERT ON piiguard_revoked_grants TO piiguard_app;
+GRANT SELECT, INSERT, DELETE ON piiguard_monitor_events TO piiguard_app;
+GRANT SELECT, INSERT, DELETE ON piiguard_monitor_blocks TO piiguard_app;
+GRANT SELECT, INSERT ON piiguard_policies TO piiguard_app;
+";
+
+    /// Every migration's statements with the version it brings the schema to, for a DBA to
+    /// review and run (each in one transaction, followed by
+    /// `UPDATE piiguard_schema SET version = N`).
+    pub fn migrations() -> Vec<(u32, &'static str)> {
+        (1..).zip(MIGRATIONS.iter().copied()).collect()
+    }
+
+    /// Connects with a role that may create tables and brings the schema up to date, one
+    /// version per transaction (several hosts migrating at once wait for each other).
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] if the database cannot be reached, the role may not create tables,
+    /// or the schema is newer than this piiguard.
+    pub fn migrate(url: &str) -> Result<u32, Error> {
+        let store = Self::start(url, 1)?;
+        store
+            .call("cannot bring the piiguard schema up to date", |client| {
+                loop {
+                    let mut tx = client.transaction()?;
+                    // One migrator at a time, across hosts.
+                    tx.execute("SELECT pg_advisory_xact_lock(7146417264651585)", &[])?;
+                    let exists: bool = tx
+                        .query_one("SELECT to_regclass('piiguard_schema') IS NOT NULL", &[])?
+                        .get(0);
+                    let current: i32 = if exists {
+                        tx.query_one("SELECT version FROM piiguard_schema WHERE id = 1", &[])?
+                            .get(0)
+                    } else {
+                        0
+                    };
+                    let current = u32::try_from(current).unwrap_or(u32::MAX);
+                    let Some(statements) = MIGRATIONS.get(current as usize) else {
+                        tx.commit()?;
+                        return Ok(current);
+                    };
+                    tx.batch_execute(statements)?;
+                    tx.execute(
+                        "UPDATE piiguard_schema SET version = $1 WHERE id = 1",
+                        &[&i32::try_from(current + 1).unwrap_or(i32::MAX)],
+                    )?;
+                    tx.commit()?;
+                }
+            })
+            .and_then(|version| {
+                if version > Self::SCHEMA_VERSION {
+                    Err(newer())
+                } else {
+                    Ok(version)
+                }
+            })
+    }
+
+    pub(super) fn check_schema(&self) -> Result<(), Error> {
+        let version: Option<i32> = self
+            .run(|client| {
+                let exists: bool = client
+                    .query_one("SELECT to_regclass('piiguard_schema') IS NOT NULL", &[])?
+                    .get(0);
+                if !exists {
+                    return Ok(None);
+                }
+                Ok(Some(
+                    client
+                        .query_one("SELECT version FROM piiguard_schema WHERE id = 1", &[])?
+                        .get(0),
+                ))
+            })
+            .map_err(|_| Error::KeyStore {
+                reason: "cannot read the piiguard schema version",
+            })?;
+        match version.map(|v| u32::try_from(v).unwrap_or(0)) {
+            None => Err(Error::KeyStore {
+                reason: "the database has no piiguard tables: run PgStore::migrate (or the \
+                         statements of PgStore::migrations) first",
+            }),
+            Some(v) if v < Self::SCHEMA_VERSION => Err(Error::KeyStore {
+                reason: "the piiguard schema is older than this piiguard: run PgStore::migrate",
+            }),
+            Some(v) if v > Self::SCHEMA_VERSION => Err(newer()),
+            Some(_) => Ok(()),
+        }
+    }
+}
+
+fn newer() -> Error {
+    Error::KeyStore {
+        reason: "the piiguard schema was made by a newer piiguard: upgrade this one",
+    }
+}

@@ -1,0 +1,165 @@
+//! What only the PostgreSQL engine has: migrations a DBA can run, a service role with no DDL
+//! and `INSERT` alone on the audit trail, and an audit table an administrator can tamper with.
+
+use super::scenarios::{customer, mailer};
+use super::target::{Target, pg_guard};
+use piiguard::store::PgStore;
+use piiguard::{ChainProblem, Error};
+
+#[test]
+fn the_schema_is_migrated_once_and_checked_at_connect() {
+    let t = Target::postgres("schema");
+    let pg = t.pg.as_ref().unwrap();
+    // Migrating again is a no-op; the statements are there for a DBA to read.
+    assert_eq!(
+        PgStore::migrate(&pg.admin_url).unwrap(),
+        PgStore::SCHEMA_VERSION
+    );
+    let migrations = PgStore::migrations();
+    assert_eq!(migrations.len() as u32, PgStore::SCHEMA_VERSION);
+    assert!(
+        migrations[0]
+            .1
+            .contains("CREATE TABLE piiguard_audit_events")
+    );
+    // A database without the tables is refused, naming the remedy.
+    t.sql("DROP TABLE piiguard_schema").unwrap();
+    match PgStore::connect(&pg.app_url, 1) {
+        Err(Error::KeyStore { reason }) => assert!(reason.contains("migrate"), "{reason}"),
+        other => panic!("expected a schema error, got {other:?}"),
+    }
+    // A newer schema is refused too.
+    t.sql(
+        "CREATE TABLE piiguard_schema (id SMALLINT PRIMARY KEY, version INTEGER NOT NULL);
+         INSERT INTO piiguard_schema VALUES (1, 99);
+         GRANT SELECT ON piiguard_schema TO PUBLIC;",
+    )
+    .unwrap();
+    match PgStore::connect(&pg.app_url, 1) {
+        Err(Error::KeyStore { reason }) => assert!(reason.contains("newer"), "{reason}"),
+        other => panic!("expected a schema error, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_service_role_may_only_append_to_the_audit_trail() {
+    let t = Target::postgres("grants");
+    let pg = t.pg.as_ref().unwrap();
+    let guard = pg_guard(&pg.app_url);
+    let c = customer(1);
+    drop(
+        guard
+            .reveal(&mailer(), &c, |c| &c.email, "send_receipt")
+            .unwrap(),
+    );
+    // It wrote its events, and cannot read, change or delete them.
+    assert!(!t.rows().is_empty());
+    for statement in [
+        "SELECT line FROM piiguard_audit_events",
+        "UPDATE piiguard_audit_events SET line = 'x'",
+        "DELETE FROM piiguard_audit_events",
+        "CREATE TABLE piiguard_x (a INT)",
+    ] {
+        let refused = t.sql_as_app(statement).unwrap_err();
+        assert_eq!(
+            refused.code(),
+            Some(&postgres::error::SqlState::INSUFFICIENT_PRIVILEGE),
+            "{statement}: {refused:?}"
+        );
+    }
+    // Verifying is an auditor's job: the service's own verify says it may not read.
+    assert!(matches!(guard.verify_audit(), Err(Error::Audit { .. })));
+    assert!(t.guard().verify_audit().is_ok());
+}
+
+fn problem(t: &Target) -> (u64, ChainProblem) {
+    match t.guard().verify_audit() {
+        Err(Error::AuditChain { line, problem }) => (line, problem),
+        other => panic!("expected a chain error, got {other:?}"),
+    }
+}
+
+#[test]
+fn tampering_with_the_audit_table_is_detected() {
+    let t = Target::postgres("tamper");
+    let pg = t.pg.as_ref().unwrap();
+    let guard = pg_guard(&pg.app_url);
+    let c = customer(2);
+    for _ in 0..5 {
+        drop(
+            guard
+                .reveal(&mailer(), &c, |c| &c.email, "send_receipt")
+                .unwrap(),
+        );
+    }
+    assert_eq!(t.guard().verify_audit().unwrap().events, 5);
+    let save = "CREATE TABLE saved AS SELECT * FROM piiguard_audit_events";
+    let restore = "DELETE FROM piiguard_audit_events;
+                   INSERT INTO piiguard_audit_events SELECT * FROM saved";
+    t.sql(save).unwrap();
+
+    // Edited.
+    t.sql(
+        "UPDATE piiguard_audit_events SET line = replace(line, 'send_receipt', 'other')
+           WHERE seq = 3",
+    )
+    .unwrap();
+    assert_eq!(problem(&t), (3, ChainProblem::BadMac));
+    t.sql(restore).unwrap();
+    // Deleted.
+    t.sql("DELETE FROM piiguard_audit_events WHERE seq = 2")
+        .unwrap();
+    assert_eq!(
+        problem(&t),
+        (
+            2,
+            ChainProblem::Gap {
+                expected: 2,
+                found: 3
+            }
+        )
+    );
+    t.sql(restore).unwrap();
+    // Inserted (a copy of a real line under a new number).
+    t.sql("INSERT INTO piiguard_audit_events SELECT 6, line FROM saved WHERE seq = 1")
+        .unwrap();
+    assert!(matches!(problem(&t).1, ChainProblem::OutOfOrder { .. }));
+    t.sql(restore).unwrap();
+    // Reordered.
+    t.sql(
+        "UPDATE piiguard_audit_events SET seq = -seq WHERE seq IN (2, 3);
+           UPDATE piiguard_audit_events SET seq = 5 - seq WHERE seq IN (-2, -3)",
+    )
+    .unwrap();
+    assert!(matches!(
+        problem(&t).1,
+        ChainProblem::OutOfOrder { .. } | ChainProblem::Gap { .. } | ChainProblem::BrokenLink
+    ));
+    t.sql(restore).unwrap();
+    // Cut off the end: the head row still names the last event.
+    t.sql("DELETE FROM piiguard_audit_events WHERE seq >= 4")
+        .unwrap();
+    assert_eq!(
+        problem(&t).1,
+        ChainProblem::Truncated {
+            expected: 5,
+            found: 3
+        }
+    );
+    // With the head row moved back too, the table verifies on its own; the head the service
+    // holds (or one kept elsewhere) does not.
+    t.sql("UPDATE piiguard_audit_head SET seq = 3, line = (SELECT line FROM saved WHERE seq = 3)")
+        .unwrap();
+    assert_eq!(t.guard().verify_audit().unwrap().events, 3);
+    let audit = PgStore::connect(&pg.admin_url, 1)
+        .unwrap()
+        .audit(guard.keyring())
+        .unwrap();
+    assert!(matches!(
+        audit.verify_reaching(guard.audit_head().as_ref()),
+        Err(Error::AuditChain {
+            problem: ChainProblem::Truncated { .. },
+            ..
+        })
+    ));
+}
