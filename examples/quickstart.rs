@@ -86,7 +86,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     let report = guard.verify_audit()?;
     println!(
-        "audit trail .piiguard/audit.jsonl verified: {} events, hash chain intact",
+        "audit trail in .piiguard/store.db verified: {} events, hash chain intact",
         report.events
     );
 

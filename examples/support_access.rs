@@ -87,11 +87,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Err(e) => println!("refused: {e}"),
     }
 
-    println!(
-        "\n== 7. The audit trail ({})",
-        dir.join("audit.jsonl").display()
-    );
-    let log = std::fs::read_to_string(dir.join("audit.jsonl"))?;
+    // The trail lives in the store; exported as JSON lines (the same chained lines).
+    let export = dir.join("audit-export.jsonl");
+    piiguard::store::SqliteStore::open(dir.join("store.db"))?
+        .audit(guard.keyring())?
+        .export_jsonl(&export)?;
+    println!("\n== 7. The audit trail (exported to {})", export.display());
+    let log = std::fs::read_to_string(&export)?;
     for line in log.lines() {
         let event: serde_json::Value = serde_json::from_str(line)?;
         let text = |key: &str| event[key].as_str().unwrap_or("").to_owned();

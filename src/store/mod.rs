@@ -2,10 +2,9 @@
 //! set (sealed under a key-encryption key the store never holds), subject keys, the audit
 //! trail, break-glass requests and revocations, and the access monitor's counts.
 //!
-//! The traits live with what uses them ([`KeySetStore`](crate::keys::KeySetStore) and
-//! [`KeyStore`](crate::keys::KeyStore) in `keys`, [`AuditSink`](crate::audit::AuditSink) in
-//! `audit`, [`GrantStore`](crate::policy::GrantStore) in `policy`,
-//! [`Counters`](crate::monitor::Counters) in `monitor`); this module holds the engines:
+//! The traits live with what uses them ([`KeySetStore`] and [`KeyStore`] in `keys`,
+//! [`AuditSink`] in `audit`, [`GrantStore`] and [`PolicyStore`] in `policy`, [`Counters`] in
+//! `monitor`); this module holds the engines, each a [`SharedStore`]:
 //!
 //! - [`SqliteStore`] (feature `sqlite`, the embedded default): one database file that several
 //!   processes on one host share correctly — WAL, every change in a `BEGIN IMMEDIATE`
