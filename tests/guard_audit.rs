@@ -29,6 +29,7 @@ const AUDITED: &[&str] = &[
 const HARMLESS: &[&str] = &[
     "builder",
     "open_local",
+    "shared",
     "scoped",
     "keyring",
     "policy",

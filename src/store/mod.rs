@@ -22,6 +22,12 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+#[cfg(all(feature = "postgres", feature = "sqlite", feature = "local-key-file"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(all(feature = "postgres", feature = "sqlite", feature = "local-key-file")))
+)]
+pub use postgres::ImportReport;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
 pub use postgres::{PgAudit, PgStore};

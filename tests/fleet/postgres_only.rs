@@ -163,3 +163,70 @@ fn tampering_with_the_audit_table_is_detected() {
         })
     ));
 }
+
+#[test]
+fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
+    use piiguard::keys::KekSource;
+    use piiguard::store::SqliteStore;
+    let local = Target::sqlite("move");
+    let t = Target::postgres("move");
+    let pg = t.pg.as_ref().unwrap();
+    // A service on one host: records, reveals, a forgotten subject, a revoked grant's worth of
+    // history in the trail.
+    let guard = local.guard();
+    let rows: Vec<String> = (1..=5)
+        .map(|id| guard.to_json(&customer(id)).unwrap())
+        .collect();
+    let back = |guard: &piiguard::Guard, row: &str| -> super::scenarios::Customer {
+        guard.from_json(row).unwrap()
+    };
+    for row in &rows {
+        drop(
+            guard
+                .reveal(&mailer(), &back(&guard, row), |c| &c.email, "send_receipt")
+                .unwrap(),
+        );
+    }
+    let ops = piiguard::Principal::new("ops-1").role("admin");
+    guard.forget_subject(&ops, &5u64).unwrap();
+    let events = guard.verify_audit().unwrap().events;
+    drop(guard);
+
+    // Moved, with the key set sealed again under the fleet's passphrase.
+    let report = PgStore::connect(&pg.admin_url, 1)
+        .unwrap()
+        .import_sqlite(
+            &SqliteStore::open(local.dir().join("store.db")).unwrap(),
+            KekSource::RandomFile(local.dir().join("kek")),
+            super::target::kek(),
+        )
+        .unwrap();
+    assert_eq!(report.subject_keys, 4);
+    assert_eq!(report.audit_events as u64, events);
+    // Every record reads on the fleet's store; the forgotten subject stays forgotten.
+    let fleet = pg_guard(&pg.app_url);
+    for (i, row) in rows.iter().enumerate() {
+        let revealed = fleet.reveal(&mailer(), &back(&fleet, row), |c| &c.email, "send_receipt");
+        if i == 4 {
+            assert!(matches!(revealed, Err(Error::SubjectForgotten)));
+        } else {
+            assert_eq!(
+                revealed.unwrap().expose(),
+                &format!("user{}.q8z@example.com", i + 1)
+            );
+        }
+    }
+    // One trail: the local events, then the fleet's, chained on.
+    let report = t.guard().verify_audit().unwrap();
+    assert_eq!(report.events, events + 5);
+    // Importing again is refused, and writes nothing.
+    assert!(matches!(
+        PgStore::connect(&pg.admin_url, 1).unwrap().import_sqlite(
+            &SqliteStore::open(local.dir().join("store.db")).unwrap(),
+            KekSource::RandomFile(local.dir().join("kek")),
+            super::target::kek(),
+        ),
+        Err(Error::KeyStore { .. })
+    ));
+    assert_eq!(t.guard().verify_audit().unwrap().events, events + 5);
+}

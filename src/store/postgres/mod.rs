@@ -9,11 +9,15 @@
 mod audit;
 mod counters;
 mod grants;
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
+mod import;
 mod keys;
 mod policies;
 mod schema;
 
 pub use audit::PgAudit;
+#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
+pub use import::ImportReport;
 
 use crate::error::Error;
 use postgres::{Client, NoTls};

@@ -1,0 +1,219 @@
+//! Moving a local directory's store (SQLite) into PostgreSQL: how a service grows from one host
+//! to a fleet without losing a key, a subject or an audit event.
+
+use super::PgStore;
+use crate::error::Error;
+use crate::keys::{KekSource, KeyProvider as _, StoredKeySet};
+use crate::store::SqliteStore;
+use rusqlite::Connection;
+
+/// What [`PgStore::import_sqlite`] moved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ImportReport {
+    /// Root key versions in the key set.
+    pub root_keys: usize,
+    /// Subject keys.
+    pub subject_keys: usize,
+    /// Audit events (the chain continues after them).
+    pub audit_events: usize,
+    /// Installed policy versions.
+    pub policies: usize,
+    /// Pending break-glass requests and revoked grants.
+    pub grants: usize,
+}
+
+type SubjectRow = (String, String, String, String, i32, Vec<u8>);
+
+struct Tables {
+    subject_keys: Vec<SubjectRow>,
+    audit: Vec<(i64, String)>,
+    requests: Vec<(String, String, String, i64)>,
+    revoked: Vec<String>,
+    events: Vec<(String, String, i64)>,
+    blocks: Vec<String>,
+    policies: Vec<(String, String)>,
+    erasures: i64,
+}
+
+fn all<T>(
+    conn: &Connection,
+    sql: &str,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    conn.prepare(sql)?.query_map([], row)?.collect()
+}
+
+fn read(conn: &Connection) -> rusqlite::Result<Tables> {
+    Ok(Tables {
+        subject_keys: all(
+            conn,
+            "SELECT region, tenant, subject, key_id, key_version, wrapped FROM subject_keys",
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            },
+        )?,
+        audit: all(
+            conn,
+            "SELECT seq, line FROM audit_events ORDER BY seq",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?,
+        requests: all(
+            conn,
+            "SELECT id, requester, request, requested_at FROM grant_requests",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?,
+        revoked: all(conn, "SELECT id FROM revoked_grants", |r| r.get(0))?,
+        events: all(
+            conn,
+            "SELECT principal, track, at_ms FROM monitor_events",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?,
+        blocks: all(conn, "SELECT principal FROM monitor_blocks", |r| r.get(0))?,
+        policies: all(
+            conn,
+            "SELECT text, source FROM policies ORDER BY seq",
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?,
+        erasures: conn.query_row(
+            "SELECT COALESCE((SELECT value FROM tallies WHERE name = 'erasures'), 0)",
+            [],
+            |r| r.get(0),
+        )?,
+    })
+}
+
+impl PgStore {
+    /// Moves everything in a local store into this one, which must hold no key set, subject
+    /// key or audit event yet: the key set (opened under `from_kek`, sealed again under
+    /// `to_kek` — a fleet's KEK is usually not the development `kek` file), subject keys, the
+    /// audit trail (the same chained lines, so it verifies as one trail and continues), the
+    /// installed policies (the last one in force), break-glass requests and revocations, and
+    /// the monitor's counts and blocks. All in one transaction: on any error nothing is
+    /// written. Stop the local processes first; the local store is only read.
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] if this store is not empty or a table cannot be read or written;
+    /// [`Error::KeyFile`] if the key set does not open under `from_kek`.
+    #[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
+    pub fn import_sqlite(
+        &self,
+        from: &SqliteStore,
+        from_kek: KekSource,
+        to_kek: KekSource,
+    ) -> Result<ImportReport, Error> {
+        let (_, set) =
+            StoredKeySet::new(from.clone(), from_kek)
+                .load()?
+                .ok_or(Error::KeyStore {
+                    reason: "the local store has no key set to move",
+                })?;
+        let sealed = to_kek.seal(&set, true)?;
+        let tables = read(&from.conn()).map_err(|_| Error::KeyStore {
+            reason: "cannot read the local store",
+        })?;
+        let report = ImportReport {
+            root_keys: set.keys.len(),
+            subject_keys: tables.subject_keys.len(),
+            audit_events: tables.audit.len(),
+            policies: tables.policies.len(),
+            grants: tables.requests.len() + tables.revoked.len(),
+        };
+        let empty = self.run(move |client| {
+            let mut tx = client.transaction()?;
+            let empty: bool = tx
+                .query_one(
+                    "SELECT NOT EXISTS (SELECT 1 FROM piiguard_key_set)
+                        AND NOT EXISTS (SELECT 1 FROM piiguard_subject_keys)
+                        AND (SELECT seq FROM piiguard_audit_head WHERE id = 1) = 0",
+                    &[],
+                )?
+                .get(0);
+            if !empty {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO piiguard_key_set (id, version, sealed) VALUES (1, 1, $1)",
+                &[&sealed],
+            )?;
+            for (region, tenant, subject, key_id, version, wrapped) in &tables.subject_keys {
+                tx.execute(
+                    "INSERT INTO piiguard_subject_keys
+                     (region, tenant, subject, key_id, key_version, wrapped)
+                     VALUES ($1, $2, $3, $4, $5, $6)",
+                    &[region, tenant, subject, key_id, version, wrapped],
+                )?;
+            }
+            for (seq, line) in &tables.audit {
+                tx.execute(
+                    "INSERT INTO piiguard_audit_events (seq, line) VALUES ($1, $2)",
+                    &[seq, line],
+                )?;
+            }
+            if let Some((seq, line)) = tables.audit.last() {
+                tx.execute(
+                    "UPDATE piiguard_audit_head SET seq = $1, line = $2 WHERE id = 1",
+                    &[seq, line],
+                )?;
+            }
+            for (id, requester, request, at) in &tables.requests {
+                tx.execute(
+                    "INSERT INTO piiguard_grant_requests (id, requester, request, requested_at)
+                     VALUES ($1, $2, $3, $4)",
+                    &[id, requester, request, at],
+                )?;
+            }
+            for id in &tables.revoked {
+                tx.execute(
+                    "INSERT INTO piiguard_revoked_grants (id) VALUES ($1)
+                     ON CONFLICT DO NOTHING",
+                    &[id],
+                )?;
+            }
+            for (principal, track, at) in &tables.events {
+                tx.execute(
+                    "INSERT INTO piiguard_monitor_events (principal, track, at_ms)
+                     VALUES ($1, $2, $3)",
+                    &[principal, track, at],
+                )?;
+            }
+            for principal in &tables.blocks {
+                tx.execute(
+                    "INSERT INTO piiguard_monitor_blocks (principal) VALUES ($1)
+                     ON CONFLICT DO NOTHING",
+                    &[principal],
+                )?;
+            }
+            for (text, source) in &tables.policies {
+                tx.execute(
+                    "INSERT INTO piiguard_policies (seq, text, source)
+                     VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM piiguard_policies), $1, $2)",
+                    &[text, source],
+                )?;
+            }
+            tx.execute(
+                "UPDATE piiguard_tallies SET value = value + $1 WHERE name = 'erasures'",
+                &[&tables.erasures],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        });
+        match empty {
+            Ok(true) => Ok(report),
+            Ok(false) => Err(Error::KeyStore {
+                reason: "the PostgreSQL store already holds a key set, subject keys or audit \
+                         events: import only into a new one",
+            }),
+            Err(_) => Err(Error::KeyStore {
+                reason: "cannot write the imported store (nothing was written)",
+            }),
+        }
+    }
+}
