@@ -1,0 +1,214 @@
+//! Reveals per second with the audit trail and the monitor's counts in each store, from 1 and 4
+//! processes, and audit appends per second; the ratio to one process on a local directory.
+//!
+//! ```sh
+//! cargo run --release --example fleet_throughput --features postgres
+//! # PostgreSQL too, on a server of your own (the database must not exist; it is made, used and
+//! # dropped):
+//! PIIGUARD_TEST_POSTGRES=postgres://postgres@127.0.0.1:5432/postgres \
+//!     cargo run --release --example fleet_throughput --features postgres
+//! ```
+
+use piiguard::audit::{Action, Actor, AuditEvent, AuditSink, Object, Outcome};
+use piiguard::keys::KekSource;
+use piiguard::store::{PgStore, SqliteStore};
+use piiguard::{Classified, Guard, Pii, Principal, Reason};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Customer {
+    id: u64,
+    #[pii(class = email)]
+    email: Pii<String>,
+}
+
+const POLICY: &str = r#"
+version = "bench-1"
+[[rule]]
+roles = ["service"]
+sensitivities = ["personal"]
+treatment = "reveal"
+[monitor]
+elevated_after = 100000000
+suspicious_after = 200000000
+"#;
+
+const SECONDS: u64 = 3;
+
+fn kek() -> KekSource {
+    KekSource::passphrase("benchmark passphrase, synthetic")
+}
+
+fn open(target: &str) -> Guard {
+    match target.strip_prefix("pg:") {
+        Some(url) => Guard::shared(PgStore::connect(url, 2).unwrap(), kek())
+            .unwrap()
+            .build()
+            .unwrap(),
+        None => Guard::open_local(target).unwrap(),
+    }
+}
+
+/// A child: reveals for `SECONDS` once `go` exists, prints how many.
+fn child(target: &str, id: &str, go: &Path) {
+    let guard = open(target);
+    let principal = Principal::new(&format!("svc-{id}")).role("service");
+    let customer = Customer {
+        id: 1,
+        email: Pii::new("jane.q8z@example.com".into()),
+    };
+    drop(
+        guard
+            .reveal(&principal, &customer, |c| &c.email, "warmup")
+            .unwrap(),
+    );
+    while !go.exists() {
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(SECONDS) {
+        drop(
+            guard
+                .reveal(&principal, &customer, |c| &c.email, "send_receipt")
+                .unwrap(),
+        );
+        n += 1;
+    }
+    println!("{n}");
+}
+
+/// Reveals per second from `procs` processes at once.
+fn reveals_per_second(target: &str, procs: usize, scratch: &Path) -> f64 {
+    let go = scratch.join(format!("go-{procs}-{}", target.len()));
+    let _ = std::fs::remove_file(&go);
+    let children: Vec<_> = (0..procs)
+        .map(|i| {
+            Command::new(std::env::current_exe().unwrap())
+                .env(
+                    "FLEET_BENCH_CHILD",
+                    format!("{target}\n{i}\n{}", go.display()),
+                )
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(1500));
+    std::fs::write(&go, b"").unwrap();
+    let total: u64 = children
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .trim()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum();
+    total as f64 / SECONDS as f64
+}
+
+fn event() -> AuditEvent {
+    AuditEvent {
+        time: "2026-11-30T00:00:00Z".into(),
+        action: Action::Reveal,
+        outcome: Outcome::Allowed,
+        reason: Reason::RoleRule,
+        subsystem: "bench".into(),
+        principal: Actor::of(&Principal::new("svc").role("service")),
+        object: Object::default(),
+        purpose: Some("send_receipt".into()),
+        justification: None,
+        policy_version: "bench-1".into(),
+        grant: None,
+        detail: None,
+    }
+}
+
+/// Audit appends per second, one process, one thread.
+fn appends_per_second(sink: &dyn AuditSink) -> f64 {
+    let e = event();
+    let start = Instant::now();
+    let mut n = 0u64;
+    while start.elapsed() < Duration::from_secs(SECONDS) {
+        sink.record(&e).unwrap();
+        n += 1;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var("FLEET_BENCH_CHILD") {
+        let mut parts = spec.lines();
+        let (target, id, go) = (
+            parts.next().unwrap(),
+            parts.next().unwrap(),
+            PathBuf::from(parts.next().unwrap()),
+        );
+        child(target, id, &go);
+        return;
+    }
+    let scratch = std::env::temp_dir().join(format!("piiguard-fleet-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(scratch.join("local")).unwrap();
+    std::fs::write(scratch.join("local/policy.toml"), POLICY).unwrap();
+    let local = scratch.join("local").display().to_string();
+    drop(open(&local));
+
+    let mut targets = vec![("local directory (SQLite)", local.clone())];
+    let mut pg_admin = None;
+    if let Ok(server) = std::env::var("PIIGUARD_TEST_POSTGRES") {
+        let db = format!("piiguard_bench_{}", std::process::id());
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {db}"))
+            .unwrap();
+        let url = format!("{}/{db}", &server[..server.rfind('/').unwrap()]);
+        PgStore::migrate(&url).unwrap();
+        use piiguard::policy::PolicyStore as _;
+        PgStore::connect(&url, 1)
+            .unwrap()
+            .install_policy(POLICY, "admin", None)
+            .unwrap();
+        drop(open(&format!("pg:{url}")));
+        targets.push(("PostgreSQL", format!("pg:{url}")));
+        pg_admin = Some((admin, db, url));
+    }
+
+    println!(
+        "reveals per second (policy decision, monitor count and audit event in the store, decrypt):"
+    );
+    println!("| store | processes | reveals/s | ratio to 1 process, local |");
+    println!("|---|---|---|---|");
+    let mut base = None;
+    for (name, target) in &targets {
+        for procs in [1, 4] {
+            let rate = reveals_per_second(target, procs, &scratch);
+            let base = *base.get_or_insert(rate);
+            println!("| {name} | {procs} | {rate:.0} | {:.2}× |", rate / base);
+        }
+    }
+
+    println!("\naudit appends per second (one process, one thread):");
+    let keyring = open(&local).keyring().clone();
+    let sqlite = SqliteStore::open(scratch.join("appends.db"))
+        .unwrap()
+        .audit(&keyring)
+        .unwrap();
+    println!("| SQLite store | {:.0} |", appends_per_second(&sqlite));
+    if let Some((_, _, url)) = &pg_admin {
+        let keyring = open(&format!("pg:{url}")).keyring().clone();
+        let store = PgStore::connect(url, 1).unwrap();
+        let audit = store.audit(&keyring).unwrap();
+        println!("| PostgreSQL store | {:.0} |", appends_per_second(&audit));
+    }
+    if let Some((mut admin, db, _)) = pg_admin {
+        let _ = admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"));
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
