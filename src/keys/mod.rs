@@ -19,6 +19,8 @@ mod key_file;
 mod keyring;
 mod lookup;
 mod material;
+#[cfg(feature = "pkcs11")]
+mod pkcs11;
 mod provider;
 mod purpose;
 mod scope;
@@ -30,6 +32,8 @@ mod store;
 mod stored;
 mod subject;
 mod sync;
+#[cfg(feature = "vault")]
+mod vault;
 
 pub(crate) use data_keys::{FieldScope, HashUse};
 #[cfg(feature = "local-key-file")]
@@ -38,19 +42,25 @@ pub use key_file::LocalKeyFile;
 pub use keyring::{KeyInfo, Keyring, KeyringBuilder};
 pub(crate) use lookup::{KeyLookup, KeyRef};
 pub use material::RootKey;
+#[cfg(feature = "pkcs11")]
+#[cfg_attr(docsrs, doc(cfg(feature = "pkcs11")))]
+pub use pkcs11::Pkcs11Kek;
 pub use provider::{KeyProvider, KeySet, KeySetStore};
 pub use purpose::{KeyState, Purpose};
 pub use scope::Scope;
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
-pub use sealed::KekSource;
+pub use sealed::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
-pub use sealed::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR};
+pub use sealed::{KekSource, KeyWrap};
 pub use store::{KeyStore, MemoryKeyStore, StoreKey, WrappedKey};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
 pub use stored::StoredKeySet;
 pub use sync::REFRESH;
+#[cfg(feature = "vault")]
+#[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
+pub use vault::VaultTransitKek;
 
 pub use crate::environment::Environment;

@@ -36,6 +36,8 @@ const MAGIC: [u8; 4] = *b"PGKF";
 const VERSION: u8 = 1;
 const KDF_RAW: u8 = 0;
 const KDF_ARGON2ID: u8 = 1;
+/// A random data key, wrapped by a key-encryption key held outside the process.
+const KDF_WRAPPED: u8 = 2;
 const SALT_LEN: usize = 16;
 const HEADER_LEN: usize = 4 + 1 + 1 + 12 + SALT_LEN;
 
@@ -53,6 +55,32 @@ pub enum KekSource {
     /// A file of 32 random bytes, created with owner-only permissions on first use. Meant for
     /// development: whoever can read both files can read the keys.
     RandomFile(PathBuf),
+    /// A key-encryption key that never leaves an HSM or a key service
+    /// ([`Pkcs11Kek`](crate::keys::Pkcs11Kek), [`VaultTransitKek`](crate::keys::VaultTransitKek),
+    /// or your own [`KeyWrap`]): each sealing draws a random data key, and the KEK wraps it
+    /// inside its own boundary.
+    Wrapped(std::sync::Arc<dyn KeyWrap>),
+}
+
+/// A key-encryption key held outside the process: it wraps and unwraps a 32-byte data key
+/// inside its own boundary (an HSM token, a key service), bound to associated data.
+pub trait KeyWrap: Send + Sync + fmt::Debug {
+    /// A short, stable name of the KEK (`pkcs11:<token>/<key>`, `vault:<key>`), kept with the
+    /// sealed key set so that opening it under another KEK is a clear error. At most 255
+    /// bytes.
+    fn name(&self) -> String;
+
+    /// Wraps `key`, bound to `aad` (never empty).
+    ///
+    /// # Errors
+    /// The KEK's own, value-free errors ([`Error::KeyFile`] with a reason).
+    fn wrap(&self, key: &[u8; KEY_LEN], aad: &[u8]) -> Result<Vec<u8>, Error>;
+
+    /// Unwraps what [`wrap`](Self::wrap) made with the same `aad`.
+    ///
+    /// # Errors
+    /// [`Error::KeyFile`] when it does not unwrap (another KEK, tampering) or the KEK fails.
+    fn unwrap(&self, wrapped: &[u8], aad: &[u8]) -> Result<Zeroizing<[u8; KEY_LEN]>, Error>;
 }
 
 impl KekSource {
@@ -75,6 +103,7 @@ impl fmt::Debug for KekSource {
                 .field("t_cost", t_cost)
                 .finish_non_exhaustive(),
             Self::RandomFile(path) => f.debug_tuple("RandomFile").field(path).finish(),
+            Self::Wrapped(kek) => f.debug_tuple("Wrapped").field(&kek.name()).finish(),
         }
     }
 }
@@ -115,7 +144,7 @@ impl KekSource {
         header.push(VERSION);
         let (kdf, m, t) = match self {
             Self::Passphrase { m_cost, t_cost, .. } => (KDF_ARGON2ID, *m_cost, *t_cost),
-            Self::RandomFile(_) => (KDF_RAW, 0, 0),
+            Self::RandomFile(_) | Self::Wrapped(_) => (KDF_RAW, 0, 0),
         };
         header.push(kdf);
         header.extend_from_slice(&m.to_be_bytes());
@@ -130,6 +159,16 @@ impl KekSource {
     /// Seals a key set; `first` when it is the first one sealed under this KEK (a random KEK
     /// file may then be created).
     pub(crate) fn seal(&self, keys: &KeySet, first: bool) -> Result<Vec<u8>, Error> {
+        if let Self::Wrapped(kek) = self {
+            let data_key = random::key();
+            let mut header = wrapped_prefix(&kek.name())?;
+            let wrapped = kek.wrap(&data_key, &header)?;
+            let len = u16::try_from(wrapped.len())
+                .map_err(|_| corrupt("the wrapped data key is too long"))?;
+            header.extend_from_slice(&len.to_be_bytes());
+            header.extend_from_slice(&wrapped);
+            return Ok(seal_under(&header, &FieldCipher::new(&data_key), keys));
+        }
         let header = self.header();
         let costs = (
             header[5],
@@ -137,15 +176,7 @@ impl KekSource {
             u32::from_be_bytes([header[10], header[11], header[12], header[13]]),
         );
         let kek = self.key(costs, &header[18..], first)?;
-        let plain = encode_keys(keys);
-        let nonce = random::nonce();
-        let mut sealed = Vec::with_capacity(HEADER_LEN + NONCE_LEN + plain.len() + TAG_LEN);
-        sealed.extend_from_slice(&header);
-        sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(&plain);
-        let tag = kek.seal_in_place(&nonce, &header, &mut sealed[HEADER_LEN + NONCE_LEN..]);
-        sealed.extend_from_slice(&tag);
-        Ok(sealed)
+        Ok(seal_under(&header, &kek, keys))
     }
 
     /// Opens a sealed key set.
@@ -159,25 +190,88 @@ impl KekSource {
         }
         let truncated = || corrupt("truncated");
         let kdf = r.u8().ok_or_else(truncated)?;
+        if kdf == KDF_WRAPPED {
+            return self.open_wrapped(bytes, &mut r);
+        }
         let m_cost = r.u32().ok_or_else(truncated)?;
         let t_cost = r.u32().ok_or_else(truncated)?;
         let _p_cost = r.u32().ok_or_else(truncated)?;
         let salt = r.take(SALT_LEN).ok_or_else(truncated)?;
-        let nonce: [u8; NONCE_LEN] = r.array().ok_or_else(truncated)?;
-        let body = r.rest();
-        if body.len() < TAG_LEN {
-            return Err(truncated());
-        }
-        let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
-        let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| truncated())?;
         let kek = self.key((kdf, m_cost, t_cost), salt, false)?;
-        let mut plain = Zeroizing::new(ciphertext.to_vec());
-        kek.open_in_place(&nonce, &bytes[..HEADER_LEN], &mut plain, tag)
-            .map_err(|_| {
-                corrupt("does not open: wrong key-encryption key, or the key set is corrupted")
-            })?;
-        decode_keys(&plain).ok_or_else(|| corrupt("the decrypted key set is malformed"))
+        open_under(bytes, HEADER_LEN, &kek)
     }
+
+    /// Opens a key set sealed under a wrapped data key (the reader is past the kdf byte).
+    fn open_wrapped(&self, bytes: &[u8], r: &mut Reader<'_>) -> Result<KeySet, Error> {
+        let Self::Wrapped(kek) = self else {
+            return Err(corrupt(
+                "the key set was sealed with another kind of key-encryption key",
+            ));
+        };
+        let truncated = || corrupt("truncated");
+        let name_len = usize::from(r.u8().ok_or_else(truncated)?);
+        let name = r.take(name_len).ok_or_else(truncated)?;
+        if name != kek.name().as_bytes() {
+            return Err(corrupt(
+                "the key set was sealed under another key-encryption key (another token, key \
+                 or Transit key name)",
+            ));
+        }
+        let prefix_len = 4 + 1 + 1 + 1 + name_len;
+        let wrapped_len = usize::from(r.u16().ok_or_else(truncated)?);
+        let wrapped = r.take(wrapped_len).ok_or_else(truncated)?;
+        let data_key = kek.unwrap(wrapped, &bytes[..prefix_len])?;
+        open_under(
+            bytes,
+            prefix_len + 2 + wrapped_len,
+            &FieldCipher::new(&data_key),
+        )
+    }
+}
+
+/// The start of a wrapped key set's header (what the data key's wrap is bound to).
+fn wrapped_prefix(name: &str) -> Result<Vec<u8>, Error> {
+    let len = u8::try_from(name.len()).map_err(|_| corrupt("the KEK's name is too long"))?;
+    let mut prefix = Vec::with_capacity(7 + name.len());
+    prefix.extend_from_slice(&MAGIC);
+    prefix.push(VERSION);
+    prefix.push(KDF_WRAPPED);
+    prefix.push(len);
+    prefix.extend_from_slice(name.as_bytes());
+    Ok(prefix)
+}
+
+/// `header | nonce | AES-256-GCM-SIV(key set) | tag`, the header as associated data.
+fn seal_under(header: &[u8], kek: &FieldCipher, keys: &KeySet) -> Vec<u8> {
+    let plain = encode_keys(keys);
+    let nonce = random::nonce();
+    let mut sealed = Vec::with_capacity(header.len() + NONCE_LEN + plain.len() + TAG_LEN);
+    sealed.extend_from_slice(header);
+    sealed.extend_from_slice(&nonce);
+    sealed.extend_from_slice(&plain);
+    let tag = kek.seal_in_place(&nonce, header, &mut sealed[header.len() + NONCE_LEN..]);
+    sealed.extend_from_slice(&tag);
+    sealed
+}
+
+/// Opens what [`seal_under`] made, the header being `bytes[..header_len]`.
+fn open_under(bytes: &[u8], header_len: usize, kek: &FieldCipher) -> Result<KeySet, Error> {
+    let truncated = || corrupt("truncated");
+    let header = bytes.get(..header_len).ok_or_else(truncated)?;
+    let mut r = Reader::new(&bytes[header_len..]);
+    let nonce: [u8; NONCE_LEN] = r.array().ok_or_else(truncated)?;
+    let body = r.rest();
+    if body.len() < TAG_LEN {
+        return Err(truncated());
+    }
+    let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
+    let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| truncated())?;
+    let mut plain = Zeroizing::new(ciphertext.to_vec());
+    kek.open_in_place(&nonce, header, &mut plain, tag)
+        .map_err(|_| {
+            corrupt("does not open: wrong key-encryption key, or the key set is corrupted")
+        })?;
+    decode_keys(&plain).ok_or_else(|| corrupt("the decrypted key set is malformed"))
 }
 
 fn corrupt(reason: &'static str) -> Error {
