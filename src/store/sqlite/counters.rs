@@ -31,7 +31,7 @@ impl Counters for SqliteStore {
         limit: Option<u32>,
     ) -> Result<u32, Error> {
         let since = now_ms.saturating_sub(window_ms);
-        let mut conn = self.conn();
+        let mut conn = self.counts_conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(failed("cannot start a transaction on the store"))?;
@@ -62,7 +62,7 @@ impl Counters for SqliteStore {
         cap: u32,
     ) -> Result<u32, Error> {
         count_in(
-            &self.conn(),
+            &self.counts_conn(),
             principal,
             track,
             now_ms.saturating_sub(window_ms),
@@ -72,7 +72,7 @@ impl Counters for SqliteStore {
     }
 
     fn block(&self, principal: &str) -> Result<bool, Error> {
-        self.conn()
+        self.counts_conn()
             .execute(
                 "INSERT OR IGNORE INTO monitor_blocks (principal) VALUES (?1)",
                 [principal],
@@ -82,14 +82,14 @@ impl Counters for SqliteStore {
     }
 
     fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
-        self.conn()
+        self.counts_conn()
             .prepare_cached("SELECT EXISTS (SELECT 1 FROM monitor_blocks WHERE principal = ?1)")
             .and_then(|mut stmt| stmt.query_row([principal], |row| row.get(0)))
             .map_err(failed("cannot read the blocks"))
     }
 
     fn reset(&self, principal: &str) -> Result<(), Error> {
-        let mut conn = self.conn();
+        let mut conn = self.counts_conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(failed("cannot start a transaction on the store"))?;

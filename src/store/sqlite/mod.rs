@@ -91,6 +91,10 @@ pub struct SqliteStore {
 
 pub(crate) struct Database {
     conn: Mutex<Connection>,
+    /// The monitor's counts, on a connection of their own with `synchronous = NORMAL`: a count
+    /// survives a crash of the process, and the last ones may be lost to a power cut (keys and
+    /// audit events are synced at every commit).
+    counts: Option<Mutex<Connection>>,
     path: Option<PathBuf>,
 }
 
@@ -117,7 +121,18 @@ impl SqliteStore {
             .map_err(failed("cannot configure the store"))?;
         conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
             .map_err(failed("cannot switch the store to WAL (is it a database?)"))?;
-        Self::init(conn, Some(path.to_owned()))
+        let mut store = Self::init(conn, Some(path.to_owned()))?;
+        let counts = Connection::open(path).map_err(failed("cannot open the store"))?;
+        counts
+            .busy_timeout(BUSY_TIMEOUT)
+            .and_then(|()| {
+                counts.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
+            })
+            .map_err(failed("cannot configure the store"))?;
+        if let Some(db) = Arc::get_mut(&mut store.db) {
+            db.counts = Some(Mutex::new(counts));
+        }
+        Ok(store)
     }
 
     /// A store in memory only (tests, one process).
@@ -136,6 +151,7 @@ impl SqliteStore {
         Ok(Self {
             db: Arc::new(Database {
                 conn: Mutex::new(conn),
+                counts: None,
                 path,
             }),
         })
@@ -151,6 +167,16 @@ impl SqliteStore {
 
     pub(crate) fn conn(&self) -> MutexGuard<'_, Connection> {
         self.db.conn.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The connection the monitor's counts go through.
+    pub(crate) fn counts_conn(&self) -> MutexGuard<'_, Connection> {
+        self.db
+            .counts
+            .as_ref()
+            .unwrap_or(&self.db.conn)
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 }
 
