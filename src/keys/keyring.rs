@@ -93,6 +93,7 @@ pub struct KeyringBuilder {
     provider: Option<Box<dyn KeyProvider>>,
     store: Option<Arc<dyn KeyStore>>,
     index_len: usize,
+    refresh: std::time::Duration,
 }
 
 impl Default for KeyringBuilder {
@@ -103,6 +104,7 @@ impl Default for KeyringBuilder {
             provider: None,
             store: None,
             index_len: 16,
+            refresh: super::REFRESH,
         }
     }
 }
@@ -143,6 +145,14 @@ impl KeyringBuilder {
         self
     }
 
+    /// How often this instance asks the store whether other instances changed the keys
+    /// (rotated, destroyed a key or a subject's key): the bound on how long it may go on with
+    /// what it holds. Default [`REFRESH`](super::REFRESH), 250 ms.
+    pub fn refresh_every(mut self, every: std::time::Duration) -> Self {
+        self.refresh = every;
+        self
+    }
+
     /// Loads the key set (creating keys for missing regions) and builds the keyring.
     ///
     /// # Errors
@@ -166,7 +176,7 @@ impl KeyringBuilder {
                 environment: set.environment,
                 default_region: region,
                 keys: RwLock::new(set.keys),
-                fresh: Freshness::new(version, self.store.as_deref())?,
+                fresh: Freshness::new(version, self.store.as_deref(), self.refresh)?,
                 provider: self.provider,
                 store: self.store,
                 cache: Cache::default(),

@@ -3,7 +3,7 @@
 //! (AES-GCM with the sealed set's header as associated data — never empty, which some tokens,
 //! SoftHSM among them, do not survive).
 
-use super::sealed::KeyWrap;
+use super::sealed::{KeyWrap, data_key};
 use crate::crypto::{KEY_LEN, random};
 use crate::error::Error;
 use cryptoki::context::{CInitializeArgs, CInitializeFlags, Pkcs11};
@@ -103,18 +103,26 @@ impl Pkcs11Kek {
         Ok(kek)
     }
 
+    /// The slot of the token with the configured label. A token another process is writing
+    /// to can be missing from the list, or fail to describe itself, for a moment (SoftHSM's
+    /// file store does): the list is asked again for up to a second before concluding the
+    /// token is not there.
     fn slot(&self) -> Result<Slot, Error> {
-        let slots = self
-            .context
-            .get_slots_with_token()
-            .map_err(|_| refused("the PKCS#11 module lists no slots"))?;
-        for slot in slots {
-            if self
-                .context
-                .get_token_info(slot)
-                .is_ok_and(|info| info.label().trim_end() == self.token)
-            {
-                return Ok(slot);
+        for attempt in 0..40 {
+            if attempt > 0 {
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            let Ok(slots) = self.context.get_slots_with_token() else {
+                continue;
+            };
+            for slot in slots {
+                if self
+                    .context
+                    .get_token_info(slot)
+                    .is_ok_and(|info| info.label().trim_end() == self.token)
+                {
+                    return Ok(slot);
+                }
             }
         }
         Err(refused("no PKCS#11 token has the configured label"))
@@ -249,11 +257,6 @@ impl KeyWrap for Pkcs11Kek {
                     )
                 })?,
         );
-        let mut key = Zeroizing::new([0u8; KEY_LEN]);
-        if plain.len() != KEY_LEN {
-            return Err(refused("the unwrapped data key is malformed"));
-        }
-        key.copy_from_slice(&plain);
-        Ok(key)
+        data_key(plain)
     }
 }

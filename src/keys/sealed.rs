@@ -229,6 +229,17 @@ impl KekSource {
     }
 }
 
+/// A data key a [`KeyWrap`] unwrapped, checked for its length and moved into a wiping array.
+#[cfg_attr(not(any(feature = "pkcs11", feature = "vault")), allow(dead_code))]
+pub(crate) fn data_key(unwrapped: Zeroizing<Vec<u8>>) -> Result<Zeroizing<[u8; KEY_LEN]>, Error> {
+    let mut key = Zeroizing::new([0u8; KEY_LEN]);
+    if unwrapped.len() != KEY_LEN {
+        return Err(corrupt("the unwrapped data key is malformed"));
+    }
+    key.copy_from_slice(&unwrapped);
+    Ok(key)
+}
+
 /// The start of a wrapped key set's header (what the data key's wrap is bound to).
 fn wrapped_prefix(name: &str) -> Result<Vec<u8>, Error> {
     let len = u8::try_from(name.len()).map_err(|_| corrupt("the KEK's name is too long"))?;

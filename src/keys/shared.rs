@@ -31,15 +31,22 @@ pub(crate) struct Freshness {
     pub(crate) erasures: AtomicU64,
     /// When this instance last looked, in ms since `started`.
     pub(crate) checked_ms: AtomicU64,
+    /// How often it looks, in ms.
+    pub(crate) every_ms: u64,
     pub(crate) started: Instant,
 }
 
 impl Freshness {
-    pub(crate) fn new(version: u64, store: Option<&dyn KeyStore>) -> Result<Self, Error> {
+    pub(crate) fn new(
+        version: u64,
+        store: Option<&dyn KeyStore>,
+        every: std::time::Duration,
+    ) -> Result<Self, Error> {
         Ok(Self {
             version: AtomicU64::new(version),
             erasures: AtomicU64::new(store.map_or(Ok(0), KeyStore::erasures)?),
             checked_ms: AtomicU64::new(0),
+            every_ms: u64::try_from(every.as_millis()).unwrap_or(u64::MAX),
             started: Instant::now(),
         })
     }

@@ -13,7 +13,8 @@ use std::sync::{PoisonError, RwLockReadGuard};
 use std::time::Duration;
 use subtle::ConstantTimeEq as _;
 
-/// How often an instance asks the store whether the keys changed.
+/// How often an instance asks the store whether the keys changed, by default
+/// ([`KeyringBuilder::refresh_every`](crate::keys::KeyringBuilder::refresh_every)).
 pub const REFRESH: Duration = Duration::from_millis(250);
 
 impl Keyring {
@@ -58,8 +59,7 @@ impl Keyring {
         let fresh = &inner.fresh;
         let now = u64::try_from(fresh.started.elapsed().as_millis()).unwrap_or(u64::MAX);
         let last = fresh.checked_ms.load(Ordering::Relaxed);
-        let due = u64::try_from(REFRESH.as_millis()).unwrap_or(u64::MAX);
-        if now.saturating_sub(last) < due
+        if now.saturating_sub(last) < fresh.every_ms
             || fresh
                 .checked_ms
                 .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)

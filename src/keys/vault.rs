@@ -2,7 +2,7 @@
 //! data key is sent to Transit to be encrypted and decrypted, bound to the sealed set's header
 //! through Transit's `associated_data`; the Transit key never leaves the server.
 
-use super::sealed::KeyWrap;
+use super::sealed::{KeyWrap, data_key};
 use crate::crypto::KEY_LEN;
 use crate::error::Error;
 use base64::Engine as _;
@@ -164,11 +164,6 @@ impl KeyWrap for VaultTransitKek {
             B64.decode(encoded.as_bytes())
                 .map_err(|_| refused("Vault's answer is malformed"))?,
         );
-        let mut key = Zeroizing::new([0u8; KEY_LEN]);
-        if plain.len() != KEY_LEN {
-            return Err(refused("the unwrapped data key is malformed"));
-        }
-        key.copy_from_slice(&plain);
-        Ok(key)
+        data_key(plain)
     }
 }
