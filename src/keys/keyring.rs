@@ -104,7 +104,7 @@ impl Default for KeyringBuilder {
             provider: None,
             store: None,
             index_len: 16,
-            refresh: super::REFRESH,
+            refresh: super::shared::REFRESH,
         }
     }
 }
@@ -147,7 +147,7 @@ impl KeyringBuilder {
 
     /// How often this instance asks the store whether other instances changed the keys
     /// (rotated, destroyed a key or a subject's key): the bound on how long it may go on with
-    /// what it holds. Default [`REFRESH`](super::REFRESH), 250 ms.
+    /// what it holds. Default [`REFRESH`](crate::keys::REFRESH), 250 ms.
     pub fn refresh_every(mut self, every: std::time::Duration) -> Self {
         self.refresh = every;
         self

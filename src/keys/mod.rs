@@ -54,11 +54,11 @@ pub use sealed::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
 pub use sealed::{KekSource, KeyWrap};
+pub use shared::REFRESH;
 pub use store::{KeyStore, MemoryKeyStore, StoreKey, WrappedKey};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
 pub use stored::StoredKeySet;
-pub use sync::REFRESH;
 #[cfg(feature = "vault")]
 #[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
 pub use vault::VaultTransitKek;

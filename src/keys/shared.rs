@@ -12,6 +12,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
+/// How often an instance asks the store whether the keys changed, by default
+/// ([`KeyringBuilder::refresh_every`](crate::keys::KeyringBuilder::refresh_every)).
+pub const REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
+
 pub(crate) struct Inner {
     pub(crate) environment: Environment,
     pub(crate) default_region: String,

@@ -1,6 +1,6 @@
 //! Keeping an instance's keys in step with the store that other instances change: the key set
 //! is reloaded when its stored version moves, and cached subject keys are dropped when another
-//! instance destroys one — looked at every [`REFRESH`] at most, so a rotation, a key
+//! instance destroys one — looked at every [`REFRESH`](crate::keys::REFRESH) at most, so a rotation, a key
 //! destruction or a forgotten subject takes effect everywhere within that bound (plus one
 //! operation's time).
 
@@ -10,15 +10,10 @@ use super::store::KeyStore as _;
 use crate::error::Error;
 use std::sync::atomic::Ordering;
 use std::sync::{PoisonError, RwLockReadGuard};
-use std::time::Duration;
 use subtle::ConstantTimeEq as _;
 
-/// How often an instance asks the store whether the keys changed, by default
-/// ([`KeyringBuilder::refresh_every`](crate::keys::KeyringBuilder::refresh_every)).
-pub const REFRESH: Duration = Duration::from_millis(250);
-
 impl Keyring {
-    /// The key set, refreshed from the store first when [`REFRESH`] has passed.
+    /// The key set, refreshed from the store first when [`REFRESH`](crate::keys::REFRESH) has passed.
     pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, Vec<RootKey>>, Error> {
         self.refresh_if_due()?;
         Ok(self.read_now())
@@ -49,7 +44,7 @@ impl Keyring {
         Ok(self.read_now())
     }
 
-    /// Looks at the store if [`REFRESH`] has passed since the last look (one thread looks; the
+    /// Looks at the store if the refresh interval has passed since the last look (one thread looks; the
     /// others go on with what they hold).
     pub(crate) fn refresh_if_due(&self) -> Result<(), Error> {
         let inner = &self.inner;

@@ -61,6 +61,7 @@ on_both_engines! {
     the_monitor_counts_fleet_wide,
     break_glass_crosses_instances_and_restarts,
     a_subject_forgotten_on_one_instance_is_refused_on_the_others_within_a_second,
+    a_key_destroyed_on_one_instance_is_refused_on_the_others_within_a_second,
     kill_9_mid_write_loses_nothing_acknowledged,
     a_policy_installed_on_one_instance_is_in_force_on_the_others_within_a_second,
 }

@@ -110,7 +110,7 @@ pub(crate) fn helper() {
         "requester" => requester(&dir),
         "approver" => approver(&dir),
         "grant_user" => grant_user(&dir),
-        "holder" => holder(&dir),
+        "holder" => holder(&dir, count == 1),
         "crasher" => crasher(&dir, id),
         "policy_watcher" => policy_watcher(&dir),
         other => panic!("unknown role {other}"),
@@ -260,7 +260,8 @@ fn grant_user(dir: &Path) {
 
 /// Holds subject 3's key in its cache (a reveal), waits for it to be forgotten elsewhere, and
 /// records how long until it was refused here.
-fn holder(dir: &Path) {
+/// (With count 1: waits for the field key version that wrote it to be destroyed instead.)
+fn holder(dir: &Path, destroyed: bool) {
     let guard = open(dir);
     let row = std::fs::read_to_string(dir.join("row-3")).unwrap();
     let back: Customer = guard.from_json(&row).unwrap();
@@ -274,10 +275,11 @@ fn holder(dir: &Path) {
     let forgotten_at = Instant::now();
     loop {
         match guard.reveal(&mailer(), &back, |c| &c.email, "send_receipt") {
-            Err(Error::SubjectForgotten) => break,
+            Err(Error::SubjectForgotten) if !destroyed => break,
+            Err(Error::KeyDestroyed { .. }) if destroyed => break,
             Ok(_) => assert!(
                 forgotten_at.elapsed() < Duration::from_secs(1),
-                "a forgotten subject still opened after 1 s"
+                "forgotten data still opened after 1 s"
             ),
             Err(e) => panic!("unexpected {e}"),
         }
@@ -548,6 +550,19 @@ pub(crate) fn a_subject_forgotten_on_one_instance_is_refused_on_the_others_withi
     wait_for(&t.dir().join("holding"));
     std::thread::sleep(Duration::from_millis(200));
     guard.forget_subject(&ops(), &3u64).unwrap();
+    std::fs::write(t.dir().join("forgotten"), b"").unwrap();
+    succeed(holders);
+}
+
+pub(crate) fn a_key_destroyed_on_one_instance_is_refused_on_the_others_within_a_second(t: &Target) {
+    let guard = t.guard();
+    let row = guard.to_json(&customer(3)).unwrap();
+    std::fs::write(t.dir().join("row-3"), &row).unwrap();
+    let old = guard.rotate_key(&ops(), Purpose::FieldEncryption).unwrap();
+    let holders: Vec<Child> = (1..=2).map(|i| spawn("holder", t, i, 1)).collect();
+    wait_for(&t.dir().join("holding"));
+    std::thread::sleep(Duration::from_millis(200));
+    guard.destroy_key(&ops(), &old.id, old.version - 1).unwrap();
     std::fs::write(t.dir().join("forgotten"), b"").unwrap();
     succeed(holders);
 }
