@@ -111,6 +111,18 @@ pub enum Error {
     /// The accessor given to a reveal did not return one of the record's classified fields.
     #[error("the accessor does not point at a classified field of this record")]
     FieldNotFound,
+    /// A column value read for one field was written for another field, record type, subject
+    /// or tenant, or was tampered with.
+    #[error(
+        "the column value was not written for field `{field}` of a `{record}` with this subject \
+         and tenant (another field, record, subject or tenant, or tampered)"
+    )]
+    ColumnMismatch {
+        /// The record type's stable name.
+        record: &'static str,
+        /// The field's stable name.
+        field: &'static str,
+    },
     /// The keyring's configuration or key set is inconsistent.
     #[error("keyring: {reason}")]
     Keyring {

@@ -14,7 +14,7 @@ pub struct SubjectId(Box<str>);
 
 impl SubjectId {
     /// The identifier's text form.
-    pub fn from_display(id: &impl fmt::Display) -> Self {
+    pub fn from_display(id: &(impl fmt::Display + ?Sized)) -> Self {
         Self(id.to_string().into_boxed_str())
     }
 

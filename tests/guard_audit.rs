@@ -38,6 +38,8 @@ const HARMLESS: &[&str] = &[
     "to_json_in",
     "from_json",
     "blind_index_candidates",
+    "column",
+    "read_column",
     "verify_audit",
     // GuardBuilder and PolicyView
     "audit",

@@ -11,6 +11,7 @@
 //! context carries), `json.rs` (the storage view as JSON), `lookup.rs` (blind-index lookups),
 //! `rewrap.rs`, `erase.rs` (crypto-shredding), `decrypt.rs` and `digest.rs` (the digest format).
 
+mod column;
 mod decrypt;
 mod digest;
 mod erase;
@@ -19,7 +20,10 @@ mod keys;
 mod lookup;
 mod protector;
 mod rewrap;
+#[cfg(any(feature = "rusqlite", feature = "postgres"))]
+mod sql;
 
+pub use column::Column;
 pub use erase::Forgotten;
 pub use keys::StorageKeys;
 pub use rewrap::RewrapProgress;

@@ -13,6 +13,7 @@ mod policy_view;
     feature = "local-key-file"
 ))]
 mod shared;
+mod storage;
 
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use local::LocalGuard;
@@ -24,11 +25,9 @@ use crate::clock::{Clock, SystemClock, unix_ms};
 use crate::error::Error;
 use crate::keys::{Keyring, Scope};
 use crate::monitor::{Admission, Alert, AlertKind, Counters, MemoryCounters};
-use crate::names::View;
 use crate::policy::grant_store::Grants;
 use crate::policy::{Access, Policy, PolicyStore, Principal, Reason};
 use crate::policy::{GrantStore, MemoryGrantStore};
-use crate::view::Classified;
 use live::{Current, Live};
 use std::fmt;
 use std::sync::Arc;
@@ -291,53 +290,6 @@ impl Guard {
     /// The monitor's store error.
     pub fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
         self.current().monitor.is_blocked(principal)
-    }
-
-    /// The record as stored: envelopes and blind indexes. Discloses nothing, so it is not
-    /// audited.
-    ///
-    /// # Errors
-    /// The typed error of whatever failed (a missing region, a forgotten subject…).
-    pub fn to_json<T: Classified + ?Sized>(&self, record: &T) -> Result<String, Error> {
-        self.storage_keys().to_json(record)
-    }
-
-    /// The record in a view that needs keys but discloses no cleartext: [`View::Storage`] or
-    /// [`View::Export`] (pseudonyms), or any keyless view. Not audited.
-    ///
-    /// # Errors
-    /// The typed error of whatever failed.
-    pub fn to_json_in<T: Classified + ?Sized>(
-        &self,
-        record: &T,
-        view: View,
-    ) -> Result<String, Error> {
-        self.storage_keys().to_json_in(record, view)
-    }
-
-    /// Reads a stored record; its values stay encrypted until revealed.
-    ///
-    /// # Errors
-    /// [`Error::Json`], [`Error::Envelope`], [`Error::NotEncrypted`],
-    /// [`Error::EnvironmentMismatch`], [`Error::RegionMismatch`].
-    pub fn from_json<T: Classified>(&self, json: &str) -> Result<T, Error> {
-        self.storage_keys().from_json(json)
-    }
-
-    /// The blind indexes a lookup of `value` in field `field` of record type `T` must match,
-    /// one per still-valid index key version (use them as `WHERE email_bidx IN (…)`). A lookup
-    /// discloses no value, so it is not audited.
-    ///
-    /// # Errors
-    /// [`Error::FieldNotFound`] if the field has no blind index; [`Error::InvalidValue`] if
-    /// the value is not valid for the field's class.
-    pub fn blind_index_candidates<T: Classified + ?Sized>(
-        &self,
-        field: &str,
-        value: &str,
-    ) -> Result<Vec<String>, Error> {
-        self.storage_keys()
-            .blind_index_candidates::<T>(field, value)
     }
 
     /// Verifies the audit trail (for sinks with a hash chain).

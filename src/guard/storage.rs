@@ -1,0 +1,92 @@
+//! The storage door through the guard: records and columns as stored, lookups. None of it
+//! discloses a value, so none of it is audited.
+
+use super::Guard;
+use crate::at_rest::Column;
+use crate::envelope::Envelope;
+use crate::error::Error;
+use crate::names::View;
+use crate::pii::Pii;
+use crate::value::PiiValue;
+use crate::view::Classified;
+use std::fmt;
+
+impl Guard {
+    /// The record as stored: envelopes and blind indexes. Discloses nothing, so it is not
+    /// audited.
+    ///
+    /// # Errors
+    /// The typed error of whatever failed (a missing region, a forgotten subject…).
+    pub fn to_json<T: Classified + ?Sized>(&self, record: &T) -> Result<String, Error> {
+        self.storage_keys().to_json(record)
+    }
+
+    /// The record in a view that needs keys but discloses no cleartext: [`View::Storage`] or
+    /// [`View::Export`] (pseudonyms), or any keyless view. Not audited.
+    ///
+    /// # Errors
+    /// The typed error of whatever failed.
+    pub fn to_json_in<T: Classified + ?Sized>(
+        &self,
+        record: &T,
+        view: View,
+    ) -> Result<String, Error> {
+        self.storage_keys().to_json_in(record, view)
+    }
+
+    /// Reads a stored record; its values stay encrypted until revealed.
+    ///
+    /// # Errors
+    /// [`Error::Json`], [`Error::Envelope`], [`Error::NotEncrypted`],
+    /// [`Error::EnvironmentMismatch`], [`Error::RegionMismatch`].
+    pub fn from_json<T: Classified>(&self, json: &str) -> Result<T, Error> {
+        self.storage_keys().from_json(json)
+    }
+
+    /// One classified field of `record` for a SQL column of its own: its envelope (bound to the
+    /// record type, field, subject, tenant and region) and, for an `index` field, its blind
+    /// index for the column beside it. Discloses nothing, so it is not audited. See
+    /// `docs/SQL.md`.
+    ///
+    /// # Errors
+    /// As [`StorageKeys::column`](crate::at_rest::StorageKeys::column).
+    pub fn column<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+        &self,
+        record: &'r T,
+        field: impl FnOnce(&'r T) -> &'r Pii<V>,
+    ) -> Result<Column, Error> {
+        self.storage_keys().column(record, field)
+    }
+
+    /// A column value read back as field `field` of record type `T` for `subject`: still
+    /// encrypted, and checked to belong there (another field's, record's, subject's or
+    /// tenant's value is [`Error::ColumnMismatch`]). Not audited: it discloses nothing.
+    ///
+    /// # Errors
+    /// As [`StorageKeys::read_column`](crate::at_rest::StorageKeys::read_column).
+    pub fn read_column<T: Classified, V: PiiValue>(
+        &self,
+        field: &str,
+        subject: Option<&dyn fmt::Display>,
+        envelope: Envelope,
+    ) -> Result<Pii<V>, Error> {
+        self.storage_keys()
+            .read_column::<T, V>(field, subject, envelope)
+    }
+
+    /// The blind indexes a lookup of `value` in field `field` of record type `T` must match,
+    /// one per still-valid index key version (use them as `WHERE email_bidx IN (…)`). A lookup
+    /// discloses no value, so it is not audited.
+    ///
+    /// # Errors
+    /// [`Error::FieldNotFound`] if the field has no blind index; [`Error::InvalidValue`] if
+    /// the value is not valid for the field's class.
+    pub fn blind_index_candidates<T: Classified + ?Sized>(
+        &self,
+        field: &str,
+        value: &str,
+    ) -> Result<Vec<String>, Error> {
+        self.storage_keys()
+            .blind_index_candidates::<T>(field, value)
+    }
+}
