@@ -279,3 +279,74 @@ fn postgres_one_field_per_column() {
         .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
         .unwrap();
 }
+
+#[test]
+fn sqlx_postgres_one_field_per_column() {
+    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
+        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
+         PostgreSQL",
+    );
+    let db_name = format!("pgt_sqlx_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+        .unwrap();
+    admin
+        .batch_execute(&format!("CREATE DATABASE {db_name}"))
+        .unwrap();
+    let url = format!("{}/{db_name}", &server[..server.rfind('/').unwrap()]);
+    let dir = TempDir::new("sqlx");
+    let guard = guard(&dir);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use sqlx::Connection as _;
+        let mut db = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query(
+            "CREATE TABLE customers (id TEXT PRIMARY KEY, email TEXT NOT NULL,
+             email_bidx TEXT NOT NULL, passport BYTEA NOT NULL)",
+        )
+        .execute(&mut db)
+        .await
+        .unwrap();
+        let c = customer(1, SENTINEL);
+        let email = guard.column(&c, |c| &c.email).unwrap();
+        let passport = guard.column(&c, |c| &c.passport).unwrap();
+        sqlx::query("INSERT INTO customers VALUES ($1, $2, $3, $4)")
+            .bind(&c.id)
+            .bind(email.envelope())
+            .bind(email.blind_index())
+            .bind(passport.bytes())
+            .execute(&mut db)
+            .await
+            .unwrap();
+        let candidates = guard
+            .blind_index_candidates::<Customer>("email", SENTINEL)
+            .unwrap();
+        let (id, email, passport): (String, Envelope, Envelope) =
+            sqlx::query_as("SELECT id, email, passport FROM customers WHERE email_bidx = ANY($1)")
+                .bind(&candidates)
+                .fetch_one(&mut db)
+                .await
+                .unwrap();
+        let c = assemble(&guard, id.clone(), email.clone(), passport).unwrap();
+        assert_eq!(reveal_email(&guard, &c), SENTINEL);
+        // Read as another field of the same row: refused.
+        assert!(mismatch(guard.read_column::<Customer, String>(
+            "passport",
+            Some(&id),
+            email.clone()
+        )));
+        // Read for a subject that never had a key: refused too (as forgotten).
+        assert!(matches!(
+            guard.read_column::<Customer, String>("email", Some(&uuid_like(9)), email),
+            Err(Error::SubjectForgotten)
+        ));
+        db.close().await.unwrap();
+    });
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
+        .unwrap();
+}

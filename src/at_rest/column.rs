@@ -42,6 +42,7 @@ use std::fmt;
 /// let back: Pii<String> = keys.read_column::<Customer, _>("email", Some(&7), email.envelope().clone())?;
 /// assert!(back.envelope().is_some());
 /// // For another subject (or field, or record type), refused at once.
+/// keys.column(&Customer { id: 8, email: Pii::new("john@example.com".into()) }, |c| &c.email)?;
 /// let wrong = keys.read_column::<Customer, String>("email", Some(&8), email.envelope().clone());
 /// assert!(matches!(wrong, Err(piiguard::Error::ColumnMismatch { .. })));
 /// # Ok::<(), piiguard::Error>(())
@@ -145,8 +146,10 @@ impl StorageKeys<'_> {
     /// # Errors
     /// [`Error::ColumnMismatch`] for a value of another field, record, subject or tenant, or a
     /// tampered one; [`Error::FieldNotFound`] if `T` has no classified field `field`;
-    /// [`Error::Decode`] if `V` is not the field's type; [`Error::SubjectForgotten`],
-    /// [`Error::KeyDestroyed`] and the other key errors.
+    /// [`Error::Decode`] if `V` is not the field's type; [`Error::SubjectForgotten`] if
+    /// `subject` has no key (forgotten, or never written under this keyring — so a value read
+    /// for an unknown subject is refused this way too); [`Error::KeyDestroyed`] and the other
+    /// key errors.
     pub fn read_column<T: Classified, V: PiiValue>(
         &self,
         field: &str,

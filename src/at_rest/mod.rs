@@ -20,7 +20,7 @@ mod keys;
 mod lookup;
 mod protector;
 mod rewrap;
-#[cfg(any(feature = "rusqlite", feature = "postgres"))]
+#[cfg(any(feature = "rusqlite", feature = "postgres", feature = "sqlx"))]
 mod sql;
 
 pub use column::Column;

@@ -82,3 +82,46 @@ mod postgres {
         }
     }
 }
+
+#[cfg(feature = "sqlx")]
+mod sqlx_postgres {
+    use crate::envelope::Envelope;
+    use sqlx::encode::IsNull;
+    use sqlx::error::BoxDynError;
+    use sqlx::postgres::{PgArgumentBuffer, PgTypeInfo, PgValueRef, Postgres};
+    use sqlx::{Decode, Encode, Type, ValueRef as _};
+
+    /// A `text` column (bind `Column::bytes()` for `bytea`).
+    impl Type<Postgres> for Envelope {
+        fn type_info() -> PgTypeInfo {
+            <String as Type<Postgres>>::type_info()
+        }
+
+        fn compatible(ty: &PgTypeInfo) -> bool {
+            <String as Type<Postgres>>::compatible(ty)
+                || <Vec<u8> as Type<Postgres>>::compatible(ty)
+        }
+    }
+
+    /// Its text form.
+    impl Encode<'_, Postgres> for Envelope {
+        fn encode_by_ref(&self, buf: &mut PgArgumentBuffer) -> Result<IsNull, BoxDynError> {
+            <String as Encode<Postgres>>::encode(self.to_text(), buf)
+        }
+    }
+
+    /// From `text`/`varchar` (text form) or `bytea` (binary form).
+    impl<'r> Decode<'r, Postgres> for Envelope {
+        fn decode(value: PgValueRef<'r>) -> Result<Self, BoxDynError> {
+            if <Vec<u8> as Type<Postgres>>::compatible(&value.type_info()) {
+                Ok(Envelope::parse_bytes(<&[u8] as Decode<Postgres>>::decode(
+                    value,
+                )?)?)
+            } else {
+                Ok(Envelope::parse_text(<&str as Decode<Postgres>>::decode(
+                    value,
+                )?)?)
+            }
+        }
+    }
+}
