@@ -37,9 +37,6 @@ pub use class::{Class, Masked, Sensitivity};
 pub use envelope::{Envelope, TEXT_PREFIX};
 pub use environment::Environment;
 pub use error::{ChainProblem, Error, Invalid};
-#[cfg(feature = "tokio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-pub use guard::AsyncGuard;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
 pub use guard::LocalGuard;

@@ -22,8 +22,6 @@ const AUDITED: &[&str] = &[
     "revoke",
     // Tested in tests/fleet.rs: the change is a `policy_change` event, and in force elsewhere.
     "install_policy",
-    // Tested in tests/async_guard.rs: the view on the blocking pool is one `view` event.
-    "view_json",
 ];
 
 /// Methods that neither disclose nor destroy (construction, the storage door, lookups,
@@ -52,10 +50,6 @@ const HARMLESS: &[&str] = &[
     "grants",
     "counters",
     "policies",
-    // AsyncGuard: construction, and `run`, which carries out guard calls that audit themselves.
-    "new",
-    "guard",
-    "run",
     "build",
     "decisions",
     "into_json",

@@ -3,8 +3,6 @@
 
 mod access;
 mod admin;
-#[cfg(feature = "tokio")]
-mod async_guard;
 mod break_glass;
 mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
@@ -17,9 +15,6 @@ mod policy_view;
 mod shared;
 mod storage;
 
-#[cfg(feature = "tokio")]
-#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
-pub use async_guard::AsyncGuard;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use local::LocalGuard;
 pub use policy_view::PolicyView;

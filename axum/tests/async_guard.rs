@@ -3,7 +3,8 @@
 //! keeps ticking while they run — and, as a control, does not while the same calls are made
 //! synchronously on the executor's thread.
 
-use piiguard::{Access, AsyncGuard, Classified, Guard, Pii, Principal};
+use piiguard::{Access, Classified, Guard, Pii, Principal};
+use piiguard_axum::AsyncGuard;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;

@@ -1,26 +1,24 @@
-//! [`AsyncGuard`]: the guard for async code (feature `tokio`). Every guard call that may wait —
+//! [`AsyncGuard`]: the guard for async code. Every guard call that may wait —
 //! an audit event committed with a sync, a store query, a subject key created on first use —
 //! runs on tokio's blocking pool, so the executor's threads never wait on a disk or a
 //! database. Pure work (masking a value, parsing a stored record) needs no such care.
 
-use super::Guard;
-use crate::error::Error;
-use crate::policy::{Access, Principal};
-use crate::view::Classified;
+use piiguard::{Access, Classified, Error, Guard, Principal};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// A [`Guard`] whose calls run on tokio's blocking pool (`spawn_blocking`): awaiting one never
 /// stalls the executor. Cheap to clone; [`guard`](Self::guard) gives the synchronous guard for
-/// what does not wait.
+/// what does not wait. (It needs nothing of axum: any tokio application can use it.)
 ///
 /// The work is handed over with what it needs, owned (`Arc` a record to share it), since it
 /// runs on another thread; cleartext comes back only inside the closure's result, e.g. a
-/// [`Revealed`](crate::Revealed) or the wiping JSON of a policy view.
+/// [`Revealed`](piiguard::Revealed) or the wiping JSON of a policy view.
 ///
 /// ```
 /// use piiguard::keys::{Environment, Keyring};
-/// use piiguard::{AsyncGuard, Classified, Guard, Pii, Policy, Principal};
+/// use piiguard::{Classified, Guard, Pii, Policy, Principal};
+/// use piiguard_axum::AsyncGuard;
 /// use std::sync::Arc;
 ///
 /// #[derive(Classified)]

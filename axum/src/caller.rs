@@ -1,0 +1,146 @@
+//! [`Caller`]: who asks and why, from the request — through a [`PrincipalSource`] the
+//! application implements (headers set by a trusted proxy, a JWT's claims, an mTLS identity).
+
+use axum::extract::{FromRef, FromRequestParts};
+use axum::response::{IntoResponse, Response};
+use http::request::Parts;
+use http::{StatusCode, header};
+use piiguard::{Access, Environment, Principal};
+use std::sync::Arc;
+
+/// Turns a request into the [`Principal`] asking and the [`Access`] (purpose, justification,
+/// grant) they ask with. Implement it for your authentication; give the guard's handlers an
+/// `Arc<dyn PrincipalSource>` in their state, and take a [`Caller`] in each handler.
+pub trait PrincipalSource: Send + Sync + 'static {
+    /// The caller of a request.
+    ///
+    /// # Errors
+    /// A [`CallerRejection`] when the request names no one, or no purpose.
+    fn caller(&self, parts: &Parts) -> Result<Caller, CallerRejection>;
+}
+
+/// Who asks, and why: taken by handlers, so that every call to the guard names both.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Who asks.
+    pub principal: Principal,
+    /// Why.
+    pub access: Access,
+}
+
+/// Why a request has no caller. Its response names the problem, never a header's value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CallerRejection {
+    /// `401`: the request names no principal.
+    Unauthenticated,
+    /// `400`: the request names no purpose.
+    NoPurpose,
+    /// `400`: a header is malformed (not text, an unknown name).
+    Malformed {
+        /// The header's name.
+        header: &'static str,
+    },
+}
+
+impl IntoResponse for CallerRejection {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "no principal".to_owned()),
+            Self::NoPurpose => (StatusCode::BAD_REQUEST, "no purpose".to_owned()),
+            Self::Malformed { header } => (
+                StatusCode::BAD_REQUEST,
+                format!("header {header} is malformed"),
+            ),
+        };
+        let body = serde_json::json!({ "error": message }).to_string();
+        (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    }
+}
+
+impl<S> FromRequestParts<S> for Caller
+where
+    Arc<dyn PrincipalSource>: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = CallerRejection;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Arc::<dyn PrincipalSource>::from_ref(state).caller(parts)
+    }
+}
+
+/// A [`PrincipalSource`] reading headers that **a trusted proxy in front of the service** sets
+/// after authenticating the client (never trust them from a client): `x-principal` (id),
+/// `x-roles` (comma-separated), `x-purpose`, and optionally `x-justification`, `x-subject`
+/// (the caller is this data subject: owner access) and `x-grant` (a break-glass grant token).
+///
+/// ```
+/// use piiguard_axum::{HeaderPrincipal, PrincipalSource};
+///
+/// let source = HeaderPrincipal::new(piiguard::Environment::Dev);
+/// let request = http::Request::builder()
+///     .header("x-principal", "agent-17")
+///     .header("x-roles", "support")
+///     .header("x-purpose", "customer_support")
+///     .body(())
+///     .unwrap();
+/// let caller = source.caller(&request.into_parts().0)?;
+/// assert_eq!(caller.principal.id(), "agent-17");
+/// assert_eq!(caller.access.purpose(), "customer_support");
+/// # Ok::<(), piiguard_axum::CallerRejection>(())
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct HeaderPrincipal {
+    environment: Environment,
+}
+
+impl HeaderPrincipal {
+    /// Principals of `environment` (the service's).
+    pub fn new(environment: Environment) -> Self {
+        Self { environment }
+    }
+}
+
+fn header<'a>(parts: &'a Parts, name: &'static str) -> Result<Option<&'a str>, CallerRejection> {
+    parts
+        .headers
+        .get(name)
+        .map(|v| {
+            v.to_str()
+                .map(str::trim)
+                .map_err(|_| CallerRejection::Malformed { header: name })
+        })
+        .transpose()
+}
+
+impl PrincipalSource for HeaderPrincipal {
+    fn caller(&self, parts: &Parts) -> Result<Caller, CallerRejection> {
+        let id = header(parts, "x-principal")?
+            .filter(|id| !id.is_empty())
+            .ok_or(CallerRejection::Unauthenticated)?;
+        let mut principal = Principal::new(id).in_environment(self.environment);
+        for role in header(parts, "x-roles")?.unwrap_or("").split(',') {
+            if !role.trim().is_empty() {
+                principal = principal.role(role.trim());
+            }
+        }
+        if let Some(subject) = header(parts, "x-subject")? {
+            principal = principal.as_subject(subject);
+        }
+        let purpose = header(parts, "x-purpose")?
+            .filter(|p| !p.is_empty())
+            .ok_or(CallerRejection::NoPurpose)?;
+        let mut access = Access::new(purpose);
+        if let Some(justification) = header(parts, "x-justification")? {
+            access = access.justified_by(justification);
+        }
+        if let Some(grant) = header(parts, "x-grant")? {
+            let token = grant
+                .parse()
+                .map_err(|_| CallerRejection::Malformed { header: "x-grant" })?;
+            access = access.with_grant(token);
+        }
+        Ok(Caller { principal, access })
+    }
+}
