@@ -102,7 +102,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ];
     let bare_rate = load(&format!("{bare}/customers/1"), &[]);
     let guarded_rate = load(&format!("{guarded}/customers/{id}"), &caller);
-    println!("{CLIENTS} clients × {REQUESTS} requests of GET /customers/{{id}}, loopback, 0 errors:");
+    println!(
+        "{CLIENTS} clients × {REQUESTS} requests of GET /customers/{{id}}, loopback, 0 errors:"
+    );
     println!("| handler | requests/s | ratio |");
     println!("|---|---|---|");
     println!("| plain serde JSON of the record | {bare_rate:.0} | 1.00× |");

@@ -355,9 +355,15 @@ fn curl_headers(principal: &Principal, roles: &str, purpose: &str) -> String {
 #[allow(dead_code)]
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::path::PathBuf::from(".piiguard-service");
+    // Where it keeps its data and listens (for tests and for running several): the defaults
+    // are `./.piiguard-service` and 127.0.0.1:8077.
+    let dir = std::path::PathBuf::from(
+        std::env::var("PIIGUARD_SERVICE_DIR").unwrap_or_else(|_| ".piiguard-service".to_owned()),
+    );
+    let addr =
+        std::env::var("PIIGUARD_SERVICE_ADDR").unwrap_or_else(|_| "127.0.0.1:8077".to_owned());
     let app = app(&dir)?;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:8077").await?;
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     let base = format!("http://{}", listener.local_addr()?);
     let support = curl_headers(&Principal::new("agent-17"), "support", "customer_support");
     let service = curl_headers(&Principal::new("mailer"), "service", "send_receipt");

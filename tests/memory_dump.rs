@@ -22,13 +22,13 @@
 
 mod common;
 
+use common::memscan::{Needles, Scan, scan};
 use common::rng::Rng;
 use piiguard::keys::{KekSource, KeyProvider, StoredKeySet};
 use piiguard::scrub::Scrubbed;
 use piiguard::{Access, Classified, Guard, Pii, Principal, SecretBuf, View, in_view};
 use std::collections::{HashMap, HashSet};
-use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -235,137 +235,6 @@ fn play(dir: &Path, seed: u64, records: usize, hold: bool) -> Option<piiguard::R
 
 // ---------------------------------------------------------------------------------------------
 // The scan.
-
-/// One readable region of the helper's memory, as `/proc/PID/smaps` describes it.
-struct Region {
-    start: u64,
-    end: u64,
-    name: String,
-    dont_dump: bool,
-}
-
-fn regions(pid: u32) -> Vec<Region> {
-    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap();
-    let mut out: Vec<Region> = Vec::new();
-    let mut readable = Vec::new();
-    for line in smaps.lines() {
-        let first = line.split_whitespace().next().unwrap_or("");
-        if let Some((start, end)) = first.split_once('-')
-            && let (Ok(start), Ok(end)) =
-                (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
-        {
-            let fields: Vec<&str> = line.split_whitespace().collect();
-            readable.push(fields.get(1).is_some_and(|p| p.starts_with('r')));
-            out.push(Region {
-                start,
-                end,
-                name: fields.get(5).copied().unwrap_or("[anon]").to_owned(),
-                dont_dump: false,
-            });
-        } else if let Some(flags) = line.strip_prefix("VmFlags:")
-            && let Some(last) = out.last_mut()
-        {
-            last.dont_dump = flags.split_whitespace().any(|f| f == "dd");
-        }
-    }
-    out.into_iter()
-        .zip(readable)
-        .filter(|(r, readable)| *readable && r.name != "[vvar]" && r.name != "[vsyscall]")
-        .map(|(r, _)| r)
-        .collect()
-}
-
-/// What to look for: 8-byte fragments, each labelled.
-#[derive(Default)]
-struct Needles {
-    fragments: HashMap<u64, String>,
-    /// The first two bytes of every fragment, as a bitmap, to skip most positions cheaply.
-    prefixes: Vec<u64>,
-}
-
-impl Needles {
-    fn add(&mut self, bytes: &[u8], label: &str) {
-        if self.prefixes.is_empty() {
-            self.prefixes = vec![0; 1024];
-        }
-        for window in bytes.windows(8) {
-            let key = u64::from_le_bytes(window.try_into().unwrap());
-            self.fragments.insert(key, label.to_owned());
-            let p = usize::from(u16::from_le_bytes([window[0], window[1]]));
-            self.prefixes[p / 64] |= 1 << (p % 64);
-        }
-    }
-
-    /// The labels of every fragment in `memory`.
-    fn find(&self, memory: &[u8], hits: &mut Vec<String>) {
-        for i in 0..memory.len().saturating_sub(7) {
-            let p = usize::from(u16::from_le_bytes([memory[i], memory[i + 1]]));
-            if self.prefixes[p / 64] & (1 << (p % 64)) == 0 {
-                continue;
-            }
-            let key = u64::from_le_bytes(memory[i..i + 8].try_into().unwrap());
-            if let Some(label) = self.fragments.get(&key) {
-                hits.push(label.clone());
-            }
-        }
-    }
-}
-
-/// What the scan of one helper found.
-#[derive(Default)]
-struct Scan {
-    bytes: u64,
-    regions: usize,
-    excluded_bytes: u64,
-    unreadable: usize,
-    sentinel_hits: Vec<String>,
-    /// The region each sentinel hit was in (`[heap]`, `[stack]`, `[anon]`, a file).
-    sentinel_regions: Vec<String>,
-    key_hits: Vec<String>,
-    /// Key fragments found in the dump-excluded regions (where the keys belong).
-    excluded_key_hits: Vec<String>,
-}
-
-fn scan(pid: u32, sentinels: &Needles, keys: &Needles) -> Scan {
-    let mut mem = std::fs::File::open(format!("/proc/{pid}/mem")).expect(
-        "reading a child's /proc/PID/mem needs ptrace access (kernel.yama.ptrace_scope <= 1)",
-    );
-    let mut result = Scan::default();
-    let mut buf = Vec::new();
-    for region in regions(pid) {
-        let len = region.end - region.start;
-        buf.resize(len as usize, 0);
-        let read = mem
-            .seek(SeekFrom::Start(region.start))
-            .and_then(|_| mem.read_exact(&mut buf));
-        if read.is_err() {
-            // `memfd_secret` pages cannot be read even here; they are not dumped either.
-            result.unreadable += 1;
-            continue;
-        }
-        if region.dont_dump {
-            // Not in a core dump. Searched for keys only, as the control that the key
-            // fragments are right and that the keys live here.
-            result.excluded_bytes += len;
-            keys.find(&buf, &mut result.excluded_key_hits);
-            continue;
-        }
-        result.bytes += len;
-        result.regions += 1;
-        let before = result.sentinel_hits.len();
-        sentinels.find(&buf, &mut result.sentinel_hits);
-        result.sentinel_regions.extend(
-            (before..result.sentinel_hits.len())
-                .map(|_| format!("{} of {} KiB", region.name, len / 1024)),
-        );
-        let before = result.key_hits.len();
-        keys.find(&buf, &mut result.key_hits);
-        for hit in &mut result.key_hits[before..] {
-            write!(hit, " in {} at {:#x}", region.name, region.start).unwrap();
-        }
-    }
-    result
-}
 
 /// The key material the helper holds: every root key in its key file, and the key-encryption
 /// key that wraps them, and a derived key (checked against the stored blind index of

@@ -2,4 +2,5 @@
 #![allow(dead_code)]
 
 pub(crate) mod admin;
+pub(crate) mod memscan;
 pub(crate) mod rng;
