@@ -50,6 +50,44 @@ impl Drop for TempDir {
     }
 }
 
+/// A database of its own on the server `scripts/test.sh` started, dropped at the end. Fails
+/// when no server was started.
+struct Database {
+    url: String,
+    server: String,
+    name: String,
+}
+
+impl Database {
+    fn new(name: &str) -> Self {
+        let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
+            "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
+             PostgreSQL",
+        );
+        let name = format!("pgt_{name}_{}", std::process::id());
+        let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .unwrap();
+        let url = format!("{}/{name}", &server[..server.rfind('/').unwrap()]);
+        Self { url, server, name }
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = postgres::Client::connect(&self.server, postgres::NoTls) {
+            let _ = admin.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
 /// The embedded default in `dir/keys`, with a policy that lets a service read email addresses.
 fn guard(dir: &TempDir) -> Guard {
     let keys = dir.0.join("keys");
@@ -207,19 +245,8 @@ fn rusqlite_one_field_per_column() {
 
 #[test]
 fn postgres_one_field_per_column() {
-    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
-        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
-         PostgreSQL",
-    );
-    let db_name = format!("pgt_columns_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db_name}"))
-        .unwrap();
-    let url = format!("{}/{db_name}", &server[..server.rfind('/').unwrap()]);
+    let database = Database::new("columns");
+    let url = database.url.clone();
     let mut db = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     db.batch_execute(
         "CREATE TABLE customers (
@@ -275,26 +302,12 @@ fn postgres_one_field_per_column() {
     let text: String = raw.get(0);
     assert!(text.starts_with("pg1.") && !text.contains("sentinel"));
     drop(db);
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-        .unwrap();
 }
 
 #[test]
 fn sqlx_postgres_one_field_per_column() {
-    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
-        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
-         PostgreSQL",
-    );
-    let db_name = format!("pgt_sqlx_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-        .unwrap();
-    admin
-        .batch_execute(&format!("CREATE DATABASE {db_name}"))
-        .unwrap();
-    let url = format!("{}/{db_name}", &server[..server.rfind('/').unwrap()]);
+    let database = Database::new("sqlx");
+    let url = database.url.clone();
     let dir = TempDir::new("sqlx");
     let guard = guard(&dir);
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -346,7 +359,4 @@ fn sqlx_postgres_one_field_per_column() {
         ));
         db.close().await.unwrap();
     });
-    admin
-        .batch_execute(&format!("DROP DATABASE IF EXISTS {db_name} WITH (FORCE)"))
-        .unwrap();
 }

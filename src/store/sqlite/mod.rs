@@ -119,8 +119,7 @@ impl SqliteStore {
         crate::fs::make_private(path)?;
         conn.busy_timeout(BUSY_TIMEOUT)
             .map_err(failed("cannot configure the store"))?;
-        conn.query_row("PRAGMA journal_mode = WAL", [], |_| Ok(()))
-            .map_err(failed("cannot switch the store to WAL (is it a database?)"))?;
+        wal(&conn)?;
         let mut store = Self::init(conn, Some(path.to_owned()))?;
         let counts = Connection::open(path).map_err(failed("cannot open the store"))?;
         counts
@@ -177,6 +176,40 @@ impl SqliteStore {
             .unwrap_or(&self.db.conn)
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// Switches the database to WAL (a setting kept in the file). A process starting beside others
+/// that hold the file open can be told "busy" without the busy handler being asked (SQLite
+/// needs every connection out of the way to change the journal mode): asked again for up to
+/// the busy timeout.
+fn wal(conn: &Connection) -> Result<(), Error> {
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let mode: rusqlite::Result<String> =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0));
+        match mode {
+            Ok(mode) if mode.eq_ignore_ascii_case("wal") => return Ok(()),
+            Ok(_) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Ok(_) => {
+                return Err(Error::KeyStore {
+                    reason: "cannot switch the store to WAL",
+                });
+            }
+            Err(e) => {
+                return Err(failed("cannot switch the store to WAL (is it a database?)")(e));
+            }
+        }
     }
 }
 
