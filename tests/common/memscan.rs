@@ -67,6 +67,9 @@ impl Needles {
 
     /// The labels of every fragment in `memory`.
     pub(crate) fn find(&self, memory: &[u8], hits: &mut Vec<String>) {
+        if self.prefixes.is_empty() {
+            return;
+        }
         for i in 0..memory.len().saturating_sub(7) {
             let p = usize::from(u16::from_le_bytes([memory[i], memory[i + 1]]));
             if self.prefixes[p / 64] & (1 << (p % 64)) == 0 {
