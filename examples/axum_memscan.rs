@@ -26,7 +26,7 @@ use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-const CUSTOMERS: usize = 40;
+pub(crate) const CUSTOMERS: usize = 40;
 
 #[derive(Classified)]
 #[pii(subject = id)]
@@ -93,7 +93,7 @@ fn view(app: &App, id: &str, role: &str) -> zeroize::Zeroizing<String> {
 }
 
 /// The child: serves one of the two routers and prints its address.
-fn serve(mode: &str) {
+pub(crate) fn serve(mode: &str) {
     let app = App {
         guard: Guard::builder(Keyring::in_memory(Environment::Dev))
             .policy(Policy::from_toml(POLICY).unwrap())
@@ -175,17 +175,21 @@ fn planted(n: usize) -> [(&'static str, String, String); 4] {
 }
 
 /// Runs one service, plants, and scans: hits per label and the regions they were in.
-fn measure(mode: &str) -> (HashMap<&'static str, usize>, HashMap<String, usize>) {
+pub(crate) fn measure(mode: &str) -> (HashMap<&'static str, usize>, HashMap<String, usize>) {
+    // This program again as the service (the arguments start it in a test binary too).
     let mut child = Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", "memscan_service", "--ignored", "--nocapture"])
         .env("MEMSCAN_SERVE", mode)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let base = format!("http://{}", line.trim());
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let addr = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| line.trim().parse::<std::net::SocketAddr>().ok())
+        .expect("the service says where it listens");
+    let base = format!("http://{addr}");
     let agent: ureq::Agent = ureq::Agent::config_builder().build().into();
     let mut needles = Needles::default();
     for n in 0..CUSTOMERS {
@@ -241,7 +245,7 @@ fn measure(mode: &str) -> (HashMap<&'static str, usize>, HashMap<String, usize>)
     (by_label, by_region)
 }
 
-fn main() {
+pub(crate) fn main() {
     if let Ok(mode) = std::env::var("MEMSCAN_SERVE") {
         serve(&mode);
         return;
