@@ -1,7 +1,8 @@
 //! Where the guard gets the time: the system clock, or a manual clock in tests.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 /// A source of the current UTC time (audit timestamps, grant expiry, access-rate windows).
@@ -61,4 +62,45 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
 /// Unix milliseconds of a time.
 pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+/// Paces a recurring look at what other processes changed: at most once per interval, by one
+/// thread at a time (the others go on with what they hold); a look that failed is due again at
+/// the next call.
+#[derive(Debug)]
+pub(crate) struct Pace {
+    started: Instant,
+    every_ms: u64,
+    /// When the last look was claimed, in ms since `started`.
+    last_ms: AtomicU64,
+}
+
+impl Pace {
+    pub(crate) fn new(every: Duration) -> Self {
+        Self {
+            started: Instant::now(),
+            every_ms: u64::try_from(every.as_millis()).unwrap_or(u64::MAX),
+            last_ms: AtomicU64::new(0),
+        }
+    }
+
+    /// Runs `look` if the interval has passed since the last one and no other thread claimed
+    /// this turn.
+    pub(crate) fn run<E>(&self, look: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+        let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let last = self.last_ms.load(Ordering::Relaxed);
+        if now.saturating_sub(last) < self.every_ms
+            || self
+                .last_ms
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                .is_err()
+        {
+            return Ok(());
+        }
+        let looked = look();
+        if looked.is_err() {
+            self.last_ms.store(last, Ordering::Relaxed);
+        }
+        looked
+    }
 }

@@ -7,7 +7,6 @@
 #[path = "../examples/axum_service.rs"]
 mod service;
 
-use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 const EMAIL: &str = "sentinel.q8z7@example.com";
@@ -344,5 +343,4 @@ fn bad_bodies_get_value_free_errors_and_envelopes_are_refused() {
         "an injected envelope was opened: {body}"
     );
     assert!(body.contains(&name_envelope[..12]), "{body}");
-    let _ = std::io::stdout().flush();
 }

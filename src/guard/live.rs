@@ -5,13 +5,12 @@
 //! Each guard operation works on one snapshot ([`Current`]): its decisions, its monitor and
 //! its audit events all name the same policy version.
 
+use crate::clock::Pace;
 use crate::error::Error;
 use crate::keys::REFRESH;
 use crate::monitor::{Counters, Monitor, Thresholds};
 use crate::policy::{Policy, PolicyStore};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
-use std::time::Instant;
 
 /// The policy in force and its monitors.
 pub(super) struct Current {
@@ -38,7 +37,7 @@ impl Current {
                     },
                     Arc::clone(counters),
                 )
-                .with_prefix("owner:")
+                .for_owners()
             }),
             monitor: Monitor::with_counters(thresholds, Arc::clone(counters)),
             policy: Arc::new(policy),
@@ -51,8 +50,7 @@ pub(super) struct Live {
     current: RwLock<Arc<Current>>,
     store: Option<Arc<dyn PolicyStore>>,
     counters: Arc<dyn Counters>,
-    checked_ms: AtomicU64,
-    started: Instant,
+    pace: Pace,
 }
 
 impl Live {
@@ -66,8 +64,7 @@ impl Live {
             current: RwLock::new(Arc::new(Current::new(policy, &counters, 0))),
             store,
             counters,
-            checked_ms: AtomicU64::new(0),
-            started: Instant::now(),
+            pace: Pace::new(REFRESH),
         };
         live.look()?;
         Ok(live)
@@ -77,18 +74,9 @@ impl Live {
     /// cannot be asked leaves the last policy known in force until it answers again.
     pub(super) fn get(&self) -> Arc<Current> {
         if self.store.is_some() {
-            let now = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-            let last = self.checked_ms.load(Ordering::Relaxed);
-            let due = u64::try_from(REFRESH.as_millis()).unwrap_or(u64::MAX);
-            if now.saturating_sub(last) >= due
-                && self
-                    .checked_ms
-                    .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
-                    .is_ok()
-                && self.look().is_err()
-            {
-                self.checked_ms.store(last, Ordering::Relaxed);
-            }
+            // A store that cannot be asked leaves the last policy known in force (the look is
+            // tried again at the next call).
+            let _ = self.pace.run(|| self.look());
         }
         self.snapshot()
     }

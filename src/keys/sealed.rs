@@ -137,45 +137,16 @@ impl KekSource {
         Ok(FieldCipher::new(&key))
     }
 
-    /// A fresh header: the kdf, its costs and a new salt.
-    fn header(&self) -> Vec<u8> {
-        let mut header = Vec::with_capacity(HEADER_LEN);
-        header.extend_from_slice(&MAGIC);
-        header.push(VERSION);
-        let (kdf, m, t) = match self {
-            Self::Passphrase { m_cost, t_cost, .. } => (KDF_ARGON2ID, *m_cost, *t_cost),
-            Self::RandomFile(_) | Self::Wrapped(_) => (KDF_RAW, 0, 0),
-        };
-        header.push(kdf);
-        header.extend_from_slice(&m.to_be_bytes());
-        header.extend_from_slice(&t.to_be_bytes());
-        header.extend_from_slice(&1u32.to_be_bytes());
-        let mut salt = [0u8; SALT_LEN];
-        random::fill_secret(&mut salt);
-        header.extend_from_slice(&salt);
-        header
-    }
-
     /// Seals a key set; `first` when it is the first one sealed under this KEK (a random KEK
     /// file may then be created).
     pub(crate) fn seal(&self, keys: &KeySet, first: bool) -> Result<Vec<u8>, Error> {
-        if let Self::Wrapped(kek) = self {
-            let data_key = random::key();
-            let mut header = wrapped_prefix(&kek.name())?;
-            let wrapped = kek.wrap(&data_key, &header)?;
-            let len = u16::try_from(wrapped.len())
-                .map_err(|_| corrupt("the wrapped data key is too long"))?;
-            header.extend_from_slice(&len.to_be_bytes());
-            header.extend_from_slice(&wrapped);
-            return Ok(seal_under(&header, &FieldCipher::new(&data_key), keys));
-        }
-        let header = self.header();
-        let costs = (
-            header[5],
-            u32::from_be_bytes([header[6], header[7], header[8], header[9]]),
-            u32::from_be_bytes([header[10], header[11], header[12], header[13]]),
-        );
-        let kek = self.key(costs, &header[18..], first)?;
+        let costs = match self {
+            Self::Wrapped(kek) => return seal_wrapped(kek.as_ref(), keys),
+            Self::Passphrase { m_cost, t_cost, .. } => (KDF_ARGON2ID, *m_cost, *t_cost),
+            Self::RandomFile(_) => (KDF_RAW, 0, 0),
+        };
+        let header = fresh_header(costs);
+        let kek = self.key(costs, &header[HEADER_LEN - SALT_LEN..], first)?;
         Ok(seal_under(&header, &kek, keys))
     }
 
@@ -227,6 +198,33 @@ impl KekSource {
             &FieldCipher::new(&data_key),
         )
     }
+}
+
+/// A fresh header for a key set sealed under a derived KEK: the kdf, its costs and a new salt.
+fn fresh_header((kdf, m_cost, t_cost): (u8, u32, u32)) -> Vec<u8> {
+    let mut header = Vec::with_capacity(HEADER_LEN);
+    header.extend_from_slice(&MAGIC);
+    header.push(VERSION);
+    header.push(kdf);
+    header.extend_from_slice(&m_cost.to_be_bytes());
+    header.extend_from_slice(&t_cost.to_be_bytes());
+    header.extend_from_slice(&1u32.to_be_bytes());
+    let mut salt = [0u8; SALT_LEN];
+    random::fill_secret(&mut salt);
+    header.extend_from_slice(&salt);
+    header
+}
+
+/// Seals a key set under a fresh data key, wrapped by `kek` inside its own boundary.
+fn seal_wrapped(kek: &dyn KeyWrap, keys: &KeySet) -> Result<Vec<u8>, Error> {
+    let data_key = random::key();
+    let mut header = wrapped_prefix(&kek.name())?;
+    let wrapped = kek.wrap(&data_key, &header)?;
+    let len =
+        u16::try_from(wrapped.len()).map_err(|_| corrupt("the wrapped data key is too long"))?;
+    header.extend_from_slice(&len.to_be_bytes());
+    header.extend_from_slice(&wrapped);
+    Ok(seal_under(&header, &FieldCipher::new(&data_key), keys))
 }
 
 /// A data key a [`KeyWrap`] unwrapped, checked for its length and moved into a wiping array.

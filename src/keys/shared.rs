@@ -6,11 +6,11 @@ use super::derive::Cache;
 use super::material::RootKey;
 use super::provider::KeyProvider;
 use super::store::KeyStore;
+use crate::clock::Pace;
 use crate::environment::Environment;
 use crate::error::Error;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
 
 /// How often an instance asks the store whether the keys changed, by default
 /// ([`KeyringBuilder::refresh_every`](crate::keys::KeyringBuilder::refresh_every)).
@@ -33,11 +33,8 @@ pub(crate) struct Freshness {
     version: AtomicU64,
     /// The store's count of destroyed subject keys when last looked.
     pub(crate) erasures: AtomicU64,
-    /// When this instance last looked, in ms since `started`.
-    pub(crate) checked_ms: AtomicU64,
-    /// How often it looks, in ms.
-    pub(crate) every_ms: u64,
-    pub(crate) started: Instant,
+    /// How often it looks.
+    pub(crate) pace: Pace,
 }
 
 impl Freshness {
@@ -49,9 +46,7 @@ impl Freshness {
         Ok(Self {
             version: AtomicU64::new(version),
             erasures: AtomicU64::new(store.map_or(Ok(0), KeyStore::erasures)?),
-            checked_ms: AtomicU64::new(0),
-            every_ms: u64::try_from(every.as_millis()).unwrap_or(u64::MAX),
-            started: Instant::now(),
+            pace: Pace::new(every),
         })
     }
 

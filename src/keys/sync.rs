@@ -47,27 +47,10 @@ impl Keyring {
     /// Looks at the store if the refresh interval has passed since the last look (one thread looks; the
     /// others go on with what they hold).
     pub(crate) fn refresh_if_due(&self) -> Result<(), Error> {
-        let inner = &self.inner;
-        if inner.provider.is_none() && inner.store.is_none() {
+        if self.inner.provider.is_none() && self.inner.store.is_none() {
             return Ok(());
         }
-        let fresh = &inner.fresh;
-        let now = u64::try_from(fresh.started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        let last = fresh.checked_ms.load(Ordering::Relaxed);
-        if now.saturating_sub(last) < fresh.every_ms
-            || fresh
-                .checked_ms
-                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
-                .is_err()
-        {
-            return Ok(());
-        }
-        let looked = self.look();
-        if looked.is_err() {
-            // Look again at the next call rather than trust what may be stale.
-            fresh.checked_ms.store(last, Ordering::Relaxed);
-        }
-        looked
+        self.inner.fresh.pace.run(|| self.look())
     }
 
     fn look(&self) -> Result<(), Error> {

@@ -118,9 +118,27 @@ impl Admission {
     }
 }
 
-/// The tracks a principal's counts are kept on.
-const REVEALS: &str = "reveals";
-const DENIALS: &str = "denials";
+/// The tracks a principal's counts are kept on: staff counts, or the counts of reads of one's
+/// own data, apart.
+#[derive(Debug)]
+struct Tracks {
+    reveals: &'static str,
+    denials: &'static str,
+    /// Before `class:<class>` for per-class counts.
+    prefix: &'static str,
+}
+
+const STAFF: Tracks = Tracks {
+    reveals: "reveals",
+    denials: "denials",
+    prefix: "",
+};
+
+const OWNER: Tracks = Tracks {
+    reveals: "owner:reveals",
+    denials: "owner:denials",
+    prefix: "owner:",
+};
 
 /// The alert, if a count going from `before` to `after` (one more, capped) crossed a level.
 fn crossing(before: u32, after: u32, levels: Levels) -> Option<AlertKind> {
@@ -152,7 +170,7 @@ pub struct Monitor {
     thresholds: Thresholds,
     counters: Arc<dyn Counters>,
     /// Tells the owner counts apart from the staff counts in a shared store.
-    prefix: &'static str,
+    tracks: &'static Tracks,
 }
 
 impl fmt::Debug for Monitor {
@@ -174,13 +192,14 @@ impl Monitor {
         Self {
             thresholds,
             counters,
-            prefix: "",
+            tracks: &STAFF,
         }
     }
 
-    /// The same counters, on tracks of their own (the owner counts).
-    pub(crate) fn with_prefix(mut self, prefix: &'static str) -> Self {
-        self.prefix = prefix;
+    /// The same counters, on tracks of their own: the counts of principals reading their own
+    /// data.
+    pub(crate) fn for_owners(mut self) -> Self {
+        self.tracks = &OWNER;
         self
     }
 
@@ -198,10 +217,6 @@ impl Monitor {
             .suspicious_after
             .max(self.thresholds.hard_limit.unwrap_or(0))
             .saturating_add(1)
-    }
-
-    fn track(&self, name: &str) -> String {
-        format!("{}{name}", self.prefix)
     }
 
     /// Counts one access by `principal` at `now_ms` (Unix milliseconds) that reveals values of
@@ -228,10 +243,10 @@ impl Monitor {
         }
         let limit = self.thresholds.hard_limit;
         let cap = self.cap(self.thresholds.total);
-        let track = self.track(REVEALS);
+        let track = self.tracks.reveals;
         let before = self
             .counters
-            .push(principal, &track, now_ms, window, cap, limit)?;
+            .push(principal, track, now_ms, window, cap, limit)?;
         if let Some(limit) = limit
             && before >= limit
         {
@@ -253,7 +268,7 @@ impl Monitor {
                 continue;
             };
             let cap = self.cap(*levels);
-            let track = self.track(&format!("class:{class}"));
+            let track = format!("{}class:{class}", self.tracks.prefix);
             let before = self
                 .counters
                 .push(principal, &track, now_ms, window, cap, None)?;
@@ -278,7 +293,7 @@ impl Monitor {
         let cap = self.thresholds.denials_after.saturating_add(1);
         let before = self.counters.push(
             principal,
-            &self.track(DENIALS),
+            self.tracks.denials,
             now_ms,
             self.window_ms(),
             cap,
@@ -302,7 +317,7 @@ impl Monitor {
     pub fn reveals_in_window(&self, principal: &str, now_ms: i64) -> Result<u32, Error> {
         self.counters.count(
             principal,
-            &self.track(REVEALS),
+            self.tracks.reveals,
             now_ms,
             self.window_ms(),
             self.cap(self.thresholds.total),

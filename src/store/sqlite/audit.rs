@@ -50,10 +50,7 @@ impl SqliteStore {
     /// [`Error::Audit`] if the table cannot be read; [`Error::AuditChain`] if its last event
     /// does not verify.
     pub fn audit(&self, keyring: &Keyring) -> Result<SqliteAudit, Error> {
-        let store = match self.path() {
-            Some(path) => Self::open(path)?,
-            None => self.clone(),
-        };
+        let store = self.sibling()?;
         let chain = match last_line(&store)? {
             Some((_, line)) => Chain::resume(keyring, &line)?,
             None => Chain::start(keyring)?,

@@ -115,23 +115,15 @@ impl SqliteStore {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             crate::fs::create_private_dir(dir)?;
         }
-        let conn = Connection::open(path).map_err(failed("cannot open the store"))?;
+        let mut conn = connection(path, "FULL")?;
         crate::fs::make_private(path)?;
-        conn.busy_timeout(BUSY_TIMEOUT)
-            .map_err(failed("cannot configure the store"))?;
         wal(&conn)?;
-        let mut store = Self::init(conn, Some(path.to_owned()))?;
-        let counts = Connection::open(path).map_err(failed("cannot open the store"))?;
-        counts
-            .busy_timeout(BUSY_TIMEOUT)
-            .and_then(|()| {
-                counts.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA secure_delete = ON;")
-            })
-            .map_err(failed("cannot configure the store"))?;
-        if let Some(db) = Arc::get_mut(&mut store.db) {
-            db.counts = Some(Mutex::new(counts));
-        }
-        Ok(store)
+        migrate(&mut conn)?;
+        Ok(Self::with(
+            conn,
+            Some(connection(path, "NORMAL")?),
+            Some(path.to_owned()),
+        ))
     }
 
     /// A store in memory only (tests, one process).
@@ -139,21 +131,34 @@ impl SqliteStore {
     /// # Errors
     /// [`Error::KeyStore`] if SQLite cannot start.
     pub fn in_memory() -> Result<Self, Error> {
-        let conn = Connection::open_in_memory().map_err(failed("cannot open the store"))?;
-        Self::init(conn, None)
-    }
-
-    fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Self, Error> {
+        let mut conn = Connection::open_in_memory().map_err(failed("cannot open the store"))?;
         conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA secure_delete = ON;")
             .map_err(failed("cannot configure the store"))?;
         migrate(&mut conn)?;
-        Ok(Self {
+        Ok(Self::with(conn, None, None))
+    }
+
+    fn with(conn: Connection, counts: Option<Connection>, path: Option<PathBuf>) -> Self {
+        Self {
             db: Arc::new(Database {
                 conn: Mutex::new(conn),
-                counts: None,
+                counts: counts.map(Mutex::new),
                 path,
             }),
-        })
+        }
+    }
+
+    /// The same store through a connection of its own (the audit trail's, so that an event's
+    /// commit does not hold up key lookups); in memory, the same connection.
+    pub(crate) fn sibling(&self) -> Result<Self, Error> {
+        match self.path() {
+            Some(path) => Ok(Self::with(
+                connection(path, "FULL")?,
+                None,
+                Some(path.to_owned()),
+            )),
+            None => Ok(self.clone()),
+        }
     }
 
     /// The database file, unless in memory.
@@ -177,6 +182,20 @@ impl SqliteStore {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
     }
+}
+
+/// A connection to the store's file: waits for other writers, `secure_delete` on, and the
+/// given `synchronous` level (`FULL` for keys and audit events, `NORMAL` for counts).
+fn connection(path: &Path, synchronous: &str) -> Result<Connection, Error> {
+    let conn = Connection::open(path).map_err(failed("cannot open the store"))?;
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .and_then(|()| {
+            conn.execute_batch(&format!(
+                "PRAGMA synchronous = {synchronous}; PRAGMA secure_delete = ON;"
+            ))
+        })
+        .map_err(failed("cannot configure the store"))?;
+    Ok(conn)
 }
 
 /// Switches the database to WAL (a setting kept in the file). A process starting beside others
