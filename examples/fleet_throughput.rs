@@ -1,5 +1,5 @@
 //! Reveals per second with the audit trail and the monitor's counts in each store, from 1 and 4
-//! processes, and audit appends per second; the ratio to one process on a local directory.
+//! processes, and audit appends per second from 1 and 8 threads; the ratio to one process on a local directory.
 //!
 //! ```sh
 //! cargo run --release --example fleet_throughput --features postgres
@@ -130,16 +130,26 @@ fn event() -> AuditEvent {
     }
 }
 
-/// Audit appends per second, one process, one thread.
-fn appends_per_second(sink: &dyn AuditSink) -> f64 {
+/// Audit appends per second, one process, `threads` threads (concurrent appends share commits).
+fn appends_per_second(sink: &dyn AuditSink, threads: usize) -> f64 {
     let e = event();
     let start = Instant::now();
-    let mut n = 0u64;
-    while start.elapsed() < Duration::from_secs(SECONDS) {
-        sink.record(&e).unwrap();
-        n += 1;
-    }
-    n as f64 / start.elapsed().as_secs_f64()
+    let total: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut n = 0u64;
+                    while start.elapsed() < Duration::from_secs(SECONDS) {
+                        sink.record(&e).unwrap();
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap()).sum()
+    });
+    total as f64 / start.elapsed().as_secs_f64()
 }
 
 fn main() {
@@ -194,18 +204,28 @@ fn main() {
         }
     }
 
-    println!("\naudit appends per second (one process, one thread):");
+    println!("\naudit appends per second (one process):");
+    println!("| store | 1 thread | 8 threads |");
+    println!("|---|---|---|");
     let keyring = open(&local).keyring().clone();
     let sqlite = SqliteStore::open(scratch.join("appends.db"))
         .unwrap()
         .audit(&keyring)
         .unwrap();
-    println!("| SQLite store | {:.0} |", appends_per_second(&sqlite));
+    println!(
+        "| SQLite store | {:.0} | {:.0} |",
+        appends_per_second(&sqlite, 1),
+        appends_per_second(&sqlite, 8)
+    );
     if let Some((_, _, url)) = &pg_admin {
         let keyring = open(&format!("pg:{url}")).keyring().clone();
         let store = PgStore::connect(url, 1).unwrap();
         let audit = store.audit(&keyring).unwrap();
-        println!("| PostgreSQL store | {:.0} |", appends_per_second(&audit));
+        println!(
+            "| PostgreSQL store | {:.0} | {:.0} |",
+            appends_per_second(&audit, 1),
+            appends_per_second(&audit, 8)
+        );
     }
     if let Some((mut admin, db, _)) = pg_admin {
         let _ = admin.batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"));

@@ -12,6 +12,27 @@
 //! - [`AsyncGuard`]: guard calls that wait (an audit sync, a store query) on tokio's blocking
 //!   pool, so that a handler never stalls the executor.
 //!
+//! # Memory after a request
+//!
+//! [`PiiJson`] and [`ViewJson`] wipe the buffers they own. hyper's connection buffers, which
+//! hold request and response bytes before and after them, are freed unwiped, and the heap keeps
+//! those bytes until it reuses them. A service that handles personal data should install an
+//! allocator that zeroes what it frees in its binary; the crate's tests show that no planted
+//! value is then left in the process's memory once its requests are over:
+//!
+//! ```rust,standalone_crate
+//! #[global_allocator]
+//! static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+//!     zeroizing_alloc::ZeroAlloc(std::alloc::System);
+//!
+//! fn main() {
+//!     let body = String::from("jane@example.com");
+//!     drop(body); // its bytes are zeroed as they are freed
+//! }
+//! ```
+//!
+//! See "A web service's memory after its requests" in piiguard's `docs/THREAT_MODEL.md`.
+//!
 //! A separate crate rather than a feature of piiguard: axum's releases then move this crate
 //! only, and a service without axum builds none of it.
 

@@ -14,6 +14,8 @@
 
 mod chain;
 mod event;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod group;
 mod jsonl;
 #[cfg(feature = "tracing")]
 mod tracing_sink;
@@ -27,6 +29,8 @@ pub use tracing_sink::TracingSink;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use chain::{Chain, verify_lines};
 pub(crate) use event::timestamp;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use group::GroupCommit;
 
 use crate::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};

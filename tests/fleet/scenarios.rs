@@ -168,22 +168,34 @@ fn rotator(dir: &Path, id: u64) {
     append(&dir.join(format!("rows-{id}")), &row);
 }
 
-/// Reveals `count` times as one principal (the fleet-wide monitor), then reports how many were
-/// allowed in `allowed-<id>`.
+/// Reveals `count` times as one principal (the fleet-wide monitor) from four threads, whose
+/// audit events then share commits, and reports how many were allowed in `allowed-<id>`.
 fn revealer(dir: &Path, id: u64, count: u64) {
+    const THREADS: u64 = 4;
     let guard = open(dir);
     let c = customer(7);
     wait_for(&dir.join("go"));
-    let mut allowed = 0;
-    for _ in 0..count {
-        match guard.reveal(&mailer(), &c, |c| &c.email, "send_receipt") {
-            Ok(_) => allowed += 1,
-            Err(Error::Denied {
-                reason: Reason::RateLimited,
-            }) => {}
-            Err(e) => panic!("unexpected {e}"),
-        }
-    }
+    let allowed: u64 = std::thread::scope(|scope| {
+        let threads: Vec<_> = (0..THREADS)
+            .map(|t| {
+                let (guard, c) = (&guard, &c);
+                scope.spawn(move || {
+                    let mut allowed = 0;
+                    for _ in (t..count).step_by(THREADS as usize) {
+                        match guard.reveal(&mailer(), c, |c| &c.email, "send_receipt") {
+                            Ok(_) => allowed += 1,
+                            Err(Error::Denied {
+                                reason: Reason::RateLimited,
+                            }) => {}
+                            Err(e) => panic!("unexpected {e}"),
+                        }
+                    }
+                    allowed
+                })
+            })
+            .collect();
+        threads.into_iter().map(|t| t.join().unwrap()).sum()
+    });
     std::fs::write(dir.join(format!("allowed-{id}")), allowed.to_string()).unwrap();
 }
 
@@ -489,6 +501,14 @@ pub(crate) fn the_monitor_counts_fleet_wide(t: &Target) {
         .sum();
     assert_eq!(allowed, 400, "the hard limit holds fleet-wide, exactly");
     let events = events(t);
+    let reveals = events
+        .iter()
+        .filter(|e| e["action"] == "reveal" && e["outcome"] == "allowed")
+        .count();
+    assert_eq!(
+        reveals, 400,
+        "every allowed reveal of 16 threads in 4 processes is audited once"
+    );
     let alerts: Vec<&str> = events
         .iter()
         .filter(|e| e["action"] == "access_alert")

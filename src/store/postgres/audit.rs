@@ -4,18 +4,19 @@
 //! the events table and nothing more there.
 
 use super::PgStore;
-use crate::audit::{AuditEvent, AuditSink, Chain, ChainHead, ChainReport, verify_lines};
+use crate::audit::{
+    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, GroupCommit, verify_lines,
+};
 use crate::error::Error;
 use crate::keys::Keyring;
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
 
 /// The audit trail in `piiguard_audit_events`, one row per chained line (the same lines as the
 /// JSON-lines file).
 pub struct PgAudit {
     store: PgStore,
     keyring: Keyring,
-    chain: Mutex<Chain>,
+    group: GroupCommit,
 }
 
 impl fmt::Debug for PgAudit {
@@ -47,7 +48,7 @@ impl PgStore {
         Ok(PgAudit {
             store: self.clone(),
             keyring: keyring.clone(),
-            chain: Mutex::new(chain),
+            group: GroupCommit::new(chain),
         })
     }
 
@@ -97,13 +98,24 @@ impl PgAudit {
     }
 }
 
-impl AuditSink for PgAudit {
-    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
-        let mut chain = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
+impl PgAudit {
+    /// Chains and stores one batch of events in one transaction, chaining again from the
+    /// stored head while other instances' events get in first.
+    fn store_batch(&self, chain: &mut Chain, events: &[AuditEvent]) -> Result<(), Error> {
         for _ in 0..ATTEMPTS {
             let position = chain.position();
             let expected = i64::try_from(chain.head().seq).unwrap_or(i64::MAX);
-            let line = chain.seal(event)?;
+            let lines = events
+                .iter()
+                .map(|event| chain.seal(event))
+                .collect::<Result<Vec<String>, Error>>();
+            let lines = match lines {
+                Ok(lines) => lines,
+                Err(e) => {
+                    chain.restore(position);
+                    return Err(e);
+                }
+            };
             let stored = self.store.run(move |client| {
                 let mut tx = client.transaction()?;
                 let head = tx.query_one(
@@ -113,13 +125,15 @@ impl AuditSink for PgAudit {
                 if head.get::<_, i64>(0) != expected {
                     return Ok(Some(head.get::<_, Option<String>>(1)));
                 }
-                tx.execute(
-                    "INSERT INTO piiguard_audit_events (seq, line) VALUES ($1, $2)",
-                    &[&(expected + 1), &line],
-                )?;
+                let insert =
+                    tx.prepare("INSERT INTO piiguard_audit_events (seq, line) VALUES ($1, $2)")?;
+                for (seq, line) in (expected + 1..).zip(&lines) {
+                    tx.execute(&insert, &[&seq, line])?;
+                }
+                let last = expected + i64::try_from(lines.len()).unwrap_or(i64::MAX);
                 tx.execute(
                     "UPDATE piiguard_audit_head SET seq = $1, line = $2 WHERE id = 1",
-                    &[&(expected + 1), &line],
+                    &[&last, &lines.last()],
                 )?;
                 tx.commit()?;
                 Ok(None)
@@ -134,7 +148,7 @@ impl AuditSink for PgAudit {
                     };
                 }
                 Err(_) => {
-                    // Not stored: the next event takes this one's place in the chain.
+                    // Not stored: the next events take these ones' places in the chain.
                     chain.restore(position);
                     return Err(audit_failed("cannot store the event"));
                 }
@@ -142,14 +156,18 @@ impl AuditSink for PgAudit {
         }
         Err(audit_failed("other writers kept getting in first"))
     }
+}
+
+impl AuditSink for PgAudit {
+    /// Records `event` durably before returning. Events that threads record while a commit is
+    /// under way go into the next transaction together: one commit for all of them.
+    fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        self.group
+            .record(event, |chain, events| self.store_batch(chain, events))
+    }
 
     fn chain_head(&self) -> Option<ChainHead> {
-        Some(
-            self.chain
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .head(),
-        )
+        Some(self.group.head())
     }
 
     /// Verifies the whole trail, every writer's events, and that it still reaches the last

@@ -3,12 +3,13 @@
 //! transaction that stores it, so N writers make one chain with no fork, gap or duplicate.
 
 use super::SqliteStore;
-use crate::audit::{AuditEvent, AuditSink, Chain, ChainHead, ChainReport, verify_lines};
+use crate::audit::{
+    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, GroupCommit, verify_lines,
+};
 use crate::error::Error;
 use crate::keys::Keyring;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
 
 /// The audit trail in the store's `audit_events` table, one row per chained line (the same
 /// lines as the JSON-lines file: [`export_jsonl`](Self::export_jsonl) writes one that
@@ -27,7 +28,7 @@ use std::sync::{Mutex, PoisonError};
 pub struct SqliteAudit {
     store: SqliteStore,
     keyring: Keyring,
-    chain: Mutex<Chain>,
+    group: GroupCommit,
 }
 
 impl fmt::Debug for SqliteAudit {
@@ -58,7 +59,7 @@ impl SqliteStore {
         Ok(SqliteAudit {
             store,
             keyring: keyring.clone(),
-            chain: Mutex::new(chain),
+            group: GroupCommit::new(chain),
         })
     }
 }
@@ -133,9 +134,22 @@ impl SqliteAudit {
         )
     }
 
-    /// Tries once to chain `event` to the stored head and store it: `Ok(None)` when another
+    /// Chains and stores one batch of events in one transaction, chaining again from the
+    /// stored head while other processes' events get in first.
+    fn store_batch(&self, chain: &mut Chain, events: &[AuditEvent]) -> Result<(), Error> {
+        for _ in 0..ATTEMPTS {
+            if self.try_record(chain, events)?.is_some() {
+                return Ok(());
+            }
+        }
+        Err(Error::Audit {
+            reason: "other writers kept getting in first",
+        })
+    }
+
+    /// Tries once to chain `events` to the stored head and store them: `Ok(None)` when another
     /// writer's event is the head now (`chain` is then moved on to it).
-    fn try_record(&self, chain: &mut Chain, event: &AuditEvent) -> Result<Option<()>, Error> {
+    fn try_record(&self, chain: &mut Chain, events: &[AuditEvent]) -> Result<Option<()>, Error> {
         let behind = {
             let mut conn = self.store.conn();
             let tx = conn
@@ -153,17 +167,12 @@ impl SqliteAudit {
             let stored = head.as_ref().map_or(0, |(seq, _)| *seq);
             if u64::try_from(stored).ok() == Some(chain.head().seq) {
                 let position = chain.position();
-                let line = chain.seal(event)?;
-                let stored = tx
-                    .execute(
-                        "INSERT INTO audit_events (seq, line) VALUES (?1, ?2)",
-                        params![stored + 1, line],
-                    )
-                    .and_then(|_| tx.commit());
+                let stored = Self::insert(&tx, chain, events, stored)
+                    .and_then(|()| tx.commit().map_err(audit_failed("cannot store the event")));
                 if let Err(e) = stored {
-                    // Not stored: the next event takes this one's place in the chain.
+                    // Not stored: the next events take these ones' places in the chain.
                     chain.restore(position);
-                    return Err(audit_failed("cannot store the event")(e));
+                    return Err(e);
                 }
                 return Ok(Some(()));
             }
@@ -177,28 +186,38 @@ impl SqliteAudit {
         }
         Ok(None)
     }
+
+    /// Seals each event on the chain and inserts it after row `stored`.
+    fn insert(
+        tx: &rusqlite::Transaction<'_>,
+        chain: &mut Chain,
+        events: &[AuditEvent],
+        stored: i64,
+    ) -> Result<(), Error> {
+        let mut insert = tx
+            .prepare_cached("INSERT INTO audit_events (seq, line) VALUES (?1, ?2)")
+            .map_err(audit_failed("cannot store the event"))?;
+        for (seq, event) in (stored + 1..).zip(events) {
+            let line = chain.seal(event)?;
+            insert
+                .execute(params![seq, line])
+                .map_err(audit_failed("cannot store the event"))?;
+        }
+        Ok(())
+    }
 }
 
 impl AuditSink for SqliteAudit {
+    /// Records `event` durably (a `synchronous = FULL` commit) before returning. Events that
+    /// threads record while a commit is under way go into the next commit together: one sync
+    /// for all of them.
     fn record(&self, event: &AuditEvent) -> Result<(), Error> {
-        let mut chain = self.chain.lock().unwrap_or_else(PoisonError::into_inner);
-        for _ in 0..ATTEMPTS {
-            if self.try_record(&mut chain, event)?.is_some() {
-                return Ok(());
-            }
-        }
-        Err(Error::Audit {
-            reason: "other writers kept getting in first",
-        })
+        self.group
+            .record(event, |chain, events| self.store_batch(chain, events))
     }
 
     fn chain_head(&self) -> Option<ChainHead> {
-        Some(
-            self.chain
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .head(),
-        )
+        Some(self.group.head())
     }
 
     /// Verifies the whole trail, every writer's events, and that it still reaches the last
