@@ -176,10 +176,9 @@ impl Envelope {
         let body = &self.bytes[self.header_len + NONCE_LEN..];
         let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
         let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| Error::OpenFailed)?;
-        let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
-        out.extend_from_slice(ciphertext);
+        let mut out = Zeroizing::new(vec![0u8; ciphertext.len()]);
         let opened = with_associated_data(&self.bytes[..self.header_len], context, |aad| {
-            cipher.open_in_place(nonce, aad, &mut out, tag)
+            cipher.open_into(nonce, aad, ciphertext, tag, &mut out)
         })
         .map_err(|_| Error::OpenFailed);
         crate::mem::protected::wipe_stack();

@@ -274,7 +274,134 @@ fn key_needles(dir: &Path, first_email: &str) -> (Needles, Vec<String>) {
     needles.add(&kek, "key-encryption key");
     assert!(roots.len() >= 2, "field and integrity root keys at least");
     assert_blind_index_key_is_right(dir, first_email, &derived_index_keys);
+    field_key_needles(dir, &set, first_email, &mut needles);
     (needles, roots)
+}
+
+/// `part(x)` of docs/ENVELOPE.md: a 4-byte big-endian length, then the bytes.
+fn part(out: &mut Vec<u8>, bytes: &[u8]) {
+    out.extend_from_slice(&(bytes.len() as u32).to_be_bytes());
+    out.extend_from_slice(bytes);
+}
+
+fn hkdf(salt: &[u8], ikm: &[u8], parts: &[&str]) -> [u8; 32] {
+    let mut info = b"piiguard/v1".to_vec();
+    for p in parts {
+        part(&mut info, p.as_bytes());
+    }
+    let mut okm = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(salt), ikm)
+        .expand(&info, &mut okm)
+        .unwrap();
+    okm
+}
+
+/// Records whose subject keys and derived AES field keys are searched for.
+const KEYED_RECORDS: u64 = 100;
+
+/// The subject keys of the first records, and the AES-256-GCM-SIV keys of their fields, derived
+/// as docs/ENVELOPE.md says: the keys a field's encryption and decryption use, which AWS-LC
+/// expands into contexts of its own (each freed and cleansed after one operation). The control:
+/// record 0's email envelope opens under the key derived for it.
+fn field_key_needles(
+    dir: &Path,
+    set: &piiguard::keys::KeySet,
+    first_email: &str,
+    needles: &mut Needles,
+) {
+    use aes_gcm_siv::aead::{Aead, KeyInit, Payload};
+    let root = |id: &str, version: u32| {
+        set.keys
+            .iter()
+            .find(|k| k.id() == id && k.version() == version)
+            .and_then(|k| k.expose_material().copied())
+            .expect("the envelope's root key is in the set")
+    };
+    let store = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+    let records = rusqlite::Connection::open(dir.join("records.db")).unwrap();
+    let mut opened_control = false;
+    for id in 0..KEYED_RECORDS {
+        let subject = id.to_string();
+        let (region, key_id, version, wrapped): (String, String, u32, Vec<u8>) = store
+            .query_row(
+                "SELECT region, key_id, key_version, wrapped FROM subject_keys
+                 WHERE tenant = '' AND subject = ?1",
+                [&subject],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .unwrap();
+        let field_root = root(&key_id, version);
+        let wrap_key = hkdf(
+            b"piiguard/v1/data-key",
+            &field_root,
+            &["subject-key-wrap", "dev", &region, "", "", ""],
+        );
+        let mut aad = b"piiguard/subject-key/v1".to_vec();
+        for p in [
+            region.as_bytes(),
+            b"",
+            subject.as_bytes(),
+            key_id.as_bytes(),
+        ] {
+            part(&mut aad, p);
+        }
+        aad.extend_from_slice(&version.to_be_bytes());
+        let (nonce, sealed) = wrapped.split_at(12);
+        let subject_key = aes_gcm_siv::Aes256GcmSiv::new(&wrap_key.into())
+            .decrypt(
+                &<[u8; 12]>::try_from(nonce).unwrap().into(),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .expect("the subject key unwraps as docs/ENVELOPE.md says");
+        needles.add(&subject_key, &format!("subject key of record {id}"));
+
+        let row: String = records
+            .query_row("SELECT row FROM patient WHERE id = ?1", [id as i64], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let row: serde_json::Value = serde_json::from_str(&row).unwrap();
+        for field in ["name", "email", "notes", "diagnosis"] {
+            let envelope = piiguard::Envelope::parse_text(row[field].as_str().unwrap()).unwrap();
+            let bytes = envelope.as_bytes();
+            let (r, k) = (bytes[5] as usize, bytes[6 + bytes[5] as usize] as usize);
+            let header_len = 11 + r + k;
+            let region = std::str::from_utf8(&bytes[6..6 + r]).unwrap();
+            let key_id = std::str::from_utf8(&bytes[7 + r..7 + r + k]).unwrap();
+            let version = u32::from_be_bytes(bytes[7 + r + k..header_len].try_into().unwrap());
+            let data_key = hkdf(
+                &subject_key,
+                &root(key_id, version),
+                &["field-encryption", "dev", region, "", "Patient", field],
+            );
+            needles.add(&data_key, &format!("field key of record {id} {field}"));
+            if id == 0 && field == "email" {
+                let mut aad = b"piiguard/envelope/v1".to_vec();
+                part(&mut aad, &bytes[..header_len]);
+                part(&mut aad, b"Patient");
+                part(&mut aad, b"email");
+                aad.push(1);
+                part(&mut aad, subject.as_bytes());
+                part(&mut aad, b"");
+                let body = &bytes[header_len..];
+                let clear = aes_gcm_siv::Aes256GcmSiv::new(&data_key.into())
+                    .decrypt(
+                        &<[u8; 12]>::try_from(&body[..12]).unwrap().into(),
+                        Payload {
+                            msg: &body[12..],
+                            aad: &aad,
+                        },
+                    )
+                    .expect("record 0's email opens under the field key derived for it");
+                assert_eq!(clear, first_email.as_bytes());
+                opened_control = true;
+            }
+        }
+    }
+    assert!(opened_control);
 }
 
 /// The control for the derived-key needle: record 0's stored blind index is the keyed BLAKE3
@@ -420,6 +547,13 @@ fn an_idle_application_holds_no_sentinel_and_no_key_in_its_dumpable_memory() {
                 "{root} not found in the dump-excluded pages"
             );
         }
+        // The derived field keys the helper used are held too, in the excluded pages only.
+        assert!(
+            scan.excluded_key_hits
+                .iter()
+                .any(|h| h.starts_with("field key of record")),
+            "no derived field key found in the dump-excluded pages"
+        );
     }
 }
 

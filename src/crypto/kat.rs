@@ -1,7 +1,10 @@
 //! Known-answer tests: published vectors run through piiguard's own wrappers.
 
-use super::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
-use super::{kdf, keyed_hash};
+#[cfg(feature = "aws-lc")]
+use super::aead::aws_lc::AwsLcSiv;
+use super::aead::rust_crypto::RustCryptoSiv;
+use super::aead::{NONCE_LEN, OpenFailed, TAG_LEN};
+use super::{KEY_LEN, kdf, keyed_hash};
 use serde_json::Value;
 
 fn vectors(name: &str) -> Value {
@@ -18,30 +21,84 @@ fn hex(v: &Value) -> Vec<u8> {
         .collect()
 }
 
-/// Seals through `FieldCipher`; `None` when the inputs cannot even reach it (wrong key or
-/// nonce size), which for an invalid case counts as a rejection.
-fn seal(key: &[u8], nonce: &[u8], aad: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
+/// An AES-256-GCM-SIV backend, as `FieldCipher` is on one build or the other.
+trait Siv {
+    const NAME: &'static str;
+    fn with_key(key: &[u8; KEY_LEN]) -> Self;
+    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN];
+    fn open_into(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8; TAG_LEN],
+        out: &mut [u8],
+    ) -> Result<(), OpenFailed>;
+}
+
+macro_rules! siv {
+    ($type:ty, $name:literal) => {
+        impl Siv for $type {
+            const NAME: &'static str = $name;
+            fn with_key(key: &[u8; KEY_LEN]) -> Self {
+                <$type>::new(key)
+            }
+            fn seal_in_place(
+                &self,
+                nonce: &[u8; NONCE_LEN],
+                aad: &[u8],
+                buf: &mut [u8],
+            ) -> [u8; TAG_LEN] {
+                <$type>::seal_in_place(self, nonce, aad, buf)
+            }
+            fn open_into(
+                &self,
+                nonce: &[u8; NONCE_LEN],
+                aad: &[u8],
+                ciphertext: &[u8],
+                tag: &[u8; TAG_LEN],
+                out: &mut [u8],
+            ) -> Result<(), OpenFailed> {
+                <$type>::open_into(self, nonce, aad, ciphertext, tag, out)
+            }
+        }
+    };
+}
+siv!(RustCryptoSiv, "RustCrypto");
+#[cfg(feature = "aws-lc")]
+siv!(AwsLcSiv, "AWS-LC");
+
+/// Seals through a backend; `None` when the inputs cannot even reach it (wrong key or nonce
+/// size), which for an invalid case counts as a rejection.
+fn seal<C: Siv>(key: &[u8], nonce: &[u8], aad: &[u8], msg: &[u8]) -> Option<Vec<u8>> {
     let key: &[u8; 32] = key.try_into().ok()?;
     let nonce: &[u8; NONCE_LEN] = nonce.try_into().ok()?;
     let mut buf = msg.to_vec();
-    let tag = FieldCipher::new(key).seal_in_place(nonce, aad, &mut buf);
+    let tag = C::with_key(key).seal_in_place(nonce, aad, &mut buf);
     buf.extend_from_slice(&tag);
     Some(buf)
 }
 
-fn open(key: &[u8], nonce: &[u8], aad: &[u8], ct: &[u8], tag: &[u8]) -> Option<Vec<u8>> {
+fn open<C: Siv>(key: &[u8], nonce: &[u8], aad: &[u8], ct: &[u8], tag: &[u8]) -> Option<Vec<u8>> {
     let key: &[u8; 32] = key.try_into().ok()?;
     let nonce: &[u8; NONCE_LEN] = nonce.try_into().ok()?;
     let tag: &[u8; TAG_LEN] = tag.try_into().ok()?;
-    let mut buf = ct.to_vec();
-    FieldCipher::new(key)
-        .open_in_place(nonce, aad, &mut buf, tag)
+    let mut out = vec![0u8; ct.len()];
+    C::with_key(key)
+        .open_into(nonce, aad, ct, tag, &mut out)
         .ok()?;
-    Some(buf)
+    Some(out)
 }
 
 #[test]
 fn wycheproof_aes_256_gcm_siv() {
+    wycheproof_siv::<RustCryptoSiv>();
+    #[cfg(feature = "aws-lc")]
+    wycheproof_siv::<AwsLcSiv>();
+}
+
+fn wycheproof_siv<C: Siv>() {
+    let (seal, open, backend) = (seal::<C>, open::<C>, C::NAME);
     let file = vectors("wycheproof_aes_gcm_siv_test.json");
     let (mut valid, mut invalid) = (0, 0);
     for group in file["testGroups"].as_array().unwrap() {
@@ -62,12 +119,16 @@ fn wycheproof_aes_256_gcm_siv() {
                 "valid" => {
                     let mut expected = ct.clone();
                     expected.extend_from_slice(&tag);
-                    assert_eq!(seal(&key, &iv, &aad, &msg), Some(expected), "tcId {id}");
-                    assert_eq!(opened, Some(msg), "tcId {id}");
+                    assert_eq!(
+                        seal(&key, &iv, &aad, &msg),
+                        Some(expected),
+                        "{backend} tcId {id}"
+                    );
+                    assert_eq!(opened, Some(msg), "{backend} tcId {id}");
                     valid += 1;
                 }
                 _ => {
-                    assert_eq!(opened, None, "tcId {id} must be rejected");
+                    assert_eq!(opened, None, "{backend} tcId {id} must be rejected");
                     invalid += 1;
                 }
             }
@@ -78,6 +139,13 @@ fn wycheproof_aes_256_gcm_siv() {
 
 #[test]
 fn rfc8452_aes_256_vectors() {
+    rfc8452_siv::<RustCryptoSiv>();
+    #[cfg(feature = "aws-lc")]
+    rfc8452_siv::<AwsLcSiv>();
+}
+
+fn rfc8452_siv<C: Siv>() {
+    let (seal, open, backend) = (seal::<C>, open::<C>, C::NAME);
     let file = vectors("rfc8452_aes_gcm_siv.json");
     let mut checked = 0;
     for case in file["cases"].as_array().unwrap() {
@@ -93,11 +161,11 @@ fn rfc8452_aes_256_vectors() {
         let (ct, tag) = (hex(&case["ciphertext"]), hex(&case["tag"]));
         let mut expected = ct.clone();
         expected.extend_from_slice(&tag);
-        assert_eq!(seal(&key, &nonce, &aad, &pt), Some(expected));
-        assert_eq!(open(&key, &nonce, &aad, &ct, &tag), Some(pt));
+        assert_eq!(seal(&key, &nonce, &aad, &pt), Some(expected), "{backend}");
+        assert_eq!(open(&key, &nonce, &aad, &ct, &tag), Some(pt), "{backend}");
         checked += 1;
     }
-    assert!(checked >= 24, "only {checked} AES-256 cases");
+    assert!(checked >= 24, "{backend}: only {checked} AES-256 cases");
 }
 
 #[test]
@@ -167,5 +235,48 @@ fn blake3_keyed_hash_and_derive_key() {
             derived[..32],
             "len {len}"
         );
+    }
+}
+
+/// The two backends are one cipher: the same key, nonce, associated data and message give the
+/// same ciphertext and tag, each opens what the other sealed, and each refuses the other's
+/// sealed bytes once a bit of ciphertext, tag or associated data is flipped.
+#[cfg(feature = "aws-lc")]
+mod differential {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        #[test]
+        fn the_backends_are_interchangeable(
+            key in any::<[u8; 32]>(),
+            nonce in any::<[u8; 12]>(),
+            aad in proptest::collection::vec(any::<u8>(), 0..300),
+            msg in proptest::collection::vec(any::<u8>(), 0..600),
+            flip in any::<(usize, u8)>(),
+        ) {
+            let rust = seal::<RustCryptoSiv>(&key, &nonce, &aad, &msg).unwrap();
+            let aws = seal::<AwsLcSiv>(&key, &nonce, &aad, &msg).unwrap();
+            prop_assert_eq!(&rust, &aws);
+            let (ct, tag) = rust.split_at(msg.len());
+            prop_assert_eq!(open::<AwsLcSiv>(&key, &nonce, &aad, ct, tag), Some(msg.clone()));
+            prop_assert_eq!(open::<RustCryptoSiv>(&key, &nonce, &aad, ct, tag), Some(msg.clone()));
+
+            // One bit flipped anywhere in ciphertext||tag, or in the associated data.
+            let bit = 1u8 << (flip.1 % 8);
+            let mut bad = rust.clone();
+            let at = flip.0 % bad.len();
+            bad[at] ^= bit;
+            let (bad_ct, bad_tag) = bad.split_at(msg.len());
+            prop_assert_eq!(open::<AwsLcSiv>(&key, &nonce, &aad, bad_ct, bad_tag), None);
+            prop_assert_eq!(open::<RustCryptoSiv>(&key, &nonce, &aad, bad_ct, bad_tag), None);
+            if !aad.is_empty() {
+                let mut bad_aad = aad.clone();
+                bad_aad[flip.0 % aad.len()] ^= bit;
+                prop_assert_eq!(open::<AwsLcSiv>(&key, &nonce, &bad_aad, ct, tag), None);
+                prop_assert_eq!(open::<RustCryptoSiv>(&key, &nonce, &bad_aad, ct, tag), None);
+            }
+        }
     }
 }

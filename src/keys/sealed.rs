@@ -275,8 +275,8 @@ fn open_under(bytes: &[u8], header_len: usize, kek: &FieldCipher) -> Result<KeyS
     }
     let (ciphertext, tag) = body.split_at(body.len() - TAG_LEN);
     let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| truncated())?;
-    let mut plain = Zeroizing::new(ciphertext.to_vec());
-    kek.open_in_place(&nonce, header, &mut plain, tag)
+    let mut plain = Zeroizing::new(vec![0u8; ciphertext.len()]);
+    kek.open_into(&nonce, header, ciphertext, tag, &mut plain)
         .map_err(|_| {
             corrupt("does not open: wrong key-encryption key, or the key set is corrupted")
         })?;

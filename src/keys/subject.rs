@@ -79,13 +79,13 @@ fn unwrap(
     let nonce: &[u8; NONCE_LEN] = nonce.try_into().map_err(|_| malformed())?;
     let tag: &[u8; TAG_LEN] = tag.try_into().map_err(|_| malformed())?;
     let mut material = Zeroizing::new([0u8; KEY_LEN]);
-    material.copy_from_slice(ciphertext);
     cipher
-        .open_in_place(
+        .open_into(
             nonce,
             &aad(key, &wrapped.key_id, wrapped.key_version),
-            material.as_mut_slice(),
+            ciphertext,
             tag,
+            material.as_mut_slice(),
         )
         .map_err(|_| malformed())?;
     Ok(KeyMaterial::new(material))
