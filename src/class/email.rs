@@ -66,6 +66,12 @@ impl ClassRules for Email {
 
     fn normalize(&self, value: &[u8], out: &mut SecretBuf) -> Result<(), Invalid> {
         let (local, domain) = split(value)?;
+        if local.is_ascii() && domain.is_ascii() {
+            out.push_ascii_lowercase(local);
+            out.push('@');
+            out.push_ascii_lowercase(domain);
+            return Ok(());
+        }
         for c in local.chars().chain(['@']).chain(domain.chars()) {
             for lower in c.to_lowercase() {
                 out.push(lower);
@@ -127,5 +133,9 @@ mod tests {
             .normalize("Zoë.O@Example.COM".as_bytes())
             .unwrap();
         assert_eq!(n.as_str(), "zoë.o@example.com");
+        let n = Class::Email
+            .normalize(" Jane.Doe@Example.COM ".as_bytes())
+            .unwrap();
+        assert_eq!(n.as_str(), "jane.doe@example.com");
     }
 }

@@ -168,9 +168,11 @@ pub(crate) fn derive(
 }
 
 /// Subject-dependent entries are dropped all at once beyond this many, bounding memory (and
-/// re-derived on the next use). Each cached subject costs one cipher key schedule (960 bytes, a
-/// 1 KiB slot of the protected arena) and its subject key (a 64-byte slot), plus about 150
-/// bytes of map entry: about 20 MiB for a full cache, of which 17 MiB in the arena.
+/// re-derived on the next use). Each cached subject costs one cipher (with `aws-lc`, the key's
+/// 32 bytes in a 32-byte slot of the protected arena; on RustCrypto, an expanded key schedule
+/// of 960 bytes in a 1 KiB slot) and its subject key (a 64-byte slot), plus about 150 bytes of
+/// map entry: about 4.5 MiB for a full cache with `aws-lc` (1.5 MiB in the arena), about 20 MiB
+/// on RustCrypto (17 MiB in the arena).
 pub(crate) const MAX_SUBJECT_ENTRIES: usize = 16_384;
 
 /// Derived ciphers, hashing keys and unwrapped subject keys, each built once.

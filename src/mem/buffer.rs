@@ -42,6 +42,14 @@ impl SecretBuf {
         self.text.push(c);
     }
 
+    /// Appends `s` lower-cased, when it is ASCII (no per-character case tables).
+    pub(crate) fn push_ascii_lowercase(&mut self, s: &str) {
+        debug_assert!(s.is_ascii());
+        let start = self.text.len();
+        self.push_str(s);
+        self.text.as_mut_str()[start..].make_ascii_lowercase();
+    }
+
     /// Appends `c` `count` times.
     pub fn push_repeated(&mut self, c: char, count: usize) {
         self.reserve(c.len_utf8() * count);
