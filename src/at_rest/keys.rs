@@ -100,10 +100,10 @@ impl<'k> StorageKeys<'k> {
         let subject = at
             .subject()
             .filter(|_| self.keyring.has_subject_keys())
-            .map(|s| self.store_key(s.as_str()));
-        let cipher =
-            self.keyring
-                .field_cipher(&keys, root, self.field_scope(at), subject.as_ref(), true)?;
+            .map(SubjectId::as_str);
+        let cipher = self
+            .keyring
+            .field_cipher(&keys, root, self.field_scope(at), subject, true)?;
         let header = Header {
             environment: self.keyring.environment(),
             subject_keyed: subject.is_some(),
@@ -136,7 +136,7 @@ impl<'k> StorageKeys<'k> {
             envelope.region(),
         )?;
         let subject = match (envelope.is_subject_keyed(), at.subject()) {
-            (true, Some(s)) if self.keyring.has_subject_keys() => Some(self.store_key(s.as_str())),
+            (true, Some(s)) if self.keyring.has_subject_keys() => Some(s.as_str()),
             (true, Some(_)) => {
                 return Err(Error::Keyring {
                     reason: "the envelope needs a subject key, and no key store is configured",
@@ -145,13 +145,9 @@ impl<'k> StorageKeys<'k> {
             (true, None) => return Err(Error::OpenFailed),
             (false, _) => None,
         };
-        let cipher = self.keyring.field_cipher(
-            &keys,
-            root,
-            self.field_scope(at),
-            subject.as_ref(),
-            false,
-        )?;
+        let cipher =
+            self.keyring
+                .field_cipher(&keys, root, self.field_scope(at), subject, false)?;
         envelope.open(&cipher, &self.context_of(at))
     }
 

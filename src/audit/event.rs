@@ -149,9 +149,29 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
-/// Formats a time as the audit trail writes it.
+/// Formats a time as the audit trail writes it (every event does: the digits are written
+/// straight into place, without the formatting machinery, for years 0 to 9999).
 pub(crate) fn timestamp(t: time::OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
+    if let Ok(year @ 0..=9999) = u32::try_from(t.year()) {
+        let mut out = *b"0000-00-00T00:00:00.000000Z";
+        for (range, value) in [
+            (0..4, year),
+            (5..7, u32::from(u8::from(t.month()))),
+            (8..10, u32::from(t.day())),
+            (11..13, u32::from(t.hour())),
+            (14..16, u32::from(t.minute())),
+            (17..19, u32::from(t.second())),
+            (20..26, t.microsecond()),
+        ] {
+            let mut value = value;
+            for digit in out[range].iter_mut().rev() {
+                *digit = b'0' + (value % 10) as u8;
+                value /= 10;
+            }
+        }
+        return out.iter().map(|&b| char::from(b)).collect();
+    }
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         t.year(),
@@ -172,5 +192,19 @@ mod tests {
     fn timestamps_are_utc_with_microseconds() {
         let t = time::OffsetDateTime::from_unix_timestamp_nanos(1_795_000_000_123_456_789).unwrap();
         assert_eq!(timestamp(t), "2026-11-18T11:06:40.123456Z");
+        let t = time::OffsetDateTime::from_unix_timestamp_nanos(1_000_000).unwrap();
+        assert_eq!(timestamp(t), "1970-01-01T00:00:00.001000Z");
+        let at = |year, month, day, micro, offset_hours| {
+            time::Date::from_calendar_date(year, month, day)
+                .unwrap()
+                .with_hms_micro(23, 59, 59, micro)
+                .unwrap()
+                .assume_offset(time::UtcOffset::from_hms(offset_hours, 0, 0).unwrap())
+        };
+        let t = at(9999, time::Month::December, 31, 999_999, 2);
+        assert_eq!(timestamp(t), "9999-12-31T21:59:59.999999Z");
+        // Outside 0..=9999 the general formatter takes over.
+        let t = at(-1, time::Month::January, 1, 7, 0);
+        assert_eq!(timestamp(t), "-001-01-01T23:59:59.000007Z");
     }
 }

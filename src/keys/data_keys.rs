@@ -50,7 +50,7 @@ impl Keyring {
         keys: &[RootKey],
         root: KeyRef<'_>,
         at: FieldScope<'_>,
-        subject: Option<&StoreKey>,
+        subject: Option<&str>,
         create: bool,
     ) -> Result<Arc<FieldCipher>, Error> {
         let inner = &self.inner;
@@ -60,11 +60,19 @@ impl Keyring {
             tenant: at.tenant,
             record: at.record,
             field: at.field,
-            subject: subject.map(|s| s.subject.as_str()),
+            subject,
         };
         inner.cache.cipher(&id, || {
+            // Only when the cipher is not cached yet: the subject key's store key, owned.
             let subject_key = match subject {
-                Some(s) => subject_key(inner, keys, s, at.tenant, create)?,
+                Some(s) => {
+                    let key = StoreKey {
+                        region: root.key.region.clone(),
+                        tenant: at.tenant.to_string(),
+                        subject: s.to_owned(),
+                    };
+                    subject_key(inner, keys, &key, at.tenant, create)?
+                }
                 None => None,
             };
             derive(root.key, inner.environment, &id, subject_key.as_deref())

@@ -155,11 +155,10 @@ impl Sealed {
     pub(crate) fn open(&self) -> Zeroizing<Vec<u8>> {
         let (nonce, rest) = self.0.split_at(NONCE_LEN);
         let (ciphertext, tag) = rest.split_at(rest.len() - TAG_LEN);
-        let mut out = Zeroizing::new(Vec::with_capacity(ciphertext.len()));
-        out.extend_from_slice(ciphertext);
+        let mut out = Zeroizing::new(vec![0u8; ciphertext.len()]);
         let nonce: &[u8; NONCE_LEN] = nonce.try_into().expect("nonce length is fixed");
         let tag: &[u8; TAG_LEN] = tag.try_into().expect("tag length is fixed");
-        with_cipher(|cipher| cipher.open_in_place(nonce, out.as_mut_slice(), tag))
+        with_cipher(|cipher| cipher.open_into(nonce, ciphertext, tag, out.as_mut_slice()))
             .expect("a sealed value failed its integrity check: memory corruption");
         wipe_stack();
         out

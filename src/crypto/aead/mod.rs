@@ -54,15 +54,17 @@ impl SealCipher {
             .into()
     }
 
-    /// Decrypts `buf` in place after checking `tag`.
-    pub(crate) fn open_in_place(
+    /// Decrypts `ciphertext` into `out` (of the same length) after checking `tag`.
+    pub(crate) fn open_into(
         &self,
         nonce: &[u8; NONCE_LEN],
-        buf: &mut [u8],
+        ciphertext: &[u8],
         tag: &[u8; TAG_LEN],
+        out: &mut [u8],
     ) -> Result<(), OpenFailed> {
+        let buf = aes_gcm::aead::inout::InOutBuf::new(ciphertext, out).map_err(|_| OpenFailed)?;
         self.0
-            .decrypt_inout_detached(&(*nonce).into(), b"", buf.into(), &(*tag).into())
+            .decrypt_inout_detached(&(*nonce).into(), b"", buf, &(*tag).into())
             .map_err(|_| OpenFailed)
     }
 }
