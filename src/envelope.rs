@@ -14,7 +14,7 @@
 //! [`Error::Envelope`], never a panic.
 
 use crate::codec::{Reader, is_name, put_name};
-use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, Siv as _, TAG_LEN};
 use crate::crypto::random;
 use crate::error::Error;
 use crate::keys::Environment;

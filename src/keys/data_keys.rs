@@ -8,7 +8,7 @@ use super::lookup::KeyRef;
 use super::material::{KeyMaterial, RootKey};
 use super::store::StoreKey;
 use super::subject::{rewrap_subject_key, subject_key};
-use crate::crypto::aead::FieldCipher;
+use crate::crypto::aead::{FieldCipher, Siv as _};
 use crate::error::Error;
 use std::sync::Arc;
 

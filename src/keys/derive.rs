@@ -281,6 +281,7 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::aead::Siv as _;
 
     fn id<'a>(tenant: &'a str, subject: Option<&'a str>) -> DerivedId<'a> {
         DerivedId {

@@ -16,7 +16,7 @@ use super::provider::KeySet;
 use super::{Environment, KeyState, Purpose};
 use crate::codec::{Reader, put_name};
 use crate::crypto::KEY_LEN;
-use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, Siv as _, TAG_LEN};
 use crate::crypto::{password, random};
 use crate::envelope::{MAX_KEY_ID_LEN, MAX_REGION_LEN};
 use crate::error::Error;

@@ -9,7 +9,7 @@ use super::shared::Inner;
 use super::store::{StoreKey, WrappedKey};
 use crate::codec::put_part;
 use crate::crypto::KEY_LEN;
-use crate::crypto::aead::{FieldCipher, NONCE_LEN, TAG_LEN};
+use crate::crypto::aead::{FieldCipher, NONCE_LEN, Siv as _, TAG_LEN};
 use crate::crypto::random;
 use crate::error::Error;
 use std::sync::Arc;

@@ -9,7 +9,7 @@
 //! Building the context costs ~85 ns; the operation itself is still faster than the pure-Rust
 //! backend's with its schedule expanded once (see `docs/PERFORMANCE.md`).
 
-use super::{NONCE_LEN, OpenFailed, TAG_LEN};
+use super::{NONCE_LEN, OpenFailed, Siv, TAG_LEN};
 use crate::crypto::KEY_LEN;
 use crate::mem::protected::ProtectedBox;
 use aws_lc_rs::aead::{AES_256_GCM_SIV, Aad, LessSafeKey, Nonce, UnboundKey};
@@ -18,10 +18,6 @@ use aws_lc_rs::aead::{AES_256_GCM_SIV, Aad, LessSafeKey, Nonce, UnboundKey};
 pub(crate) struct AwsLcSiv(ProtectedBox<[u8; KEY_LEN]>);
 
 impl AwsLcSiv {
-    pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
-        Self(ProtectedBox::new(*key))
-    }
-
     /// The context for one operation, dropped (and cleansed by AWS-LC) when it ends.
     fn context(&self) -> LessSafeKey {
         // Only fails for a key of the wrong length, which `KEY_LEN` rules out.
@@ -29,14 +25,14 @@ impl AwsLcSiv {
             UnboundKey::new(&AES_256_GCM_SIV, self.0.as_slice()).expect("a 256-bit key"),
         )
     }
+}
 
-    /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal_in_place(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> [u8; TAG_LEN] {
+impl Siv for AwsLcSiv {
+    fn new(key: &[u8; KEY_LEN]) -> Self {
+        Self(ProtectedBox::new(*key))
+    }
+
+    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
         let tag = self
             .context()
             .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), buf)
@@ -47,9 +43,7 @@ impl AwsLcSiv {
         out
     }
 
-    /// Decrypts `ciphertext` into `out` (of the same length) after checking `tag`; on failure
-    /// `out` is left unspecified and must be discarded (callers wipe it).
-    pub(crate) fn open_into(
+    fn open_into(
         &self,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],

@@ -27,12 +27,30 @@ pub(crate) const TAG_LEN: usize = 16;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct OpenFailed;
 
-/// AES-256-GCM-SIV under one key, on the build's backend: `new(&key)`,
-/// `seal_in_place(nonce, aad, buf) -> tag`, `open_into(nonce, aad, ciphertext, tag, out)`.
+/// AES-256-GCM-SIV under one key: what each backend gives.
+pub(crate) trait Siv: Sized {
+    /// A cipher under `key`.
+    fn new(key: &[u8; KEY_LEN]) -> Self;
+
+    /// Encrypts `buf` in place and returns the tag.
+    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN];
+
+    /// Decrypts `ciphertext` into `out` (of the same length) after checking `tag`; on failure
+    /// `out` is left unspecified and must be discarded (callers wipe it).
+    fn open_into(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        ciphertext: &[u8],
+        tag: &[u8; TAG_LEN],
+        out: &mut [u8],
+    ) -> Result<(), OpenFailed>;
+}
+
+/// AES-256-GCM-SIV on the build's backend.
 #[cfg(feature = "aws-lc")]
 pub(crate) type FieldCipher = aws_lc::AwsLcSiv;
-/// AES-256-GCM-SIV under one key, on the build's backend: `new(&key)`,
-/// `seal_in_place(nonce, aad, buf) -> tag`, `open_into(nonce, aad, ciphertext, tag, out)`.
+/// AES-256-GCM-SIV on the build's backend.
 #[cfg(not(feature = "aws-lc"))]
 pub(crate) type FieldCipher = rust_crypto::RustCryptoSiv;
 

@@ -3,7 +3,7 @@
 //! envelopes' cipher when piiguard is built without the `aws-lc` feature, for targets without a
 //! C compiler; also built for the tests that check the two backends against each other.
 
-use super::{NONCE_LEN, OpenFailed, TAG_LEN};
+use super::{NONCE_LEN, OpenFailed, Siv, TAG_LEN};
 use crate::crypto::KEY_LEN;
 use crate::mem::protected::ProtectedBox;
 use aes_gcm_siv::Aes256GcmSiv;
@@ -13,18 +13,12 @@ use aes_gcm_siv::aead::{AeadInOut, KeyInit, Nonce, Tag};
 /// An AES-256-GCM-SIV key, expanded once, in protected memory.
 pub(crate) struct RustCryptoSiv(ProtectedBox<Aes256GcmSiv>);
 
-impl RustCryptoSiv {
-    pub(crate) fn new(key: &[u8; KEY_LEN]) -> Self {
+impl Siv for RustCryptoSiv {
+    fn new(key: &[u8; KEY_LEN]) -> Self {
         Self(ProtectedBox::new(Aes256GcmSiv::new(key.into())))
     }
 
-    /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal_in_place(
-        &self,
-        nonce: &[u8; NONCE_LEN],
-        aad: &[u8],
-        buf: &mut [u8],
-    ) -> [u8; TAG_LEN] {
+    fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], aad: &[u8], buf: &mut [u8]) -> [u8; TAG_LEN] {
         self.0
             .encrypt_inout_detached(&Nonce::<Aes256GcmSiv>::from(*nonce), aad, buf.into())
             // Only fails for messages over 2^36 bytes, which no field reaches.
@@ -32,9 +26,7 @@ impl RustCryptoSiv {
             .into()
     }
 
-    /// Decrypts `ciphertext` into `out` (of the same length) after checking `tag`; on failure
-    /// `out` is left unspecified and must be discarded (callers wipe it).
-    pub(crate) fn open_into(
+    fn open_into(
         &self,
         nonce: &[u8; NONCE_LEN],
         aad: &[u8],
