@@ -366,8 +366,12 @@ mod invariants {
             Just("123-45-6789".to_owned()),
             Just("GB82 WEST 1234 5698 7654 32".to_owned()),
             Just("Bearer abcdefgh12345678".to_owned()),
+            Just("zoë@exämple.рф".to_owned()),
+            Just("500000000009".to_owned()),
             "[ -~]{0,12}",
             "[0-9 .:@+()\\-]{0,16}",
+            // Addresses' bytes with multi-byte letters and punctuation around them.
+            "[a-zä例—.@\\-]{0,16}",
             "\\PC{0,4}",
         ];
         proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat())

@@ -54,8 +54,69 @@ fn local_char(b: u8) -> bool {
     is_alnum(b) || matches!(b, b'.' | b'_' | b'%' | b'+' | b'-')
 }
 
+/// The width of the non-ASCII letter or digit whose UTF-8 encoding starts at `i`, else 0
+/// (internationalized addresses, RFC 6531 and RFC 5890, write them in both parts).
+fn wide_alnum(s: &[u8], i: usize) -> usize {
+    let width = match s.get(i) {
+        Some(0xC2..=0xDF) => 2,
+        Some(0xE0..=0xEF) => 3,
+        Some(0xF0..=0xF4) => 4,
+        _ => return 0,
+    };
+    s.get(i..i + width)
+        .and_then(|bytes| std::str::from_utf8(bytes).ok())
+        .and_then(|text| text.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .map_or(0, |_| width)
+}
+
+/// The width of the non-ASCII letter or digit that ends at `end`, not reaching below `floor`.
+fn wide_alnum_before(s: &[u8], end: usize, floor: usize) -> usize {
+    let mut start = end;
+    while start > floor && end - start < 4 {
+        start -= 1;
+        if s[start] & 0xC0 != 0x80 {
+            return if wide_alnum(s, start) == end - start {
+                end - start
+            } else {
+                0
+            };
+        }
+    }
+    0
+}
+
+/// A domain label's bytes from `i`: ASCII letters, digits and dashes, and non-ASCII letters.
+fn label_end(s: &[u8], mut i: usize) -> usize {
+    while i < s.len() {
+        if is_alnum(s[i]) || s[i] == b'-' {
+            i += 1;
+        } else {
+            match wide_alnum(s, i) {
+                0 => break,
+                width => i += width,
+            }
+        }
+    }
+    i
+}
+
+/// A top-level label: letters (ASCII, or a script's letters), or an A-label (`xn--…`).
+fn top_level(tld: &[u8]) -> bool {
+    if tld.len() < 2 {
+        return false;
+    }
+    if tld.iter().all(u8::is_ascii_alphabetic) {
+        return true;
+    }
+    if let Some(punycode) = tld.strip_prefix(b"xn--") {
+        return !punycode.is_empty() && punycode.iter().all(|&b| is_alnum(b) || b == b'-');
+    }
+    std::str::from_utf8(tld).is_ok_and(|t| !t.is_ascii() && t.chars().all(char::is_alphabetic))
+}
+
 /// At an `@`: the local part before it, the domain after it (two or more labels, a letters-only
-/// top-level label of two or more).
+/// or A-label top-level label of two or more), either part internationalized.
 pub(crate) fn email(s: &[u8], at: usize, floor: usize) -> Option<Hit> {
     email_at(s, at, at + 1, floor)
 }
@@ -64,8 +125,15 @@ pub(crate) fn email(s: &[u8], at: usize, floor: usize) -> Option<Hit> {
 /// as in `?email=jane%40example.com`): the whole address, encoding included, is the finding.
 pub(crate) fn email_at(s: &[u8], at: usize, domain: usize, floor: usize) -> Option<Hit> {
     let mut start = at;
-    while start > floor && local_char(s[start - 1]) && at - start < 64 {
-        start -= 1;
+    while start > floor && at - start < 64 {
+        if local_char(s[start - 1]) {
+            start -= 1;
+        } else {
+            match wide_alnum_before(s, start, floor) {
+                0 => break,
+                width => start -= width,
+            }
+        }
     }
     while start < at && matches!(s[start], b'.' | b'-' | b'+') {
         start += 1;
@@ -78,22 +146,22 @@ pub(crate) fn email_at(s: &[u8], at: usize, domain: usize, floor: usize) -> Opti
     let mut last_label;
     loop {
         let label = end;
-        while end < s.len() && (is_alnum(s[end]) || s[end] == b'-') {
-            end += 1;
-        }
+        end = label_end(s, label);
         if end == label || s[label] == b'-' || s[end - 1] == b'-' {
             return None;
         }
         labels += 1;
         last_label = label;
-        if end + 1 < s.len() && s[end] == b'.' && is_alnum(s[end + 1]) {
+        if end + 1 < s.len()
+            && s[end] == b'.'
+            && (is_alnum(s[end + 1]) || wide_alnum(s, end + 1) > 0)
+        {
             end += 1;
         } else {
             break;
         }
     }
-    let tld = &s[last_label..end];
-    if labels < 2 || tld.len() < 2 || !tld.iter().all(u8::is_ascii_alphabetic) {
+    if labels < 2 || !top_level(&s[last_label..end]) {
         return None;
     }
     Some((start..end, EMAIL))
@@ -128,22 +196,32 @@ fn digit_run(s: &[u8], i: usize, seps: &[u8], max_digits: usize) -> (usize, usiz
     (end, digits, sep)
 }
 
-/// A payment card: 13–19 digits, optionally grouped by single spaces or dashes (one kind),
-/// a card-network first digit (2–6), and the Luhn check.
+/// A payment card: 13–19 digits with a card network's first digit (2–6); or 12 for Maestro
+/// (`50`, `56`–`69`); or 15 beginning with `1` (UATP). Optionally grouped by single spaces or
+/// dashes (one kind), and the Luhn check.
 pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
-    if !matches!(s[i], b'2'..=b'6') {
+    if !matches!(s[i], b'1'..=b'6') {
         return None;
     }
     let (end, digits, sep) = digit_run(s, i, b" -", 19);
-    if !(13..=19).contains(&digits) || !ends_token(s, end) {
+    let second = s.get(i + 1).copied().unwrap_or(0);
+    let length_fits = match (s[i], digits) {
+        (b'1', 15) => true,
+        (b'1', _) => false,
+        (b'5', 12) => matches!(second, b'0' | b'6'..=b'9'),
+        (b'6', 12) => true,
+        _ => (13..=19).contains(&digits),
+    };
+    if !length_fits || !ends_token(s, end) {
         return None;
     }
     // Grouped numbers have groups of 4 (or Amex 4-6-5); a single run has no separator.
     if let Some(sep) = sep {
         let groups: Vec<usize> = s[i..end].split(|&b| b == sep).map(<[u8]>::len).collect();
         let fours = groups[..groups.len() - 1].iter().all(|&g| g == 4);
-        let amex = groups == [4, 6, 5];
-        if !(fours || amex) {
+        // Amex and UATP: 4-6-5, UATP also 4-5-6.
+        let fifteen = groups == [4, 6, 5] || groups == [4, 5, 6];
+        if !(fours || fifteen) {
             return None;
         }
     }

@@ -43,6 +43,36 @@ fn emails() {
         "email",
     );
     finds("<a_b-1@example.co.uk>", "a_b-1@example.co.uk", "email");
+    // Internationalized: UTF-8 in either part, an A-label or a script's letters as the TLD.
+    finds("to jane@exämple.com.", "jane@exämple.com", "email");
+    finds(
+        "to jane@xn--exmple-cua.com",
+        "jane@xn--exmple-cua.com",
+        "email",
+    );
+    finds(
+        "von élodie@例え.テスト heute",
+        "élodie@例え.テスト",
+        "email",
+    );
+    finds("zoë@example.рф", "zoë@example.рф", "email");
+    finds("“jane@example.com”", "jane@example.com", "email");
+    finds("contact:jürgen@example.de;", "jürgen@example.de", "email");
+    for no in [
+        "name@domain.c",
+        "x@example.1ä",
+        "jane@example.xn--",
+        "a@—.com",
+        "jane@example.com—",
+    ] {
+        let found = classes(no);
+        assert!(
+            found
+                .iter()
+                .all(|(text, _)| !text.contains('—') && *text != "x@example.1ä"),
+            "{no:?}: {found:?}"
+        );
+    }
     for no in [
         "user@localhost",
         "@example.com",
@@ -100,12 +130,22 @@ fn cards() {
     );
     finds("pan=5500005555555559;", "5500005555555559", "card_number");
     finds("amex 3782 822463 10005", "3782 822463 10005", "card_number");
+    // UATP: 15 digits beginning with 1; Maestro: from 12 digits.
+    finds("uatp 122000000000003.", "122000000000003", "card_number");
+    finds("uatp 1220 00000 000003", "1220 00000 000003", "card_number");
+    finds("maestro 500000000009 ok", "500000000009", "card_number");
+    finds("maestro 5600-0000-0003", "5600-0000-0003", "card_number");
+    finds("maestro 675964982648", "675964982648", "card_number");
     for no in [
         "4111 1111 1111 1112",       // Luhn fails
         "order 1234567812345670",    // first digit not a card network's
         "4111 1111-1111 1111",       // mixed separators
         "41 1111 1111 1111 11",      // odd grouping
         "ts 1700000000000",          // a millisecond timestamp
+        "us 1700000000000001",       // Luhn-valid, 16 digits from 1: a microsecond timestamp
+        "uatp 122000000000004",      // Luhn fails
+        "id 512345678902",           // Luhn-valid, 12 digits, not a Maestro range (51)
+        "id 400000000002",           // Luhn-valid, 12 digits from 4: too short for Visa
         "id 4111111111111111111111", // too long
         "uuid 4111-1111-1111-1111-111111111111",
     ] {
