@@ -18,6 +18,8 @@ pub(crate) const IP: &str = "ip_address";
 pub(crate) const SSN: &str = "national_id";
 pub(crate) const JWT: &str = "jwt";
 pub(crate) const BEARER: &str = "bearer_token";
+/// Every built-in detector's class tag.
+pub(crate) const BUILT_IN: [&str; 8] = [EMAIL, PHONE, CARD, IBAN, IP, SSN, JWT, BEARER];
 
 pub(super) fn is_alnum(b: u8) -> bool {
     b.is_ascii_alphanumeric()

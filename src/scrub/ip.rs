@@ -1,5 +1,5 @@
-//! IP addresses in free text: IPv4 and IPv6, with CIDR suffixes; a host's own loopback and
-//! unspecified addresses are not a person's and stay readable.
+//! IP addresses in free text: IPv4 and IPv6, with CIDR suffixes. Which ones stay readable (a
+//! host's own loopback and unspecified addresses, by default) is the allow-list's call.
 
 use super::detect::{Hit, IP, before, ends_token, starts_token};
 
@@ -20,13 +20,9 @@ fn cidr_suffix(s: &[u8], j: usize, max: u32) -> Option<usize> {
 }
 
 /// An IPv4 address: four decimal octets 0–255 without leading zeros, not part of a longer
-/// dotted run (version strings `1.2.3.4.5`), with a CIDR suffix if any. The loopback network
-/// and the unspecified
-/// address are a host's own, not a person's, and stay readable (`listening on 127.0.0.1`).
+/// dotted run (version strings `1.2.3.4.5`), with a CIDR suffix if any.
 pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
     let mut j = i;
-    let mut first = 0u32;
-    let mut all_zero = true;
     for part in 0..4 {
         let start = j;
         while j < s.len() && s[j].is_ascii_digit() && j - start < 4 {
@@ -42,10 +38,6 @@ pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
         if value > 255 {
             return None;
         }
-        if part == 0 {
-            first = value;
-        }
-        all_zero &= value == 0;
         if part < 3 {
             if s.get(j) != Some(&b'.') {
                 return None;
@@ -59,8 +51,7 @@ pub(crate) fn ipv4(s: &[u8], i: usize) -> Option<Hit> {
         .unwrap_or(j);
     // An address followed by a path or a prefix that is not one still is an address.
     let ends = ends_token(s, end) || s.get(end) == Some(&b'/');
-    let own = first == 127 || all_zero;
-    (!dotted_more && ends && !own).then_some((i..end, IP))
+    (!dotted_more && ends).then_some((i..end, IP))
 }
 
 fn hex_or_colon(b: u8) -> bool {
@@ -92,8 +83,8 @@ pub(crate) fn ipv6(s: &[u8], colon: usize, floor: usize) -> Option<Hit> {
     }
     let colons = text.bytes().filter(|&b| b == b':').count();
     let groups = text.split(':').filter(|g| !g.is_empty()).count();
-    let addr: std::net::Ipv6Addr = text.parse().ok()?;
-    if colons < 2 || groups < 2 || addr.is_loopback() || addr.is_unspecified() {
+    text.parse::<std::net::Ipv6Addr>().ok()?;
+    if colons < 2 || groups < 2 {
         return None;
     }
     let addr_end = start + text.len();

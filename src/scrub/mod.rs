@@ -5,7 +5,9 @@
 //! Built-in detectors, each validated so that random digit runs do not match: email; phone
 //! (international `+…`, North American national formats); payment card (13–19 digits, grouped
 //! by spaces or dashes, Luhn); IBAN (country lengths, mod-97); IPv4 and IPv6; US SSN (with the
-//! invalid ranges); JWT; bearer tokens. Add your own with [`Scrubber::with_detector`].
+//! invalid ranges); JWT; bearer tokens. Add your own with [`Scrubber::with_detector`]. Keep
+//! what is not personal readable with [`Scrubber::allow`] (one class's exact values) and
+//! [`Scrubber::allow_network`]; a host's own addresses are readable by default.
 //!
 //! The scanner is one pass over the bytes without regexes: it jumps between the few bytes that
 //! can start a finding (`@`, digits, `+`, `(`, `:`, upper-case letters) and runs only the
@@ -25,6 +27,7 @@
 //! assert!(matches!(scrubber.scrub("order 12345 shipped in 2.5 days"), Cow::Borrowed(_)));
 //! ```
 
+mod allow;
 mod detect;
 mod ip;
 mod writer;
@@ -33,6 +36,7 @@ mod writer;
 pub use writer::Scrubbed;
 pub use writer::ScrubbingWriter;
 
+use allow::AllowList;
 use detect::Hit;
 use std::borrow::Cow;
 use std::io::{self, BufRead, Write};
@@ -80,12 +84,16 @@ pub trait Detector: Send + Sync {
 #[derive(Default)]
 pub struct Scrubber {
     custom: Vec<Box<dyn Detector>>,
+    allow: AllowList,
 }
 
 impl std::fmt::Debug for Scrubber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let custom: Vec<&str> = self.custom.iter().map(|d| d.class()).collect();
-        f.debug_struct("Scrubber").field("custom", &custom).finish()
+        // The allow-list's values are left out: they may be personal data themselves.
+        f.debug_struct("Scrubber")
+            .field("custom", &custom)
+            .finish_non_exhaustive()
     }
 }
 
@@ -236,10 +244,78 @@ impl Scrubber {
         self
     }
 
+    /// Leaves `value` readable where the detector of `class` (a built-in class tag such as
+    /// `email` or `phone`, or a custom detector's, added before) finds exactly it, and nowhere
+    /// else: a finding of another class with the same text is masked. Emails compare without
+    /// regard to ASCII case; phone, card, IBAN and national-id values by their letters and
+    /// digits (`+1 555 0100` is `+1-555-0100`).
+    ///
+    /// ```
+    /// use piiguard::scrub::Scrubber;
+    ///
+    /// let scrubber = Scrubber::new().allow("email", "support@example.com")?;
+    /// assert_eq!(
+    ///     scrubber.scrub("from Support@example.com to jane@example.com"),
+    ///     "from Support@example.com to [REDACTED:email]"
+    /// );
+    /// assert!(Scrubber::new().allow("e-mail", "support@example.com").is_err());
+    /// # Ok::<(), piiguard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`](crate::Error::InvalidValue) if no detector has `class`.
+    pub fn allow(mut self, class: &str, value: &str) -> Result<Self, crate::Error> {
+        let custom: Vec<&'static str> = self.custom.iter().map(|d| d.class()).collect();
+        self.allow.value(class, value, |c| custom.contains(&c))?;
+        Ok(self)
+    }
+
+    /// Leaves IP addresses in `network` readable (`10.0.0.0/8`, `2001:db8::/32`, or one
+    /// address): a service's own hosts, say. A CIDR range written in the text stays readable
+    /// when its first address is in `network`. Loopback and unspecified addresses are allowed
+    /// from the start; see [`mask_host_addresses`](Self::mask_host_addresses).
+    ///
+    /// ```
+    /// use piiguard::scrub::Scrubber;
+    ///
+    /// let scrubber = Scrubber::new().allow_network("10.0.0.0/8")?;
+    /// assert_eq!(
+    ///     scrubber.scrub("proxy 10.1.2.3 for client 203.0.113.9, on 127.0.0.1"),
+    ///     "proxy 10.1.2.3 for client [REDACTED:ip_address], on 127.0.0.1"
+    /// );
+    /// # Ok::<(), piiguard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`](crate::Error::InvalidValue) if `network` is not one.
+    pub fn allow_network(mut self, network: &str) -> Result<Self, crate::Error> {
+        self.allow.network(network)?;
+        Ok(self)
+    }
+
+    /// Masks a host's own addresses too (loopback `127.0.0.0/8` and `::1`, unspecified
+    /// `0.0.0.0` and `::`), which stay readable by default.
+    ///
+    /// ```
+    /// use piiguard::scrub::Scrubber;
+    ///
+    /// let line = "listening on 127.0.0.1:8080";
+    /// assert_eq!(Scrubber::new().scrub(line), line);
+    /// assert_eq!(
+    ///     Scrubber::new().mask_host_addresses().scrub(line),
+    ///     "listening on [REDACTED:ip_address]:8080"
+    /// );
+    /// ```
+    pub fn mask_host_addresses(mut self) -> Self {
+        self.allow.without_host();
+        self
+    }
+
     /// Every finding in `text`, in order, without overlaps.
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut hits = Vec::new();
         scan(text.as_bytes(), &mut hits);
+        hits.retain(|(range, class)| !self.allow.allows(class, &text[range.clone()]));
         if !self.custom.is_empty() {
             let mut ranges = Vec::new();
             for detector in &self.custom {
@@ -253,6 +329,7 @@ impl Scrubber {
                                 && r.end <= text.len()
                                 && text.is_char_boundary(r.start)
                                 && text.is_char_boundary(r.end)
+                                && !self.allow.allows(detector.class(), &text[r.start..r.end])
                         })
                         .map(|r| (r.clone(), detector.class())),
                 );

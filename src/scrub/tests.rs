@@ -355,3 +355,77 @@ fn streams_are_scrubbed_line_by_line() {
         "a [REDACTED:email]\nnothing here\n\u{fffd}\u{fffd}bad utf8 [REDACTED:ip_address]\nlast [REDACTED:phone]"
     );
 }
+
+#[test]
+fn an_allowed_value_stays_readable_in_its_class_only() {
+    let scrubber = Scrubber::new()
+        .allow("email", "support@example.com")
+        .unwrap()
+        .allow("phone", "+1 555 0100")
+        .unwrap();
+    assert_eq!(
+        scrubber.scrub("support@example.com, SUPPORT@example.com, jane@example.com"),
+        "support@example.com, SUPPORT@example.com, [REDACTED:email]"
+    );
+    assert_eq!(
+        scrubber.scrub("call +1-555-0100 or +1-555-0142"),
+        "call +1-555-0100 or [REDACTED:phone]"
+    );
+    // The same digits found by another class's detector are masked.
+    let cards = Scrubber::new().allow("phone", "4111111111111111").unwrap();
+    assert_eq!(
+        cards.scrub("card 4111 1111 1111 1111"),
+        "card [REDACTED:card_number]"
+    );
+    // A custom detector's class, once it is added.
+    struct Badge;
+    impl Detector for Badge {
+        fn class(&self) -> &'static str {
+            "badge"
+        }
+        fn find(&self, text: &str, out: &mut Vec<Range<usize>>) {
+            out.extend(text.match_indices("B-").map(|(i, _)| i..i + 5));
+        }
+    }
+    assert!(Scrubber::new().allow("badge", "B-001").is_err());
+    let badges = Scrubber::new()
+        .with_detector(Badge)
+        .allow("badge", "B-001")
+        .unwrap();
+    assert_eq!(badges.scrub("B-001 B-002"), "B-001 [REDACTED:badge]");
+    // The allow-list's values stay out of Debug.
+    assert!(!format!("{scrubber:?}").contains("support@"));
+    // Scrubbing twice changes nothing more.
+    let once = scrubber.scrub("support@example.com jane@example.com");
+    assert_eq!(scrubber.scrub(&once), once);
+}
+
+#[test]
+fn allowed_networks_and_host_addresses() {
+    let scrubber = Scrubber::new().allow_network("10.0.0.0/8").unwrap();
+    assert_eq!(
+        scrubber.scrub("from 10.2.3.4 via 10.0.0.0/16 for 198.51.100.7 and ::ffff:10.9.9.9"),
+        "from 10.2.3.4 via 10.0.0.0/16 for [REDACTED:ip_address] and ::ffff:10.9.9.9"
+    );
+    let v6 = Scrubber::new().allow_network("2001:db8::/32").unwrap();
+    assert_eq!(
+        v6.scrub("peer 2001:db8::5 and 2001:db9::5"),
+        "peer 2001:db8::5 and [REDACTED:ip_address]"
+    );
+    // A host's own addresses: readable by default, masked on request.
+    let line = "bind 0.0.0.0:80 and 127.0.0.1 and 0:0:0:0:0:0:0:1";
+    assert_eq!(Scrubber::new().scrub(line), line);
+    assert_eq!(
+        Scrubber::new().mask_host_addresses().scrub(line),
+        "bind [REDACTED:ip_address]:80 and [REDACTED:ip_address] and [REDACTED:ip_address]"
+    );
+    // An allowed network applies to IP addresses only.
+    let digits = Scrubber::new().allow_network("0.0.0.0/0").unwrap();
+    assert_eq!(
+        digits.scrub("10.0.0.1 and +1-555-0142"),
+        "10.0.0.1 and [REDACTED:phone]"
+    );
+    for bad in ["10.0.0.0/33", "10.0.0/8", "example.com", ""] {
+        assert!(Scrubber::new().allow_network(bad).is_err(), "{bad}");
+    }
+}
