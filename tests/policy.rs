@@ -6,61 +6,8 @@ use piiguard::policy::Target;
 use piiguard::{Access, Class, Disclosure, Error, Guard, Pii, Policy, Principal, Reason};
 use proptest::prelude::*;
 
-const POLICY: &str = r#"
-version = "matrix-1"
-
-[[rule]]
-roles = ["support"]
-sensitivities = ["technical", "personal"]
-treatment = "mask"
-
-[[rule]]
-roles = ["support"]
-classes = ["email"]
-treatment = "reveal"
-environments = ["dev", "staging"]
-
-[[rule]]
-roles = ["support"]
-classes = ["email"]
-treatment = "mask"
-environments = ["prod"]
-
-[[rule]]
-roles = ["analyst"]
-sensitivities = ["technical", "personal", "sensitive"]
-treatment = "hash"
-
-[[rule]]
-roles = ["analyst"]
-classes = ["health", "biometric"]
-treatment = "deny"
-
-[[rule]]
-roles = ["doctor"]
-sensitivities = ["special"]
-treatment = "reveal"
-regions = ["eu"]
-justification = false
-
-[[rule]]
-roles = ["doctor"]
-sensitivities = ["special"]
-treatment = "mask"
-regions = ["us"]
-
-[[rule]]
-roles = ["fraud"]
-sensitivities = ["sensitive"]
-treatment = "reveal"
-environments = ["prod"]
-
-[[rule]]
-roles = ["fraud"]
-classes = ["card_number", "iban"]
-treatment = "mask"
-regions = ["us"]
-"#;
+/// The matrix's policy (also run through `piiguard policy explain` by the CLI's tests).
+const POLICY: &str = include_str!("data/policy_matrix.toml");
 
 const CLASSES: [&str; 14] = [
     "email",

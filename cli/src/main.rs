@@ -5,9 +5,15 @@
 //! piiguard scrub -o clean.log app.log  … to a file
 //! piiguard scrub --in-place *.log      rewrite each file with its scrubbed text
 //! piiguard scrub --check app.log       list findings (file:line:column class), exit 1 if any
+//! piiguard policy check policy.toml    every mistake with its line, exit 1 if any
+//! piiguard policy explain --role support --class email [--env prod --region eu
+//!          --purpose billing --justified --owner --policy FILE --json]
 //! ```
+//!
+//! Exit status: 0 done, 1 findings (personal data found, a policy's mistakes), 2 errors.
 #![forbid(unsafe_code)]
 
+mod policy;
 mod scrub;
 
 use clap::{Parser, Subcommand};
@@ -26,12 +32,15 @@ enum Command {
     /// Masks personal data (emails, phones, cards, IBANs, IPs, SSNs, JWTs, bearer tokens) in
     /// free text, line by line.
     Scrub(scrub::Args),
+    /// Checks a policy file, or explains what it decides for a role and a class.
+    Policy(policy::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Scrub(args) => scrub::run(&args),
+        Command::Scrub(args) => scrub::run(&args).map_err(|e| e.to_string()),
+        Command::Policy(args) => policy::run(&args).map_err(|e| e.to_string()),
     };
     match outcome {
         Ok(code) => code,
