@@ -8,13 +8,20 @@
 //! piiguard policy check policy.toml    every mistake with its line, exit 1 if any
 //! piiguard policy explain --role support --class email [--env prod --region eu
 //!          --purpose billing --justified --owner --policy FILE --json]
+//! piiguard audit verify [--dir .piiguard] [--json]   the whole trail, exit 1 at a bad event
+//! piiguard keys list [--dir .piiguard] [--json]      ids, versions, purposes, regions, states
 //! ```
+//!
+//! Built with `--no-default-features`, the binary scrubs and checks policies only, and links
+//! neither SQLite nor Argon2.
 //!
 //! Exit status: 0 done, 1 findings (personal data found, a policy's mistakes), 2 errors.
 #![forbid(unsafe_code)]
 
 mod policy;
 mod scrub;
+#[cfg(feature = "store")]
+mod store;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -34,6 +41,21 @@ enum Command {
     Scrub(scrub::Args),
     /// Checks a policy file, or explains what it decides for a role and a class.
     Policy(policy::Args),
+    /// Verifies a store's audit trail.
+    #[cfg(feature = "store")]
+    Audit(store::AuditArgs),
+    /// Lists a store's root keys (metadata, never material).
+    #[cfg(feature = "store")]
+    Keys(store::KeysArgs),
+}
+
+/// A problem in the user's terms, with exit status 2 (the CLI's "error").
+pub(crate) struct Usage(pub(crate) String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
 }
 
 fn main() -> ExitCode {
@@ -41,6 +63,10 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Scrub(args) => scrub::run(&args).map_err(|e| e.to_string()),
         Command::Policy(args) => policy::run(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "store")]
+        Command::Audit(args) => store::audit(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "store")]
+        Command::Keys(args) => store::keys(&args).map_err(|e| e.to_string()),
     };
     match outcome {
         Ok(code) => code,

@@ -2,6 +2,7 @@
 //! policy decides for one role, class and context, with the reason code and the deciding rule's
 //! line — the decision the guard takes (`Policy::decide`), before grants and the monitor.
 
+use crate::Usage;
 use piiguard::policy::Target;
 use piiguard::{Access, Class, Environment, Error, Policy, Principal, Sensitivity};
 use std::path::PathBuf;
@@ -65,15 +66,6 @@ struct Explain {
     /// Print one JSON object instead of text.
     #[arg(long)]
     json: bool,
-}
-
-/// A problem in the user's terms, with exit status 2 (the CLI's "error").
-pub(crate) struct Usage(pub(crate) String);
-
-impl std::fmt::Display for Usage {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
 }
 
 fn read(path: &PathBuf) -> Result<String, Usage> {
