@@ -1,7 +1,8 @@
 //! The `piiguard` binary, run as a user would.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::{piiguard, text};
 
 const LOG: &str = "\
 2026-11-23T10:00:00Z INFO signup email=ada.sentinel@example.com ip=192.0.2.7
@@ -14,27 +15,6 @@ const SCRUBBED: &str = "\
 2026-11-23T10:00:01Z INFO order 12345 total 19.99 version 1.2.3
 2026-11-23T10:00:02Z WARN card [REDACTED:card_number] declined, call [REDACTED:phone]
 ";
-
-fn piiguard(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_piiguard"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap()
-}
 
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("piiguard-cli-{name}-{}", std::process::id()));

@@ -4,35 +4,15 @@
 use piiguard::class::ClassName;
 use piiguard::policy::Target;
 use piiguard::{Access, Class, Environment, Policy, Principal};
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::{piiguard, text};
 
 /// The policy matrix of the library's tests.
 const MATRIX: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../tests/data/policy_matrix.toml"
 );
-
-fn piiguard(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_piiguard"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap()
-}
 
 #[test]
 fn check_reports_a_valid_file_a_mistake_with_its_line_and_a_missing_file() {

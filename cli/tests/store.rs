@@ -1,21 +1,14 @@
 //! `piiguard audit verify` and `piiguard keys list` on a local directory, run as a user would.
 #![cfg(feature = "store")]
 
+mod common;
+
+use common::{piiguard, text};
 use piiguard::{Classified, Guard, Pii, Principal};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn piiguard(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_piiguard"))
-        .args(args)
-        .env_remove("PIIGUARD_KEK_PASSPHRASE")
-        .env_remove("PIIGUARD_ENV")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap()
+fn run(args: &[&str]) -> std::process::Output {
+    piiguard(args, "")
 }
 
 #[derive(Classified)]
@@ -62,10 +55,10 @@ fn arg(path: &Path) -> &str {
 #[test]
 fn audit_verify_passes_an_intact_trail_and_names_the_first_bad_event() {
     let dir = directory("verify");
-    let out = piiguard(&["audit", "verify", "--dir", arg(&dir)]);
+    let out = run(&["audit", "verify", "--dir", arg(&dir)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).contains("events, the chain is intact"));
-    let out = piiguard(&["audit", "verify", "--json", "--dir", arg(&dir)]);
+    let out = run(&["audit", "verify", "--json", "--dir", arg(&dir)]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["intact"], true);
     let events = json["events"].as_u64().unwrap();
@@ -82,12 +75,12 @@ fn audit_verify_passes_an_intact_trail_and_names_the_first_bad_event() {
         .unwrap();
     assert_eq!(edited, 1);
     drop(db);
-    let out = piiguard(&["audit", "verify", "--json", "--dir", arg(&dir)]);
+    let out = run(&["audit", "verify", "--json", "--dir", arg(&dir)]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["intact"], false);
     assert!(json["problem"].as_str().unwrap().contains("MAC mismatch"));
-    let out = piiguard(&["audit", "verify", "--dir", arg(&dir)]);
+    let out = run(&["audit", "verify", "--dir", arg(&dir)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("the chain breaks at event"));
     std::fs::remove_dir_all(dir).unwrap();
@@ -96,7 +89,7 @@ fn audit_verify_passes_an_intact_trail_and_names_the_first_bad_event() {
 #[test]
 fn keys_list_shows_metadata_only() {
     let dir = directory("keys");
-    let out = piiguard(&["keys", "list", "--json", "--dir", arg(&dir)]);
+    let out = run(&["keys", "list", "--json", "--dir", arg(&dir)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let keys: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert!(keys.len() >= 3, "{keys:?}");
@@ -111,7 +104,7 @@ fn keys_list_shows_metadata_only() {
         assert_eq!(fields, ["id", "purpose", "region", "state", "version"]);
         assert_eq!(key["state"], "active");
     }
-    let out = piiguard(&["keys", "list", "--dir", arg(&dir)]);
+    let out = run(&["keys", "list", "--dir", arg(&dir)]);
     assert!(text(&out.stdout).starts_with("id "));
     assert_eq!(text(&out.stdout).lines().count(), keys.len() + 1);
     std::fs::remove_dir_all(dir).unwrap();
@@ -127,7 +120,7 @@ fn a_directory_without_a_store_is_an_error_and_stays_as_it_was() {
         for command in [&["audit", "verify"][..], &["keys", "list"][..]] {
             let mut args = command.to_vec();
             args.extend(["--dir", arg(dir)]);
-            let out = piiguard(&args);
+            let out = run(&args);
             assert_eq!(out.status.code(), Some(2));
             assert!(
                 text(&out.stderr).contains("no piiguard store here (store.db is missing)"),

@@ -1,0 +1,30 @@
+//! Running the built `piiguard` binary as a user would, for every CLI test.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+/// Runs `piiguard args…` with `stdin` as its standard input, outside any configured
+/// environment (no passphrase, no `PIIGUARD_ENV`).
+pub(crate) fn piiguard(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_piiguard"))
+        .args(args)
+        .env_remove("PIIGUARD_KEK_PASSPHRASE")
+        .env_remove("PIIGUARD_ENV")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// Output as text.
+pub(crate) fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap()
+}
