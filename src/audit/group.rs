@@ -90,7 +90,21 @@ impl GroupCommit {
             std::mem::take(&mut queue.waiting).into_iter().unzip();
         drop(queue);
 
-        let result = store(&mut lock(&self.chain), &events);
+        // A panic while storing must not leave the others waiting for ever: they are answered
+        // with an error, and the panic goes on in this thread. (A chain left mid-batch is
+        // re-read from the stored head by the next batch, whose head check fails.)
+        let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store(&mut lock(&self.chain), &events)
+        }));
+        let (result, panic) = match stored {
+            Ok(result) => (result, None),
+            Err(panic) => (
+                Err(Error::Audit {
+                    reason: "the audit writer failed",
+                }),
+                Some(panic),
+            ),
+        };
 
         let mut queue = lock(&self.queue);
         for &other in tickets.iter().filter(|&&t| t != ticket) {
@@ -100,6 +114,9 @@ impl GroupCommit {
         queue.storing = false;
         drop(queue);
         self.stored.notify_all();
+        if let Some(panic) = panic {
+            std::panic::resume_unwind(panic);
+        }
         result
     }
 }
@@ -173,6 +190,26 @@ mod tests {
         assert_eq!(group.head().seq, 1600);
         let batches = batches.into_inner();
         assert!(batches < 1600, "{batches} batches for 1600 events");
+    }
+
+    #[test]
+    fn a_panic_while_storing_answers_the_others_and_the_next_batch_is_stored() {
+        let keyring = Keyring::in_memory(Environment::Dev);
+        let group = GroupCommit::new(Chain::start(&keyring).unwrap());
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            group.record(&event(1), |_, _| panic!("the store's driver panicked"))
+        }));
+        assert!(panicked.is_err());
+        // Not stuck: the next event is stored.
+        group
+            .record(&event(2), |chain, events| {
+                for e in events {
+                    chain.seal(e)?;
+                }
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(group.head().seq, 1);
     }
 
     #[test]
