@@ -5,6 +5,7 @@
 //! piiguard scrub -o clean.log app.log  … to a file
 //! piiguard scrub --in-place *.log      rewrite each file with its scrubbed text
 //! piiguard scrub --check app.log       list findings (file:line:column class), exit 1 if any
+//! piiguard scrub --allow email=support@example.com --allow-network 10.0.0.0/8 app.log
 //! piiguard policy check policy.toml    every mistake with its line, exit 1 if any
 //! piiguard policy explain --role support --class email [--env prod --region eu
 //!          --purpose billing --justified --owner --policy FILE --json]

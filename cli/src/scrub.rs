@@ -1,5 +1,6 @@
 //! `piiguard scrub`: the free-text scrubber over files and standard streams.
 
+use crate::Usage;
 use piiguard::scrub::Scrubber;
 use std::fs::{self, File};
 use std::io::{self, BufRead, BufReader, BufWriter, Write};
@@ -24,6 +25,41 @@ pub(crate) struct Args {
     /// with status 1 if there is any.
     #[arg(long)]
     check: bool,
+
+    /// Leave this value readable where the detector of CLASS finds it (`email=support@example.com`,
+    /// `phone=+1-555-0100`), and nowhere else; repeatable.
+    #[arg(long, value_name = "CLASS=VALUE")]
+    allow: Vec<String>,
+
+    /// Leave IP addresses in this network readable (`10.0.0.0/8`, `2001:db8::/32`); repeatable.
+    #[arg(long, value_name = "CIDR")]
+    allow_network: Vec<String>,
+
+    /// Mask a host's own addresses too (loopback, unspecified), which stay readable by default.
+    #[arg(long)]
+    mask_host_addresses: bool,
+}
+
+/// The scrubber the arguments ask for.
+fn scrubber(args: &Args) -> Result<Scrubber, Usage> {
+    let mut scrubber = Scrubber::new();
+    if args.mask_host_addresses {
+        scrubber = scrubber.mask_host_addresses();
+    }
+    for entry in &args.allow {
+        let (class, value) = entry
+            .split_once('=')
+            .ok_or_else(|| Usage("--allow takes CLASS=VALUE".to_owned()))?;
+        scrubber = scrubber
+            .allow(class, value)
+            .map_err(|e| Usage(format!("--allow {class}=…: {e}")))?;
+    }
+    for network in &args.allow_network {
+        scrubber = scrubber
+            .allow_network(network)
+            .map_err(|e| Usage(format!("--allow-network: {e}")))?;
+    }
+    Ok(scrubber)
 }
 
 /// An I/O error with the path it happened on.
@@ -60,14 +96,20 @@ fn open(path: &Path) -> Result<Box<dyn BufRead>, Failed> {
     }
 }
 
-pub(crate) fn run(args: &Args) -> Result<ExitCode, Failed> {
+impl From<Failed> for Usage {
+    fn from(failed: Failed) -> Self {
+        Usage(failed.to_string())
+    }
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     let stdin = [PathBuf::from("-")];
     let files = if args.files.is_empty() {
         &stdin[..]
     } else {
         &args.files[..]
     };
-    let scrubber = Scrubber::new();
+    let scrubber = scrubber(args)?;
     if args.check {
         let mut found = 0;
         let stdout = io::stdout();

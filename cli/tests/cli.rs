@@ -96,3 +96,50 @@ fn bad_use_is_an_error_with_status_2() {
     let no_files = piiguard(&["scrub", "--in-place"], "");
     assert_eq!(no_files.status.code(), Some(2));
 }
+
+#[test]
+fn allow_lists_keep_their_entries_readable_and_bad_entries_are_errors() {
+    let line =
+        "from support@example.com to jane@example.com via 10.1.2.3 for 198.51.100.7 on 127.0.0.1\n";
+    let out = piiguard(
+        &[
+            "scrub",
+            "--allow",
+            "email=support@example.com",
+            "--allow-network",
+            "10.0.0.0/8",
+        ],
+        line,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "from support@example.com to [REDACTED:email] via 10.1.2.3 for [REDACTED:ip_address] on 127.0.0.1\n"
+    );
+    let out = piiguard(&["scrub", "--mask-host-addresses"], "on 127.0.0.1\n");
+    assert_eq!(text(&out.stdout), "on [REDACTED:ip_address]\n");
+
+    for (args, message) in [
+        (
+            &["--allow", "support@example.com"][..],
+            "--allow takes CLASS=VALUE",
+        ),
+        (
+            &["--allow", "e-mail=support@example.com"][..],
+            "no detector has this class",
+        ),
+        (&["--allow-network", "10.0.0.0/33"][..], "not an IP network"),
+    ] {
+        let mut all = vec!["scrub"];
+        all.extend_from_slice(args);
+        let out = piiguard(&all, line);
+        assert_eq!(out.status.code(), Some(2));
+        let err = text(&out.stderr);
+        assert!(err.contains(message), "{err}");
+        assert!(
+            !err.contains("support@example.com"),
+            "the value stays out: {err}"
+        );
+        assert!(out.stdout.is_empty());
+    }
+}
