@@ -136,3 +136,95 @@ fn a_directory_without_a_store_is_an_error_and_stays_as_it_was() {
     );
     std::fs::remove_dir_all(empty).unwrap();
 }
+
+/// The same on a PostgreSQL store (started by `scripts/test.sh`; fails without it).
+#[cfg(feature = "postgres")]
+#[test]
+fn audit_verify_and_keys_list_on_postgresql() {
+    use common::piiguard_with;
+    use piiguard::keys::KekSource;
+    use piiguard::policy::PolicyStore as _;
+    use piiguard::store::PgStore;
+    const PASSPHRASE: &str = "cli test passphrase, synthetic";
+    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
+        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
+         PostgreSQL",
+    );
+    let db = format!("piiguard_cli_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        admin.batch_execute(&statement).unwrap();
+    }
+    let url = format!("{}/{db}", &server[..server.rfind('/').unwrap()]);
+    PgStore::migrate(&url).unwrap();
+
+    // An empty store has no key set: refused, nothing created.
+    let env = [("PIIGUARD_KEK_PASSPHRASE", PASSPHRASE)];
+    let out = piiguard_with(&["keys", "list", "--postgres", &url], "", &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("no key set in this store"));
+
+    PgStore::connect(&url, 1)
+        .unwrap()
+        .install_policy(POLICY, "test", None)
+        .unwrap()
+        .unwrap();
+    let guard = Guard::shared(
+        PgStore::connect(&url, 1).unwrap(),
+        KekSource::passphrase(PASSPHRASE),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mailer = Principal::new("mailer-1").role("mailer");
+    for id in 1..=3 {
+        let customer = Customer {
+            id,
+            email: Pii::new(format!("customer{id}@example.com")),
+        };
+        guard
+            .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
+            .unwrap();
+    }
+    drop(guard);
+
+    let out = piiguard_with(&["audit", "verify", "--json", "--postgres", &url], "", &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["intact"], true);
+    assert!(json["events"].as_u64().unwrap() >= 3);
+    let out = piiguard_with(&["keys", "list", "--json", "--postgres", &url], "", &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let keys: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(keys.len() >= 3);
+
+    // No passphrase, or a wrong one: an error, exit 2.
+    let out = piiguard(&["keys", "list", "--postgres", &url], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("PIIGUARD_KEK_PASSPHRASE must hold"));
+    let wrong = [("PIIGUARD_KEK_PASSPHRASE", "not the passphrase")];
+    let out = piiguard_with(&["keys", "list", "--postgres", &url], "", &wrong);
+    assert_eq!(out.status.code(), Some(2));
+
+    // An edited event.
+    let mut db_admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let edited = db_admin
+        .execute(
+            "UPDATE piiguard_audit_events SET line = replace(line, '\"reveal\"', '\"view\"')
+             WHERE line LIKE '%\"subject\":\"2\"%'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(edited, 1);
+    let out = piiguard_with(&["audit", "verify", "--json", "--postgres", &url], "", &env);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(json["problem"].as_str().unwrap().contains("MAC mismatch"));
+    drop(db_admin);
+    admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .unwrap();
+}

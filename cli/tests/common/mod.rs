@@ -6,10 +6,17 @@ use std::process::{Command, Output, Stdio};
 /// Runs `piiguard args…` with `stdin` as its standard input, outside any configured
 /// environment (no passphrase, no `PIIGUARD_ENV`).
 pub(crate) fn piiguard(args: &[&str], stdin: &str) -> Output {
+    piiguard_with(args, stdin, &[])
+}
+
+/// The same with these environment variables set.
+#[allow(dead_code)] // not every suite sets any
+pub(crate) fn piiguard_with(args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_piiguard"))
         .args(args)
         .env_remove("PIIGUARD_KEK_PASSPHRASE")
         .env_remove("PIIGUARD_ENV")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
