@@ -6,7 +6,7 @@
 //! 32 key bytes are kept, in protected memory, and a context is built for each operation and
 //! freed at its end; AWS-LC cleanses what it frees (`OPENSSL_free` zeroes the allocation), which
 //! the memory-dump test checks by searching the process's memory for the derived field keys.
-//! Building the context costs ~85 ns; the operation itself is still faster than the pure-Rust
+//! Building the context costs 65–85 ns; the operation itself is still faster than the pure-Rust
 //! backend's with its schedule expanded once (see `docs/PERFORMANCE.md`).
 
 use super::{NONCE_LEN, OpenFailed, Siv, TAG_LEN};
