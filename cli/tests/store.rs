@@ -34,7 +34,12 @@ fn directory(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
-    let guard = Guard::open_local(&dir).unwrap();
+    reveal_three(&Guard::open_local(&dir).unwrap());
+    dir
+}
+
+/// Three reveals, each an audit event naming its customer as the subject.
+fn reveal_three(guard: &Guard) {
     let mailer = Principal::new("mailer-1").role("mailer");
     for id in 1..=3 {
         let customer = Customer {
@@ -45,7 +50,6 @@ fn directory(name: &str) -> PathBuf {
             .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
             .unwrap();
     }
-    dir
 }
 
 fn arg(path: &Path) -> &str {
@@ -179,16 +183,7 @@ fn audit_verify_and_keys_list_on_postgresql() {
     .unwrap()
     .build()
     .unwrap();
-    let mailer = Principal::new("mailer-1").role("mailer");
-    for id in 1..=3 {
-        let customer = Customer {
-            id,
-            email: Pii::new(format!("customer{id}@example.com")),
-        };
-        guard
-            .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
-            .unwrap();
-    }
+    reveal_three(&guard);
     drop(guard);
 
     let out = piiguard_with(&["audit", "verify", "--json", "--postgres", &url], "", &env);
