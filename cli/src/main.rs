@@ -11,6 +11,7 @@
 //!          --purpose billing --justified --owner --policy FILE --json]
 //! piiguard audit verify [--dir .piiguard] [--json]   the whole trail, exit 1 at a bad event
 //! piiguard keys list [--dir .piiguard] [--json]      ids, versions, purposes, regions, states
+//! piiguard forget SUBJECT --as OPERATOR --role ROLE [--dir .piiguard] [--yes] [--json]
 //! ```
 //!
 //! Built with `--no-default-features`, the binary scrubs and checks policies only, and links
@@ -19,6 +20,8 @@
 //! Exit status: 0 done, 1 findings (personal data found, a policy's mistakes), 2 errors.
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "store")]
+mod forget;
 mod policy;
 mod scrub;
 #[cfg(feature = "store")]
@@ -48,6 +51,9 @@ enum Command {
     /// Lists a store's root keys (metadata, never material).
     #[cfg(feature = "store")]
     Keys(store::KeysArgs),
+    /// Erases a data subject (crypto-shredding): an admin act, audited.
+    #[cfg(feature = "store")]
+    Forget(forget::Args),
 }
 
 /// A problem in the user's terms, with exit status 2 (the CLI's "error").
@@ -68,6 +74,8 @@ fn main() -> ExitCode {
         Command::Audit(args) => store::audit(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
         Command::Keys(args) => store::keys(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "store")]
+        Command::Forget(args) => forget::run(&args).map_err(|e| e.to_string()),
     };
     match outcome {
         Ok(code) => code,

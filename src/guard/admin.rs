@@ -21,10 +21,17 @@ const POLICY_FILE: &str = "policy.toml";
 
 impl Guard {
     /// Checks the admin role, and audits a refusal; the event to record for an allowed act.
-    fn admin_event(&self, action: Action, principal: &Principal) -> Result<AuditEvent, Error> {
+    fn admin_event(
+        &self,
+        action: Action,
+        principal: &Principal,
+        target: impl FnOnce(&mut AuditEvent),
+    ) -> Result<AuditEvent, Error> {
         let allowed = self.policy().is_admin(principal)
             && principal.environment() == self.keyring().environment();
         let mut event = self.event(action, Outcome::Allowed, Reason::AdminRole, principal, None);
+        // What the act is aimed at goes into its event, allowed or denied.
+        target(&mut event);
         if !allowed {
             event.outcome = Outcome::Denied;
             event.reason = if self.policy().is_admin(principal) {
@@ -64,9 +71,10 @@ impl Guard {
         if self.pinned.is_none() {
             return self.pin().rotate_key(principal, purpose);
         }
-        let mut event = self.admin_event(Action::KeyRotation, principal)?;
         let region = self.region().to_owned();
-        event.detail = Some(format!("{purpose} in {region}"));
+        let event = self.admin_event(Action::KeyRotation, principal, |e| {
+            e.detail = Some(format!("{purpose} in {region}"));
+        })?;
         self.administer(event, || self.keyring().rotate(purpose, &region))
     }
 
@@ -80,8 +88,9 @@ impl Guard {
         if self.pinned.is_none() {
             return self.pin().destroy_key(principal, id, version);
         }
-        let mut event = self.admin_event(Action::KeyDestruction, principal)?;
-        event.detail = Some(format!("{id} version {version}"));
+        let event = self.admin_event(Action::KeyDestruction, principal, |e| {
+            e.detail = Some(format!("{id} version {version}"));
+        })?;
         self.administer(event, || self.keyring().destroy_key(id, version))
     }
 
@@ -99,8 +108,9 @@ impl Guard {
         if self.pinned.is_none() {
             return self.pin().forget_subject(principal, subject);
         }
-        let mut event = self.admin_event(Action::SubjectErasure, principal)?;
-        event.object.subject = Some(subject.to_string());
+        let event = self.admin_event(Action::SubjectErasure, principal, |e| {
+            e.object.subject = Some(subject.to_string());
+        })?;
         self.administer(event, || self.storage_keys().destroy_subject_key(subject))
     }
 
@@ -116,8 +126,9 @@ impl Guard {
             return self.pin().install_policy(principal, text);
         }
         let policy = Policy::from_toml(text)?;
-        let mut event = self.admin_event(Action::PolicyChange, principal)?;
-        event.detail = Some(format!("version {}", policy.version()));
+        let event = self.admin_event(Action::PolicyChange, principal, |e| {
+            e.detail = Some(format!("version {}", policy.version()));
+        })?;
         self.administer(event, || self.inner.live.install(policy, text, "admin"))
     }
 
@@ -156,8 +167,9 @@ impl Guard {
         if self.pinned.is_none() {
             return self.pin().reset_monitor(principal, blocked);
         }
-        let mut event = self.admin_event(Action::MonitorReset, principal)?;
-        event.detail = Some(format!("principal {blocked}"));
+        let event = self.admin_event(Action::MonitorReset, principal, |e| {
+            e.detail = Some(format!("principal {blocked}"));
+        })?;
         self.administer(event, || self.current().monitor.reset(blocked))
     }
 }
