@@ -40,12 +40,7 @@ fn confirmed(subject: &str) -> bool {
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     let dir = &args.dir;
-    if !dir.join("store.db").is_file() {
-        return Err(Usage(format!(
-            "{}: no piiguard store here (store.db is missing)",
-            dir.display()
-        )));
-    }
+    crate::store::require_store(dir)?;
     if !args.yes && !confirmed(&args.subject) {
         return Err(Usage("not confirmed: nothing was erased".to_owned()));
     }

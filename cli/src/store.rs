@@ -61,14 +61,21 @@ fn failed(dir: &Path) -> impl Fn(Error) -> Usage + '_ {
     move |e| Usage(format!("{}: {e}", dir.display()))
 }
 
-/// The directory's keyring, refusing a directory that holds no store.
-fn keyring(dir: &Path) -> Result<Keyring, Usage> {
-    if !dir.join("store.db").is_file() {
-        return Err(Usage(format!(
+/// Refuses a directory that holds no store: the subcommands open stores, never create them.
+pub(crate) fn require_store(dir: &Path) -> Result<(), Usage> {
+    if dir.join("store.db").is_file() {
+        Ok(())
+    } else {
+        Err(Usage(format!(
             "{}: no piiguard store here (store.db is missing)",
             dir.display()
-        )));
+        )))
     }
+}
+
+/// The directory's keyring, refusing a directory that holds no store.
+fn keyring(dir: &Path) -> Result<Keyring, Usage> {
+    require_store(dir)?;
     Keyring::open_local(dir).map_err(failed(dir))
 }
 

@@ -119,12 +119,8 @@ impl AllowList {
 
     /// Masks a host's own addresses too.
     pub(crate) fn without_host(&mut self) {
-        self.networks.retain(|n| {
-            !HOST
-                .iter()
-                .filter_map(|h| Network::parse(h))
-                .any(|h| h == *n)
-        });
+        let host: Vec<Network> = HOST.iter().filter_map(|h| Network::parse(h)).collect();
+        self.networks.retain(|n| !host.contains(n));
     }
 
     /// Whether a finding of `class` with `text` stays readable. An IP finding is allowed when
