@@ -81,6 +81,26 @@ pub(crate) fn put_part(out: &mut Vec<u8>, part: &[u8]) {
     out.extend_from_slice(part);
 }
 
+/// Appends `bytes` in unpadded base64url, encoded straight into `out` through a stack
+/// buffer (no intermediate `String`, no chunked writer).
+pub(crate) fn push_base64url(out: &mut String, bytes: &[u8]) {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    // 384 input bytes are exactly 512 output characters, so only the last chunk is partial.
+    const CHUNK: usize = 384;
+    let mut buf = [0u8; CHUNK / 3 * 4];
+    out.reserve((bytes.len() * 4).div_ceil(3));
+    for chunk in bytes.chunks(CHUNK) {
+        let written = URL_SAFE_NO_PAD
+            .encode_slice(chunk, &mut buf)
+            .unwrap_or_default();
+        // The alphabet is ASCII, so this never fails.
+        if let Ok(text) = std::str::from_utf8(&buf[..written]) {
+            out.push_str(text);
+        }
+    }
+}
+
 /// Lower-case hexadecimal of 32 bytes (MACs in the audit trail).
 pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
@@ -135,6 +155,18 @@ mod tests {
         assert_eq!(unhex32(&text.to_uppercase()), None);
         assert_eq!(unhex32(&text[..62]), None);
         assert_eq!(unhex32(&format!("{}zz", &text[..62])), None);
+    }
+
+    #[test]
+    fn base64url_matches_the_crate_at_every_length() {
+        use base64::Engine as _;
+        let bytes: Vec<u8> = (0..1200u32).map(|i| (i * 7 + 3) as u8).collect();
+        for len in [0, 1, 2, 3, 383, 384, 385, 767, 768, 1200] {
+            let mut out = String::from("pg1.");
+            push_base64url(&mut out, &bytes[..len]);
+            let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes[..len]);
+            assert_eq!(out, format!("pg1.{expected}"), "length {len}");
+        }
     }
 
     #[test]

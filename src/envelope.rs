@@ -13,7 +13,7 @@
 //! type, field, subject id and tenant. Parsing is total: any input gives an [`Envelope`] or an
 //! [`Error::Envelope`], never a panic.
 
-use crate::codec::{Reader, is_name, put_name};
+use crate::codec::{Reader, is_name, push_base64url};
 use crate::crypto::aead::{FieldCipher, NONCE_LEN, Siv as _, TAG_LEN};
 use crate::crypto::random;
 use crate::error::Error;
@@ -73,24 +73,46 @@ pub(crate) struct Context<'a> {
 }
 
 impl Header<'_> {
-    fn write(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&MAGIC);
-        out.push(FORMAT_VERSION);
-        out.push(if self.subject_keyed {
+    /// Writes the header into `out`, exactly [`len`](Self::len) bytes.
+    fn write(&self, out: &mut [u8]) {
+        let mut at = 0;
+        let mut put = |bytes: &[u8]| {
+            out[at..at + bytes.len()].copy_from_slice(bytes);
+            at += bytes.len();
+        };
+        put(&MAGIC);
+        let flags = if self.subject_keyed {
             FLAG_SUBJECT_KEY
         } else {
             0
-        });
-        out.push(self.environment.byte());
-        put_name(out, self.region);
-        put_name(out, self.key_id);
-        out.extend_from_slice(&self.key_version.to_be_bytes());
+        };
+        put(&[FORMAT_VERSION, flags, self.environment.byte()]);
+        for name in [self.region, self.key_id] {
+            // Checked by `is_name` when the key was made: at most 64 bytes.
+            put(&[name.len() as u8]);
+            put(name.as_bytes());
+        }
+        put(&self.key_version.to_be_bytes());
     }
 
     fn len(&self) -> usize {
         5 + 1 + self.region.len() + 1 + self.key_id.len() + 4
     }
+
+    /// Where the region and key id sit in the header: `(start, len)` each.
+    fn name_spans(&self) -> ((usize, usize), (usize, usize)) {
+        let key_id_start = self.len() - 4 - self.key_id.len();
+        let region_start = key_id_start - 1 - self.region.len();
+        (
+            (region_start, self.region.len()),
+            (key_id_start, self.key_id.len()),
+        )
+    }
 }
+
+/// The envelopes whose binary form is at most this long are sealed on the stack when written
+/// straight to text.
+const STACK_ENVELOPE: usize = 512;
 
 /// The associated data: a label, the header, then the context, each part length-prefixed.
 /// Built on the stack when it fits (it nearly always does), so sealing allocates only the
@@ -129,6 +151,33 @@ fn with_associated_data<R>(header: &[u8], context: &Context<'_>, f: impl FnOnce(
     f(buf)
 }
 
+/// The length of the binary form of an envelope holding `cleartext_len` bytes.
+fn sealed_len(header: &Header<'_>, cleartext_len: usize) -> usize {
+    header.len() + NONCE_LEN + cleartext_len + TAG_LEN
+}
+
+/// Writes header, nonce, ciphertext and tag into `bytes`, exactly
+/// [`sealed_len`] long. The cleartext is encrypted in place, where it was copied.
+fn seal_into(
+    header: &Header<'_>,
+    cipher: &FieldCipher,
+    context: &Context<'_>,
+    cleartext: &[u8],
+    bytes: &mut [u8],
+) {
+    let header_len = header.len();
+    let (head, rest) = bytes.split_at_mut(header_len);
+    header.write(head);
+    let (nonce, rest) = rest.split_at_mut(NONCE_LEN);
+    let (body, tag) = rest.split_at_mut(cleartext.len());
+    let fresh = random::nonce();
+    nonce.copy_from_slice(&fresh);
+    body.copy_from_slice(cleartext);
+    let sealed = with_associated_data(head, context, |aad| cipher.seal_in_place(&fresh, aad, body));
+    crate::mem::protected::wipe_stack();
+    tag.copy_from_slice(&sealed);
+}
+
 impl Envelope {
     /// Encrypts `cleartext` under `cipher`, bound to `header` and `context`.
     ///
@@ -140,28 +189,42 @@ impl Envelope {
         context: &Context<'_>,
         cleartext: &[u8],
     ) -> Self {
-        let header_len = header.len();
-        let mut bytes = Vec::with_capacity(header_len + NONCE_LEN + cleartext.len() + TAG_LEN);
-        header.write(&mut bytes);
-        let nonce = random::nonce();
-        bytes.extend_from_slice(&nonce);
-        bytes.extend_from_slice(cleartext);
-        let (head, body) = bytes.split_at_mut(header_len + NONCE_LEN);
-        let tag = with_associated_data(&head[..header_len], context, |aad| {
-            cipher.seal_in_place(&nonce, aad, body)
-        });
-        crate::mem::protected::wipe_stack();
-        bytes.extend_from_slice(&tag);
-        let region_start = header_len - 4 - header.key_id.len() - 1 - header.region.len();
+        let mut bytes = vec![0u8; sealed_len(header, cleartext.len())];
+        seal_into(header, cipher, context, cleartext, &mut bytes);
+        let (region, key_id) = header.name_spans();
         Self {
             bytes: bytes.into_boxed_slice(),
-            header_len,
+            header_len: header.len(),
             environment: header.environment,
             subject_keyed: header.subject_keyed,
-            region: (region_start, header.region.len()),
-            key_id: (header_len - 4 - header.key_id.len(), header.key_id.len()),
+            region,
+            key_id,
             key_version: header.key_version,
         }
+    }
+
+    /// Encrypts like [`seal`](Self::seal) and appends the text form to `out`, without building
+    /// an `Envelope`: a field's envelope is sealed on the stack when it fits (nearly always).
+    pub(crate) fn seal_text(
+        header: &Header<'_>,
+        cipher: &FieldCipher,
+        context: &Context<'_>,
+        cleartext: &[u8],
+        out: &mut String,
+    ) {
+        let len = sealed_len(header, cleartext.len());
+        let mut stack = [0u8; STACK_ENVELOPE];
+        let mut heap = Vec::new();
+        let bytes: &mut [u8] = if len <= STACK_ENVELOPE {
+            &mut stack[..len]
+        } else {
+            heap.resize(len, 0);
+            &mut heap
+        };
+        seal_into(header, cipher, context, cleartext, bytes);
+        out.reserve(TEXT_PREFIX.len() + (len * 4).div_ceil(3));
+        out.push_str(TEXT_PREFIX);
+        push_base64url(out, bytes);
     }
 
     /// Decrypts into an exactly sized zeroizing buffer.
@@ -262,7 +325,7 @@ impl Envelope {
     pub fn write_text(&self, out: &mut String) {
         out.reserve(TEXT_PREFIX.len() + (self.bytes.len() * 4).div_ceil(3));
         out.push_str(TEXT_PREFIX);
-        URL_SAFE_NO_PAD.encode_string(&self.bytes, out);
+        push_base64url(out, &self.bytes);
     }
 
     /// The environment whose keys made it.

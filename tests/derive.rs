@@ -214,6 +214,41 @@ fn debug_is_the_log_view() {
     assert_eq!(format!("{:?}", Empty), "Empty");
 }
 
+#[derive(Classified)]
+struct Contact {
+    #[pii(class = email)]
+    email: Pii<String>,
+}
+
+#[derive(Classified)]
+struct Newsletter {
+    #[pii(class = email, masker = DomainOnly, log = mask)]
+    email: Pii<String>,
+}
+
+/// A value keeps the mask its field made the first time it was logged, and a value moved into
+/// a field with another masker is masked by that one, not by what it kept.
+#[test]
+fn a_kept_mask_is_the_field_s_own() {
+    let contact = Contact {
+        email: Pii::new("jane@example.com".into()),
+    };
+    let first = format!("{contact:?}");
+    assert_eq!(first, "Contact { email: \"j***@example.com\" }");
+    assert_eq!(format!("{contact:?}"), first);
+    let newsletter = Newsletter {
+        email: contact.email,
+    };
+    assert_eq!(
+        format!("{newsletter:?}"),
+        "Newsletter { email: \"***@example.com\" }"
+    );
+    let again = Contact {
+        email: newsletter.email,
+    };
+    assert_eq!(format!("{again:?}"), first);
+}
+
 /// A record that keeps its own `Display`.
 #[derive(Classified)]
 #[pii(display = false)]

@@ -13,10 +13,9 @@
 //! The prefix keeps digests made under different keys from ever comparing equal by accident,
 //! and lets a lookup ask for the digest under every still-valid key version during a rotation.
 
+use crate::codec::push_base64url;
 use crate::crypto::KEY_LEN;
 use crate::crypto::keyed_hash::keyed_hash;
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 /// Which digest is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +60,7 @@ pub(crate) fn write_digest(
     out.push('.');
     push_decimal(out, key_version);
     out.push('.');
-    URL_SAFE_NO_PAD.encode_string(bytes, out);
+    push_base64url(out, bytes);
 }
 
 /// Appends `n` in decimal without the formatting machinery.

@@ -1,6 +1,7 @@
 //! [`StorageKeys`]: a keyring's field keys for one tenant and region — encrypt, open, digest.
 
 use super::digest::{Digest, write_digest};
+use crate::crypto::aead::FieldCipher;
 use crate::envelope::{Context, Envelope, Header};
 use crate::error::Error;
 use crate::keys::{FieldScope, HashUse, KeyLookup, KeyRef, Keyring, Purpose, Scope, StoreKey};
@@ -95,6 +96,29 @@ impl<'k> StorageKeys<'k> {
 
     /// Encrypts a field's cleartext under the active key, bound to its context.
     pub(super) fn encrypt(&self, at: &FieldRef<'_>, cleartext: &[u8]) -> Result<Envelope, Error> {
+        self.sealing(at, |header, cipher, context| {
+            Envelope::seal(header, cipher, context, cleartext)
+        })
+    }
+
+    /// Encrypts like [`encrypt`](Self::encrypt) and appends the envelope's text form to `out`.
+    pub(super) fn encrypt_text(
+        &self,
+        at: &FieldRef<'_>,
+        cleartext: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error> {
+        self.sealing(at, |header, cipher, context| {
+            Envelope::seal_text(header, cipher, context, cleartext, out);
+        })
+    }
+
+    /// Calls `seal` with the header, the cipher and the context of a new envelope of a field.
+    fn sealing<R>(
+        &self,
+        at: &FieldRef<'_>,
+        seal: impl FnOnce(&Header<'_>, &FieldCipher, &Context<'_>) -> R,
+    ) -> Result<R, Error> {
         let keys = self.keyring.read()?;
         let root = keys.active(Purpose::FieldEncryption, &self.region)?;
         let subject = at
@@ -111,12 +135,7 @@ impl<'k> StorageKeys<'k> {
             key_id: root.key.id(),
             key_version: root.key.version(),
         };
-        Ok(Envelope::seal(
-            &header,
-            &cipher,
-            &self.context_of(at),
-            cleartext,
-        ))
+        Ok(seal(&header, &cipher, &self.context_of(at)))
     }
 
     /// Opens an envelope of a field, with the field's context and this scope.

@@ -26,7 +26,7 @@ impl Protector for StorageKeys<'_> {
         out: &mut String,
     ) -> Result<(), Error> {
         match treatment {
-            Treatment::Encrypt => self.encrypt(field, cleartext).map(|e| e.write_text(out)),
+            Treatment::Encrypt => self.encrypt_text(field, cleartext, out),
             Treatment::Hash => {
                 self.digest(field, Purpose::Pseudonym, Digest::Pseudonym, cleartext, out)
             }

@@ -19,6 +19,7 @@ use crate::pii::seal::Sealed;
 use crate::value::PiiValue;
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::OnceLock;
 use subtle::ConstantTimeEq;
 
 /// A classified value, encrypted in memory under the per-process key whenever it is not in use.
@@ -51,6 +52,7 @@ use subtle::ConstantTimeEq;
 pub struct Pii<T: PiiValue> {
     held: Held,
     class: Option<Class>,
+    mask: OnceLock<FieldMask>,
     _value: PhantomData<fn() -> T>,
 }
 
@@ -67,6 +69,7 @@ impl<T: PiiValue> Pii<T> {
         Self {
             held: Held::Sealed(sealed),
             class: None,
+            mask: OnceLock::new(),
             _value: PhantomData,
         }
     }
@@ -169,12 +172,14 @@ impl<T: PiiValue> Pii<T> {
         Self {
             held: Held::Enveloped(Box::new(envelope)),
             class,
+            mask: OnceLock::new(),
             _value: PhantomData,
         }
     }
 
     pub(crate) fn replace_envelope(&mut self, envelope: Envelope) {
         self.held = Held::Enveloped(Box::new(envelope));
+        self.mask = OnceLock::new();
     }
 
     /// The class's mask of the value, or a redaction when the class is unknown or the value
@@ -194,6 +199,28 @@ impl<T: PiiValue> Pii<T> {
             .unwrap_or_else(|_| Masked::redacted(Some(class)))
     }
 
+    /// Calls `f` with the value's mask as field `field` masks it (`class` and `masker`),
+    /// made once per value and kept for later calls with the same `field`. `field` must stand
+    /// for one class and masker: the view layer passes the address of the field's schema.
+    pub(crate) fn with_field_mask<R>(
+        &self,
+        field: usize,
+        class: Class,
+        masker: Option<&dyn Masker>,
+        f: impl FnOnce(&Masked) -> R,
+    ) -> R {
+        let kept = self.mask.get_or_init(|| FieldMask {
+            field,
+            masked: self.mask_as(class, masker),
+        });
+        if kept.field == field {
+            f(&kept.masked)
+        } else {
+            // The value sits in another field's schema than the first one it was logged in.
+            f(&self.mask_as(class, masker))
+        }
+    }
+
     /// The redacted placeholder of this value: `[REDACTED:class]` or `[REDACTED]`.
     pub fn redacted(&self) -> Masked {
         Masked::redacted(self.class)
@@ -202,6 +229,17 @@ impl<T: PiiValue> Pii<T> {
 
 /// What a `Pii` holds: a value sealed under the process key, or an at-rest envelope that only
 /// the keys can open.
+/// The log view's mask of the value for one schema field, made the first time the field is
+/// logged and kept for the next times: `Debug` of a logged record then formats it without
+/// opening the seal or validating again. A mask is what the log view writes to log files that
+/// outlive the process, so keeping it beside the seal shows a memory dump nothing the logs do
+/// not; it is wiped when the value is dropped.
+struct FieldMask {
+    /// Which field it was made for (the view layer's identity of the field's schema).
+    field: usize,
+    masked: Masked,
+}
+
 enum Held {
     Sealed(Sealed),
     Enveloped(Box<Envelope>),
@@ -240,6 +278,7 @@ impl<T: PiiValue> Clone for Pii<T> {
         Self {
             held,
             class: self.class,
+            mask: OnceLock::new(),
             _value: PhantomData,
         }
     }

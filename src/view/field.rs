@@ -57,10 +57,21 @@ pub struct FieldAt<'a> {
     pub(super) context: &'a ViewContext<'a>,
 }
 
+/// A field's identity for the masks a value keeps: its schema's address. Schemas are
+/// statics, so one address is one class and masker (two equal schemas merged into one address
+/// mask alike).
+fn field_id(pii: &'static PiiField) -> usize {
+    std::ptr::from_ref(pii).addr()
+}
+
 impl<T: PiiValue> ProtectedField for Pii<T> {
     fn fmt_field(&self, pii: &'static PiiField, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match pii.treatment(View::Log) {
-            Treatment::Mask => fmt::Debug::fmt(&self.mask_as(pii.class(), pii.masker()), f),
+            Treatment::Mask => {
+                self.with_field_mask(field_id(pii), pii.class(), pii.masker(), |m| {
+                    fmt::Debug::fmt(m, f)
+                })
+            }
             _ => fmt::Debug::fmt(&Masked::redacted(Some(pii.class())), f),
         }
     }
@@ -93,7 +104,9 @@ impl<T: PiiValue> ProtectedField for Pii<T> {
                         .map_err(|e| at.context.fail(e))?;
                     s.serialize_str(mask_bytes(pii.class(), pii.masker(), &bytes).as_str())
                 }
-                _ => s.serialize_str(self.mask_as(pii.class(), pii.masker()).as_str()),
+                _ => self.with_field_mask(field_id(pii), pii.class(), pii.masker(), |m| {
+                    s.serialize_str(m.as_str())
+                }),
             },
             Treatment::Omit => s.serialize_none(),
             keyed if keyed.needs_keys() => {
