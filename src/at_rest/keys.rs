@@ -41,6 +41,16 @@ impl<'k> StorageKeys<'k> {
         }
     }
 
+    /// The keys of `keyring` for a tenant and region already resolved (the guard keeps them,
+    /// so an operation copies no names).
+    pub(crate) fn shared(keyring: &'k Keyring, tenant: Arc<str>, region: Arc<str>) -> Self {
+        Self {
+            keyring,
+            tenant,
+            region,
+        }
+    }
+
     /// The tenant.
     pub fn tenant(&self) -> &str {
         &self.tenant

@@ -49,7 +49,8 @@ impl Guard {
                 decision = Decision::deny(admission.reason());
             }
         }
-        let mut event = self.event(
+        let mut event = self.event_at(
+            now,
             Action::Reveal,
             Outcome::Allowed,
             decision.reason,

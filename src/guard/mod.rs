@@ -84,7 +84,8 @@ struct Inner {
 #[derive(Clone)]
 pub struct Guard {
     inner: Arc<Inner>,
-    scope: Scope,
+    /// Shared with the guard's clones and pins: an operation copies no names.
+    scope: Arc<ScopeKeys>,
     /// The policy an operation in progress works under (see [`pin`](Self::pin)).
     pinned: Option<Arc<Current>>,
 }
@@ -94,7 +95,7 @@ impl fmt::Debug for Guard {
         f.debug_struct("Guard")
             .field("keyring", &self.inner.keyring)
             .field("policy_version", &self.current().policy.version())
-            .field("scope", &self.scope)
+            .field("scope", &self.scope.scope)
             .field("subsystem", &self.inner.subsystem)
             .finish_non_exhaustive()
     }
@@ -207,6 +208,7 @@ impl GuardBuilder {
             self.grants
                 .unwrap_or_else(|| Arc::new(MemoryGrantStore::new())),
         );
+        let scope = ScopeKeys::new(&self.keyring, self.scope);
         Ok(Guard {
             inner: Arc::new(Inner {
                 keyring: self.keyring,
@@ -217,7 +219,7 @@ impl GuardBuilder {
                 subsystem: self.subsystem,
                 on_alert: self.on_alert,
             }),
-            scope: self.scope,
+            scope,
             pinned: None,
         })
     }
@@ -243,8 +245,8 @@ impl Guard {
     /// The same guard working in another tenant and region (shares everything else).
     pub fn scoped(&self, scope: Scope) -> Self {
         Self {
+            scope: ScopeKeys::new(&self.inner.keyring, scope),
             inner: Arc::clone(&self.inner),
-            scope,
             pinned: None,
         }
     }
@@ -263,7 +265,7 @@ impl Guard {
     fn pin(&self) -> Self {
         Self {
             inner: Arc::clone(&self.inner),
-            scope: self.scope.clone(),
+            scope: Arc::clone(&self.scope),
             pinned: Some(self.current()),
         }
     }
@@ -275,7 +277,11 @@ impl Guard {
 
     /// The keys of the guard's scope, for the storage door and for reveals the guard allowed.
     pub(crate) fn storage_keys(&self) -> StorageKeys<'_> {
-        StorageKeys::new(&self.inner.keyring, &self.scope)
+        StorageKeys::shared(
+            &self.inner.keyring,
+            Arc::clone(&self.scope.tenant),
+            Arc::clone(&self.scope.region),
+        )
     }
 
     /// The policy in force.
@@ -305,9 +311,7 @@ impl Guard {
 
     /// The region of the guard's data: the scope's, else the keyring's default.
     fn region(&self) -> &str {
-        self.scope
-            .region_id()
-            .unwrap_or(self.inner.keyring.default_region())
+        &self.scope.region
     }
 
     fn now(&self) -> time::OffsetDateTime {
@@ -324,16 +328,28 @@ impl Guard {
         principal: &Principal,
         access: Option<&Access>,
     ) -> AuditEvent {
+        self.event_at(self.now(), action, outcome, reason, principal, access)
+    }
+
+    /// [`event`](Self::event) at a time the operation already read from the clock.
+    fn event_at(
+        &self,
+        now: time::OffsetDateTime,
+        action: Action,
+        outcome: Outcome,
+        reason: Reason,
+        principal: &Principal,
+        access: Option<&Access>,
+    ) -> AuditEvent {
         AuditEvent {
-            time: timestamp(self.now()),
+            time: timestamp(now),
             action,
             outcome,
             reason,
             subsystem: self.inner.subsystem.clone(),
             principal: Actor::of(principal),
             object: Object {
-                tenant: (!self.scope.tenant_id().is_empty())
-                    .then(|| self.scope.tenant_id().to_owned()),
+                tenant: (!self.scope.tenant.is_empty()).then(|| self.scope.tenant.to_string()),
                 region: Some(self.region().to_owned()),
                 ..Object::default()
             },
@@ -413,8 +429,28 @@ impl Guard {
     }
 }
 
+/// A guard's scope, and the tenant and region names its storage keys share.
+struct ScopeKeys {
+    scope: Scope,
+    tenant: Arc<str>,
+    region: Arc<str>,
+}
+
+impl ScopeKeys {
+    fn new(keyring: &Keyring, scope: Scope) -> Arc<Self> {
+        let region = scope.region_id().unwrap_or(keyring.default_region());
+        Arc::new(Self {
+            tenant: Arc::from(scope.tenant_id()),
+            region: Arc::from(region),
+            scope,
+        })
+    }
+}
+
 /// Free text typed by a person, as the audit trail keeps it: with any personal data the
 /// scrubber finds masked ("called back jane@example.com" → "called back [REDACTED:email]").
 pub(crate) fn free_text(text: &str) -> String {
-    crate::scrub::Scrubber::new().scrub(text).into_owned()
+    static SCRUBBER: std::sync::LazyLock<crate::scrub::Scrubber> =
+        std::sync::LazyLock::new(crate::scrub::Scrubber::new);
+    SCRUBBER.scrub(text).into_owned()
 }

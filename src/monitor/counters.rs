@@ -1,7 +1,8 @@
 //! Where the monitor counts: [`Counters`], in memory or in a store every instance shares.
 
 use crate::error::Error;
-use std::collections::{HashMap, HashSet, VecDeque};
+use hashbrown::{HashMap, HashSet};
+use std::collections::VecDeque;
 use std::sync::{Mutex, PoisonError};
 
 /// Sliding-window event counts per principal and track (`reveals`, `denials`,

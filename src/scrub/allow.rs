@@ -53,7 +53,26 @@ impl Network {
 
 /// A host's own addresses, not a person's: loopback and unspecified, readable by default
 /// (`listening on 127.0.0.1:8080`).
-const HOST: [&str; 4] = ["127.0.0.0/8", "0.0.0.0/32", "::1/128", "::/128"];
+/// `127.0.0.0/8`, `0.0.0.0/32`, `::1/128`, `::/128`, as [`Network::parse`] makes them (a test
+/// checks), built without parsing: every scrubber starts with them.
+const HOST: [Network; 4] = [
+    Network {
+        base: 0xffff_7f00_0000,
+        prefix: 104,
+    },
+    Network {
+        base: 0xffff_0000_0000,
+        prefix: 128,
+    },
+    Network {
+        base: 1,
+        prefix: 128,
+    },
+    Network {
+        base: 0,
+        prefix: 128,
+    },
+];
 
 /// What stays readable.
 #[derive(Debug, Clone)]
@@ -66,7 +85,7 @@ impl Default for AllowList {
     fn default() -> Self {
         Self {
             values: Vec::new(),
-            networks: HOST.iter().filter_map(|n| Network::parse(n)).collect(),
+            networks: HOST.to_vec(),
         }
     }
 }
@@ -119,8 +138,7 @@ impl AllowList {
 
     /// Masks a host's own addresses too.
     pub(crate) fn without_host(&mut self) {
-        let host: Vec<Network> = HOST.iter().filter_map(|h| Network::parse(h)).collect();
-        self.networks.retain(|n| !host.contains(n));
+        self.networks.retain(|n| !HOST.contains(n));
     }
 
     /// Whether a finding of `class` with `text` stays readable. An IP finding is allowed when
@@ -169,5 +187,14 @@ mod tests {
         ] {
             assert_eq!(Network::parse(bad), None, "{bad}");
         }
+    }
+
+    #[test]
+    fn the_host_networks_are_what_their_texts_parse_to() {
+        let parsed: Vec<Network> = ["127.0.0.0/8", "0.0.0.0/32", "::1/128", "::/128"]
+            .iter()
+            .map(|t| Network::parse(t).unwrap())
+            .collect();
+        assert_eq!(parsed, HOST);
     }
 }
