@@ -69,6 +69,7 @@ pub(crate) fn is_name(bytes: &[u8], max: usize) -> bool {
 }
 
 /// Appends a length-prefixed name (the caller has checked it with [`is_name`]).
+#[cfg_attr(not(feature = "local-key-file"), allow(dead_code))]
 pub(crate) fn put_name(out: &mut Vec<u8>, name: &str) {
     out.push(name.len() as u8);
     out.extend_from_slice(name.as_bytes());
