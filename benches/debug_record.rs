@@ -66,7 +66,7 @@ fn guarded() -> Guarded {
 }
 
 fn debug(c: &mut Criterion) {
-    let guarded = guarded();
+    let logged = guarded();
     let veiled = Veiled {
         id: 17,
         name: NAME.into(),
@@ -104,7 +104,7 @@ fn debug(c: &mut Criterion) {
     group.bench_function("piiguard_classified", |b| {
         b.iter(|| {
             out.clear();
-            write!(out, "{:?}", black_box(&guarded)).unwrap();
+            write!(out, "{:?}", black_box(&logged)).unwrap();
             black_box(out.len())
         })
     });
