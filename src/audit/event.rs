@@ -1,6 +1,7 @@
 //! [`AuditEvent`]: one record of who did what to which personal data, why, when, and whether it
 //! was allowed. It names the data (record type, field, class, subject id), never its value.
 
+use super::Text;
 use crate::policy::{Principal, Reason};
 use serde::{Deserialize, Serialize};
 
@@ -55,33 +56,37 @@ crate::names::name_enum! {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Actor {
     /// Principal id.
-    pub id: String,
+    pub id: Text,
     /// Roles.
-    pub roles: Vec<String>,
+    pub roles: Vec<Text>,
     /// Environment (`dev`, `staging`, `prod`).
-    pub environment: String,
+    pub environment: Text,
     /// Region, if the principal has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<Text>,
 }
 
 impl Actor {
     /// The actor record of a principal.
     pub fn of(principal: &Principal) -> Self {
         Self {
-            id: principal.id().to_owned(),
-            roles: principal.roles().to_vec(),
-            environment: principal.environment().name().to_owned(),
-            region: principal.region().map(str::to_owned),
+            id: Text::from(principal.id()),
+            roles: principal
+                .roles()
+                .iter()
+                .map(|r| Text::from(r.as_str()))
+                .collect(),
+            environment: Text::from_static(principal.environment().name()),
+            region: principal.region().map(Text::from),
         }
     }
 
     /// The library itself (recovery events).
     pub(crate) fn system() -> Self {
         Self {
-            id: "piiguard".to_owned(),
+            id: Text::from_static("piiguard"),
             roles: Vec::new(),
-            environment: String::new(),
+            environment: Text::default(),
             region: None,
         }
     }
@@ -92,25 +97,25 @@ impl Actor {
 pub struct Object {
     /// Record type (stable name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub record: Option<String>,
+    pub record: Option<Text>,
     /// Field (stable name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
+    pub field: Option<Text>,
     /// Class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub class: Option<String>,
+    pub class: Option<Text>,
     /// Sensitivity.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sensitivity: Option<String>,
+    pub sensitivity: Option<Text>,
     /// The data subject's id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub subject: Option<String>,
+    pub subject: Option<Text>,
     /// Tenant, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenant: Option<String>,
+    pub tenant: Option<Text>,
     /// The data's region.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub region: Option<String>,
+    pub region: Option<Text>,
 }
 
 /// One audit record. Sinks add a sequence number (and, for the file and SQLite sinks, the hash
@@ -118,7 +123,7 @@ pub struct Object {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditEvent {
     /// UTC time, RFC 3339 with microseconds (`2026-11-23T10:15:00.123456Z`).
-    pub time: String,
+    pub time: Text,
     /// What was done.
     pub action: Action,
     /// Whether it was allowed.
@@ -126,7 +131,7 @@ pub struct AuditEvent {
     /// The reason code of the decision.
     pub reason: Reason,
     /// The subsystem (application, service) that performed it.
-    pub subsystem: String,
+    pub subsystem: Text,
     /// Who.
     pub principal: Actor,
     /// To what.
@@ -134,24 +139,24 @@ pub struct AuditEvent {
     pub object: Object,
     /// The purpose given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub purpose: Option<String>,
+    pub purpose: Option<Text>,
     /// The justification given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub justification: Option<String>,
+    pub justification: Option<Text>,
     /// The version of the policy that decided.
-    pub policy_version: String,
+    pub policy_version: Text,
     /// The break-glass grant or request involved.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub grant: Option<String>,
+    pub grant: Option<Text>,
     /// Action-specific detail without values: a view's per-field treatments
     /// (`email=reveal,phone=mask`), a rotated key, an alert's count.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub detail: Option<String>,
+    pub detail: Option<Text>,
 }
 
 /// Formats a time as the audit trail writes it (every event does: the digits are written
 /// straight into place, without the formatting machinery, for years 0 to 9999).
-pub(crate) fn timestamp(t: time::OffsetDateTime) -> String {
+pub(crate) fn timestamp(t: time::OffsetDateTime) -> Text {
     let t = t.to_offset(time::UtcOffset::UTC);
     if let Ok(year @ 0..=9999) = u32::try_from(t.year()) {
         let mut out = *b"0000-00-00T00:00:00.000000Z";
@@ -170,9 +175,10 @@ pub(crate) fn timestamp(t: time::OffsetDateTime) -> String {
                 value /= 10;
             }
         }
-        return out.iter().map(|&b| char::from(b)).collect();
+        // Digits and separators only: always UTF-8.
+        return std::str::from_utf8(&out).map_or_else(|_| Text::default(), Text::from);
     }
-    format!(
+    Text::from(format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:06}Z",
         t.year(),
         u8::from(t.month()),
@@ -181,7 +187,7 @@ pub(crate) fn timestamp(t: time::OffsetDateTime) -> String {
         t.minute(),
         t.second(),
         t.microsecond()
-    )
+    ))
 }
 
 #[cfg(test)]

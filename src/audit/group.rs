@@ -134,15 +134,15 @@ mod tests {
             action: Action::Reveal,
             outcome: Outcome::Allowed,
             reason: crate::reason::Reason::RoleRule,
-            subsystem: "test".to_owned(),
+            subsystem: "test".to_owned().into(),
             principal: Actor::system(),
             object: Object {
-                record: Some(format!("r{n:05}")),
+                record: Some(format!("r{n:05}").into()),
                 ..Object::default()
             },
             purpose: None,
             justification: None,
-            policy_version: String::new(),
+            policy_version: String::new().into(),
             grant: None,
             detail: None,
         }

@@ -10,7 +10,7 @@
 
 use super::chain::{Chain, ChainHead, ChainReport, verify_lines};
 use super::event::{Action, Actor, AuditEvent, Object, Outcome};
-use super::{AuditSink, ChainProblem};
+use super::{AuditSink, ChainProblem, Text};
 use crate::error::Error;
 use crate::keys::Keyring;
 use crate::policy::Reason;
@@ -213,18 +213,21 @@ impl JsonlSink {
             action: Action::AuditRecovered,
             outcome: Outcome::Allowed,
             reason: Reason::Recovered,
-            subsystem: "piiguard".to_owned(),
+            subsystem: "piiguard".into(),
             principal: Actor::system(),
             object: Object::default(),
             purpose: None,
             justification: None,
-            policy_version: String::new(),
+            policy_version: Text::default(),
             grant: None,
-            detail: Some(format!(
-                "cut {} bytes of a {} last line",
-                bytes.len() - keep,
-                if torn { "torn" } else { "garbled" }
-            )),
+            detail: Some(
+                format!(
+                    "cut {} bytes of a {} last line",
+                    bytes.len() - keep,
+                    if torn { "torn" } else { "garbled" }
+                )
+                .into(),
+            ),
         })?;
         Ok(sink)
     }

@@ -17,12 +17,14 @@ mod event;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod group;
 mod jsonl;
+mod text;
 #[cfg(feature = "tracing")]
 mod tracing_sink;
 
 pub use chain::{ChainHead, ChainProblem, ChainReport};
 pub use event::{Action, Actor, AuditEvent, Object, Outcome};
 pub use jsonl::{Durability, JsonlSink, verify_jsonl};
+pub use text::Text;
 #[cfg(feature = "tracing")]
 pub use tracing_sink::TracingSink;
 

@@ -2,7 +2,7 @@
 
 use super::Guard;
 use super::policy_view::{FieldDecision, PolicyView, same_field};
-use crate::audit::{Action, Outcome};
+use crate::audit::{Action, Outcome, Text};
 use crate::clock::unix_ms;
 use crate::error::Error;
 use crate::pii::{Pii, Revealed};
@@ -57,16 +57,16 @@ impl Guard {
             principal,
             Some(&access),
         );
-        event.object.record = Some(at.record.name().to_owned());
-        event.object.field = Some(at.field.name().to_owned());
-        event.object.class = Some(at.pii.class().name().to_owned());
-        event.object.sensitivity = Some(at.pii.sensitivity().name().to_owned());
-        event.object.subject = at.subject.as_ref().map(|s| s.as_str().to_owned());
+        event.object.record = Some(Text::from_static(at.record.name()));
+        event.object.field = Some(Text::from_static(at.field.name()));
+        event.object.class = Some(Text::from_static(at.pii.class().name()));
+        event.object.sensitivity = Some(Text::from_static(at.pii.sensitivity().name()));
+        event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
         if !decision.reveals() {
             event.outcome = Outcome::Denied;
             if decision.reason == Reason::RoleRule {
                 event.reason = Reason::RevealNotPermitted;
-                event.detail = Some(format!("policy gives {}", decision.disclosure));
+                event.detail = Some(Text::from(format!("policy gives {}", decision.disclosure)));
             }
             let denied = self.deny(&event, principal)?;
             self.raise(principal, alerts)?;
@@ -118,8 +118,8 @@ impl Guard {
                 principal,
                 Some(&access),
             );
-            event.object.record = Some(T::SCHEMA.name().to_owned());
-            event.object.subject = record.subject_id().map(|s| s.as_str().to_owned());
+            event.object.record = Some(Text::from_static(T::SCHEMA.name()));
+            event.object.subject = record.subject_id().map(|s| s.as_str().into());
             return Err(this.deny(&event, principal)?);
         }
         let mut fields: Vec<FieldDecision> = Vec::new();
@@ -176,8 +176,8 @@ impl Guard {
             principal,
             Some(&access),
         );
-        event.object.record = Some(T::SCHEMA.name().to_owned());
-        event.object.subject = record.subject_id().map(|s| s.as_str().to_owned());
+        event.object.record = Some(Text::from_static(T::SCHEMA.name()));
+        event.object.subject = record.subject_id().map(|s| s.as_str().into());
         event.detail = Some(
             fields
                 .iter()
@@ -190,7 +190,8 @@ impl Guard {
                     )
                 })
                 .collect::<Vec<_>>()
-                .join(","),
+                .join(",")
+                .into(),
         );
         // A view that discloses nothing at all is a denial (and counts as one).
         let nothing = !fields.is_empty()

@@ -8,7 +8,7 @@
 
 use super::Guard;
 use crate::at_rest::Forgotten;
-use crate::audit::{Action, AuditEvent, Outcome};
+use crate::audit::{Action, AuditEvent, Outcome, Text};
 use crate::error::Error;
 use crate::keys::{KeyInfo, Purpose};
 use crate::policy::{Policy, Principal, Reason};
@@ -54,8 +54,8 @@ impl Guard {
         act().or_else(|error| {
             event.outcome = Outcome::Failed;
             event.detail = Some(match event.detail.take() {
-                Some(detail) => format!("{detail}: {error}"),
-                None => error.to_string(),
+                Some(detail) => Text::from(format!("{detail}: {error}")),
+                None => Text::from(error.to_string()),
             });
             self.record(&event)?;
             Err(error)
@@ -73,7 +73,7 @@ impl Guard {
         }
         let region = self.region().to_owned();
         let event = self.admin_event(Action::KeyRotation, principal, |e| {
-            e.detail = Some(format!("{purpose} in {region}"));
+            e.detail = Some(Text::from(format!("{purpose} in {region}")));
         })?;
         self.administer(event, || self.keyring().rotate(purpose, &region))
     }
@@ -89,7 +89,7 @@ impl Guard {
             return self.pin().destroy_key(principal, id, version);
         }
         let event = self.admin_event(Action::KeyDestruction, principal, |e| {
-            e.detail = Some(format!("{id} version {version}"));
+            e.detail = Some(Text::from(format!("{id} version {version}")));
         })?;
         self.administer(event, || self.keyring().destroy_key(id, version))
     }
@@ -109,7 +109,7 @@ impl Guard {
             return self.pin().forget_subject(principal, subject);
         }
         let event = self.admin_event(Action::SubjectErasure, principal, |e| {
-            e.object.subject = Some(subject.to_string());
+            e.object.subject = Some(subject.to_string().into());
         })?;
         self.administer(event, || self.storage_keys().destroy_subject_key(subject))
     }
@@ -127,7 +127,7 @@ impl Guard {
         }
         let policy = Policy::from_toml(text)?;
         let event = self.admin_event(Action::PolicyChange, principal, |e| {
-            e.detail = Some(format!("version {}", policy.version()));
+            e.detail = Some(Text::from(format!("version {}", policy.version())));
         })?;
         self.administer(event, || self.inner.live.install(policy, text, "admin"))
     }
@@ -149,7 +149,10 @@ impl Guard {
             None,
         );
         event.principal = crate::audit::Actor::system();
-        event.detail = Some(format!("version {} from policy.toml", policy.version()));
+        event.detail = Some(Text::from(format!(
+            "version {} from policy.toml",
+            policy.version()
+        )));
         self.administer(event, || {
             self.inner
                 .live
@@ -168,7 +171,7 @@ impl Guard {
             return self.pin().reset_monitor(principal, blocked);
         }
         let event = self.admin_event(Action::MonitorReset, principal, |e| {
-            e.detail = Some(format!("principal {blocked}"));
+            e.detail = Some(Text::from(format!("principal {blocked}")));
         })?;
         self.administer(event, || self.current().monitor.reset(blocked))
     }

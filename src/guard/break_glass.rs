@@ -31,11 +31,14 @@ impl Guard {
             None,
         );
         event.justification = Some(super::free_text(request.justification()));
-        event.detail = Some(format!(
-            "{} ttl_secs={}",
-            request.scope_text(),
-            request.ttl().as_secs()
-        ));
+        event.detail = Some(
+            format!(
+                "{} ttl_secs={}",
+                request.scope_text(),
+                request.ttl().as_secs()
+            )
+            .into(),
+        );
         let reason = if requester.environment() != self.keyring().environment() {
             Some(Reason::EnvironmentMismatch)
         } else if !request.is_valid(self.policy().break_glass().max_ttl) {
@@ -58,7 +61,7 @@ impl Guard {
             now,
             self.request_ttl(),
         )?;
-        event.grant = Some(id.as_str().to_owned());
+        event.grant = Some(id.as_str().into());
         self.record(&event)?;
         Ok(id)
     }
@@ -80,7 +83,7 @@ impl Guard {
             approver,
             None,
         );
-        event.grant = Some(request.as_str().to_owned());
+        event.grant = Some(request.as_str().into());
         let pending = match self.inner.grants.pending(
             request,
             self.now().unix_timestamp(),
@@ -129,14 +132,17 @@ impl Guard {
         )?;
         event.outcome = Outcome::Allowed;
         event.reason = Reason::Approver;
-        event.grant = Some(token.id().to_owned());
-        event.detail = Some(format!(
-            "request={} for={} {} expires={}",
-            request,
-            pending.requester,
-            pending.request.scope_text(),
-            token.expires_at()
-        ));
+        event.grant = Some(token.id().into());
+        event.detail = Some(
+            format!(
+                "request={} for={} {} expires={}",
+                request,
+                pending.requester,
+                pending.request.scope_text(),
+                token.expires_at()
+            )
+            .into(),
+        );
         self.record(&event)?;
         Ok(token)
     }
@@ -159,7 +165,7 @@ impl Guard {
             principal,
             None,
         );
-        event.grant = Some(token.id().to_owned());
+        event.grant = Some(token.id().into());
         // An expired grant can still be revoked (for the record): check only the MAC.
         let claims = match grant::verify(self.keyring(), token, i64::MIN) {
             Ok(claims) => claims,

@@ -20,7 +20,9 @@ pub use local::LocalGuard;
 pub use policy_view::PolicyView;
 
 use crate::at_rest::StorageKeys;
-use crate::audit::{Action, Actor, AuditEvent, AuditSink, ChainReport, Object, Outcome, timestamp};
+use crate::audit::{
+    Action, Actor, AuditEvent, AuditSink, ChainReport, Object, Outcome, Text, timestamp,
+};
 use crate::clock::{Clock, SystemClock, unix_ms};
 use crate::error::Error;
 use crate::keys::{Keyring, Scope};
@@ -41,7 +43,7 @@ struct Inner {
     audit: Arc<dyn AuditSink>,
     grants: Grants,
     clock: Arc<dyn Clock>,
-    subsystem: String,
+    subsystem: Text,
     on_alert: Option<AlertHandler>,
 }
 
@@ -216,7 +218,7 @@ impl GuardBuilder {
                 audit,
                 grants,
                 clock: self.clock,
-                subsystem: self.subsystem,
+                subsystem: Text::from(self.subsystem),
                 on_alert: self.on_alert,
             }),
             scope,
@@ -349,14 +351,15 @@ impl Guard {
             subsystem: self.inner.subsystem.clone(),
             principal: Actor::of(principal),
             object: Object {
-                tenant: (!self.scope.tenant.is_empty()).then(|| self.scope.tenant.to_string()),
-                region: Some(self.region().to_owned()),
+                tenant: (!self.scope.tenant.is_empty())
+                    .then(|| Text::from(Arc::clone(&self.scope.tenant))),
+                region: Some(Text::from(Arc::clone(&self.scope.region))),
                 ..Object::default()
             },
             purpose: access.map(|a| free_text(a.purpose())),
             justification: access.and_then(|a| a.justification().map(free_text)),
-            policy_version: self.current().policy.version().to_owned(),
-            grant: access.and_then(|a| a.grant().map(|g| g.id().to_owned())),
+            policy_version: self.current().policy.version().into(),
+            grant: access.and_then(|a| a.grant().map(|g| g.id().into())),
             detail: None,
         }
     }
@@ -379,13 +382,16 @@ impl Guard {
                 principal,
                 None,
             );
-            event.object.class.clone_from(&alert.class);
-            event.detail = Some(format!(
-                "{} count={} window_secs={}",
-                alert.kind.name(),
-                alert.count,
-                alert.window.as_secs()
-            ));
+            event.object.class = alert.class.as_deref().map(Text::from);
+            event.detail = Some(
+                format!(
+                    "{} count={} window_secs={}",
+                    alert.kind.name(),
+                    alert.count,
+                    alert.window.as_secs()
+                )
+                .into(),
+            );
             self.record(&event)?;
             if let Some(handler) = &self.inner.on_alert {
                 handler(&alert);
@@ -449,8 +455,8 @@ impl ScopeKeys {
 
 /// Free text typed by a person, as the audit trail keeps it: with any personal data the
 /// scrubber finds masked ("called back jane@example.com" → "called back [REDACTED:email]").
-pub(crate) fn free_text(text: &str) -> String {
+pub(crate) fn free_text(text: &str) -> Text {
     static SCRUBBER: std::sync::LazyLock<crate::scrub::Scrubber> =
         std::sync::LazyLock::new(crate::scrub::Scrubber::new);
-    SCRUBBER.scrub(text).into_owned()
+    Text::from(&*SCRUBBER.scrub(text))
 }
