@@ -5,6 +5,7 @@
 //!   record: encrypt is `to_json` (opening the in-memory seal, key lookup in the derived-key
 //!   cache, random nonce, header, associated data, text form, JSON), decrypt is
 //!   `decrypt_unaudited` of a stored record (locating the field, the same lookups, decoding);
+//!   and encrypt to the binary form of a SQL column (`Column::bytes`: no base64, no JSON);
 //! - a blind index (`blind_index_candidates`: normalization, digest, text form) against a bare
 //!   `blake3::keyed_hash` of the same normalized value;
 //! - the storage view of a 6-field record against plain `serde_json::to_string` of the same
@@ -105,6 +106,17 @@ fn field_crypto(c: &mut Criterion) {
             BenchmarkId::new("piiguard_envelope", len),
             &anonymous,
             |b, r| b.iter(|| black_box(keys.to_json(black_box(r)).unwrap())),
+        );
+        // The binary form, for a BLOB/BYTEA column: no base64, no JSON.
+        group.bench_with_input(
+            BenchmarkId::new("piiguard_column_binary", len),
+            &anonymous,
+            |b, r| {
+                b.iter(|| {
+                    let column = keys.column(black_box(r), |r| &r.note).unwrap();
+                    black_box(column.bytes().len())
+                })
+            },
         );
         let note = Note {
             id: 42,
