@@ -10,9 +10,17 @@
 //! piiguard policy explain --role support --class email [--env prod --region eu
 //!          --purpose billing --justified --owner --policy FILE --json]
 //! piiguard audit verify [--dir .piiguard] [--json]   the whole trail, exit 1 at a bad event
+//! piiguard audit tail [-n 10] [--follow]              the last events, then new ones as written
 //! piiguard keys list [--dir .piiguard] [--json]      ids, versions, purposes, regions, states
+//! piiguard keys init [--dir DIR]                     a new store's key set
+//! piiguard keys rotate PURPOSE --as OPERATOR --role ROLE [--region R]
+//! piiguard keys destroy ID VERSION --as OPERATOR --role ROLE [--yes]
 //! piiguard forget SUBJECT --as OPERATOR --role ROLE [--dir .piiguard] [--yes] [--json]
 //! ```
+//!
+//! Every subcommand that opens a store takes `--dir DIR` (default `.piiguard`) or, built with
+//! the `postgres` feature, `--postgres URL` (the key set's passphrase in
+//! `PIIGUARD_KEK_PASSPHRASE`).
 //!
 //! Built with `--no-default-features`, the binary scrubs and checks policies only, and links
 //! neither SQLite nor Argon2.
@@ -21,7 +29,11 @@
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "store")]
+mod audit;
+#[cfg(feature = "store")]
 mod forget;
+#[cfg(feature = "store")]
+mod keys;
 mod policy;
 mod scrub;
 #[cfg(feature = "store")]
@@ -45,12 +57,12 @@ enum Command {
     Scrub(scrub::Args),
     /// Checks a policy file, or explains what it decides for a role and a class.
     Policy(policy::Args),
-    /// Verifies a store's audit trail.
+    /// Verifies a store's audit trail, or prints its last events (and follows it).
     #[cfg(feature = "store")]
-    Audit(store::AuditArgs),
-    /// Lists a store's root keys (metadata, never material).
+    Audit(audit::Args),
+    /// Lists, creates, rotates or destroys a store's root keys (never showing material).
     #[cfg(feature = "store")]
-    Keys(store::KeysArgs),
+    Keys(keys::Args),
     /// Erases a data subject (crypto-shredding): an admin act, audited.
     #[cfg(feature = "store")]
     Forget(forget::Args),
@@ -71,9 +83,9 @@ fn main() -> ExitCode {
         Command::Scrub(args) => scrub::run(&args).map_err(|e| e.to_string()),
         Command::Policy(args) => policy::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
-        Command::Audit(args) => store::audit(&args).map_err(|e| e.to_string()),
+        Command::Audit(args) => audit::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
-        Command::Keys(args) => store::keys(&args).map_err(|e| e.to_string()),
+        Command::Keys(args) => keys::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
         Command::Forget(args) => forget::run(&args).map_err(|e| e.to_string()),
     };

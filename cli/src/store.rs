@@ -1,15 +1,14 @@
-//! The subcommands that read a piiguard store: `audit verify` and `keys list`, on a local
-//! directory (`store.db`, its key set sealed under `kek` or `PIIGUARD_KEK_PASSPHRASE`) or, with
-//! the `postgres` feature, a PostgreSQL store (`--postgres URL`, the key set sealed under
-//! `PIIGUARD_KEK_PASSPHRASE`). They open the store as it is — no policy put in force, nothing
-//! created: a store without a key set is an error, never a new key set.
+//! Opening a piiguard store for the subcommands that work on one: a local directory
+//! (`store.db`, its key set sealed under the directory's `kek` file or `PIIGUARD_KEK_PASSPHRASE`)
+//! or, with the `postgres` feature, a PostgreSQL store (`--postgres URL`, the key set sealed
+//! under `PIIGUARD_KEK_PASSPHRASE`). Stores are opened as they are: nothing is created, and a
+//! store without a key set is an error, never a new key set (`keys init` is the one exception).
 
 use crate::Usage;
-use piiguard::Error;
 use piiguard::keys::Keyring;
-use piiguard::store::SqliteStore;
+use piiguard::store::{SqliteAudit, SqliteStore};
+use piiguard::{Error, Guard, Principal};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 /// The local directory `Guard::open_local` uses by default in the examples.
 const LOCAL_DIR: &str = ".piiguard";
@@ -19,46 +18,88 @@ const LOCAL_DIR: &str = ".piiguard";
 pub(crate) struct At {
     /// The piiguard directory (its `store.db`).
     #[arg(long, value_name = "DIR", default_value = LOCAL_DIR)]
-    dir: PathBuf,
-    /// A PostgreSQL store instead (`postgres://user@host/db`); verifying needs a role that may
-    /// read `piiguard_audit_events` (an auditor's, not the service's).
+    pub(crate) dir: PathBuf,
+    /// A PostgreSQL store instead (`postgres://user@host/db`); reading the audit trail needs a
+    /// role that may read `piiguard_audit_events` (an auditor's, not the service's).
     #[cfg(feature = "postgres")]
     #[arg(long, value_name = "URL", conflicts_with = "dir")]
-    postgres: Option<String>,
+    pub(crate) postgres: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
-/// Arguments of `piiguard audit`.
+/// Who performs an administrative act: written to the audit trail, and allowed only with one of
+/// the policy's `admin_roles`.
 #[derive(clap::Args)]
-pub(crate) struct AuditArgs {
-    #[command(subcommand)]
-    command: AuditCommand,
+pub(crate) struct Operator {
+    /// Who acts (written to the audit trail).
+    #[arg(long = "as", value_name = "OPERATOR")]
+    operator: String,
+    /// The operator's role: one of the policy's `admin_roles`.
+    #[arg(long)]
+    role: String,
 }
 
-#[derive(clap::Subcommand)]
-enum AuditCommand {
-    /// Verifies the whole audit trail (every writer's events, one hash chain). Exit 0 when it
-    /// verifies, 1 at the first bad event (its number and what is wrong).
-    Verify(At),
+impl Operator {
+    /// The operator as a principal of the guard's environment.
+    pub(crate) fn principal(&self, guard: &Guard) -> Principal {
+        Principal::new(&self.operator)
+            .role(&self.role)
+            .in_environment(guard.keyring().environment())
+    }
 }
 
-/// Arguments of `piiguard keys`.
-#[derive(clap::Args)]
-pub(crate) struct KeysArgs {
-    #[command(subcommand)]
-    command: KeysCommand,
+/// A store's audit trail, on either engine.
+pub(crate) enum Trail {
+    Local(SqliteAudit),
+    #[cfg(feature = "postgres")]
+    Postgres(piiguard::store::PgAudit),
 }
 
-#[derive(clap::Subcommand)]
-enum KeysCommand {
-    /// Lists every root key version: id, version, purpose, region and state (never material).
-    List(At),
+impl Trail {
+    pub(crate) fn verify(&self) -> Result<piiguard::audit::ChainReport, Error> {
+        match self {
+            Self::Local(audit) => audit.verify_reaching(None),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(audit) => audit.verify_reaching(None),
+        }
+    }
+
+    pub(crate) fn lines_after(
+        &self,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, String)>, Error> {
+        match self {
+            Self::Local(audit) => audit.lines_after(after, limit),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(audit) => audit.lines_after(after, limit),
+        }
+    }
+
+    pub(crate) fn last_seq(&self) -> Result<u64, Error> {
+        match self {
+            Self::Local(audit) => audit.last_seq(),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(audit) => audit.last_seq(),
+        }
+    }
 }
 
-fn failed(dir: &Path) -> impl Fn(Error) -> Usage + '_ {
-    move |e| Usage(format!("{}: {e}", dir.display()))
+/// What the command names: the directory, or the PostgreSQL store (its URL without the
+/// password).
+pub(crate) fn name(at: &At) -> String {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = &at.postgres {
+        return redact_password(url);
+    }
+    at.dir.display().to_string()
+}
+
+/// An error of the store `at` names, in the user's terms.
+pub(crate) fn failed(at: &At) -> impl Fn(Error) -> Usage + '_ {
+    move |e| Usage(format!("{}: {e}", name(at)))
 }
 
 /// Refuses a directory that holds no store: the subcommands open stores, never create them.
@@ -73,25 +114,49 @@ pub(crate) fn require_store(dir: &Path) -> Result<(), Usage> {
     }
 }
 
-/// The directory's keyring, refusing a directory that holds no store.
-fn keyring(dir: &Path) -> Result<Keyring, Usage> {
-    require_store(dir)?;
-    Keyring::open_local(dir).map_err(failed(dir))
-}
-
-/// What the command names: the directory, or the PostgreSQL store (its URL without the
-/// password).
-fn name(at: &At) -> String {
+/// The keyring of the store `at` names.
+pub(crate) fn keyring(at: &At) -> Result<Keyring, Usage> {
     #[cfg(feature = "postgres")]
     if let Some(url) = &at.postgres {
-        return redact_password(url);
+        return Ok(postgres(url)?.1);
     }
-    at.dir.display().to_string()
+    require_store(&at.dir)?;
+    Keyring::open_local(&at.dir).map_err(failed(at))
+}
+
+/// The audit trail of the store `at` names.
+pub(crate) fn trail(at: &At) -> Result<Trail, Usage> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = &at.postgres {
+        let (store, keyring) = postgres(url)?;
+        return store
+            .audit(&keyring)
+            .map(Trail::Postgres)
+            .map_err(failed(at));
+    }
+    let keyring = keyring(at)?;
+    SqliteStore::open(at.dir.join("store.db"))
+        .and_then(|store| store.audit(&keyring))
+        .map(Trail::Local)
+        .map_err(failed(at))
+}
+
+/// A guard on the store `at` names, under the policy in force there, for administrative acts.
+pub(crate) fn guard(at: &At) -> Result<Guard, Usage> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = &at.postgres {
+        let (store, _) = postgres(url)?;
+        return Guard::shared(store, passphrase(url)?)
+            .and_then(piiguard::GuardBuilder::build)
+            .map_err(failed(at));
+    }
+    require_store(&at.dir)?;
+    Guard::open_local(&at.dir).map_err(failed(at))
 }
 
 /// `postgres://user:secret@host/db` as `postgres://user@host/db`.
 #[cfg(feature = "postgres")]
-fn redact_password(url: &str) -> String {
+pub(crate) fn redact_password(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => {
             let user = &url[scheme + 3..at];
@@ -102,124 +167,51 @@ fn redact_password(url: &str) -> String {
     }
 }
 
+/// The key-encryption passphrase from `PIIGUARD_KEK_PASSPHRASE`.
+#[cfg(feature = "postgres")]
+pub(crate) fn passphrase(url: &str) -> Result<piiguard::keys::KekSource, Usage> {
+    use piiguard::keys::{KEK_PASSPHRASE_VAR, KekSource};
+    let passphrase = std::env::var(KEK_PASSPHRASE_VAR).map_err(|_| {
+        Usage(format!(
+            "{}: {KEK_PASSPHRASE_VAR} must hold the key-encryption passphrase",
+            redact_password(url)
+        ))
+    })?;
+    Ok(KekSource::passphrase(passphrase))
+}
+
+/// The PostgreSQL store, connected.
+#[cfg(feature = "postgres")]
+pub(crate) fn connect(url: &str) -> Result<piiguard::store::PgStore, Usage> {
+    piiguard::store::PgStore::connect(url, 2)
+        .map_err(|e| Usage(format!("{}: {e}", redact_password(url))))
+}
+
 /// The PostgreSQL store and its keyring, refusing a store without a key set.
 #[cfg(feature = "postgres")]
 fn postgres(url: &str) -> Result<(piiguard::store::PgStore, Keyring), Usage> {
-    use piiguard::keys::{KEK_PASSPHRASE_VAR, KekSource, KeySetStore as _, StoredKeySet};
+    use piiguard::keys::{KeySetStore as _, StoredKeySet};
     let shown = redact_password(url);
     let fail = |e: Error| Usage(format!("{shown}: {e}"));
-    let passphrase = std::env::var(KEK_PASSPHRASE_VAR).map_err(|_| {
-        Usage(format!(
-            "{shown}: {KEK_PASSPHRASE_VAR} must hold the key-encryption passphrase"
-        ))
-    })?;
-    let store = piiguard::store::PgStore::connect(url, 1).map_err(fail)?;
+    let kek = passphrase(url)?;
+    let store = connect(url)?;
     if store.sealed_version().map_err(fail)?.is_none() {
         return Err(Usage(format!("{shown}: no key set in this store")));
     }
     let keyring = Keyring::builder()
-        .provider(StoredKeySet::new(
-            store.clone(),
-            KekSource::passphrase(passphrase),
-        ))
+        .provider(StoredKeySet::new(store.clone(), kek))
         .store(store.clone())
         .build()
         .map_err(fail)?;
     Ok((store, keyring))
 }
 
-/// The trail verified, on the engine `at` names.
-fn verify(at: &At) -> Result<Result<piiguard::audit::ChainReport, Error>, Usage> {
-    #[cfg(feature = "postgres")]
-    if let Some(url) = &at.postgres {
-        let (store, keyring) = postgres(url)?;
-        let audit = store
-            .audit(&keyring)
-            .map_err(|e| Usage(format!("{}: {e}", name(at))))?;
-        return Ok(audit.verify_reaching(None));
-    }
-    let dir = &at.dir;
-    let keyring = keyring(dir)?;
-    let audit = SqliteStore::open(dir.join("store.db"))
-        .and_then(|store| store.audit(&keyring))
-        .map_err(failed(dir))?;
-    Ok(audit.verify_reaching(None))
-}
-
-pub(crate) fn audit(args: &AuditArgs) -> Result<ExitCode, Usage> {
-    let AuditCommand::Verify(at) = &args.command;
-    let shown = name(at);
-    match verify(at)? {
-        Ok(report) => {
-            if at.json {
-                let out = serde_json::json!({
-                    "store": shown, "intact": true, "events": report.events,
-                    "head": { "seq": report.head.seq, "mac": report.head.mac },
-                });
-                println!("{out}");
-            } else {
-                println!(
-                    "{shown}: {} events, the chain is intact (head {} {})",
-                    report.events, report.head.seq, report.head.mac
-                );
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(Error::AuditChain { line, problem }) => {
-            if at.json {
-                let out = serde_json::json!({
-                    "store": shown, "intact": false, "event": line,
-                    "problem": problem.to_string(),
-                });
-                println!("{out}");
-            } else {
-                println!("{shown}: the chain breaks at event {line}: {problem}");
-            }
-            Ok(ExitCode::from(1))
-        }
-        Err(e) => Err(Usage(format!("{shown}: {e}"))),
-    }
-}
-
-pub(crate) fn keys(args: &KeysArgs) -> Result<ExitCode, Usage> {
-    let KeysCommand::List(at) = &args.command;
-    #[cfg(feature = "postgres")]
-    if let Some(url) = &at.postgres {
-        return list(at, &postgres(url)?.1);
-    }
-    list(at, &keyring(&at.dir)?)
-}
-
-fn list(at: &At, keyring: &Keyring) -> Result<ExitCode, Usage> {
-    let keys = keyring.key_infos();
-    if at.json {
-        let list: Vec<serde_json::Value> = keys
-            .iter()
-            .map(|k| {
-                serde_json::json!({
-                    "id": k.id, "version": k.version, "purpose": k.purpose.name(),
-                    "region": k.region, "state": k.state.name(),
-                })
-            })
-            .collect();
-        println!("{}", serde_json::Value::Array(list));
-    } else {
-        println!(
-            "{:<24} {:>7}  {:<18} {:<10} state",
-            "id", "version", "purpose", "region"
-        );
-        for k in &keys {
-            println!(
-                "{:<24} {:>7}  {:<18} {:<10} {}",
-                k.id,
-                k.version,
-                k.purpose.name(),
-                k.region,
-                k.state.name()
-            );
-        }
-    }
-    Ok(ExitCode::SUCCESS)
+/// Asks for `what` to be typed again on standard input; true when it was.
+pub(crate) fn confirmed(prompt: &str, what: &str) -> bool {
+    use std::io::BufRead as _;
+    eprint!("{prompt}: ");
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).is_ok() && line.trim_end() == what
 }
 
 #[cfg(all(test, feature = "postgres"))]

@@ -82,6 +82,45 @@ impl PgAudit {
             .map_err(|_| audit_failed("cannot read the audit table"))
     }
 
+    /// At most `limit` stored lines after event number `after` (0: from the first), in order,
+    /// each with its number (needs `SELECT` on `piiguard_audit_events`).
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read.
+    pub fn lines_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>, Error> {
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        self.store
+            .run(move |client| {
+                Ok(client
+                    .query(
+                        "SELECT seq, line FROM piiguard_audit_events WHERE seq > $1 \
+                         ORDER BY seq LIMIT $2",
+                        &[&after, &limit],
+                    )?
+                    .iter()
+                    .map(|row| (u64::try_from(row.get::<_, i64>(0)).unwrap_or(0), row.get(1)))
+                    .collect())
+            })
+            .map_err(|_| audit_failed("cannot read the audit table"))
+    }
+
+    /// The number of the last stored event (0 for an empty trail).
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read.
+    pub fn last_seq(&self) -> Result<u64, Error> {
+        self.store
+            .run(|client| {
+                let row = client.query_one(
+                    "SELECT COALESCE(MAX(seq), 0)::BIGINT FROM piiguard_audit_events",
+                    &[],
+                )?;
+                Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
+            })
+            .map_err(|_| audit_failed("cannot read the audit table"))
+    }
+
     /// Verifies the whole trail, and that it reaches `expected` (a head kept elsewhere).
     ///
     /// # Errors

@@ -100,6 +100,70 @@ impl SqliteAudit {
             .map_err(audit_failed("cannot read the audit table"))
     }
 
+    /// At most `limit` stored lines after event number `after` (0: from the first), in order,
+    /// each with its number: a trail read in pages, or followed as it grows (`piiguard audit
+    /// tail -f`).
+    ///
+    /// ```
+    /// use piiguard::store::SqliteStore;
+    /// use piiguard::keys::KekSource;
+    /// use piiguard::{Guard, Policy, Principal};
+    ///
+    /// let dir = std::env::temp_dir().join(format!("pg-doc-after-{}", std::process::id()));
+    /// let store = SqliteStore::open(dir.join("store.db"))?;
+    /// let guard = Guard::shared(store.clone(), KekSource::passphrase("correct horse"))?
+    ///     .policy(Policy::starter())
+    ///     .build()?;
+    /// let stranger = Principal::new("stranger");
+    /// assert!(guard.forget_subject(&stranger, &"customer-1").is_err()); // denied, audited
+    /// let audit = store.audit(guard.keyring())?;
+    /// let page = audit.lines_after(0, 10)?;
+    /// assert_eq!(page.len(), 1);
+    /// assert_eq!(page[0].0, 1);
+    /// assert!(page[0].1.contains("subject_erasure"));
+    /// assert!(audit.lines_after(1, 10)?.is_empty());
+    /// # std::fs::remove_dir_all(&dir).ok();
+    /// # Ok::<(), piiguard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read.
+    pub fn lines_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>, Error> {
+        let conn = self.store.conn();
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT seq, line FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(audit_failed("cannot read the audit table"))?;
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        statement
+            .query_map(params![after, limit], |row| {
+                Ok((
+                    u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                    row.get(1)?,
+                ))
+            })
+            .map_err(audit_failed("cannot read the audit table"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(audit_failed("cannot read the audit table"))
+    }
+
+    /// The number of the last stored event (0 for an empty trail).
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the table cannot be read.
+    pub fn last_seq(&self) -> Result<u64, Error> {
+        let conn = self.store.conn();
+        conn.query_row(
+            "SELECT COALESCE(MAX(seq), 0) FROM audit_events",
+            [],
+            |row| row.get::<_, i64>(0),
+        )
+        .map(|seq| u64::try_from(seq).unwrap_or(0))
+        .map_err(audit_failed("cannot read the audit table"))
+    }
+
     /// Writes the trail as a JSON-lines file (the same chained lines), for archiving or for
     /// [`verify_jsonl`](crate::audit::verify_jsonl) elsewhere.
     ///

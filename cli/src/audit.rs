@@ -1,0 +1,160 @@
+//! `piiguard audit verify` and `piiguard audit tail` on either store engine.
+
+use crate::Usage;
+use crate::store::{At, Trail, failed, name, trail};
+use piiguard::Error;
+use std::io::Write as _;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Arguments of `piiguard audit`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Verifies the whole audit trail (every writer's events, one hash chain). Exit 0 when it
+    /// verifies, 1 at the first bad event (its number and what is wrong).
+    Verify(At),
+    /// Prints the last events of the trail, one per line; with `--follow`, goes on printing
+    /// new events as they are written, until interrupted.
+    Tail(TailArgs),
+}
+
+/// Arguments of `piiguard audit tail`.
+#[derive(clap::Args)]
+struct TailArgs {
+    #[command(flatten)]
+    at: At,
+    /// How many of the last events to print first.
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10)]
+    lines: u64,
+    /// Keep printing events as they are written (`tail -f`).
+    #[arg(short, long)]
+    follow: bool,
+    /// How often `--follow` looks for new events, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 500)]
+    interval: u64,
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
+    match &args.command {
+        Command::Verify(at) => verify(at),
+        Command::Tail(tail) => follow(tail),
+    }
+}
+
+fn verify(at: &At) -> Result<ExitCode, Usage> {
+    let shown = name(at);
+    match trail(at)?.verify() {
+        Ok(report) => {
+            if at.json {
+                let out = serde_json::json!({
+                    "store": shown, "intact": true, "events": report.events,
+                    "head": { "seq": report.head.seq, "mac": report.head.mac },
+                });
+                println!("{out}");
+            } else {
+                println!(
+                    "{shown}: {} events, the chain is intact (head {} {})",
+                    report.events, report.head.seq, report.head.mac
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(Error::AuditChain { line, problem }) => {
+            if at.json {
+                let out = serde_json::json!({
+                    "store": shown, "intact": false, "event": line,
+                    "problem": problem.to_string(),
+                });
+                println!("{out}");
+            } else {
+                println!("{shown}: the chain breaks at event {line}: {problem}");
+            }
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(Usage(format!("{shown}: {e}"))),
+    }
+}
+
+/// Events read from the store at a time.
+const PAGE: usize = 1000;
+
+fn follow(args: &TailArgs) -> Result<ExitCode, Usage> {
+    let at = &args.at;
+    let trail = trail(at)?;
+    let last = trail.last_seq().map_err(failed(at))?;
+    let mut after = last.saturating_sub(args.lines);
+    loop {
+        let printed = print_after(&trail, at, &mut after)?;
+        if !args.follow {
+            return Ok(ExitCode::SUCCESS);
+        }
+        if printed == 0 {
+            std::thread::sleep(Duration::from_millis(args.interval.max(10)));
+        }
+    }
+}
+
+/// Prints every event after `after` (moving it on); returns how many.
+fn print_after(trail: &Trail, at: &At, after: &mut u64) -> Result<usize, Usage> {
+    let mut printed = 0;
+    let mut out = std::io::stdout().lock();
+    loop {
+        let page = trail.lines_after(*after, PAGE).map_err(failed(at))?;
+        for (seq, line) in &page {
+            let text = if at.json { line.clone() } else { summary(line) };
+            // A closed pipe (`| head`) ends the command quietly.
+            if writeln!(out, "{text}").is_err() {
+                std::process::exit(0);
+            }
+            *after = *seq;
+        }
+        printed += page.len();
+        if page.len() < PAGE {
+            let _ = out.flush();
+            return Ok(printed);
+        }
+    }
+}
+
+/// One event on one line: number, time, who, what, the outcome and its reason, and what it
+/// touched. Events never hold values, only names and ids.
+fn summary(line: &str) -> String {
+    let Ok(event) = serde_json::from_str::<serde_json::Value>(line) else {
+        return "(an event that is not JSON: run `piiguard audit verify`)".to_owned();
+    };
+    let text = |value: &serde_json::Value| value.as_str().unwrap_or("-").to_owned();
+    let object = &event["object"];
+    let mut out = format!(
+        "{:>6} {} {} {} {} ({})",
+        event["seq"].as_u64().unwrap_or(0),
+        text(&event["time"]),
+        text(&event["principal"]["id"]),
+        text(&event["action"]),
+        text(&event["outcome"]),
+        text(&event["reason"]),
+    );
+    if let Some(record) = object["record"].as_str() {
+        out.push(' ');
+        out.push_str(record);
+        if let Some(field) = object["field"].as_str() {
+            out.push('.');
+            out.push_str(field);
+        }
+    }
+    for (label, value) in [
+        ("subject", &object["subject"]),
+        ("purpose", &event["purpose"]),
+        ("detail", &event["detail"]),
+    ] {
+        if let Some(value) = value.as_str() {
+            out.push_str(&format!(" {label}={value:?}"));
+        }
+    }
+    out
+}

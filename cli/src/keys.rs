@@ -1,0 +1,162 @@
+//! `piiguard keys list|init|rotate|destroy` on either store engine. Rotation and destruction
+//! go through the guard: the operator needs one of the policy's admin roles, and the act is
+//! audited before it happens.
+
+use crate::Usage;
+use crate::store::{At, Operator, confirmed, failed, guard, keyring, name};
+use piiguard::keys::{KeyInfo, Keyring, Purpose, Scope};
+use std::process::ExitCode;
+
+/// Arguments of `piiguard keys`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Lists every root key version: id, version, purpose, region and state (never material).
+    List(At),
+    /// Makes a new store's key set (a local directory is created with its key file; a
+    /// PostgreSQL store must be migrated first). Refuses a store that already has one.
+    Init(At),
+    /// Rotates the root key of a purpose (`field`, `index`, `pseudonym`, `integrity`): a new
+    /// version becomes active, the previous one decrypt-only. Admin role; audited.
+    Rotate(Rotate),
+    /// Destroys a decrypt-only root key version: everything still under it becomes unreadable
+    /// for good (rewrap first). Admin role; audited; asks for the key id again unless `--yes`.
+    Destroy(Destroy),
+}
+
+#[derive(clap::Args)]
+struct Rotate {
+    /// The purpose whose key rotates.
+    purpose: String,
+    /// The region whose key rotates (default: the store's default region).
+    #[arg(long)]
+    region: Option<String>,
+    #[command(flatten)]
+    operator: Operator,
+    #[command(flatten)]
+    at: At,
+}
+
+#[derive(clap::Args)]
+struct Destroy {
+    /// The key id (as `keys list` shows it).
+    id: String,
+    /// The version to destroy.
+    version: u32,
+    /// Do not ask: the key id is not typed again to confirm.
+    #[arg(long)]
+    yes: bool,
+    #[command(flatten)]
+    operator: Operator,
+    #[command(flatten)]
+    at: At,
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
+    match &args.command {
+        Command::List(at) => {
+            print(at, &keyring(at)?.key_infos());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init(at) => init(at),
+        Command::Rotate(rotate) => {
+            let at = &rotate.at;
+            let purpose = Purpose::from_name(&rotate.purpose).ok_or_else(|| {
+                Usage(format!(
+                    "`{}` is not a key purpose (field, index, pseudonym or integrity)",
+                    rotate.purpose
+                ))
+            })?;
+            let mut guard = guard(at)?;
+            if let Some(region) = &rotate.region {
+                guard = guard.scoped(Scope::new().region(region));
+            }
+            let operator = rotate.operator.principal(&guard);
+            let key = guard.rotate_key(&operator, purpose).map_err(failed(at))?;
+            print(at, &[key]);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Destroy(destroy) => {
+            let at = &destroy.at;
+            let guard = guard(at)?;
+            let prompt = "destroying is permanent: type the key id again to confirm";
+            if !destroy.yes && !confirmed(prompt, &destroy.id) {
+                return Err(Usage("not confirmed: nothing was destroyed".to_owned()));
+            }
+            let operator = destroy.operator.principal(&guard);
+            guard
+                .destroy_key(&operator, &destroy.id, destroy.version)
+                .map_err(failed(at))?;
+            if at.json {
+                let out = serde_json::json!({
+                    "id": destroy.id, "version": destroy.version, "state": "destroyed",
+                });
+                println!("{out}");
+            } else {
+                println!("{} version {}: destroyed", destroy.id, destroy.version);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A new store's key set.
+fn init(at: &At) -> Result<ExitCode, Usage> {
+    let exists = || Usage(format!("{}: this store already has a key set", name(at)));
+    #[cfg(feature = "postgres")]
+    if let Some(url) = &at.postgres {
+        use piiguard::keys::KeySetStore as _;
+        let store = crate::store::connect(url)?;
+        if store.sealed_version().map_err(failed(at))?.is_some() {
+            return Err(exists());
+        }
+        let guard = piiguard::Guard::shared(store, crate::store::passphrase(url)?)
+            .and_then(piiguard::GuardBuilder::build)
+            .map_err(failed(at))?;
+        print(at, &guard.keyring().key_infos());
+        return Ok(ExitCode::SUCCESS);
+    }
+    if at.dir.join("store.db").exists() {
+        return Err(exists());
+    }
+    let keyring: Keyring = piiguard::Guard::open_local(&at.dir)
+        .map(|guard| guard.keyring().clone())
+        .map_err(failed(at))?;
+    print(at, &keyring.key_infos());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print(at: &At, keys: &[KeyInfo]) {
+    if at.json {
+        let list: Vec<serde_json::Value> = keys
+            .iter()
+            .map(|k| {
+                serde_json::json!({
+                    "id": k.id, "version": k.version, "purpose": k.purpose.name(),
+                    "region": k.region, "state": k.state.name(),
+                })
+            })
+            .collect();
+        println!("{}", serde_json::Value::Array(list));
+    } else {
+        println!(
+            "{:<24} {:>7}  {:<18} {:<10} state",
+            "id", "version", "purpose", "region"
+        );
+        for k in keys {
+            println!(
+                "{:<24} {:>7}  {:<18} {:<10} {}",
+                k.id,
+                k.version,
+                k.purpose.name(),
+                k.region,
+                k.state.name()
+            );
+        }
+    }
+}

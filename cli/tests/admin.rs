@@ -1,0 +1,395 @@
+//! `piiguard keys init|rotate|destroy` and `piiguard audit tail`, run as a user would, on a
+//! local directory: admin acts refused without an admin role, confirmed, audited; a trail
+//! printed and followed while another process writes to it.
+#![cfg(feature = "store")]
+
+mod common;
+
+use common::{piiguard, text};
+use piiguard::{Classified, Guard, Pii, Principal};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Customer {
+    id: u64,
+    #[pii(class = email)]
+    email: Pii<String>,
+}
+
+const POLICY: &str = r#"
+version = "cli-admin-1"
+admin_roles = ["security"]
+
+[[rule]]
+roles = ["mailer"]
+classes = ["email"]
+treatment = "reveal"
+"#;
+
+fn fresh(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("piiguard-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn keys(dir: &str) -> Vec<serde_json::Value> {
+    let out = piiguard(&["keys", "list", "--json", "--dir", dir], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn state(keys: &[serde_json::Value], id: &str, version: u64) -> String {
+    keys.iter()
+        .find(|k| k["id"] == id && k["version"] == version)
+        .map(|k| k["state"].as_str().unwrap().to_owned())
+        .unwrap_or_default()
+}
+
+/// The audit trail's events as JSON, through `audit tail --json`.
+fn events(dir: &str) -> Vec<serde_json::Value> {
+    let out = piiguard(&["audit", "tail", "-n", "1000", "--json", "--dir", dir], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn keys_init_rotate_and_destroy_are_admin_acts_on_a_new_store() {
+    let dir = fresh("admin-keys");
+    let d = dir.to_str().unwrap();
+
+    // A new store: made once, then refused.
+    let out = piiguard(&["keys", "init", "--json", "--dir", d], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let made: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(made.len() >= 3 && made.iter().all(|k| k["state"] == "active"));
+    assert!(dir.join("store.db").is_file());
+    let out = piiguard(&["keys", "init", "--dir", d], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("already has a key set"));
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    let field = made.iter().find(|k| k["purpose"] == "field").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // A record written under version 1, to read after the rotation.
+    let row = Guard::open_local(&dir)
+        .unwrap()
+        .to_json(&Customer {
+            id: 7,
+            email: Pii::new("jane@example.com".into()),
+        })
+        .unwrap();
+
+    // Not an admin: refused (exit 2, a value-free error), and audited.
+    let rotate = |role: &str| {
+        piiguard(
+            &[
+                "keys", "rotate", "field", "--as", "op-1", "--role", role, "--json", "--dir", d,
+            ],
+            "",
+        )
+    };
+    let out = rotate("mailer");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("denied"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!text(&out.stderr).contains("jane"));
+    assert_eq!(state(&keys(d), &field, 2), "");
+    let out = piiguard(
+        &[
+            "keys", "rotate", "spice", "--as", "op-1", "--role", "security", "--dir", d,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("`spice` is not a key purpose"));
+
+    // An admin rotates: version 2 active, version 1 decrypt-only, the old row still opens.
+    let out = rotate("security");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rotated: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rotated[0]["version"], 2);
+    let listed = keys(d);
+    assert_eq!(state(&listed, &field, 2), "active");
+    assert_eq!(state(&listed, &field, 1), "decrypt_only");
+    let mailer = Principal::new("mailer-1").role("mailer");
+    let reveal = || {
+        let guard = Guard::open_local(&dir).unwrap();
+        let stored: Customer = guard.from_json(&row)?;
+        guard
+            .reveal(&mailer, &stored, |c| &c.email, "send_receipt")
+            .map(|r| r.expose().clone())
+    };
+    assert_eq!(reveal().unwrap(), "jane@example.com");
+
+    // Destroying: the active version is refused; a decrypt-only one needs the id typed again.
+    let destroy = |version: &str, confirm: &str, yes: bool| {
+        let mut args = vec![
+            "keys", "destroy", &field, version, "--as", "op-1", "--role", "security", "--dir", d,
+        ];
+        if yes {
+            args.push("--yes");
+        }
+        piiguard(&args, confirm)
+    };
+    let out = destroy("2", "", true);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("active key cannot be destroyed"));
+    let out = destroy("1", "another-key\n", false);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("not confirmed: nothing was destroyed"));
+    assert_eq!(state(&keys(d), &field, 1), "decrypt_only");
+    let out = destroy("1", &format!("{field}\n"), false);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("version 1: destroyed"));
+    assert_eq!(state(&keys(d), &field, 1), "destroyed");
+    assert!(reveal().is_err(), "data under a destroyed key stays closed");
+
+    // Each act is in the trail: the refused one as denied, the failed one as allowed (recorded
+    // before the act) and then failed.
+    let trail = events(d);
+    let acts: Vec<(String, String)> = trail
+        .iter()
+        .filter(|e| e["action"] == "key_rotation" || e["action"] == "key_destruction")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("key_rotation", "denied"),
+            ("key_rotation", "allowed"),
+            ("key_destruction", "allowed"),
+            ("key_destruction", "failed"),
+            ("key_destruction", "allowed"),
+        ]
+        .map(|(a, o)| (a.to_owned(), o.to_owned()))
+    );
+    let out = piiguard(&["audit", "verify", "--dir", d], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn audit_tail_prints_the_last_events_and_follows_new_ones() {
+    let dir = fresh("admin-tail");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    let d = dir.to_str().unwrap();
+    let mailer = Principal::new("mailer-1").role("mailer");
+    let reveal = |ids: std::ops::RangeInclusive<u64>| {
+        let guard = Guard::open_local(&dir).unwrap();
+        for id in ids {
+            let customer = Customer {
+                id,
+                email: Pii::new(format!("customer{id}@example.com")),
+            };
+            guard
+                .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
+                .unwrap();
+        }
+    };
+    reveal(1..=5);
+
+    // The last two, as text and as the stored lines.
+    let out = piiguard(&["audit", "tail", "-n", "2", "--dir", d], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let lines: Vec<&str> = text(&out.stdout).lines().collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(lines[0].contains("mailer-1 reveal allowed") && lines[0].contains("subject=\"4\""));
+    assert!(lines[1].contains("Customer.email subject=\"5\" purpose=\"send_receipt\""));
+    assert!(!text(&out.stdout).contains("@example.com"), "no values");
+    let all = events(d);
+    let last = all.last().unwrap()["seq"].as_u64().unwrap();
+    assert_eq!(all.len() as u64, last, "every event, in order");
+
+    // Following: what another process writes shows up.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_piiguard"))
+        .args([
+            "audit",
+            "tail",
+            "-n",
+            "0",
+            "-f",
+            "--interval",
+            "50",
+            "--json",
+        ])
+        .args(["--dir", d])
+        .env_remove("PIIGUARD_KEK_PASSPHRASE")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (lines, received) = mpsc::channel();
+    let stdout = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    reveal(6..=8);
+    let mut followed = Vec::new();
+    while followed.len() < 3 {
+        let line = received
+            .recv_timeout(Duration::from_secs(20))
+            .expect("tail -f printed the new events");
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        followed.push(event["object"]["subject"].as_str().unwrap().to_owned());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(followed, ["6", "7", "8"]);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// The same acts on a PostgreSQL store (started by `scripts/test.sh`; fails without it).
+#[cfg(feature = "postgres")]
+#[test]
+fn keys_forget_and_tail_on_postgresql() {
+    use common::piiguard_with;
+    use piiguard::keys::KekSource;
+    use piiguard::policy::PolicyStore as _;
+    use piiguard::store::PgStore;
+    const PASSPHRASE: &str = "cli admin passphrase, synthetic";
+    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
+        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
+         PostgreSQL",
+    );
+    let db = format!("piiguard_cli_admin_{}", std::process::id());
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
+        format!("CREATE DATABASE {db}"),
+    ] {
+        admin.batch_execute(&statement).unwrap();
+    }
+    let url = format!("{}/{db}", &server[..server.rfind('/').unwrap()]);
+    PgStore::migrate(&url).unwrap();
+    let env = [("PIIGUARD_KEK_PASSPHRASE", PASSPHRASE)];
+    let run = |args: &[&str], stdin: &str| {
+        let mut all = args.to_vec();
+        all.extend(["--postgres", &url]);
+        piiguard_with(&all, stdin, &env)
+    };
+
+    // A key set made once.
+    let out = run(&["keys", "init", "--json"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let made: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(made.len() >= 3);
+    let out = run(&["keys", "init"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("already has a key set"));
+
+    PgStore::connect(&url, 1)
+        .unwrap()
+        .install_policy(POLICY, "test", None)
+        .unwrap()
+        .unwrap();
+    let guard = Guard::shared(
+        PgStore::connect(&url, 1).unwrap(),
+        KekSource::passphrase(PASSPHRASE),
+    )
+    .unwrap()
+    .build()
+    .unwrap();
+    let mailer = Principal::new("mailer-1").role("mailer");
+    let rows: Vec<String> = (1..=2)
+        .map(|id| {
+            let customer = Customer {
+                id,
+                email: Pii::new(format!("customer{id}@example.com")),
+            };
+            guard
+                .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
+                .unwrap();
+            guard.to_json(&customer).unwrap()
+        })
+        .collect();
+
+    // Rotation and erasure through the CLI, by an admin.
+    let out = run(
+        &[
+            "keys", "rotate", "index", "--as", "op-1", "--role", "security", "--json",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rotated: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rotated[0]["version"], 2);
+    let out = run(
+        &[
+            "forget", "2", "--as", "op-1", "--role", "security", "--yes", "--json",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("\"destroyed\""));
+    std::thread::sleep(Duration::from_millis(600)); // another instance's erasure, seen
+    let open = |row: &str| {
+        let stored: Customer = guard.from_json(row)?;
+        guard
+            .reveal(&mailer, &stored, |c| &c.email, "send_receipt")
+            .map(|r| r.expose().clone())
+    };
+    assert_eq!(open(&rows[0]).unwrap(), "customer1@example.com");
+    assert!(open(&rows[1]).is_err(), "subject 2 is forgotten");
+    let out = run(
+        &[
+            "forget", "1", "--as", "mailer-1", "--role", "mailer", "--yes",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2), "not an admin");
+
+    // The trail, through tail: the acts as the CLI made them.
+    let out = run(&["audit", "tail", "-n", "100", "--json"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let acts: Vec<(String, String)> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["action"] != "reveal" && e["action"] != "policy_change")
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        acts,
+        [
+            ("key_rotation", "allowed"),
+            ("subject_erasure", "allowed"),
+            ("subject_erasure", "denied"),
+        ]
+        .map(|(a, o)| (a.to_owned(), o.to_owned()))
+    );
+    let out = run(&["audit", "tail", "-n", "1"], "");
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    assert!(text(&out.stdout).contains("subject_erasure denied (not_admin)"));
+    drop(guard);
+    admin
+        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
+        .unwrap();
+}
