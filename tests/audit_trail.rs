@@ -311,6 +311,71 @@ fn the_store_trail_keeps_the_same_chain_across_restarts() {
     assert!(sink.verify().is_err());
 }
 
+/// A trail longer than a page (1,000 lines) is verified in pages: every event seen once, in
+/// order, and a break past the first page is found at its number, with the events before it
+/// seen and none after.
+#[test]
+#[cfg(feature = "sqlite")]
+fn a_long_store_trail_is_verified_and_read_in_pages() {
+    use piiguard::audit::{Actor, AuditEvent, Object, Outcome};
+    let dir = TempDir::new("paged");
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let audit = piiguard::store::SqliteStore::open(dir.join("store.db"))
+        .unwrap()
+        .audit(&keyring)
+        .unwrap();
+    for n in 0..2_345u32 {
+        audit
+            .record(&AuditEvent {
+                time: "2026-11-30T10:00:00.000000Z".into(),
+                action: Action::Reveal,
+                outcome: Outcome::Allowed,
+                reason: piiguard::Reason::RoleRule,
+                subsystem: "test".into(),
+                principal: Actor::of(&Principal::new("mailer")),
+                object: Object {
+                    subject: Some(n.to_string().into()),
+                    ..Object::default()
+                },
+                purpose: None,
+                justification: None,
+                policy_version: "1".into(),
+                grant: None,
+                detail: None,
+            })
+            .unwrap();
+    }
+    assert_eq!(audit.last_seq().unwrap(), 2_345);
+    let page = audit.lines_after(999, 3).unwrap();
+    assert_eq!(
+        page.iter().map(|(s, _)| *s).collect::<Vec<_>>(),
+        [1_000, 1_001, 1_002]
+    );
+    let mut seen = Vec::new();
+    let report = audit
+        .verify_each(None, |seq, event| {
+            assert_eq!(
+                event.object.subject.as_deref(),
+                Some(&*(seq - 1).to_string())
+            );
+            seen.push(seq);
+        })
+        .unwrap();
+    assert_eq!(report.events, 2_345);
+    assert_eq!(seen, (1..=2_345).collect::<Vec<u64>>());
+
+    let conn = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+    conn.execute(
+        "UPDATE audit_events SET line = replace(line, '\"mailer\"', '\"someone\"') WHERE seq = 1700",
+        [],
+    )
+    .unwrap();
+    let mut seen = 0;
+    let broken = audit.verify_each(None, |_, _| seen += 1);
+    assert_eq!(problem(broken), (1_700, ChainProblem::BadMac));
+    assert_eq!(seen, 1_699);
+}
+
 #[test]
 fn a_failing_sink_means_no_reveal() {
     struct Broken;

@@ -195,9 +195,9 @@ impl<'k> Verifier<'k> {
 
 /// Verifies a whole trail given as lines (each without its newline; `complete` is false when
 /// the text did not end with a newline). `expected` is a head reported earlier by the writer.
-pub(crate) fn verify_lines<'a>(
+pub(crate) fn verify_lines(
     keyring: &Keyring,
-    lines: impl IntoIterator<Item = &'a str>,
+    lines: impl IntoIterator<Item = impl AsRef<str>>,
     complete: bool,
     expected: Option<&ChainHead>,
     mut each: impl FnMut(u64, &AuditEvent),
@@ -216,7 +216,7 @@ pub(crate) fn verify_lines<'a>(
         if !complete && lines.peek().is_none() {
             return Err(fail(ChainProblem::Torn));
         }
-        let parsed = verifier.check(line).map_err(fail)?;
+        let parsed = verifier.check(line.as_ref()).map_err(fail)?;
         let expected_seq = seq + 1;
         if parsed.seq > expected_seq {
             return Err(fail(ChainProblem::Gap {
@@ -253,4 +253,43 @@ pub(crate) fn verify_lines<'a>(
         });
     }
     Ok(ChainReport { events: seq, head })
+}
+
+/// Lines this many at a time from a store.
+const PAGE: usize = 1000;
+
+/// Verifies a stored trail read in pages (`read(after, limit)` gives the lines after event
+/// `after`), calling `each` with every verified event: memory stays bounded by a page, whatever
+/// the trail's length. A failed read ends the walk with its error.
+pub(crate) fn verify_paged(
+    keyring: &Keyring,
+    expected: Option<&ChainHead>,
+    mut read: impl FnMut(u64, usize) -> Result<Vec<(u64, String)>, Error>,
+    each: impl FnMut(u64, &AuditEvent),
+) -> Result<ChainReport, Error> {
+    let mut failure = None;
+    let mut after = 0;
+    let mut done = false;
+    let pages = std::iter::from_fn(|| {
+        if done {
+            return None;
+        }
+        match read(after, PAGE) {
+            Ok(page) => {
+                done = page.len() < PAGE;
+                after = page.last().map_or(after, |(seq, _)| *seq);
+                Some(page.into_iter().map(|(_, line)| line))
+            }
+            Err(e) => {
+                failure = Some(e);
+                None
+            }
+        }
+    })
+    .flatten();
+    let report = verify_lines(keyring, pages, true, expected, each);
+    match failure {
+        Some(e) => Err(e),
+        None => report,
+    }
 }

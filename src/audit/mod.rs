@@ -29,7 +29,7 @@ pub use text::Text;
 pub use tracing_sink::TracingSink;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) use chain::{Chain, verify_lines};
+pub(crate) use chain::{Chain, verify_paged};
 pub(crate) use event::timestamp;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use group::GroupCommit;

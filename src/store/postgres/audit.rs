@@ -5,7 +5,7 @@
 
 use super::PgStore;
 use crate::audit::{
-    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, GroupCommit, verify_lines,
+    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, GroupCommit, verify_paged,
 };
 use crate::error::Error;
 use crate::keys::Keyring;
@@ -126,13 +126,28 @@ impl PgAudit {
     /// # Errors
     /// [`Error::AuditChain`] at the first bad row; [`Error::Audit`] if it cannot be read.
     pub fn verify_reaching(&self, expected: Option<&ChainHead>) -> Result<ChainReport, Error> {
-        let lines = self.lines()?;
-        verify_lines(
+        self.verify_each(expected, |_, _| {})
+    }
+
+    /// Verifies the whole trail as [`verify_reaching`](Self::verify_reaching) does, reading it
+    /// in pages (memory bounded by a page, whatever the trail's length), and calls `each` with
+    /// every verified event in order: an analysis of the trail (`piiguard audit report`) sees
+    /// only events whose chain holds. When the chain breaks, `each` has seen the events before
+    /// the break.
+    ///
+    /// # Errors
+    /// [`Error::AuditChain`] at the first bad row; [`Error::Audit`] if the table cannot be
+    /// read.
+    pub fn verify_each(
+        &self,
+        expected: Option<&ChainHead>,
+        each: impl FnMut(u64, &AuditEvent),
+    ) -> Result<ChainReport, Error> {
+        verify_paged(
             &self.keyring,
-            lines.iter().map(String::as_str),
-            true,
             expected,
-            |_, _| {},
+            |after, limit| self.lines_after(after, limit),
+            each,
         )
     }
 }
