@@ -311,7 +311,8 @@ fn the_store_trail_keeps_the_same_chain_across_restarts() {
     assert!(sink.verify().is_err());
 }
 
-/// A trail longer than a page (1,000 lines) is verified in pages: every event seen once, in
+/// A trail longer than a page (1,000 lines), written one by one and in bulk, is verified in
+/// pages: every event seen once, in
 /// order, and a break past the first page is found at its number, with the events before it
 /// seen and none after.
 #[test]
@@ -324,27 +325,28 @@ fn a_long_store_trail_is_verified_and_read_in_pages() {
         .unwrap()
         .audit(&keyring)
         .unwrap();
-    for n in 0..2_345u32 {
-        audit
-            .record(&AuditEvent {
-                time: "2026-11-30T10:00:00.000000Z".into(),
-                action: Action::Reveal,
-                outcome: Outcome::Allowed,
-                reason: piiguard::Reason::RoleRule,
-                subsystem: "test".into(),
-                principal: Actor::of(&Principal::new("mailer")),
-                object: Object {
-                    subject: Some(n.to_string().into()),
-                    ..Object::default()
-                },
-                purpose: None,
-                justification: None,
-                policy_version: "1".into(),
-                grant: None,
-                detail: None,
-            })
-            .unwrap();
-    }
+    let event = |n: u32| AuditEvent {
+        time: "2026-11-30T10:00:00.000000Z".into(),
+        action: Action::Reveal,
+        outcome: Outcome::Allowed,
+        reason: piiguard::Reason::RoleRule,
+        subsystem: "test".into(),
+        principal: Actor::of(&Principal::new("mailer")),
+        object: Object {
+            subject: Some(n.to_string().into()),
+            ..Object::default()
+        },
+        purpose: None,
+        justification: None,
+        policy_version: "1".into(),
+        grant: None,
+        detail: None,
+    };
+    // One by one, then in bulk (one transaction), then one by one again: one chain.
+    audit.record(&event(0)).unwrap();
+    let bulk: Vec<AuditEvent> = (1..2_344).map(event).collect();
+    audit.record_all(&bulk).unwrap();
+    audit.record(&event(2_344)).unwrap();
     assert_eq!(audit.last_seq().unwrap(), 2_345);
     let page = audit.lines_after(999, 3).unwrap();
     assert_eq!(

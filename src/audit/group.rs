@@ -119,6 +119,30 @@ impl GroupCommit {
         }
         result
     }
+
+    /// Records `events`, in order, as one batch of their own, after the batch being stored (if
+    /// any) and before the events waiting now. `store` is called as for [`record`](Self::record).
+    pub(crate) fn record_all(
+        &self,
+        events: &[AuditEvent],
+        store: impl FnOnce(&mut Chain, &[AuditEvent]) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut queue = lock(&self.queue);
+        while queue.storing {
+            queue = self
+                .stored
+                .wait(queue)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+        queue.storing = true;
+        drop(queue);
+        let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            store(&mut lock(&self.chain), events)
+        }));
+        lock(&self.queue).storing = false;
+        self.stored.notify_all();
+        stored.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    }
 }
 
 #[cfg(test)]

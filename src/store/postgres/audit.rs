@@ -121,6 +121,17 @@ impl PgAudit {
             .map_err(|_| audit_failed("cannot read the audit table"))
     }
 
+    /// Records `events`, in order, chained and stored in one transaction: a bulk writer's way
+    /// (an import, a generated trail) to the throughput of one commit for many events. Other
+    /// writers' events go before or after the whole batch, never inside it.
+    ///
+    /// # Errors
+    /// As [`AuditSink::record`]: nothing of the batch is stored then.
+    pub fn record_all(&self, events: &[AuditEvent]) -> Result<(), Error> {
+        self.group
+            .record_all(events, |chain, events| self.store_batch(chain, events))
+    }
+
     /// Verifies the whole trail, and that it reaches `expected` (a head kept elsewhere).
     ///
     /// # Errors

@@ -164,6 +164,17 @@ impl SqliteAudit {
         .map_err(audit_failed("cannot read the audit table"))
     }
 
+    /// Records `events`, in order, chained and stored in one transaction: a bulk writer's way
+    /// (an import, a generated trail) to the throughput of one commit for many events. Other
+    /// writers' events go before or after the whole batch, never inside it.
+    ///
+    /// # Errors
+    /// As [`AuditSink::record`]: nothing of the batch is stored then.
+    pub fn record_all(&self, events: &[AuditEvent]) -> Result<(), Error> {
+        self.group
+            .record_all(events, |chain, events| self.store_batch(chain, events))
+    }
+
     /// Writes the trail as a JSON-lines file (the same chained lines), for archiving or for
     /// [`verify_jsonl`](crate::audit::verify_jsonl) elsewhere.
     ///
