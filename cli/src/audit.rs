@@ -22,6 +22,10 @@ enum Command {
     /// Prints the last events of the trail, one per line; with `--follow`, goes on printing
     /// new events as they are written, until interrupted.
     Tail(TailArgs),
+    /// Analyses the trail over a time range: accesses per principal per day against the
+    /// thresholds, denials, break-glass, erasures, key and administrative acts, anomalies.
+    /// Counts only events whose chain verifies; exit 1 when the chain breaks.
+    Report(crate::report::Args),
 }
 
 /// Arguments of `piiguard audit tail`.
@@ -44,6 +48,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     match &args.command {
         Command::Verify(at) => verify(at),
         Command::Tail(tail) => follow(tail),
+        Command::Report(report) => crate::report::run(report),
     }
 }
 

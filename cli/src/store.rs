@@ -66,6 +66,17 @@ impl Trail {
         }
     }
 
+    pub(crate) fn verify_each(
+        &self,
+        each: impl FnMut(u64, &piiguard::audit::AuditEvent),
+    ) -> Result<piiguard::audit::ChainReport, Error> {
+        match self {
+            Self::Local(audit) => audit.verify_each(None, each),
+            #[cfg(feature = "postgres")]
+            Self::Postgres(audit) => audit.verify_each(None, each),
+        }
+    }
+
     pub(crate) fn lines_after(
         &self,
         after: u64,
