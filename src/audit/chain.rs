@@ -256,11 +256,13 @@ pub(crate) fn verify_lines(
 }
 
 /// Lines this many at a time from a store.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 const PAGE: usize = 1000;
 
 /// Verifies a stored trail read in pages (`read(after, limit)` gives the lines after event
 /// `after`), calling `each` with every verified event: memory stays bounded by a page, whatever
 /// the trail's length. A failed read ends the walk with its error.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn verify_paged(
     keyring: &Keyring,
     expected: Option<&ChainHead>,
