@@ -211,6 +211,18 @@ fn generate(dir: &Path, n: u64) -> Expected {
         };
         emit(e, &mut expected, &mut batch);
     }
+    // A principal id that is markup: the HTML page must show it as text.
+    let e = Event {
+        time: night(50),
+        principal: "x<b>&\"y",
+        action: Action::Reveal,
+        outcome: Outcome::Allowed,
+        reason: Reason::RoleRule,
+        class: Some("phone"),
+        subject: Some("customer-9".into()),
+        grant: None,
+    };
+    emit(e, &mut expected, &mut batch);
     for k in 0..200 {
         let e = Event {
             time: night(60 + k / 40),
@@ -285,6 +297,7 @@ fn the_report_s_figures_match_an_independent_count() {
     let d = dir.to_str().unwrap();
 
     let started = std::time::Instant::now();
+    let page = dir.join("report.html");
     let (code, out, peak_kib) = run_measured(&[
         "audit",
         "report",
@@ -293,6 +306,8 @@ fn the_report_s_figures_match_an_independent_count() {
         "50",
         "--burst-secs",
         "10",
+        "--html",
+        page.to_str().unwrap(),
         "--dir",
         d,
     ]);
@@ -405,6 +420,46 @@ fn the_report_s_figures_match_an_independent_count() {
         !serde_json::to_string(&r).unwrap().contains("@example.com"),
         "no values"
     );
+
+    // The page: the same figures, three charts, nothing fetched, every trail text escaped.
+    let html = std::fs::read_to_string(&page).unwrap();
+    for id in ["chart-accesses", "chart-denials", "chart-break-glass"] {
+        let at = html
+            .find(&format!("<figure id=\"{id}\"><svg"))
+            .unwrap_or_else(|| panic!("{id}"));
+        let figure = &html[at..at + html[at..].find("</figure>").unwrap()];
+        assert!(figure.trim_end().ends_with("</svg>"), "{id}");
+        assert!(
+            figure.matches("<path").count()
+                + figure.matches("<polyline").count()
+                + figure.matches("<rect").count()
+                > 3,
+            "{id} draws"
+        );
+    }
+    let figure = |id: &str| -> u64 {
+        let at = html.find(&format!("data-figure=\"{id}\">")).unwrap() + id.len() + 15;
+        html[at..at + html[at..].find('<').unwrap()]
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(figure("accesses-total"), expected.accesses);
+    assert_eq!(figure("chain-events"), expected.events);
+    assert_eq!(figure("erasures"), expected.erasures);
+    assert_eq!(figure("break-glass-uses"), expected.uses);
+    assert!(html.contains("x&lt;b&gt;&amp;&quot;y"));
+    assert!(!html.contains("x<b>"));
+    for fetched in ["<script", "<link", "<img", "@import", "url("] {
+        assert!(!html.contains(fetched), "{fetched}");
+    }
+    assert!(
+        html.contains("suspicious (150)"),
+        "the threshold lines' legend"
+    );
+    assert!(html.contains("ticket 4711, customer asked"));
+    if let Ok(artifact) = std::env::var("PIIGUARD_REPORT_HTML_OUT") {
+        std::fs::copy(&page, artifact).unwrap();
+    }
 
     // One day: the range narrows every figure.
     let (_, day) = report(d, &["--since", "2026-11-03", "--until", "2026-11-04"]);

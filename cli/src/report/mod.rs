@@ -6,6 +6,7 @@
 //! The trail is read once, in pages, through its verification: only events whose chain holds
 //! are counted, and a broken chain is reported with the event where it breaks.
 
+mod html;
 mod tally;
 
 use crate::Usage;
@@ -38,6 +39,9 @@ pub(crate) struct Args {
     /// The burst window, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 60)]
     burst_secs: i64,
+    /// Also write the report as one self-contained HTML page with charts.
+    #[arg(long, value_name = "FILE")]
+    html: Option<std::path::PathBuf>,
 }
 
 /// A day (`YYYY-MM-DD`) or an RFC 3339 time, as the trail writes times (UTC): compared as text
@@ -106,6 +110,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     };
     let intact = chain["intact"] == true;
     let report = assemble(&name(at), &settings, &tally, chain);
+    if let Some(path) = &args.html {
+        std::fs::write(path, html::page(&report))
+            .map_err(|e| Usage(format!("{}: {}", path.display(), e.kind())))?;
+    }
     if at.json {
         println!("{report}");
     } else {
