@@ -26,6 +26,22 @@ enum Command {
     /// thresholds, denials, break-glass, erasures, key and administrative acts, anomalies.
     /// Counts only events whose chain verifies; exit 1 when the chain breaks.
     Report(crate::report::Args),
+    /// Repairs a JSON-lines trail after a crash: a torn or garbled last line is cut off, an
+    /// `audit_recovered` event records what was cut, and the rest is verified. Damage anywhere
+    /// else is refused (exit 1). A store's own trail needs no recovery: its events are rows
+    /// written in transactions, so a crash leaves no half-written one.
+    Recover(RecoverArgs),
+}
+
+/// Arguments of `piiguard audit recover`.
+#[derive(clap::Args)]
+struct RecoverArgs {
+    /// The JSON-lines trail (written by `JsonlSink`, chained with the store's integrity key).
+    #[arg(long, value_name = "FILE")]
+    jsonl: std::path::PathBuf,
+    /// The store whose keys chained it.
+    #[command(flatten)]
+    at: At,
 }
 
 /// Arguments of `piiguard audit tail`.
@@ -49,6 +65,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         Command::Verify(at) => verify(at),
         Command::Tail(tail) => follow(tail),
         Command::Report(report) => crate::report::run(report),
+        Command::Recover(recover) => repair(recover),
     }
 }
 
@@ -84,6 +101,47 @@ fn verify(at: &At) -> Result<ExitCode, Usage> {
         }
         Err(e) => Err(Usage(format!("{shown}: {e}"))),
     }
+}
+
+fn repair(args: &RecoverArgs) -> Result<ExitCode, Usage> {
+    use piiguard::audit::{AuditSink as _, JsonlSink};
+    let at = &args.at;
+    let keyring = crate::store::keyring(at)?;
+    let file = args.jsonl.display().to_string();
+    let before = std::fs::metadata(&args.jsonl)
+        .map_err(|e| Usage(format!("{file}: {}", e.kind())))?
+        .len();
+    let verified = JsonlSink::recover(&args.jsonl, &keyring).and_then(|sink| sink.verify());
+    let report = match verified {
+        Ok(Some(report)) => report,
+        Ok(None) => return Err(Usage(format!("{file}: not a chained trail"))),
+        Err(Error::AuditChain { line, problem }) => {
+            println!("{file}: damaged at event {line} ({problem}), not only at its end: refused");
+            return Ok(ExitCode::from(1));
+        }
+        Err(e) => return Err(Usage(format!("{file}: {e}"))),
+    };
+    let after = std::fs::metadata(&args.jsonl).map_or(before, |m| m.len());
+    let repaired = report.head.seq > 0 && after != before;
+    if at.json {
+        let out = serde_json::json!({
+            "file": file, "repaired": repaired, "events": report.events,
+            "head": { "seq": report.head.seq, "mac": report.head.mac },
+        });
+        println!("{out}");
+    } else if repaired {
+        println!(
+            "{file}: the damaged last line was cut and the recovery recorded; {} events, the \
+             chain is intact",
+            report.events
+        );
+    } else {
+        println!(
+            "{file}: nothing to repair; {} events, the chain is intact",
+            report.events
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Events read from the store at a time.

@@ -11,7 +11,8 @@
 //!          --purpose billing --justified --owner --policy FILE --json]
 //! piiguard audit verify [--dir .piiguard] [--json]   the whole trail, exit 1 at a bad event
 //! piiguard audit tail [-n 10] [--follow]              the last events, then new ones as written
-//! piiguard audit report [--since DAY --until DAY]     per principal, denials, break-glass, anomalies
+//! piiguard audit report [--since DAY --until DAY] [--html FILE]   per principal, denials, anomalies
+//! piiguard audit recover --jsonl FILE                a JSON-lines trail's torn last line cut
 //! piiguard keys list [--dir .piiguard] [--json]      ids, versions, purposes, regions, states
 //! piiguard keys init [--dir DIR]                     a new store's key set
 //! piiguard keys rotate PURPOSE --as OPERATOR --role ROLE [--region R]

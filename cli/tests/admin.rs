@@ -393,3 +393,65 @@ fn keys_forget_and_tail_on_postgresql() {
         .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
         .unwrap();
 }
+
+#[test]
+fn audit_recover_cuts_a_torn_last_line_and_refuses_other_damage() {
+    use piiguard::audit::{Action, Actor, AuditEvent, AuditSink as _, JsonlSink, Object, Outcome};
+    let dir = fresh("admin-recover");
+    let d = dir.to_str().unwrap();
+    let guard = Guard::open_local(&dir).unwrap();
+    let file = dir.join("trail.jsonl");
+    let f = file.to_str().unwrap();
+    {
+        let sink = JsonlSink::open(&file, guard.keyring()).unwrap();
+        for n in 0..3 {
+            sink.record(&AuditEvent {
+                time: "2026-11-30T10:00:00.000000Z".into(),
+                action: Action::Reveal,
+                outcome: Outcome::Allowed,
+                reason: piiguard::Reason::RoleRule,
+                subsystem: "test".into(),
+                principal: Actor::of(&Principal::new("mailer-1")),
+                object: Object {
+                    subject: Some(format!("{n}").into()),
+                    ..Object::default()
+                },
+                purpose: None,
+                justification: None,
+                policy_version: "1".into(),
+                grant: None,
+                detail: None,
+            })
+            .unwrap();
+        }
+    }
+    drop(guard);
+    let recover = || piiguard(&["audit", "recover", "--jsonl", f, "--dir", d], "");
+    let out = recover();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("nothing to repair; 3 events"));
+
+    // A crash in the middle of the fourth append.
+    let mut torn = std::fs::read_to_string(&file).unwrap();
+    torn.push_str("{\"seq\":4,\"time\":\"2026-11-");
+    std::fs::write(&file, &torn).unwrap();
+    let out = recover();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("the damaged last line was cut"));
+    let lines = std::fs::read_to_string(&file).unwrap();
+    assert!(lines.lines().last().unwrap().contains("audit_recovered"));
+    assert!(text(&recover().stdout).contains("nothing to repair; 4 events"));
+
+    // Damage before the last line is not a crash's: refused, the file left as it is.
+    let edited = lines.replacen("\"mailer-1\"", "\"someone\"", 1);
+    std::fs::write(&file, &edited).unwrap();
+    let out = recover();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).contains("damaged at event 1"),
+        "{}",
+        text(&out.stdout)
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    std::fs::remove_dir_all(dir).unwrap();
+}
