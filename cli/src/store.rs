@@ -152,6 +152,37 @@ pub(crate) fn trail(at: &At) -> Result<Trail, Usage> {
         .map_err(failed(at))
 }
 
+/// The policy in force in the store `at` names (a local directory's `policy.toml` when its
+/// store has none recorded yet); `None` when there is neither.
+pub(crate) fn policy_in_force(at: &At) -> Result<Option<piiguard::Policy>, Usage> {
+    policy_text(at)?
+        .map(|text| piiguard::Policy::from_toml(&text))
+        .transpose()
+        .map_err(failed(at))
+}
+
+fn policy_text(at: &At) -> Result<Option<String>, Usage> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = &at.postgres {
+        use piiguard::policy::PolicyStore as _;
+        let current = connect(url)?.current_policy().map_err(failed(at))?;
+        return Ok(current.map(|(_, text)| text));
+    }
+    local_policy(at)
+}
+
+fn local_policy(at: &At) -> Result<Option<String>, Usage> {
+    use piiguard::policy::PolicyStore as _;
+    require_store(&at.dir)?;
+    let stored = SqliteStore::open(at.dir.join("store.db"))
+        .and_then(|store| store.current_policy())
+        .map_err(failed(at))?;
+    Ok(match stored {
+        Some((_, text)) => Some(text),
+        None => std::fs::read_to_string(at.dir.join("policy.toml")).ok(),
+    })
+}
+
 /// A guard on the store `at` names, under the policy in force there, for administrative acts.
 pub(crate) fn guard(at: &At) -> Result<Guard, Usage> {
     #[cfg(feature = "postgres")]

@@ -610,3 +610,60 @@ fn rendered_in_chromium(page: &Path, expected: &Expected) {
     );
     eprintln!("screenshot: {}", shot.display());
 }
+
+/// The thresholds are the policy in force's, unless given.
+#[test]
+fn the_thresholds_are_the_policy_s() {
+    use piiguard::{Classified, Pii};
+    #[derive(Classified)]
+    #[pii(subject = id)]
+    struct Customer {
+        id: u64,
+        #[pii(class = email)]
+        email: Pii<String>,
+    }
+    let dir = std::env::temp_dir().join(format!("piiguard-cli-levels-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("policy.toml"),
+        r#"
+version = "levels-1"
+
+[[rule]]
+roles = ["mailer"]
+classes = ["email"]
+treatment = "reveal"
+
+[monitor]
+elevated_after = 7
+suspicious_after = 9
+"#,
+    )
+    .unwrap();
+    let guard = Guard::open_local(&dir).unwrap();
+    let mailer = Principal::new("mailer-1").role("mailer");
+    for id in 0..8 {
+        let customer = Customer {
+            id,
+            email: Pii::new(format!("customer{id}@example.com")),
+        };
+        guard
+            .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
+            .unwrap();
+    }
+    drop(guard);
+    let d = dir.to_str().unwrap();
+    let (_, r) = report(d, &[]);
+    assert_eq!(r["thresholds"]["elevated"], 7);
+    assert_eq!(r["thresholds"]["suspicious"], 9);
+    assert_eq!(r["accesses"]["over_elevated"][0]["principal"], "mailer-1");
+    assert_eq!(
+        r["accesses"]["over_suspicious"].as_array().unwrap().len(),
+        0
+    );
+    let (_, r) = report(d, &["--elevated", "20", "--suspicious", "30"]);
+    assert_eq!(r["thresholds"]["elevated"], 20);
+    assert_eq!(r["accesses"]["over_elevated"].as_array().unwrap().len(), 0);
+    std::fs::remove_dir_all(dir).unwrap();
+}

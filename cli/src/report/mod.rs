@@ -12,6 +12,7 @@ mod tally;
 use crate::Usage;
 use crate::store::{At, failed, name, trail};
 use piiguard::Error;
+use piiguard::monitor::Thresholds;
 use serde_json::{Value, json};
 use std::process::ExitCode;
 use tally::{Settings, Tally};
@@ -27,12 +28,14 @@ pub(crate) struct Args {
     /// Events before this day or time (exclusive).
     #[arg(long, value_name = "TIME")]
     until: Option<String>,
-    /// Reveals and views a day above which a principal is elevated.
-    #[arg(long, value_name = "N", default_value_t = 100)]
-    elevated: u32,
-    /// Reveals and views a day above which a principal is suspicious.
-    #[arg(long, value_name = "N", default_value_t = 150)]
-    suspicious: u32,
+    /// Reveals and views a day above which a principal is elevated (default: the policy in
+    /// force's `elevated_after`, else 100).
+    #[arg(long, value_name = "N")]
+    elevated: Option<u32>,
+    /// Reveals and views a day above which a principal is suspicious (default: the policy in
+    /// force's `suspicious_after`, else 150).
+    #[arg(long, value_name = "N")]
+    suspicious: Option<u32>,
     /// Reveals and views within `--burst-secs` above which a principal bursts.
     #[arg(long, value_name = "N", default_value_t = 20)]
     burst: usize,
@@ -78,11 +81,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     if args.burst == 0 || args.burst_secs <= 0 {
         return Err(Usage("--burst and --burst-secs must be above 0".to_owned()));
     }
+    let levels = crate::store::policy_in_force(at)?.map_or_else(
+        || Thresholds::default().total,
+        |policy| policy.monitor().total,
+    );
     let settings = Settings {
         since: bound(&args.since, "--since")?,
         until: bound(&args.until, "--until")?,
-        elevated: args.elevated,
-        suspicious: args.suspicious,
+        elevated: args.elevated.unwrap_or(levels.elevated_after),
+        suspicious: args.suspicious.unwrap_or(levels.suspicious_after),
         burst: args.burst,
         burst_secs: args.burst_secs,
     };
