@@ -71,7 +71,15 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
 
 fn verify(at: &At) -> Result<ExitCode, Usage> {
     let shown = name(at);
-    match trail(at)?.verify() {
+    let trail = trail(at)?;
+    let progress = crate::progress::bar(trail.last_seq().map_err(failed(at))?, "verifying");
+    let verified = trail.verify_each(|seq, _| {
+        if seq % 4096 == 0 {
+            progress.set_position(seq);
+        }
+    });
+    progress.finish_and_clear();
+    match verified {
         Ok(report) => {
             if at.json {
                 let out = serde_json::json!({

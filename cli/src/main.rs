@@ -38,6 +38,8 @@ mod forget;
 mod keys;
 mod policy;
 #[cfg(feature = "store")]
+mod progress;
+#[cfg(feature = "store")]
 mod report;
 mod scrub;
 #[cfg(feature = "store")]

@@ -58,14 +58,6 @@ pub(crate) enum Trail {
 }
 
 impl Trail {
-    pub(crate) fn verify(&self) -> Result<piiguard::audit::ChainReport, Error> {
-        match self {
-            Self::Local(audit) => audit.verify_reaching(None),
-            #[cfg(feature = "postgres")]
-            Self::Postgres(audit) => audit.verify_reaching(None),
-        }
-    }
-
     pub(crate) fn verify_each(
         &self,
         each: impl FnMut(u64, &piiguard::audit::AuditEvent),

@@ -362,6 +362,37 @@ fn keys_forget_and_tail_on_postgresql() {
     );
     assert_eq!(out.status.code(), Some(2), "not an admin");
 
+    // The rotated index key's old version, destroyed.
+    let index = rotated[0]["id"].as_str().unwrap().to_owned();
+    let out = run(
+        &[
+            "keys", "destroy", &index, "1", "--as", "op-1", "--role", "security", "--yes",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["keys", "list", "--json"], "");
+    let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        listed
+            .iter()
+            .any(|k| k["id"] == index.as_str() && k["version"] == 1 && k["state"] == "destroyed")
+    );
+
+    // The report over the same trail.
+    let out = run(&["audit", "report", "--json"], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["chain"]["intact"], true);
+    // Two reveals before the erasure, one after (subject 2's failed: the key is gone).
+    assert_eq!(report["accesses"]["total"], 3);
+    assert_eq!(report["events"]["by_outcome"]["failed"], 1);
+    // Erasures listed are the attempts, each with its outcome: one done, one denied.
+    assert_eq!(report["erasures"]["total"], 2);
+    assert_eq!(report["erasures"]["entries"][1]["outcome"], "denied");
+    assert_eq!(report["key_events"]["total"], 2);
+    assert_eq!(report["denials"]["by_reason"]["not_admin"], 1);
+
     // The trail, through tail: the acts as the CLI made them.
     let out = run(&["audit", "tail", "-n", "100", "--json"], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
@@ -382,11 +413,12 @@ fn keys_forget_and_tail_on_postgresql() {
             ("key_rotation", "allowed"),
             ("subject_erasure", "allowed"),
             ("subject_erasure", "denied"),
+            ("key_destruction", "allowed"),
         ]
         .map(|(a, o)| (a.to_owned(), o.to_owned()))
     );
-    let out = run(&["audit", "tail", "-n", "1"], "");
-    assert_eq!(text(&out.stdout).lines().count(), 1);
+    let out = run(&["audit", "tail", "-n", "2"], "");
+    assert_eq!(text(&out.stdout).lines().count(), 2);
     assert!(text(&out.stdout).contains("subject_erasure denied (not_admin)"));
     drop(guard);
     admin

@@ -95,7 +95,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     };
     let trail = trail(at)?;
     let total = trail.last_seq().map_err(failed(at))?;
-    let progress = progress(total);
+    let progress = crate::progress::bar(total, "verifying and counting");
     let mut tally = Tally::default();
     let verified = trail.verify_each(|seq, event| {
         tally.add(&settings, seq, event);
@@ -131,20 +131,6 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// A progress bar on standard error, drawn only when it is a terminal.
-fn progress(total: u64) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::with_draw_target(
-        Some(total),
-        indicatif::ProgressDrawTarget::stderr(),
-    );
-    if let Ok(style) = indicatif::ProgressStyle::with_template(
-        "verifying and counting {bar:40} {pos}/{len} events ({eta})",
-    ) {
-        bar.set_style(style);
-    }
-    bar
 }
 
 fn assemble(store: &str, settings: &Settings, tally: &Tally, chain: Value) -> Value {
