@@ -60,6 +60,23 @@ fn events(dir: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The key and erasure acts of a trail, in order: (action, outcome).
+fn admin_acts(trail: &[serde_json::Value]) -> Vec<(String, String)> {
+    trail
+        .iter()
+        .filter(|e| {
+            ["key_rotation", "key_destruction", "subject_erasure"]
+                .contains(&e["action"].as_str().unwrap())
+        })
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_owned(),
+                e["outcome"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 #[test]
 fn keys_init_rotate_and_destroy_are_admin_acts_on_a_new_store() {
     let dir = fresh("admin-keys");
@@ -160,18 +177,8 @@ fn keys_init_rotate_and_destroy_are_admin_acts_on_a_new_store() {
     // Each act is in the trail: the refused one as denied, the failed one as allowed (recorded
     // before the act) and then failed.
     let trail = events(d);
-    let acts: Vec<(String, String)> = trail
-        .iter()
-        .filter(|e| e["action"] == "key_rotation" || e["action"] == "key_destruction")
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().to_owned(),
-                e["outcome"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
     assert_eq!(
-        acts,
+        admin_acts(&trail),
         [
             ("key_rotation", "denied"),
             ("key_rotation", "allowed"),
@@ -271,20 +278,8 @@ fn keys_forget_and_tail_on_postgresql() {
     use piiguard::policy::PolicyStore as _;
     use piiguard::store::PgStore;
     const PASSPHRASE: &str = "cli admin passphrase, synthetic";
-    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
-        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
-         PostgreSQL",
-    );
     let db = format!("piiguard_cli_admin_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        admin.batch_execute(&statement).unwrap();
-    }
-    let url = format!("{}/{db}", &server[..server.rfind('/').unwrap()]);
-    PgStore::migrate(&url).unwrap();
+    let (url, mut admin) = common::postgres_database(&db);
     let env = [("PIIGUARD_KEK_PASSPHRASE", PASSPHRASE)];
     let run = |args: &[&str], stdin: &str| {
         let mut all = args.to_vec();
@@ -396,19 +391,12 @@ fn keys_forget_and_tail_on_postgresql() {
     // The trail, through tail: the acts as the CLI made them.
     let out = run(&["audit", "tail", "-n", "100", "--json"], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let acts: Vec<(String, String)> = text(&out.stdout)
+    let trail: Vec<serde_json::Value> = text(&out.stdout)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .filter(|e| e["action"] != "reveal" && e["action"] != "policy_change")
-        .map(|e| {
-            (
-                e["action"].as_str().unwrap().to_owned(),
-                e["outcome"].as_str().unwrap().to_owned(),
-            )
-        })
+        .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     assert_eq!(
-        acts,
+        admin_acts(&trail),
         [
             ("key_rotation", "allowed"),
             ("subject_erasure", "allowed"),
@@ -421,9 +409,7 @@ fn keys_forget_and_tail_on_postgresql() {
     assert_eq!(text(&out.stdout).lines().count(), 2);
     assert!(text(&out.stdout).contains("subject_erasure denied (not_admin)"));
     drop(guard);
-    admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .unwrap();
+    common::drop_database(&mut admin, &db);
 }
 
 #[test]

@@ -150,20 +150,8 @@ fn audit_verify_and_keys_list_on_postgresql() {
     use piiguard::policy::PolicyStore as _;
     use piiguard::store::PgStore;
     const PASSPHRASE: &str = "cli test passphrase, synthetic";
-    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
-        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
-         PostgreSQL",
-    );
     let db = format!("piiguard_cli_{}", std::process::id());
-    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
-    for statement in [
-        format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)"),
-        format!("CREATE DATABASE {db}"),
-    ] {
-        admin.batch_execute(&statement).unwrap();
-    }
-    let url = format!("{}/{db}", &server[..server.rfind('/').unwrap()]);
-    PgStore::migrate(&url).unwrap();
+    let (url, mut admin) = common::postgres_database(&db);
 
     // An empty store has no key set: refused, nothing created.
     let env = [("PIIGUARD_KEK_PASSPHRASE", PASSPHRASE)];
@@ -219,7 +207,5 @@ fn audit_verify_and_keys_list_on_postgresql() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(json["problem"].as_str().unwrap().contains("MAC mismatch"));
     drop(db_admin);
-    admin
-        .batch_execute(&format!("DROP DATABASE {db} WITH (FORCE)"))
-        .unwrap();
+    common::drop_database(&mut admin, &db);
 }

@@ -34,3 +34,34 @@ pub(crate) fn piiguard_with(args: &[&str], stdin: &str, env: &[(&str, &str)]) ->
 pub(crate) fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap()
 }
+
+/// A new, migrated PostgreSQL database named `name` on the server `scripts/test.sh` started
+/// (`PIIGUARD_TEST_POSTGRES`; a test fails without it): its URL, and a connection to the
+/// server for dropping it afterwards with [`drop_database`].
+#[cfg(feature = "postgres")]
+#[allow(dead_code)] // not every suite uses PostgreSQL
+pub(crate) fn postgres_database(name: &str) -> (String, postgres::Client) {
+    let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
+        "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
+         PostgreSQL",
+    );
+    let mut admin = postgres::Client::connect(&server, postgres::NoTls).unwrap();
+    for statement in [
+        format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        admin.batch_execute(&statement).unwrap();
+    }
+    let url = format!("{}/{name}", &server[..server.rfind('/').unwrap()]);
+    piiguard::store::PgStore::migrate(&url).unwrap();
+    (url, admin)
+}
+
+/// Drops a database [`postgres_database`] made.
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
+pub(crate) fn drop_database(admin: &mut postgres::Client, name: &str) {
+    admin
+        .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .unwrap();
+}
