@@ -60,6 +60,32 @@ fn events(dir: &str) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// A JSON-lines trail of `n` reveals at `file`, chained under `keyring`'s integrity key.
+fn write_jsonl(file: &std::path::Path, keyring: &piiguard::keys::Keyring, n: u32) {
+    use piiguard::audit::{Action, Actor, AuditEvent, AuditSink as _, JsonlSink, Object, Outcome};
+    let sink = JsonlSink::open(file, keyring).unwrap();
+    for k in 0..n {
+        sink.record(&AuditEvent {
+            time: "2026-11-30T10:00:00.000000Z".into(),
+            action: Action::Reveal,
+            outcome: Outcome::Allowed,
+            reason: piiguard::Reason::RoleRule,
+            subsystem: "test".into(),
+            principal: Actor::of(&Principal::new("mailer-1")),
+            object: Object {
+                subject: Some(k.to_string().into()),
+                ..Object::default()
+            },
+            purpose: None,
+            justification: None,
+            policy_version: "1".into(),
+            grant: None,
+            detail: None,
+        })
+        .unwrap();
+    }
+}
+
 /// The key and erasure acts of a trail, in order: (action, outcome).
 fn admin_acts(trail: &[serde_json::Value]) -> Vec<(String, String)> {
     trail
@@ -408,41 +434,32 @@ fn keys_forget_and_tail_on_postgresql() {
     let out = run(&["audit", "tail", "-n", "2"], "");
     assert_eq!(text(&out.stdout).lines().count(), 2);
     assert!(text(&out.stdout).contains("subject_erasure denied (not_admin)"));
+    // A JSON-lines trail chained with the store's keys, torn and recovered.
+    let file = std::env::temp_dir().join(format!(
+        "piiguard-cli-pg-trail-{}.jsonl",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&file);
+    write_jsonl(&file, guard.keyring(), 2);
+    let mut torn = std::fs::read_to_string(&file).unwrap();
+    torn.push_str("{\"seq\":3,");
+    std::fs::write(&file, torn).unwrap();
+    let out = run(&["audit", "recover", "--jsonl", file.to_str().unwrap()], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("the damaged last line was cut"));
+    std::fs::remove_file(&file).unwrap();
     drop(guard);
     common::drop_database(&mut admin, &db);
 }
 
 #[test]
 fn audit_recover_cuts_a_torn_last_line_and_refuses_other_damage() {
-    use piiguard::audit::{Action, Actor, AuditEvent, AuditSink as _, JsonlSink, Object, Outcome};
     let dir = fresh("admin-recover");
     let d = dir.to_str().unwrap();
     let guard = Guard::open_local(&dir).unwrap();
     let file = dir.join("trail.jsonl");
     let f = file.to_str().unwrap();
-    {
-        let sink = JsonlSink::open(&file, guard.keyring()).unwrap();
-        for n in 0..3 {
-            sink.record(&AuditEvent {
-                time: "2026-11-30T10:00:00.000000Z".into(),
-                action: Action::Reveal,
-                outcome: Outcome::Allowed,
-                reason: piiguard::Reason::RoleRule,
-                subsystem: "test".into(),
-                principal: Actor::of(&Principal::new("mailer-1")),
-                object: Object {
-                    subject: Some(format!("{n}").into()),
-                    ..Object::default()
-                },
-                purpose: None,
-                justification: None,
-                policy_version: "1".into(),
-                grant: None,
-                detail: None,
-            })
-            .unwrap();
-        }
-    }
+    write_jsonl(&file, guard.keyring(), 3);
     drop(guard);
     let recover = || piiguard(&["audit", "recover", "--jsonl", f, "--dir", d], "");
     let out = recover();
