@@ -5,8 +5,8 @@
 //! Sinks:
 //! - [`JsonlSink`]: a JSON-lines file with a keyed BLAKE3 hash chain ([`verify_jsonl`] detects
 //!   any edited, deleted, inserted, reordered or cut-off line), durable appends.
-//! - [`SqliteAudit`](crate::store::SqliteAudit): the same chain in the store, one chain for
-//!   every process sharing it.
+//! - [`SqliteAudit`](crate::store::SqliteAudit) and `PgAudit` (feature `postgres`): the same
+//!   chain in the store, one chain for every process sharing it, read and verified in pages.
 //! - [`MemorySink`]: in memory, for tests.
 //! - `TracingSink` (feature `tracing`): events as `tracing` events, target `piiguard::audit`.
 //!

@@ -227,8 +227,6 @@ impl<T: PiiValue> Pii<T> {
     }
 }
 
-/// What a `Pii` holds: a value sealed under the process key, or an at-rest envelope that only
-/// the keys can open.
 /// The log view's mask of the value for one schema field, made the first time the field is
 /// logged and kept for the next times: `Debug` of a logged record then formats it without
 /// opening the seal or validating again. A mask is what the log view writes to log files that
@@ -240,6 +238,8 @@ struct FieldMask {
     masked: Masked,
 }
 
+/// What a `Pii` holds: a value sealed under the process key, or an at-rest envelope that only
+/// the keys can open.
 enum Held {
     Sealed(Sealed),
     Enveloped(Box<Envelope>),
