@@ -58,8 +58,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Masks personal data (emails, phones, cards, IBANs, IPs, SSNs, JWTs, bearer tokens) in
-    /// free text, line by line.
+    /// Masks personal data (emails, phones, cards, IBANs, IPs, national identifiers, MAC
+    /// addresses, JWTs, bearer tokens) in free text, line by line.
     Scrub(scrub::Args),
     /// Checks a policy file, or explains what it decides for a role and a class.
     Policy(policy::Args),

@@ -21,6 +21,7 @@ mod iban;
 mod ip;
 pub(crate) mod masked;
 mod name;
+pub(crate) mod national;
 mod phone;
 pub(crate) mod text;
 

@@ -96,12 +96,15 @@ impl Default for AllowList {
 fn comparable(class: &str, text: &str) -> String {
     match class {
         EMAIL => text.to_ascii_lowercase(),
-        super::detect::PHONE | super::detect::CARD | super::detect::IBAN | super::detect::SSN => {
-            text.chars()
-                .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
-                .map(|c| c.to_ascii_uppercase())
-                .collect()
-        }
+        super::detect::PHONE
+        | super::detect::CARD
+        | super::detect::IBAN
+        | super::detect::SSN
+        | super::detect::MAC => text
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
+            .map(|c| c.to_ascii_uppercase())
+            .collect(),
         _ => text.to_owned(),
     }
 }

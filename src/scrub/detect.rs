@@ -18,8 +18,9 @@ pub(crate) const IP: &str = "ip_address";
 pub(crate) const SSN: &str = "national_id";
 pub(crate) const JWT: &str = "jwt";
 pub(crate) const BEARER: &str = "bearer_token";
+pub(crate) const MAC: &str = "mac_address";
 /// Every built-in detector's class tag.
-pub(crate) const BUILT_IN: [&str; 8] = [EMAIL, PHONE, CARD, IBAN, IP, SSN, JWT, BEARER];
+pub(crate) const BUILT_IN: [&str; 9] = [EMAIL, PHONE, CARD, IBAN, IP, SSN, JWT, BEARER, MAC];
 
 pub(super) fn is_alnum(b: u8) -> bool {
     b.is_ascii_alphanumeric()
@@ -235,11 +236,13 @@ pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
 }
 
 /// A US social security number written `ddd-dd-dddd` (or with spaces): area 001–899 but not
-/// 666, group 01–99, serial 0001–9999.
+/// 666, group 01–99, serial 0001–9999; or an ITIN, area 9xx with group 50–65, 70–88, 90–92 or
+/// 94–99.
 pub(crate) fn ssn(s: &[u8], i: usize) -> Option<Hit> {
     let num = |t: &[u8]| t.iter().fold(0u32, |a, &d| a * 10 + u32::from(d - b'0'));
     let valid = |area: u32, group: u32, serial: u32| {
-        area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+        let itin = matches!(group, 50..=65 | 70..=88 | 90..=92 | 94..=99);
+        area != 0 && area != 666 && (area < 900 || itin) && group != 0 && serial != 0
     };
     // Nine digits with no separator are an SSN only where the text says so.
     if let Some(t) = s.get(i..i + 9)

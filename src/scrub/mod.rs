@@ -4,8 +4,10 @@
 //!
 //! Built-in detectors, each validated so that random digit runs do not match: email; phone
 //! (international `+…`, North American national formats); payment card (13–19 digits, grouped
-//! by spaces or dashes, Luhn); IBAN (country lengths, mod-97); IPv4 and IPv6; US SSN (with the
-//! invalid ranges); JWT; bearer tokens. Add your own with [`Scrubber::with_detector`]. Keep
+//! by spaces or dashes, Luhn); IBAN (country lengths, mod-97); IPv4 and IPv6; national
+//! identifiers, each by its own check (US SSN and ITIN, Spanish DNI/NIE, Italian codice
+//! fiscale, UK NINO, Indian PAN and Aadhaar, Canadian SIN, Brazilian CPF); MAC addresses; JWT;
+//! bearer tokens. Add your own with [`Scrubber::with_detector`]. Keep
 //! what is not personal readable with [`Scrubber::allow`] (one class's exact values) and
 //! [`Scrubber::allow_network`]; a host's own addresses are readable by default.
 //!
@@ -30,6 +32,7 @@
 mod allow;
 mod detect;
 mod ip;
+mod national;
 mod writer;
 
 #[cfg(feature = "tracing")]
@@ -159,10 +162,12 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
         let free = i == last_end || !s[i - 1].is_ascii_alphanumeric();
         // Lower-case words are most of the text: only `xx00` at a word's start (a lower-case
         // IBAN) is looked at; the rest of the run is skipped at once.
+        // A lower-case MAC address (`ab:cd:…`, `ab-cd-…`, `abcd.ef01.…`) is the other.
         if kind == LOWER
             && !(free
-                && s.get(i + 1).is_some_and(u8::is_ascii_lowercase)
-                && s.get(i + 2).is_some_and(u8::is_ascii_digit))
+                && (s.get(i + 1).is_some_and(u8::is_ascii_lowercase)
+                    && s.get(i + 2).is_some_and(u8::is_ascii_digit)
+                    || national::mac_start(s, i)))
         {
             i += 1;
             while i < n && s[i].is_ascii_lowercase() {
@@ -179,6 +184,7 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                 detect::email_at(s, i, i + 6, last_end)
             }
             DIGIT if detect::starts_token(s, i, last_end) => detect::ssn(s, i)
+                .or_else(|| national::from_digit(s, i))
                 .or_else(|| ip::ipv4(s, i))
                 .or_else(|| detect::card(s, i))
                 .or_else(|| detect::phone(s, i)),
@@ -189,16 +195,24 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                 }
                 _ => ip::ipv6(s, i, last_end),
             },
-            UPPER if free && s[i] == b'B' => detect::bearer(s, i, last_end),
-            // An IBAN, or a near miss skipped whole so its digits are not read as a card.
-            UPPER | LOWER if free => match detect::iban_shaped(s, i) {
-                Some((span, true)) => Some((span, detect::IBAN)),
-                Some((span, false)) => {
-                    i = span.end;
-                    continue;
+            // A bearer token, a national identifier, a MAC address or an IBAN; a near-miss IBAN
+            // is skipped whole so its digits are not read as a card.
+            UPPER | LOWER if free => {
+                let bearer = (s[i] == b'B')
+                    .then(|| detect::bearer(s, i, last_end))
+                    .flatten();
+                match bearer.or_else(|| national::from_letter(s, i)) {
+                    Some(hit) => Some(hit),
+                    None => match detect::iban_shaped(s, i) {
+                        Some((span, true)) => Some((span, detect::IBAN)),
+                        Some((span, false)) => {
+                            i = span.end;
+                            continue;
+                        }
+                        None => None,
+                    },
                 }
-                None => None,
-            },
+            }
             UPPER if s[i] == b'J' && i >= 2 && &s[i - 2..i] == b"ey" => {
                 let start = i - 2;
                 if start >= last_end && detect::starts_token(s, start, last_end) {

@@ -255,13 +255,15 @@ fn ip_addresses() {
         "256.1.1.1",
         "01.02.03.04",
         "at 10:15:00",
-        "mac 00:1a:2b:3c:4d:5e",
         "std::fmt::Debug",
         "v1.2.3",
         "::1",
     ] {
         nothing(no);
     }
+    // A MAC address is not an IPv6 address: it is found as what it is.
+    let text = "mac 00:1a:2b:3c:4d:5e";
+    assert_eq!(classes(text), vec![("00:1a:2b:3c:4d:5e", detect::MAC)]);
 }
 
 #[test]
