@@ -96,6 +96,13 @@ mod tests {
     }
 
     #[test]
+    fn the_registry_s_latest_countries_are_ibans() {
+        for iban in crate::class::checksum::REGISTRY_LATEST {
+            assert!(Class::Iban.validate(iban.as_bytes()).is_ok(), "{iban}");
+        }
+    }
+
+    #[test]
     fn normalizes_to_compact_upper_case() {
         assert_eq!(
             Class::Iban

@@ -431,3 +431,17 @@ fn allowed_networks_and_host_addresses() {
         assert!(Scrubber::new().allow_network(bad).is_err(), "{bad}");
     }
 }
+
+/// The SWIFT registry's latest countries, grouped by four as printed.
+#[test]
+fn ibans_of_the_registry_s_latest_countries() {
+    for iban in crate::class::checksum::REGISTRY_LATEST {
+        let grouped: Vec<&str> = iban
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        let text = format!("pay to {} now", grouped.join(" "));
+        finds(&text, &grouped.join(" "), "iban");
+    }
+}
