@@ -12,8 +12,9 @@
 //! [`Scrubber::allow_network`]; a host's own addresses are readable by default.
 //!
 //! The scanner is one pass over the bytes without regexes: it jumps between the few bytes that
-//! can start a finding (`@`, digits, `+`, `(`, `:`, upper-case letters) and runs only the
-//! detectors that byte can start.
+//! can start a finding (`@`, digits, `+`, `(`, `:`, letters) and runs only the detectors that
+//! byte can start. A line holding percent or `\u00XX` escapes is also decoded and scanned
+//! again, and what is found there replaces the encoded bytes it came from.
 //!
 //! ```
 //! use piiguard::scrub::Scrubber;
@@ -31,6 +32,7 @@
 
 mod allow;
 mod detect;
+mod escapes;
 mod ip;
 mod national;
 mod writer;
@@ -147,10 +149,12 @@ fn skip_alnum(s: &[u8], mut i: usize) -> usize {
     i
 }
 
-/// The built-in detectors over `s`, in order, without overlaps.
-fn scan(s: &[u8], out: &mut Vec<Hit>) {
+/// The built-in detectors over `s`, in order, without overlaps; returns whether `s` holds a
+/// percent or `\u00XX` escape (then the caller scans the decoded text too).
+fn scan(s: &[u8], out: &mut Vec<Hit>) -> bool {
     let mut i = 0;
     let mut last_end = 0;
+    let mut escaped = false;
     let n = s.len();
     while i < n {
         let kind = TRIGGERS[usize::from(s[i])];
@@ -174,6 +178,9 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
                 i += 1;
             }
             continue;
+        }
+        if matches!(kind, PERCENT | BACKSLASH) {
+            escaped |= escapes::is_escape(s, i);
         }
         let hit = match kind {
             AT => detect::email(s, i, last_end),
@@ -233,6 +240,7 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) {
             _ => i += 1,
         }
     }
+    escaped
 }
 
 /// Scans of one text at most (each pass after the first only finds what a mask freed).
@@ -328,8 +336,11 @@ impl Scrubber {
     /// Every finding in `text`, in order, without overlaps.
     pub fn find(&self, text: &str) -> Vec<Finding> {
         let mut hits = Vec::new();
-        scan(text.as_bytes(), &mut hits);
+        let escaped = scan(text.as_bytes(), &mut hits);
         hits.retain(|(range, class)| !self.allow.allows(class, &text[range.clone()]));
+        if escaped && let Some(decoded) = escapes::decode(text) {
+            self.add_decoded(&decoded, &mut hits);
+        }
         if !self.custom.is_empty() {
             let mut ranges = Vec::new();
             for detector in &self.custom {
@@ -361,6 +372,33 @@ impl Scrubber {
         hits.into_iter()
             .map(|(range, class)| Finding { range, class })
             .collect()
+    }
+
+    /// Adds what the detectors find in the decoded text and the plain scan could not see whole
+    /// (a value with an escape in it), mapped back to the encoded bytes. A plain finding that
+    /// lies inside a decoded one (a token's start, cut at its first escape) gives way to it;
+    /// `hits` stays in order, without overlaps.
+    fn add_decoded(&self, decoded: &escapes::Decoded, hits: &mut Vec<detect::Hit>) {
+        let mut more = Vec::new();
+        scan(decoded.text.as_bytes(), &mut more);
+        let mut changed = false;
+        for (range, class) in more {
+            if !decoded.has_escape(&range) || self.allow.allows(class, &decoded.text[range.clone()])
+            {
+                continue;
+            }
+            let span = decoded.original(&range);
+            let overlaps = |r: &std::ops::Range<usize>| r.start < span.end && span.start < r.end;
+            let inside = |r: &std::ops::Range<usize>| span.start <= r.start && r.end <= span.end;
+            if hits.iter().all(|(r, _)| !overlaps(r) || inside(r)) {
+                hits.retain(|(r, _)| !overlaps(r));
+                hits.push((span, class));
+                changed = true;
+            }
+        }
+        if changed {
+            hits.sort_by_key(|(r, _)| r.start);
+        }
     }
 
     /// `text` with every finding replaced by its mask; borrowed when nothing was found.
