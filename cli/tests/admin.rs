@@ -300,9 +300,6 @@ fn audit_tail_prints_the_last_events_and_follows_new_ones() {
 #[test]
 fn keys_forget_and_tail_on_postgresql() {
     use common::piiguard_with;
-    use piiguard::keys::KekSource;
-    use piiguard::policy::PolicyStore as _;
-    use piiguard::store::PgStore;
     const PASSPHRASE: &str = "cli admin passphrase, synthetic";
     let db = format!("piiguard_cli_admin_{}", std::process::id());
     let (url, mut admin) = common::postgres_database(&db);
@@ -322,18 +319,7 @@ fn keys_forget_and_tail_on_postgresql() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("already has a key set"));
 
-    PgStore::connect(&url, 1)
-        .unwrap()
-        .install_policy(POLICY, "test", None)
-        .unwrap()
-        .unwrap();
-    let guard = Guard::shared(
-        PgStore::connect(&url, 1).unwrap(),
-        KekSource::passphrase(PASSPHRASE),
-    )
-    .unwrap()
-    .build()
-    .unwrap();
+    let guard = common::postgres_guard(&url, POLICY, PASSPHRASE);
     let mailer = Principal::new("mailer-1").role("mailer");
     let rows: Vec<String> = (1..=2)
         .map(|id| {

@@ -146,9 +146,6 @@ fn a_directory_without_a_store_is_an_error_and_stays_as_it_was() {
 #[test]
 fn audit_verify_and_keys_list_on_postgresql() {
     use common::piiguard_with;
-    use piiguard::keys::KekSource;
-    use piiguard::policy::PolicyStore as _;
-    use piiguard::store::PgStore;
     const PASSPHRASE: &str = "cli test passphrase, synthetic";
     let db = format!("piiguard_cli_{}", std::process::id());
     let (url, mut admin) = common::postgres_database(&db);
@@ -159,18 +156,7 @@ fn audit_verify_and_keys_list_on_postgresql() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no key set in this store"));
 
-    PgStore::connect(&url, 1)
-        .unwrap()
-        .install_policy(POLICY, "test", None)
-        .unwrap()
-        .unwrap();
-    let guard = Guard::shared(
-        PgStore::connect(&url, 1).unwrap(),
-        KekSource::passphrase(PASSPHRASE),
-    )
-    .unwrap()
-    .build()
-    .unwrap();
+    let guard = common::postgres_guard(&url, POLICY, PASSPHRASE);
     reveal_three(&guard);
     drop(guard);
 

@@ -92,13 +92,19 @@ fn dni(s: &[u8], i: usize) -> Option<Hit> {
     if !digits(t) {
         return None;
     }
+    check_letter(s, i, number(t))
+}
+
+/// The mod-23 letter of `value` after the eight characters at `i` (a `-` or space may come
+/// between): the end of a DNI or NIE starting at `i`.
+fn check_letter(s: &[u8], i: usize, value: u32) -> Option<Hit> {
     let at = if matches!(s.get(i + 8), Some(b'-' | b' ')) {
         i + 9
     } else {
         i + 8
     };
     let letter = *s.get(at)?;
-    (letter == dni_letter(number(t)) && ends_token(s, at + 1)).then_some((i..at + 1, SSN))
+    (letter == dni_letter(value) && ends_token(s, at + 1)).then_some((i..at + 1, SSN))
 }
 
 /// `X1234567L`: `X`, `Y` or `Z` (0, 1, 2), seven digits, the letter.
@@ -113,14 +119,7 @@ fn nie(s: &[u8], i: usize) -> Option<Hit> {
     if !digits(t) {
         return None;
     }
-    let at = if matches!(s.get(i + 8), Some(b'-' | b' ')) {
-        i + 9
-    } else {
-        i + 8
-    };
-    let letter = *s.get(at)?;
-    let value = lead * 10_000_000 + number(t);
-    (letter == dni_letter(value) && ends_token(s, at + 1)).then_some((i..at + 1, SSN))
+    check_letter(s, i, lead * 10_000_000 + number(t))
 }
 
 /// Six letters, then the date and place in `DDLDDLDDD` (digits possibly replaced by the
@@ -206,10 +205,7 @@ fn sin(s: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     let values = groups.iter().flat_map(|g| g.iter().map(|d| d - b'0'));
-    (luhn(values.collect::<Vec<u8>>().into_iter())
-        && ends_token(s, i + 11)
-        && !more_digits(s, i + 11))
-    .then_some((i..i + 11, SSN))
+    (luhn(values) && ends_token(s, i + 11) && !more_digits(s, i + 11)).then_some((i..i + 11, SSN))
 }
 
 /// `ddd.ddd.ddd-dd`, or 11 bare digits right after the word `CPF`.

@@ -65,3 +65,24 @@ pub(crate) fn drop_database(admin: &mut postgres::Client, name: &str) {
         .batch_execute(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .unwrap();
 }
+
+/// A guard on the PostgreSQL store at `url`, with `policy` put in force there first (as an
+/// operator would), its key set sealed under `passphrase`.
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
+pub(crate) fn postgres_guard(url: &str, policy: &str, passphrase: &str) -> piiguard::Guard {
+    use piiguard::policy::PolicyStore as _;
+    use piiguard::store::PgStore;
+    PgStore::connect(url, 1)
+        .unwrap()
+        .install_policy(policy, "test", None)
+        .unwrap()
+        .unwrap();
+    piiguard::Guard::shared(
+        PgStore::connect(url, 1).unwrap(),
+        piiguard::keys::KekSource::passphrase(passphrase),
+    )
+    .unwrap()
+    .build()
+    .unwrap()
+}
