@@ -31,10 +31,12 @@
 //! ```
 
 mod allow;
+mod context;
 mod detect;
 mod escapes;
 mod ip;
 mod national;
+mod phone;
 mod writer;
 
 #[cfg(feature = "tracing")]
@@ -194,8 +196,8 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) -> bool {
                 .or_else(|| national::from_digit(s, i))
                 .or_else(|| ip::ipv4(s, i))
                 .or_else(|| detect::card(s, i))
-                .or_else(|| detect::phone(s, i)),
-            PLUS_PAREN if free => detect::phone(s, i),
+                .or_else(|| phone::phone(s, i)),
+            PLUS_PAREN if free => phone::phone(s, i),
             COLON => match s.get(i + 1..i + 9) {
                 Some(w) if w.eq_ignore_ascii_case(b" bearer ") => {
                     detect::bearer(s, i + 2, last_end)

@@ -1,0 +1,46 @@
+//! Context words: whether the text just before a candidate names what it is. Formats that are
+//! ambiguous alone — nine or eleven bare digits, a seven-digit local phone number, a French
+//! social security number without its spaces, a German tax id — are findings only where a word
+//! such as `SSN`, `phone` or `Steuer-ID` comes shortly before them.
+
+/// Whether one of `words` (ASCII, compared in any letter case) starts within the `window`
+/// bytes before `i`, at a word's start (`tel` is found in `Tel:` and `telephone`, not in
+/// `hotel`).
+pub(crate) fn names(s: &[u8], i: usize, window: usize, words: &[&[u8]]) -> bool {
+    let from = i.saturating_sub(window);
+    let before = &s[from..i];
+    words.iter().any(|word| {
+        before
+            .windows(word.len())
+            .enumerate()
+            .any(|(k, w)| w.eq_ignore_ascii_case(word) && word_start(s, from + k))
+    })
+}
+
+/// Whether a word starts at `k`: the byte before it is not an ASCII letter.
+fn word_start(s: &[u8], k: usize) -> bool {
+    k == 0 || !s[k - 1].is_ascii_alphabetic()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_found_at_a_word_start_in_any_case() {
+        let words: &[&[u8]] = &[b"tel", b"phone"];
+        let at_end = |text: &str| names(text.as_bytes(), text.len(), 24, words);
+        assert!(at_end("Tel: "));
+        assert!(at_end("telephone "));
+        assert!(at_end("(PHONE) "));
+        assert!(!at_end("hotel "));
+        assert!(!at_end("iphones "));
+        // Only the window before the candidate is read.
+        assert!(!names(
+            b"phone ............................ 1",
+            36,
+            24,
+            words
+        ));
+    }
+}

@@ -1,0 +1,470 @@
+//! Phone numbers, international and national, as people and systems write them:
+//!
+//! - international: `+` and 7–15 digits in groups (`+44 20 7946 0958`, `+33 (0)1 23 45 67 89`),
+//!   or 10–15 digits in one run (`+14155550123`); the `00` and `001`/`011` prefixes
+//!   (`0044 20 7946 0958`, `001-201-555-0123`);
+//! - North American: `(201) 555-0123`, `(201)555-0123`, `201-555-0123`, `201.555.0123`,
+//!   `201 555 0123`, `1-800-555-0199`;
+//! - national with a trunk prefix (`0…`), in groups of any length separated by spaces, dots,
+//!   dashes or slashes (`020 7946 0958`, `06-12345678`, `0171/1234567`, `01.23.45.67.89`),
+//!   the area code possibly in parentheses (`(0228) 123456`, `(11) 98765-4321`);
+//! - national without a trunk prefix in three or more groups of 2–4 digits (`612 34 56 78`,
+//!   `138 0013 8000`);
+//! - where a word such as `phone`, `tel`, `call` or `mobile` comes shortly before: seven-digit
+//!   local numbers (`555-0123`), ten digits with no separator, and grouped shapes that are
+//!   otherwise read as amounts (`212 345 678`).
+//!
+//! An extension is masked with its number (`x459`, `ext. 12`, `#12`); a word glued after it is
+//! not (`…1693-Office`). Dates, times, IPv4-like dotted quads, grouped amounts, ISBNs, and the
+//! shapes of SSNs, SINs and grouped cards are not phone numbers.
+
+use super::context;
+use super::detect::{Hit, PHONE, ends_token};
+
+/// Words that make a digit string a phone number where its shape alone would not.
+const WORDS: &[&[u8]] = &[
+    b"phone",
+    b"tel",
+    b"call",
+    b"mobile",
+    b"mob",
+    b"cell",
+    b"fax",
+    b"dial",
+    b"sms",
+    b"text me",
+    b"whatsapp",
+    b"reach",
+    b"contact",
+    b"ring",
+    b"hotline",
+    b"handy",
+    b"telefon",
+    b"t\xc3\xa9l\xc3\xa9phone",
+    b"tel\xc3\xa9fono",
+    b"portable",
+];
+
+/// How far before a number its context word may be.
+const WINDOW: usize = 32;
+
+fn context(s: &[u8], i: usize) -> bool {
+    context::names(s, i, WINDOW, WORDS)
+}
+
+/// A phone number starting at `i` (a `+`, a `(` or a digit at a token's start).
+pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
+    match s[i] {
+        b'+' => international(s, i),
+        b'(' => parenthesized(s, i),
+        _ => national(s, i),
+    }
+}
+
+fn plain_sep(b: u8) -> bool {
+    matches!(b, b' ' | b'-' | b'.')
+}
+
+/// `+`, then digit groups separated by short runs of ` `, `-`, `.`, `(`, `)`.
+fn international(s: &[u8], i: usize) -> Option<Hit> {
+    let mut j = i + 1;
+    let mut digits = 0;
+    let mut groups = 0;
+    let mut in_group = false;
+    while j < s.len() {
+        if s[j].is_ascii_digit() {
+            if !in_group {
+                groups += 1;
+                in_group = true;
+            }
+            digits += 1;
+            j += 1;
+            continue;
+        }
+        // A separator run (` `, `-`, `.`, `(`, `)`, as in `+1 (555) 010-0142`) must be short,
+        // hold at most one plain separator and one of each parenthesis, and lead to a digit.
+        let run = s[j..]
+            .iter()
+            .take(3)
+            .take_while(|&&b| plain_sep(b) || b == b'(' || b == b')')
+            .count();
+        let seps = &s[j..j + run];
+        let plain = seps.iter().filter(|&&b| plain_sep(b)).count();
+        let opens = seps.iter().filter(|&&b| b == b'(').count();
+        let closes = seps.iter().filter(|&&b| b == b')').count();
+        if run == 0
+            || plain > 1
+            || opens > 1
+            || closes > 1
+            || !s.get(j + run).is_some_and(u8::is_ascii_digit)
+        {
+            break;
+        }
+        in_group = false;
+        j += run;
+    }
+    let end = phone_end(s, j)?;
+    let grouped = groups >= 2 && (7..=15).contains(&digits);
+    let one_run = groups == 1 && (10..=15).contains(&digits);
+    (grouped || one_run).then_some((i..end, PHONE))
+}
+
+/// Digit groups from a digit: their lengths, the separators between them, where they end.
+struct Groups {
+    lens: [u8; 8],
+    n: usize,
+    digits: usize,
+    /// The first separator, and a second kind if the groups use two.
+    sep: Option<u8>,
+    mixed: bool,
+    end: usize,
+}
+
+impl Groups {
+    fn lens(&self) -> &[u8] {
+        &self.lens[..self.n]
+    }
+
+    /// Reads groups of digits from `i`, separated by single spaces, dashes, dots or slashes
+    /// (two kinds at most). `None` past eight groups or 17 digits: not a phone number.
+    fn read(s: &[u8], i: usize) -> Option<Groups> {
+        let mut g = Groups {
+            lens: [0; 8],
+            n: 0,
+            digits: 0,
+            sep: None,
+            mixed: false,
+            end: i,
+        };
+        let mut j = i;
+        loop {
+            let run = s[j..]
+                .iter()
+                .take(18)
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if g.n == 8 {
+                return None;
+            }
+            g.lens[g.n] = u8::try_from(run).ok()?;
+            g.n += 1;
+            g.digits += run;
+            j += run;
+            g.end = j;
+            if g.digits > 17 {
+                return None;
+            }
+            match s.get(j) {
+                Some(&b @ (b' ' | b'-' | b'.' | b'/'))
+                    if s.get(j + 1).is_some_and(u8::is_ascii_digit) =>
+                {
+                    match g.sep {
+                        None => g.sep = Some(b),
+                        Some(first) if first != b => g.mixed = true,
+                        Some(_) => {}
+                    }
+                    j += 1;
+                }
+                _ => return Some(g),
+            }
+        }
+    }
+}
+
+/// The value of ASCII digits.
+fn value(t: &[u8]) -> u32 {
+    t.iter().fold(0, |a, &d| a * 10 + u32::from(d - b'0'))
+}
+
+/// Whether the first three groups read as a date: `2026-11-30`, `30.11.2026`, `11/30/2026`.
+fn date(s: &[u8], i: usize, lens: &[u8]) -> bool {
+    if lens.len() < 3 {
+        return false;
+    }
+    let at = |k: usize| {
+        let start = i + lens[..k].iter().map(|&l| usize::from(l) + 1).sum::<usize>();
+        value(&s[start..start + usize::from(lens[k])])
+    };
+    let day = |v: u32| (1..=31).contains(&v);
+    let month = |v: u32| (1..=12).contains(&v);
+    // A two-digit year only where the date is all there is (`01.23.45.67.89` is a number).
+    let year = |v: u32, len: u8| {
+        if len == 2 {
+            lens.len() == 3
+        } else {
+            (1900..=2099).contains(&v)
+        }
+    };
+    match (lens[0], lens[1], lens[2]) {
+        (4, 1 | 2, 1 | 2) => year(at(0), 4) && month(at(1)) && day(at(2)),
+        (1 | 2, 1 | 2, 2 | 4) => {
+            let (a, b) = (at(0), at(1));
+            year(at(2), lens[2]) && ((day(a) && month(b)) || (month(a) && day(b)))
+        }
+        _ => false,
+    }
+}
+
+/// A national number (or one with a `00` international prefix) starting at a digit.
+fn national(s: &[u8], i: usize) -> Option<Hit> {
+    // Digits after a digit and a separator are the middle of a longer number (a card, an IBAN)
+    // that was not a finding.
+    if i >= 2 && matches!(s[i - 1], b' ' | b'-' | b'.' | b'/') && s[i - 2].is_ascii_digit() {
+        return None;
+    }
+    let g = Groups::read(s, i)?;
+    // A time (`10:30`) or a number list goes on after the digits.
+    if s.get(g.end) == Some(&b':') && s.get(g.end + 1).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let end = phone_end(s, g.end)?;
+    let lens = g.lens();
+    let d = g.digits;
+    let (first, second) = (s[i], s.get(i + 1).copied().unwrap_or(0));
+    let hit = Some((i..end, PHONE));
+    if lens.len() == 1 {
+        return ((7..=12).contains(&d) && context(s, i))
+            .then_some(hit)
+            .flatten();
+    }
+    if date(s, i, lens) || lens.last().is_some_and(|&l| l < 2) {
+        return None;
+    }
+    // `00` or `011` and a country code: an international number.
+    let prefixed = (first == b'0' && second == b'0' && s.get(i + 2).is_some_and(|&b| b != b'0'))
+        || s[i..].starts_with(b"011");
+    if prefixed {
+        return (10..=17).contains(&d).then_some(hit).flatten();
+    }
+    if !(7..=13).contains(&d) {
+        return None;
+    }
+    // The shapes of other identifiers: an SSN (3-2-4), a SIN (3-3-3), a grouped card or
+    // Aadhaar number (4-4-4…), an ISBN.
+    let other = lens == [3, 2, 4]
+        || lens == [3, 3, 3]
+        || (lens.len() >= 3 && lens.iter().all(|&l| l == 4))
+        || (d == 13 && (s[i..].starts_with(b"978") || s[i..].starts_with(b"979")));
+    // A grouped amount (`1 234 567`, `12.345.678`) or a dotted quad.
+    let amount = first != b'0' && lens[0] <= 3 && lens[1..].iter().all(|&l| l == 3);
+    let quad = g.sep == Some(b'.') && lens.len() == 4 && lens.iter().all(|&l| l <= 3);
+    if other || amount || quad {
+        return context(s, i).then_some(hit).flatten();
+    }
+    let nanp = !g.mixed
+        && ((lens == [3, 3, 4] && first >= b'2') || (lens == [1, 3, 3, 4] && first == b'1'));
+    let trunk = first == b'0' && matches!(second, b'1'..=b'9') && (8..=12).contains(&d);
+    let grouped = !g.mixed
+        && lens.len() >= 3
+        && lens[0] <= 3
+        && (8..=12).contains(&d)
+        && lens.iter().all(|l| (2..=4).contains(l));
+    (nanp || trunk || grouped || context(s, i))
+        .then_some(hit)
+        .flatten()
+}
+
+/// `(` and an area code of 2–5 digits, `)`, a space or dash or nothing, then digit groups:
+/// `(201) 555-0123`, `(0228) 123456`, `(11) 98765-4321`.
+fn parenthesized(s: &[u8], i: usize) -> Option<Hit> {
+    let area = s[i + 1..]
+        .iter()
+        .take(6)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if !(2..=5).contains(&area) || s.get(i + 1 + area) != Some(&b')') {
+        return None;
+    }
+    let mut j = i + 2 + area;
+    if matches!(s.get(j), Some(b' ' | b'-')) {
+        j += 1;
+    }
+    if !s.get(j).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    let g = Groups::read(s, j)?;
+    let end = phone_end(s, g.end)?;
+    let d = area + g.digits;
+    let last = g.lens().last().copied().unwrap_or(0);
+    ((8..=13).contains(&d) && last >= 3).then_some((i..end, PHONE))
+}
+
+/// Where a phone number whose digits end at `j` ends as a finding: with its extension if one
+/// follows (`x459`, `#12`, ` ext. 12`, `, extension 12`), so the number is not left in
+/// clear; at `j` if the token ends there, or before a glued word (`…1693-Office`). `None` if
+/// more digits or an identifier follow.
+pub(crate) fn phone_end(s: &[u8], j: usize) -> Option<usize> {
+    if let Some(end) = extension(s, j) {
+        return Some(end);
+    }
+    if matches!(s.get(j), Some(b'x' | b'X' | b'#')) && s.get(j + 1).is_some_and(u8::is_ascii_digit)
+    {
+        // Too long for an extension: part of some identifier.
+        return None;
+    }
+    if ends_token(s, j) {
+        return Some(j);
+    }
+    match s.get(j) {
+        Some(b'-') if s.get(j + 1).is_some_and(u8::is_ascii_alphabetic) => {
+            let word = s[j + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphabetic())
+                .count();
+            (word >= 2 && ends_token(s, j + 1 + word)).then_some(j)
+        }
+        _ => None,
+    }
+}
+
+/// An extension after a number ending at `j`: its end, if there is one of 1–6 digits.
+fn extension(s: &[u8], j: usize) -> Option<usize> {
+    let mut k = j;
+    // Glued (`x459`, `#12`), or after a space or `, ` (` ext. 12`, `, x 12`).
+    let spaced = match s.get(k..k + 2) {
+        Some(b", ") => 2,
+        Some([b' ', _]) => 1,
+        _ => 0,
+    };
+    k += spaced;
+    let rest = &s[k.min(s.len())..];
+    let word = [&b"extension"[..], b"ext", b"x", b"#"]
+        .into_iter()
+        .find(|w| rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w))?;
+    if spaced == 0 && word.len() > 1 {
+        return None;
+    }
+    k += word.len();
+    if word.len() > 1 && s.get(k) == Some(&b'.') {
+        k += 1;
+    }
+    if spaced > 0 && s.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    let digits = s[k.min(s.len())..]
+        .iter()
+        .take(7)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    ((1..=6).contains(&digits) && ends_token(s, k + digits)).then_some(k + digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::scrub::Scrubber;
+
+    /// The findings in `text`: the text each covers and its class.
+    fn found(text: &str) -> Vec<(&str, &'static str)> {
+        Scrubber::new()
+            .find(text)
+            .into_iter()
+            .map(|f| (&text[f.range], f.class))
+            .collect()
+    }
+
+    fn phone(text: &str, want: &str) {
+        assert_eq!(found(text), vec![(want, "phone")], "in {text:?}");
+    }
+
+    fn nothing(text: &str) {
+        assert_eq!(found(text), vec![], "in {text:?}");
+    }
+
+    #[test]
+    fn international_numbers() {
+        phone("from +14155550123.", "+14155550123");
+        phone("tel +33 (0)1 23 45 67 89", "+33 (0)1 23 45 67 89");
+        phone("tel +44(0)1632 960123", "+44(0)1632 960123");
+        phone("dial 0044 20 7946 0958 now", "0044 20 7946 0958");
+        phone("dial 001-201-555-0123", "001-201-555-0123");
+        phone("dial 011 44 20 7946 0958", "011 44 20 7946 0958");
+        phone("+683 7012 and +12 3456", "+683 7012");
+    }
+
+    #[test]
+    fn north_american_numbers() {
+        for number in [
+            "(201)555-0123",
+            "(201) 555-0123",
+            "201-555-0123",
+            "201.555.0123",
+            "201 555 0123",
+            "1-800-555-0199",
+        ] {
+            phone(&format!("at {number}, thanks"), number);
+        }
+    }
+
+    #[test]
+    fn national_numbers_with_a_trunk_prefix_or_in_groups() {
+        for number in [
+            "020 7946 0958",
+            "06-12345678",
+            "0171/1234567",
+            "01.23.45.67.89",
+            "030 123456",
+            "01 234 567",
+            "0912 345 678",
+            "(0228) 123456",
+            "(11) 98765-4321",
+            "612 34 56 78",
+            "138 0013 8000",
+            "55 1234 5678",
+        ] {
+            phone(&format!("office {number} (main)"), number);
+        }
+    }
+
+    #[test]
+    fn ambiguous_shapes_are_numbers_where_the_text_says_so() {
+        phone("Phone: 2015550123", "2015550123");
+        phone("call 555-0123", "555-0123");
+        phone("Tel. 212 345 678", "212 345 678");
+        phone("mobile: 0612345678", "0612345678");
+        for no in [
+            "order 2015550123",
+            "order 555-0123",
+            "total 212 345 678",
+            "hotel 555-0123",
+        ] {
+            nothing(no);
+        }
+    }
+
+    #[test]
+    fn extensions_go_with_the_number_and_glued_words_do_not() {
+        phone("call 201-555-0123 ext. 12 today", "201-555-0123 ext. 12");
+        phone("call 201-555-0123, x 459", "201-555-0123, x 459");
+        phone("call 201-555-0123 extension 7", "201-555-0123 extension 7");
+        phone("call 201-555-0123 EXT 7", "201-555-0123 EXT 7");
+        phone("call 201-555-0123x12345", "201-555-0123x12345");
+        phone("call 201-555-0123-Office", "201-555-0123");
+        phone("call 201-555-0123 x ray", "201-555-0123");
+        nothing("id 201-555-0123x1234567");
+    }
+
+    #[test]
+    fn dates_times_amounts_and_other_identifiers_are_not_numbers() {
+        for no in [
+            "on 2026-11-30 at noon",
+            "on 30.11.2026",
+            "on 11/30/2026 10:15",
+            "on 30 11 2026",
+            "at 10:30:45",
+            "1 234 567 items",
+            "total 12.345.678",
+            "ISBN 978-3-16-148410-0",
+            "ISBN 0-306-40615-2",
+            "build 10.15.7.1234",
+            "id 000-12-3456",
+            "ref 1234-56-7890",
+            "card 4111 1111 1111 1112",
+            "aadhaar 2345 6789 0125",
+            "SIN 046 454 287",
+            "the 12 apples",
+            "in 0.5.12345",
+        ] {
+            nothing(no);
+        }
+    }
+}
