@@ -1,7 +1,8 @@
 //! The check digits of national identifiers, shared by the classes and the scrubber: Verhoeff
 //! (Indian Aadhaar), the Spanish DNI/NIE letter (mod 23), the Italian codice fiscale's check
-//! letter, the Brazilian CPF's two mod-11 digits. Each takes ASCII and answers whether the
-//! identifier's own check holds.
+//! letter, the Brazilian CPF's two mod-11 digits, the French NIR's key (97 minus the number
+//! mod 97), the German tax identification number's ISO 7064 MOD 11,10 digit. Each takes ASCII
+//! and answers whether the identifier's own check holds.
 
 /// Verhoeff's dihedral-group multiplication table.
 const D: [[u8; 10]; 10] = [
@@ -104,6 +105,65 @@ pub(crate) fn cpf_check(digits: &[u8]) -> bool {
     check(9) == value(9) && check(10) == value(10)
 }
 
+/// Whether 15 ASCII characters are a French NIR (numéro de sécurité sociale) whose last two
+/// digits are its key: 97 minus the first thirteen mod 97, Corsica's `2A` and `2B` read as 19
+/// and 18. The sex digit is 1–4, 7 or 8 and the month 01–12 or a code INSEE uses for an
+/// unknown one (20–42, 50–99).
+pub(crate) fn nir_check(nir: &[u8]) -> bool {
+    if nir.len() != 15 {
+        return false;
+    }
+    let corsica = match &nir[5..7] {
+        b"2A" | b"2a" => Some(19),
+        b"2B" | b"2b" => Some(18),
+        _ => None,
+    };
+    let numeric = |r: std::ops::Range<usize>| nir[r].iter().all(u8::is_ascii_digit);
+    if !(numeric(0..5) && (corsica.is_some() || numeric(5..7)) && numeric(7..15)) {
+        return false;
+    }
+    let value = |r: std::ops::Range<usize>| {
+        nir[r]
+            .iter()
+            .fold(0u64, |a, &d| a * 10 + u64::from(d - b'0'))
+    };
+    let month = value(3..5);
+    if !matches!(nir[0], b'1'..=b'4' | b'7' | b'8') || !matches!(month, 1..=12 | 20..=42 | 50..=99)
+    {
+        return false;
+    }
+    let department = corsica.unwrap_or_else(|| value(5..7));
+    let number = value(0..5) * 100_000_000 + department * 1_000_000 + value(7..13);
+    value(13..15) == 97 - number % 97
+}
+
+/// Whether 11 ASCII digits are a German tax identification number (steuerliche
+/// Identifikationsnummer): first digit not 0; in the first ten, one digit twice or three times
+/// and the others at most once; the last digit the ISO 7064 MOD 11,10 check.
+pub(crate) fn steuer_id_check(digits: &[u8]) -> bool {
+    if digits.len() != 11 || !digits.iter().all(u8::is_ascii_digit) || digits[0] == b'0' {
+        return false;
+    }
+    let mut counts = [0u8; 10];
+    for &d in &digits[..10] {
+        counts[usize::from(d - b'0')] += 1;
+    }
+    let repeated = counts.iter().filter(|&&c| c > 1).count();
+    if repeated != 1 || counts.iter().any(|&c| c > 3) {
+        return false;
+    }
+    let mut product = 10u32;
+    for &d in &digits[..10] {
+        let mut sum = (u32::from(d - b'0') + product) % 10;
+        if sum == 0 {
+            sum = 10;
+        }
+        product = (sum * 2) % 11;
+    }
+    let check = (11 - product) % 10;
+    u32::from(digits[10] - b'0') == check
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,5 +200,29 @@ mod tests {
         assert!(cpf_check(b"12345678909"));
         assert!(!cpf_check(b"12345678908"));
         assert!(!cpf_check(b"11111111111"));
+    }
+
+    #[test]
+    fn nir_keys_are_97_minus_the_number_mod_97() {
+        // INSEE's worked example: 2 55 08 14 168 025, key 38.
+        assert!(nir_check(b"255081416802538"));
+        assert!(!nir_check(b"255081416802539"));
+        // Corsica: 2A counts as 19.
+        let key = 97 - 1_850_519_006_084u64 % 97;
+        assert!(nir_check(format!("185052A006084{key:02}").as_bytes()));
+        // A sex digit or a month no one is given.
+        assert!(!nir_check(b"555081416802538"));
+        assert!(!nir_check(b"255131416802538"));
+    }
+
+    #[test]
+    fn german_tax_ids_check_their_digit_and_repetition() {
+        // Examples published by the Bundeszentralamt für Steuern's test material.
+        assert!(steuer_id_check(b"86095742719"));
+        assert!(!steuer_id_check(b"86095742718"));
+        // No digit repeated, or one four times: never issued.
+        assert!(!steuer_id_check(b"12345678903"));
+        assert!(!steuer_id_check(b"11112345670"));
+        assert!(!steuer_id_check(b"06095742719"));
     }
 }

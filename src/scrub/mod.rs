@@ -3,13 +3,15 @@
 //! class-tagged mask, `[REDACTED:email]`.
 //!
 //! Built-in detectors, each validated so that random digit runs do not match: email; phone
-//! (international `+…`, North American national formats); payment card (13–19 digits, grouped
-//! by spaces or dashes, Luhn); IBAN (country lengths, mod-97); IPv4 and IPv6; national
-//! identifiers, each by its own check (US SSN and ITIN, Spanish DNI/NIE, Italian codice
-//! fiscale, UK NINO, Indian PAN and Aadhaar, Canadian SIN, Brazilian CPF); MAC addresses; JWT;
-//! bearer tokens. Add your own with [`Scrubber::with_detector`]. Keep
-//! what is not personal readable with [`Scrubber::allow`] (one class's exact values) and
-//! [`Scrubber::allow_network`]; a host's own addresses are readable by default.
+//! (international, North American and other national formats, with extensions); payment card
+//! (12–19 digits, grouped by spaces or dashes, Luhn); IBAN (country lengths, mod-97); IPv4 and
+//! IPv6; national identifiers, each by its own check (US SSN and ITIN, Spanish DNI/NIE,
+//! Italian codice fiscale, UK NINO, Indian PAN and Aadhaar, Canadian SIN, Brazilian CPF, French
+//! NIR, German tax id); MAC addresses; JWT; bearer tokens. Formats that are ambiguous alone
+//! (bare digits) are findings where a word naming them comes shortly before. Add your own
+//! with [`Scrubber::with_detector`]. Keep what is not personal readable with
+//! [`Scrubber::allow`] (one class's exact values) and [`Scrubber::allow_network`]; a host's own
+//! addresses are readable by default.
 //!
 //! The scanner is one pass over the bytes without regexes: it jumps between the few bytes that
 //! can start a finding (`@`, digits, `+`, `(`, `:`, letters) and runs only the detectors that
@@ -34,6 +36,7 @@ mod allow;
 mod context;
 mod detect;
 mod escapes;
+mod europe;
 mod ip;
 mod national;
 mod phone;

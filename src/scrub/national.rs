@@ -8,11 +8,13 @@
 //!   first digit 2–9, in its printed 4-4-4 grouping);
 //! - Canadian SIN `046 454 286` (Luhn, first digit not 0 or 8, grouped 3-3-3);
 //! - Brazilian CPF `123.456.789-09` (both mod-11 digits; bare 11 digits only after `CPF`);
+//! - French NIR and German tax id (in `europe.rs`);
 //! - MAC addresses `00:1A:2B:3C:4D:5E`, `00-1a-…`, `001a.2b3c.4d5e`.
 //!
 //! US SSNs and ITINs are in `detect.rs`.
 
 use super::detect::{Hit, MAC, SSN, ends_token};
+use super::europe;
 use crate::class::checksum::luhn;
 use crate::class::national::{codice_fiscale_check, cpf_check, dni_letter, verhoeff};
 
@@ -48,11 +50,18 @@ pub(crate) fn from_digit(s: &[u8], i: usize) -> Option<Hit> {
             Some(b' ' | b'-') => sin(s, i),
             Some(c) if c.is_ascii_digit() => match s.get(i + 4) {
                 Some(b' ') => aadhaar(s, i),
-                Some(c) if c.is_ascii_digit() => dni(s, i).or_else(|| cpf(s, i)),
+                Some(c) if c.is_ascii_digit() => dni(s, i)
+                    .or_else(|| cpf(s, i))
+                    .or_else(|| europe::nir(s, i))
+                    .or_else(|| europe::steuer_id(s, i)),
                 _ => None,
             },
             _ => None,
         }
+    } else if s.get(i + 1) == Some(&b' ') {
+        europe::nir(s, i)
+    } else if digit(1) && s.get(i + 2) == Some(&b' ') {
+        europe::steuer_id(s, i)
     } else {
         None
     };
