@@ -10,173 +10,19 @@
 mod common;
 
 use common::rng::Rng;
+use common::specs::{self, SCHEMES, group4, iban_complete, luhn_complete};
 use piiguard::scrub::Scrubber;
 use std::collections::BTreeMap;
 
-fn luhn_complete(body: &str) -> String {
-    let sum: u32 = body
-        .bytes()
-        .rev()
-        .enumerate()
-        .map(|(k, d)| {
-            let v = u32::from(d - b'0');
-            if k % 2 == 0 {
-                let v = v * 2;
-                if v > 9 { v - 9 } else { v }
-            } else {
-                v
-            }
-        })
-        .sum();
-    format!("{body}{}", (10 - sum % 10) % 10)
-}
-
-fn iban_complete(country: &str, bban: &str) -> String {
-    let rearranged = format!("{bban}{country}00");
-    let mut rem = 0u32;
-    for c in rearranged.bytes() {
-        rem = if c.is_ascii_digit() {
-            (rem * 10 + u32::from(c - b'0')) % 97
-        } else {
-            (rem * 100 + u32::from(c - b'A' + 10)) % 97
-        };
-    }
-    format!("{country}{:02}{bban}", 98 - rem)
-}
-
-/// A national identifier of another country than the US, made from its published rule here
-/// (apart from the detectors' code): Spanish DNI and NIE, UK NINO, Indian PAN and Aadhaar,
-/// Canadian SIN, Brazilian CPF, Italian codice fiscale.
+/// A national identifier of another country than the US, made from its published rule.
 fn national_id(rng: &mut Rng) -> String {
-    const DNI: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
-    let upper =
-        |rng: &mut Rng, from: &[u8]| char::from(from[rng.below(from.len() as u64) as usize]);
-    match rng.below(8) {
-        0 => {
-            let n = 10_000_000 + rng.below(89_999_999) as u32;
-            format!("{n}{}", char::from(DNI[(n % 23) as usize]))
-        }
-        1 => {
-            let lead = rng.below(3) as u32;
-            let n = rng.below(9_999_999) as u32;
-            let x = ["X", "Y", "Z"][lead as usize];
-            format!(
-                "{x}{n:07}{}",
-                char::from(DNI[((lead * 10_000_000 + n) % 23) as usize])
-            )
-        }
-        2 => format!(
-            "{}{} {} {} {} {}",
-            upper(rng, b"ABCEGHJKLMNPRSTWXYZ"),
-            upper(rng, b"ABCEGHJKLMNPRSTWXYZ"),
-            rng.digits(2),
-            rng.digits(2),
-            rng.digits(2),
-            upper(rng, b"ABCD")
-        ),
-        3 => format!(
-            "{}{}{}P{}{}{}",
-            upper(rng, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-            upper(rng, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-            upper(rng, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-            upper(rng, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-            rng.digits(4),
-            upper(rng, b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        ),
-        4 => loop {
-            // Aadhaar: Verhoeff check digit appended.
-            let body = format!("{}{}", 2 + rng.below(8), rng.digits(10));
-            if let Some(full) = (0..10)
-                .map(|c| format!("{body}{c}"))
-                .find(|f| verhoeff_ok(f))
-            {
-                break group4(&full);
-            }
-        },
-        5 => {
-            let full = luhn_complete(&format!("{}{}", 1 + rng.below(7), rng.digits(7)));
-            format!("{} {} {}", &full[0..3], &full[3..6], &full[6..9])
-        }
-        6 => loop {
-            let mut d: Vec<u32> = rng.digits(9).bytes().map(|b| u32::from(b - b'0')).collect();
-            if d.iter().all(|&x| x == d[0]) {
-                continue;
-            }
-            for n in [9usize, 10] {
-                let sum: u32 = (0..n).map(|i| d[i] * (n as u32 + 1 - i as u32)).sum();
-                d.push(if sum % 11 < 2 { 0 } else { 11 - sum % 11 });
-            }
-            let t: String = d.iter().map(|v| char::from(b'0' + *v as u8)).collect();
-            break format!("{}.{}.{}-{}", &t[0..3], &t[3..6], &t[6..9], &t[9..11]);
-        },
-        _ => {
-            // Codice fiscale: surname and name letters, year, month letter, day, place, check.
-            let letters = b"BCDFGHLMNPRSTVZ";
-            let mut code: Vec<u8> = (0..6).map(|_| letters[rng.below(15) as usize]).collect();
-            code.extend(rng.digits(2).bytes());
-            code.push(b"ABCDEHLMPRST"[rng.below(12) as usize]);
-            code.extend(format!("{:02}", 1 + rng.below(28)).bytes());
-            code.push(b"ABCDEFGHILM"[rng.below(11) as usize]);
-            code.extend(rng.digits(3).bytes());
-            let odd = [
-                1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22,
-                25, 24, 23,
-            ];
-            let sum: u32 = code
-                .iter()
-                .enumerate()
-                .map(|(k, &c)| {
-                    let v = if c.is_ascii_digit() {
-                        c - b'0'
-                    } else {
-                        c - b'A'
-                    } as usize;
-                    if k % 2 == 0 { odd[v] } else { v as u32 }
-                })
-                .sum();
-            code.push(b'A' + (sum % 26) as u8);
-            String::from_utf8(code).unwrap()
-        }
-    }
-}
-
-/// Verhoeff's check over ASCII digits, written here from the published tables.
-fn verhoeff_ok(digits: &str) -> bool {
-    const D: [[u8; 10]; 10] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        [1, 2, 3, 4, 0, 6, 7, 8, 9, 5],
-        [2, 3, 4, 0, 1, 7, 8, 9, 5, 6],
-        [3, 4, 0, 1, 2, 8, 9, 5, 6, 7],
-        [4, 0, 1, 2, 3, 9, 5, 6, 7, 8],
-        [5, 9, 8, 7, 6, 0, 4, 3, 2, 1],
-        [6, 5, 9, 8, 7, 1, 0, 4, 3, 2],
-        [7, 6, 5, 9, 8, 2, 1, 0, 4, 3],
-        [8, 7, 6, 5, 9, 3, 2, 1, 0, 4],
-        [9, 8, 7, 6, 5, 4, 3, 2, 1, 0],
-    ];
-    const P: [[u8; 10]; 8] = [
-        [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
-        [1, 5, 7, 6, 2, 8, 3, 0, 9, 4],
-        [5, 8, 0, 3, 7, 9, 6, 1, 4, 2],
-        [8, 9, 1, 6, 0, 4, 3, 5, 2, 7],
-        [9, 4, 5, 3, 1, 2, 7, 6, 8, 0],
-        [4, 2, 8, 6, 5, 7, 3, 9, 0, 1],
-        [2, 7, 9, 3, 8, 0, 6, 4, 1, 5],
-        [7, 0, 4, 6, 9, 1, 3, 2, 5, 8],
-    ];
-    let mut c = 0u8;
-    for (i, d) in digits.bytes().rev().enumerate() {
-        c = D[usize::from(c)][usize::from(P[i % 8][usize::from(d - b'0')])];
-    }
-    c == 0
-}
-
-fn group4(s: &str) -> String {
-    s.as_bytes()
-        .chunks(4)
-        .map(|c| std::str::from_utf8(c).unwrap())
-        .collect::<Vec<_>>()
-        .join(" ")
+    let others: Vec<&str> = SCHEMES
+        .iter()
+        .filter(|(name, named)| !named && !name.starts_with("us_"))
+        .map(|(name, _)| *name)
+        .collect();
+    let scheme = rng.pick(&others);
+    specs::national_id(rng, scheme)
 }
 
 fn pii(rng: &mut Rng, class: &str) -> String {

@@ -4,10 +4,11 @@
 //! such as `SSN`, `phone` or `Steuer-ID` comes shortly before them.
 
 /// Whether one of `words` (ASCII, compared in any letter case) starts within the `window`
-/// bytes before `i`, at a word's start (`tel` is found in `Tel:` and `telephone`, not in
-/// `hotel`).
-pub(crate) fn names(s: &[u8], i: usize, window: usize, words: &[&[u8]]) -> bool {
-    let from = i.saturating_sub(window);
+/// bytes before `i` and after `floor`, at a word's start (`tel` is found in `Tel:` and
+/// `telephone`, not in `hotel`). `floor` is where the previous finding ended: a word before
+/// it named that finding, not this one.
+pub(crate) fn names(s: &[u8], floor: usize, i: usize, window: usize, words: &[&[u8]]) -> bool {
+    let from = i.saturating_sub(window).max(floor.min(i));
     let before = &s[from..i];
     words.iter().any(|word| {
         before
@@ -29,18 +30,17 @@ mod tests {
     #[test]
     fn words_are_found_at_a_word_start_in_any_case() {
         let words: &[&[u8]] = &[b"tel", b"phone"];
-        let at_end = |text: &str| names(text.as_bytes(), text.len(), 24, words);
+        let at_end = |text: &str| names(text.as_bytes(), 0, text.len(), 24, words);
         assert!(at_end("Tel: "));
         assert!(at_end("telephone "));
         assert!(at_end("(PHONE) "));
         assert!(!at_end("hotel "));
         assert!(!at_end("iphones "));
-        // Only the window before the candidate is read.
-        assert!(!names(
-            b"phone ............................ 1",
-            36,
-            24,
-            words
-        ));
+        // Only the window before the candidate is read, and not before the previous finding.
+        let far = b"phone ............................ 1";
+        assert!(!names(far, 0, 36, 24, words));
+        let after = b"phone [REDACTED:phone] and 1";
+        assert!(names(after, 0, 27, 24, words));
+        assert!(!names(after, 22, 27, 24, words));
     }
 }

@@ -200,7 +200,7 @@ fn digit_run(s: &[u8], i: usize, seps: &[u8], max_digits: usize) -> (usize, usiz
 }
 
 /// A payment card: 13–19 digits with a card network's first digit (2–6); or 12 for Maestro
-/// (`50`, `56`–`69`); or 15 beginning with `1` (UATP). Optionally grouped by single spaces or
+/// (`50`, `56`–`69`) where a word such as `card` comes before; or 15 beginning with `1` (UATP). Optionally grouped by single spaces or
 /// dashes (one kind), and the Luhn check.
 pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
     if !matches!(s[i], b'1'..=b'6') {
@@ -211,8 +211,12 @@ pub(crate) fn card(s: &[u8], i: usize) -> Option<Hit> {
     let length_fits = match (s[i], digits) {
         (b'1', 15) => true,
         (b'1', _) => false,
-        (b'5', 12) => matches!(second, b'0' | b'6'..=b'9'),
-        (b'6', 12) => true,
+        // Twelve-digit Maestro numbers are rare, and as long as tracking and order numbers:
+        // where the text names a card only.
+        (b'5' | b'6', 12) => {
+            (s[i] == b'6' || matches!(second, b'0' | b'6'..=b'9'))
+                && super::context::names(s, 0, i, 32, &[b"card", b"maestro", b"debit"])
+        }
         _ => (13..=19).contains(&digits),
     };
     if !length_fits || !ends_token(s, end) {
@@ -263,13 +267,15 @@ pub(crate) fn ssn(s: &[u8], i: usize) -> Option<Hit> {
     if !(digits_at(0..3) && digits_at(4..6) && digits_at(7..11) && ends_token(s, i + 11)) {
         return None;
     }
-    valid(num(&t[0..3]), num(&t[4..6]), num(&t[7..11])).then_some((i..i + 11, SSN))
+    // `372 12 3456` after `Tel.` is a phone number of that shape.
+    (valid(num(&t[0..3]), num(&t[4..6]), num(&t[7..11])) && !super::phone::called_phone(s, 0, i))
+        .then_some((i..i + 11, SSN))
 }
 
 /// Whether the 24 bytes before `i` name a social security number (`SSN`, `SS#`, `ITIN`,
 /// `social security`), in any letter case.
 fn ssn_context(s: &[u8], i: usize) -> bool {
-    super::context::names(s, i, 24, &[b"ssn", b"ss#", b"itin", b"social security"])
+    super::context::names(s, 0, i, 24, &[b"ssn", b"ss#", b"itin", b"social security"])
 }
 
 // ---------------------------------------------------------------- letters

@@ -60,7 +60,7 @@ pub(crate) fn nir(s: &[u8], i: usize) -> Option<Hit> {
     let (chars, end, spaced) = nir_chars(s, i)?;
     let found = ends_token(s, end)
         && nir_check(&chars)
-        && (spaced || context::names(s, i, WINDOW, NIR_WORDS));
+        && (spaced || context::names(s, 0, i, WINDOW, NIR_WORDS));
     found.then_some((i..end, SSN))
 }
 
@@ -87,8 +87,9 @@ pub(crate) fn steuer_id(s: &[u8], i: usize) -> Option<Hit> {
         digits.copy_from_slice(s.get(i..i + 11)?);
         i + 11
     };
-    let found =
-        ends_token(s, end) && steuer_id_check(&digits) && context::names(s, i, WINDOW, IDNR_WORDS);
+    let found = ends_token(s, end)
+        && steuer_id_check(&digits)
+        && context::names(s, 0, i, WINDOW, IDNR_WORDS);
     found.then_some((i..end, SSN))
 }
 

@@ -199,8 +199,8 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) -> bool {
                 .or_else(|| national::from_digit(s, i))
                 .or_else(|| ip::ipv4(s, i))
                 .or_else(|| detect::card(s, i))
-                .or_else(|| phone::phone(s, i)),
-            PLUS_PAREN if free => phone::phone(s, i),
+                .or_else(|| phone::phone(s, i, last_end)),
+            PLUS_PAREN if free => phone::phone(s, i, last_end),
             COLON => match s.get(i + 1..i + 9) {
                 Some(w) if w.eq_ignore_ascii_case(b" bearer ") => {
                     detect::bearer(s, i + 2, last_end)

@@ -14,7 +14,7 @@
 //! US SSNs and ITINs are in `detect.rs`.
 
 use super::detect::{Hit, MAC, SSN, ends_token};
-use super::europe;
+use super::{europe, phone};
 use crate::class::checksum::luhn;
 use crate::class::national::{codice_fiscale_check, cpf_check, dni_letter, verhoeff};
 
@@ -24,13 +24,6 @@ fn digits(t: &[u8]) -> bool {
 
 fn number(t: &[u8]) -> u32 {
     t.iter().fold(0, |a, &d| a * 10 + u32::from(d - b'0'))
-}
-
-/// Whether the 16 bytes before `i` hold `word`, in any letter case.
-fn after_word(s: &[u8], i: usize, word: &[u8]) -> bool {
-    s[i.saturating_sub(16)..i]
-        .windows(word.len())
-        .any(|w| w.eq_ignore_ascii_case(word))
 }
 
 /// Whether another group of digits follows at `end` (` 2451` after the first twelve digits
@@ -214,7 +207,12 @@ fn sin(s: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     let values = groups.iter().flat_map(|g| g.iter().map(|d| d - b'0'));
-    (luhn(values) && ends_token(s, i + 11) && !more_digits(s, i + 11)).then_some((i..i + 11, SSN))
+    // A tenth of nine-digit numbers pass Luhn: one the text calls a phone number is one.
+    (luhn(values)
+        && ends_token(s, i + 11)
+        && !more_digits(s, i + 11)
+        && !phone::called_phone(s, 0, i))
+    .then_some((i..i + 11, SSN))
 }
 
 /// `ddd.ddd.ddd-dd`, or 11 bare digits right after the word `CPF`.
@@ -237,8 +235,11 @@ fn cpf(s: &[u8], i: usize) -> Option<Hit> {
     }
     // The cheap tests first: most digit runs are not eleven digits long.
     let t = s.get(i..i + 11)?;
-    (digits(t) && ends_token(s, i + 11) && cpf_check(t) && after_word(s, i, b"cpf"))
-        .then_some((i..i + 11, SSN))
+    (digits(t)
+        && ends_token(s, i + 11)
+        && cpf_check(t)
+        && super::context::names(s, 0, i, 16, &[b"cpf"]))
+    .then_some((i..i + 11, SSN))
 }
 
 /// Whether a MAC address may start at `i`: two hex digits then `:` or `-`, or four then `.`

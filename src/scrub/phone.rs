@@ -21,8 +21,9 @@
 use super::context;
 use super::detect::{Hit, PHONE, ends_token};
 
-/// Words that make a digit string a phone number where its shape alone would not.
-const WORDS: &[&[u8]] = &[
+/// Words that say a number is a phone number: they make a digit string one where its shape
+/// alone would not, and they outweigh a national identifier's shape (`Tel. 372 12 3456`).
+const PHONE_WORDS: &[&[u8]] = &[
     b"phone",
     b"tel",
     b"call",
@@ -32,11 +33,7 @@ const WORDS: &[&[u8]] = &[
     b"fax",
     b"dial",
     b"sms",
-    b"text me",
     b"whatsapp",
-    b"reach",
-    b"contact",
-    b"ring",
     b"hotline",
     b"handy",
     b"telefon",
@@ -45,19 +42,32 @@ const WORDS: &[&[u8]] = &[
     b"portable",
 ];
 
+/// Words that make a digit string likely a phone number, but could as well introduce an
+/// identifier (`contact: 123-45-6789`).
+const CONTACT_WORDS: &[&[u8]] = &[b"text me", b"reach", b"contact", b"ring"];
+
 /// How far before a number its context word may be.
 const WINDOW: usize = 32;
 
-fn context(s: &[u8], i: usize) -> bool {
-    context::names(s, i, WINDOW, WORDS)
+/// Whether a word that may introduce a phone number comes shortly before `i` (and after
+/// `floor`).
+fn named(s: &[u8], floor: usize, i: usize) -> bool {
+    called_phone(s, floor, i) || context::names(s, floor, i, WINDOW, CONTACT_WORDS)
 }
 
-/// A phone number starting at `i` (a `+`, a `(` or a digit at a token's start).
-pub(crate) fn phone(s: &[u8], i: usize) -> Option<Hit> {
+/// Whether a word saying that a phone number follows comes shortly before `i` (and after
+/// `floor`).
+pub(crate) fn called_phone(s: &[u8], floor: usize, i: usize) -> bool {
+    context::names(s, floor, i, WINDOW, PHONE_WORDS)
+}
+
+/// A phone number starting at `i` (a `+`, a `(` or a digit at a token's start); `floor` is
+/// where the previous finding ended.
+pub(crate) fn phone(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     match s[i] {
         b'+' => international(s, i),
         b'(' => parenthesized(s, i),
-        _ => national(s, i),
+        _ => national(s, i, floor),
     }
 }
 
@@ -105,7 +115,7 @@ fn international(s: &[u8], i: usize) -> Option<Hit> {
     }
     let end = phone_end(s, j)?;
     let grouped = groups >= 2 && (7..=15).contains(&digits);
-    let one_run = groups == 1 && (10..=15).contains(&digits);
+    let one_run = groups == 1 && (8..=15).contains(&digits);
     (grouped || one_run).then_some((i..end, PHONE))
 }
 
@@ -206,11 +216,15 @@ fn date(s: &[u8], i: usize, lens: &[u8]) -> bool {
 }
 
 /// A national number (or one with a `00` international prefix) starting at a digit.
-fn national(s: &[u8], i: usize) -> Option<Hit> {
-    // Digits after a digit and a separator are the middle of a longer number (a card, an IBAN)
-    // that was not a finding.
-    if i >= 2 && matches!(s[i - 1], b' ' | b'-' | b'.' | b'/') && s[i - 2].is_ascii_digit() {
+fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
+    if within_identifier(s, i) {
         return None;
+    }
+    // A one-digit trunk or country prefix before a parenthesized area code: `8 (912) 345-67-89`,
+    // `1 (800) 555-0199`.
+    if s.get(i + 1..i + 3) == Some(b" (") {
+        let (span, _) = parenthesized(s, i + 2)?;
+        return Some((i..span.end, PHONE));
     }
     let g = Groups::read(s, i)?;
     // A time (`10:30`) or a number list goes on after the digits.
@@ -223,7 +237,7 @@ fn national(s: &[u8], i: usize) -> Option<Hit> {
     let (first, second) = (s[i], s.get(i + 1).copied().unwrap_or(0));
     let hit = Some((i..end, PHONE));
     if lens.len() == 1 {
-        return ((7..=12).contains(&d) && context(s, i))
+        return ((7..=12).contains(&d) && named(s, floor, i))
             .then_some(hit)
             .flatten();
     }
@@ -231,51 +245,80 @@ fn national(s: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     // `00` or `011` and a country code: an international number.
-    let prefixed = (first == b'0' && second == b'0' && s.get(i + 2).is_some_and(|&b| b != b'0'))
-        || s[i..].starts_with(b"011");
+    let prefixed = ((first == b'0' && second == b'0' && s.get(i + 2).is_some_and(|&b| b != b'0'))
+        || s[i..].starts_with(b"011"))
+        && !g.mixed
+        && g.sep != Some(b'.');
     if prefixed {
         return (10..=17).contains(&d).then_some(hit).flatten();
     }
     if !(7..=13).contains(&d) {
         return None;
     }
-    // The shapes of other identifiers: an SSN (3-2-4), a SIN (3-3-3), a grouped card or
-    // Aadhaar number (4-4-4…), an ISBN.
+    // The shapes of other identifiers: an SSN (3-2-4), a SIN (3-3-3, never starting with 0),
+    // a ZIP+4 code (5-4), a grouped card or Aadhaar number (4-4-4…), an ISBN.
     let other = lens == [3, 2, 4]
-        || lens == [3, 3, 3]
+        || (lens == [3, 3, 3] && first != b'0')
+        || (lens == [5, 4] && g.sep == Some(b'-'))
         || (lens.len() >= 3 && lens.iter().all(|&l| l == 4))
         || (d == 13 && (s[i..].starts_with(b"978") || s[i..].starts_with(b"979")));
     // A grouped amount (`1 234 567`, `12.345.678`) or a dotted quad.
     let amount = first != b'0' && lens[0] <= 3 && lens[1..].iter().all(|&l| l == 3);
     let quad = g.sep == Some(b'.') && lens.len() == 4 && lens.iter().all(|&l| l <= 3);
     if other || amount || quad {
-        return context(s, i).then_some(hit).flatten();
+        return named(s, floor, i).then_some(hit).flatten();
     }
     let nanp = !g.mixed
         && ((lens == [3, 3, 4] && first >= b'2') || (lens == [1, 3, 3, 4] && first == b'1'));
-    let trunk = first == b'0' && matches!(second, b'1'..=b'9') && (8..=12).contains(&d);
+    let trunk = first == b'0'
+        && matches!(second, b'1'..=b'9')
+        && (8..=13).contains(&d) | (d == 7 && lens.len() >= 3);
     let grouped = !g.mixed
         && lens.len() >= 3
         && lens[0] <= 3
         && (8..=12).contains(&d)
         && lens.iter().all(|l| (2..=4).contains(l));
-    (nanp || trunk || grouped || context(s, i))
+    (nanp || trunk || grouped || named(s, floor, i))
         .then_some(hit)
         .flatten()
 }
 
-/// `(` and an area code of 2–5 digits, `)`, a space or dash or nothing, then digit groups:
-/// `(201) 555-0123`, `(0228) 123456`, `(11) 98765-4321`.
-fn parenthesized(s: &[u8], i: usize) -> Option<Hit> {
-    let area = s[i + 1..]
+/// Whether digits at `i` continue a token before them: they follow a separator, and the token
+/// before it holds a digit (the middle of a card or an IBAN that was not a finding, the tail
+/// of `2A 015 868 93`).
+fn within_identifier(s: &[u8], i: usize) -> bool {
+    if i < 2 || !matches!(s[i - 1], b' ' | b'-' | b'.' | b'/') {
+        return false;
+    }
+    s[..i - 1]
         .iter()
-        .take(6)
-        .take_while(|b| b.is_ascii_digit())
-        .count();
-    if !(2..=5).contains(&area) || s.get(i + 1 + area) != Some(&b')') {
+        .rev()
+        .take(8)
+        .take_while(|b| b.is_ascii_alphanumeric())
+        .any(u8::is_ascii_digit)
+}
+
+/// `(`, an area code of 1–6 digits (possibly with its trunk prefix and a space or dash inside:
+/// `(0-312)`, `(06 1)`), `)`, a space or dash or nothing, then digit groups: `(201) 555-0123`,
+/// `(0228) 123456`, `(11) 98765-4321`, `(2) 2123 4567`.
+fn parenthesized(s: &[u8], i: usize) -> Option<Hit> {
+    let mut k = i + 1;
+    let mut area = 0;
+    let mut inner_sep = false;
+    while let Some(&b) = s.get(k) {
+        if b.is_ascii_digit() {
+            area += 1;
+        } else if matches!(b, b' ' | b'-') && area > 0 && !inner_sep {
+            inner_sep = true;
+        } else {
+            break;
+        }
+        k += 1;
+    }
+    if !(1..=6).contains(&area) || s.get(k) != Some(&b')') || !s[k - 1].is_ascii_digit() {
         return None;
     }
-    let mut j = i + 2 + area;
+    let mut j = k + 1;
     if matches!(s.get(j), Some(b' ' | b'-')) {
         j += 1;
     }
@@ -286,7 +329,7 @@ fn parenthesized(s: &[u8], i: usize) -> Option<Hit> {
     let end = phone_end(s, g.end)?;
     let d = area + g.digits;
     let last = g.lens().last().copied().unwrap_or(0);
-    ((8..=13).contains(&d) && last >= 3).then_some((i..end, PHONE))
+    ((8..=13).contains(&d) && last >= 2).then_some((i..end, PHONE))
 }
 
 /// Where a phone number whose digits end at `j` ends as a finding: with its extension if one
@@ -460,7 +503,6 @@ mod tests {
             "ref 1234-56-7890",
             "card 4111 1111 1111 1112",
             "aadhaar 2345 6789 0125",
-            "SIN 046 454 287",
             "the 12 apples",
             "in 0.5.12345",
         ] {

@@ -130,7 +130,7 @@ fn cards() {
     );
     finds("pan=5500005555555559;", "5500005555555559", "card_number");
     finds("amex 3782 822463 10005", "3782 822463 10005", "card_number");
-    // UATP: 15 digits beginning with 1; Maestro: from 12 digits.
+    // UATP: 15 digits beginning with 1; Maestro: from 12 digits (12 where a card is named).
     finds("uatp 122000000000003.", "122000000000003", "card_number");
     finds("uatp 1220 00000 000003", "1220 00000 000003", "card_number");
     finds("maestro 500000000009 ok", "500000000009", "card_number");
@@ -145,6 +145,7 @@ fn cards() {
         "us 1700000000000001",       // Luhn-valid, 16 digits from 1: a microsecond timestamp
         "uatp 122000000000004",      // Luhn fails
         "id 512345678902",           // Luhn-valid, 12 digits, not a Maestro range (51)
+        "tracking 500000000009",     // a Maestro range, but no card named
         "id 400000000002",           // Luhn-valid, 12 digits from 4: too short for Visa
         "id 4111111111111111111111", // too long
         "uuid 4111-1111-1111-1111-111111111111",

@@ -4,3 +4,4 @@
 pub(crate) mod admin;
 pub(crate) mod memscan;
 pub(crate) mod rng;
+pub(crate) mod specs;
