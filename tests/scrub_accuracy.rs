@@ -1,11 +1,10 @@
 //! Detector accuracy on a labelled corpus of synthetic log lines: personal data at known spans
 //! among near-misses (order numbers, timestamps, UUIDs, version strings, prices, hashes,
 //! Luhn-failing numbers, invalid SSNs, MAC-like runs one pair short), a tenth of them
-//! percent-encoded in query strings. Precision and recall are
-//! computed per class and checked against the targets: ≥ 0.98 for email, card, IBAN, IP,
-//! national identifiers (US SSN and ITIN, Spanish DNI/NIE, UK NINO, Indian PAN and Aadhaar,
-//! Canadian SIN, Brazilian CPF, Italian codice fiscale), MAC addresses and JWT; ≥ 0.95 for
-//! phone.
+//! percent-encoded in query strings. Precision and recall are computed per class and checked
+//! against 0.98 for every class (email, phone, card, IBAN, IP, national identifiers, MAC
+//! addresses, JWT). `tests/scrub_standards.rs` scores the detectors on values built from the
+//! standards in prose, JSON, CSV and HTML as well.
 
 mod common;
 
@@ -335,8 +334,7 @@ fn precision_and_recall_per_class_meet_the_targets() {
     for (class, (tp, fp, fneg)) in &counts {
         let precision = f64::from(*tp) / f64::from(tp + fp).max(1.0);
         let recall = f64::from(*tp) / f64::from(tp + fneg).max(1.0);
-        let target = if *class == "phone" { 0.95 } else { 0.98 };
-        failed |= precision < target || recall < target;
+        failed |= precision < 0.98 || recall < 0.98;
         report.push_str(&format!(
             "{class:<12} n={:<5} precision={precision:.4} recall={recall:.4}\n",
             tp + fneg

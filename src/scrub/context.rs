@@ -3,18 +3,22 @@
 //! social security number without its spaces, a German tax id — are findings only where a word
 //! such as `SSN`, `phone` or `Steuer-ID` comes shortly before them.
 
-/// Whether one of `words` (ASCII, compared in any letter case) starts within the `window`
+/// Whether one of `words` (lower-case ASCII first letters, compared in any letter case) starts within the `window`
 /// bytes before `i` and after `floor`, at a word's start (`tel` is found in `Tel:` and
 /// `telephone`, not in `hotel`). `floor` is where the previous finding ended: a word before
 /// it named that finding, not this one.
 pub(crate) fn names(s: &[u8], floor: usize, i: usize, window: usize, words: &[&[u8]]) -> bool {
     let from = i.saturating_sub(window).max(floor.min(i));
-    let before = &s[from..i];
-    words.iter().any(|word| {
-        before
-            .windows(word.len())
-            .enumerate()
-            .any(|(k, w)| w.eq_ignore_ascii_case(word) && word_start(s, from + k))
+    // One pass over the window: only at a word's first letter are the words compared.
+    (from..i).any(|k| {
+        let first = s[k].to_ascii_lowercase();
+        first.is_ascii_lowercase()
+            && word_start(s, k)
+            && words.iter().any(|word| {
+                word[0] == first
+                    && k + word.len() <= i
+                    && s[k..k + word.len()].eq_ignore_ascii_case(word)
+            })
     })
 }
 

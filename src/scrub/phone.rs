@@ -148,18 +148,17 @@ impl Groups {
         };
         let mut j = i;
         loop {
-            let run = s[j..]
-                .iter()
-                .take(18)
-                .take_while(|b| b.is_ascii_digit())
-                .count();
+            let start = j;
+            while j < s.len() && j - start < 18 && s[j].is_ascii_digit() {
+                j += 1;
+            }
             if g.n == 8 {
                 return None;
             }
-            g.lens[g.n] = u8::try_from(run).ok()?;
+            let run = j - start;
+            g.lens[g.n] = run as u8;
             g.n += 1;
             g.digits += run;
-            j += run;
             g.end = j;
             if g.digits > 17 {
                 return None;
@@ -217,32 +216,48 @@ fn date(s: &[u8], i: usize, lens: &[u8]) -> bool {
 
 /// A national number (or one with a `00` international prefix) starting at a digit.
 fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
-    if within_identifier(s, i) {
-        return None;
-    }
     // A one-digit trunk or country prefix before a parenthesized area code: `8 (912) 345-67-89`,
     // `1 (800) 555-0199`.
     if s.get(i + 1..i + 3) == Some(b" (") {
         let (span, _) = parenthesized(s, i + 2)?;
         return Some((i..span.end, PHONE));
     }
-    let g = Groups::read(s, i)?;
-    // A time (`10:30`) or a number list goes on after the digits.
-    if s.get(g.end) == Some(&b':') && s.get(g.end + 1).is_some_and(u8::is_ascii_digit) {
+    // One quick pass over the digits and single separators: most digit runs in logs are short
+    // counts, times (`10:30`), or glued to a word other than an extension (a timestamp's `T`),
+    // and are refused before their groups are read.
+    let mut end = i;
+    let mut d = 0;
+    while let Some(&b) = s.get(end) {
+        if b.is_ascii_digit() {
+            d += 1;
+        } else if !(matches!(b, b' ' | b'-' | b'.' | b'/')
+            && s.get(end + 1).is_some_and(u8::is_ascii_digit))
+        {
+            break;
+        }
+        end += 1;
+    }
+    let after = s.get(end).copied().unwrap_or(b' ');
+    let glued = after.is_ascii_alphanumeric() && !matches!(after, b'x' | b'X');
+    let time = after == b':' && s.get(end + 1).is_some_and(u8::is_ascii_digit);
+    if !(7..=17).contains(&d) || glued || time || within_identifier(s, i) {
         return None;
     }
-    let end = phone_end(s, g.end)?;
+    let g = Groups::read(s, i)?;
+    national_shape(s, i, floor, &g).then(|| phone_end(s, g.end).map(|end| (i..end, PHONE)))?
+}
+
+/// Whether digit groups (seven digits or more) starting at a digit are shaped like a phone
+/// number, or named as one.
+fn national_shape(s: &[u8], i: usize, floor: usize, g: &Groups) -> bool {
     let lens = g.lens();
     let d = g.digits;
     let (first, second) = (s[i], s.get(i + 1).copied().unwrap_or(0));
-    let hit = Some((i..end, PHONE));
     if lens.len() == 1 {
-        return ((7..=12).contains(&d) && named(s, floor, i))
-            .then_some(hit)
-            .flatten();
+        return d <= 12 && named(s, floor, i);
     }
     if date(s, i, lens) || lens.last().is_some_and(|&l| l < 2) {
-        return None;
+        return false;
     }
     // `00` or `011` and a country code: an international number.
     let prefixed = ((first == b'0' && second == b'0' && s.get(i + 2).is_some_and(|&b| b != b'0'))
@@ -250,10 +265,10 @@ fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
         && !g.mixed
         && g.sep != Some(b'.');
     if prefixed {
-        return (10..=17).contains(&d).then_some(hit).flatten();
+        return (10..=17).contains(&d);
     }
-    if !(7..=13).contains(&d) {
-        return None;
+    if d > 13 {
+        return false;
     }
     // The shapes of other identifiers: an SSN (3-2-4), a SIN (3-3-3, never starting with 0),
     // a ZIP+4 code (5-4), a grouped card or Aadhaar number (4-4-4…), an ISBN.
@@ -266,21 +281,19 @@ fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     let amount = first != b'0' && lens[0] <= 3 && lens[1..].iter().all(|&l| l == 3);
     let quad = g.sep == Some(b'.') && lens.len() == 4 && lens.iter().all(|&l| l <= 3);
     if other || amount || quad {
-        return named(s, floor, i).then_some(hit).flatten();
+        return named(s, floor, i);
     }
     let nanp = !g.mixed
         && ((lens == [3, 3, 4] && first >= b'2') || (lens == [1, 3, 3, 4] && first == b'1'));
     let trunk = first == b'0'
         && matches!(second, b'1'..=b'9')
-        && (8..=13).contains(&d) | (d == 7 && lens.len() >= 3);
+        && ((8..=13).contains(&d) || (d == 7 && lens.len() >= 3));
     let grouped = !g.mixed
         && lens.len() >= 3
         && lens[0] <= 3
         && (8..=12).contains(&d)
         && lens.iter().all(|l| (2..=4).contains(l));
-    (nanp || trunk || grouped || named(s, floor, i))
-        .then_some(hit)
-        .flatten()
+    nanp || trunk || grouped || named(s, floor, i)
 }
 
 /// Whether digits at `i` continue a token before them: they follow a separator, and the token
@@ -362,6 +375,16 @@ pub(crate) fn phone_end(s: &[u8], j: usize) -> Option<usize> {
 
 /// An extension after a number ending at `j`: its end, if there is one of 1–6 digits.
 fn extension(s: &[u8], j: usize) -> Option<usize> {
+    // Most numbers end the text or are followed by something else: one test for them.
+    let next = |k: usize| s.get(k).map_or(0, u8::to_ascii_lowercase);
+    let lead = match next(j) {
+        b' ' => next(j + 1),
+        b',' => next(j + 2),
+        b => b,
+    };
+    if !matches!(lead, b'e' | b'x' | b'#') {
+        return None;
+    }
     let mut k = j;
     // Glued (`x459`, `#12`), or after a space or `, ` (` ext. 12`, `, x 12`).
     let spaced = match s.get(k..k + 2) {
