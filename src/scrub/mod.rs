@@ -154,6 +154,30 @@ fn skip_alnum(s: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// Whether the digits at `i` are a short number that no detector can start: at most six
+/// digits, followed by neither a letter that could be hex (a MAC address), nor a separator
+/// leading to more digits (`555-0100`, `10.0.0.1`, `00:1a:…`) or an area code (`8 (912)…`). Most numbers in logs — counts,
+/// statuses, durations — are these, and are skipped with one look.
+fn lone_short_number(s: &[u8], i: usize) -> bool {
+    let run = s[i..]
+        .iter()
+        .take(7)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if run > 6 {
+        return false;
+    }
+    match s.get(i + run) {
+        Some(b'a'..=b'f' | b'A'..=b'F') => false,
+        // A MAC address's pairs: `00:1a:2b…`. Other digits before a colon are a time.
+        Some(b':') => run != 2 || s.get(i + 5) != Some(&b':'),
+        Some(b' ' | b'-' | b'.' | b'/') => !s
+            .get(i + run + 1)
+            .is_some_and(|&b| b.is_ascii_hexdigit() || b == b'('),
+        _ => true,
+    }
+}
+
 /// The built-in detectors over `s`, in order, without overlaps; returns whether `s` holds a
 /// percent or `\u00XX` escape (then the caller scans the decoded text too).
 fn scan(s: &[u8], out: &mut Vec<Hit>) -> bool {
@@ -195,11 +219,13 @@ fn scan(s: &[u8], out: &mut Vec<Hit>) -> bool {
             BACKSLASH if s.get(i + 1..i + 6) == Some(b"u0040") => {
                 detect::email_at(s, i, i + 6, last_end)
             }
-            DIGIT if detect::starts_token(s, i, last_end) => detect::ssn(s, i)
-                .or_else(|| national::from_digit(s, i))
-                .or_else(|| ip::ipv4(s, i))
-                .or_else(|| detect::card(s, i))
-                .or_else(|| phone::phone(s, i, last_end)),
+            DIGIT if detect::starts_token(s, i, last_end) && !lone_short_number(s, i) => {
+                detect::ssn(s, i)
+                    .or_else(|| national::from_digit(s, i))
+                    .or_else(|| ip::ipv4(s, i))
+                    .or_else(|| detect::card(s, i))
+                    .or_else(|| phone::phone(s, i, last_end))
+            }
             PLUS_PAREN if free => phone::phone(s, i, last_end),
             COLON => match s.get(i + 1..i + 9) {
                 Some(w) if w.eq_ignore_ascii_case(b" bearer ") => {

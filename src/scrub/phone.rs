@@ -63,6 +63,7 @@ pub(crate) fn called_phone(s: &[u8], floor: usize, i: usize) -> bool {
 
 /// A phone number starting at `i` (a `+`, a `(` or a digit at a token's start); `floor` is
 /// where the previous finding ended.
+#[inline]
 pub(crate) fn phone(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     match s[i] {
         b'+' => international(s, i),
@@ -76,6 +77,7 @@ fn plain_sep(b: u8) -> bool {
 }
 
 /// `+`, then digit groups separated by short runs of ` `, `-`, `.`, `(`, `)`.
+#[inline(never)]
 fn international(s: &[u8], i: usize) -> Option<Hit> {
     let mut j = i + 1;
     let mut digits = 0;
@@ -215,6 +217,7 @@ fn date(s: &[u8], i: usize, lens: &[u8]) -> bool {
 }
 
 /// A national number (or one with a `00` international prefix) starting at a digit.
+#[inline]
 fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     // A one-digit trunk or country prefix before a parenthesized area code: `8 (912) 345-67-89`,
     // `1 (800) 555-0199`.
@@ -240,7 +243,17 @@ fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     let after = s.get(end).copied().unwrap_or(b' ');
     let glued = after.is_ascii_alphanumeric() && !matches!(after, b'x' | b'X');
     let time = after == b':' && s.get(end + 1).is_some_and(u8::is_ascii_digit);
-    if !(7..=17).contains(&d) || glued || time || within_identifier(s, i) {
+    if !(7..=17).contains(&d) || glued || time {
+        return None;
+    }
+    grouped(s, i, floor)
+}
+
+/// The rest of [`national`], for the few digit runs long enough to be a phone number: kept
+/// out of line so that the quick refusals above stay cheap.
+#[inline(never)]
+fn grouped(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
+    if within_identifier(s, i) {
         return None;
     }
     let g = Groups::read(s, i)?;
@@ -314,6 +327,7 @@ fn within_identifier(s: &[u8], i: usize) -> bool {
 /// `(`, an area code of 1–6 digits (possibly with its trunk prefix and a space or dash inside:
 /// `(0-312)`, `(06 1)`), `)`, a space or dash or nothing, then digit groups: `(201) 555-0123`,
 /// `(0228) 123456`, `(11) 98765-4321`, `(2) 2123 4567`.
+#[inline(never)]
 fn parenthesized(s: &[u8], i: usize) -> Option<Hit> {
     let mut k = i + 1;
     let mut area = 0;
@@ -473,6 +487,9 @@ mod tests {
             "0912 345 678",
             "(0228) 123456",
             "(11) 98765-4321",
+            "8 (912) 345-67-89",
+            "(0-312) 34567",
+            "(06 1) 234 5678",
             "612 34 56 78",
             "138 0013 8000",
             "55 1234 5678",
