@@ -3,6 +3,33 @@
 //! social security number without its spaces, a German tax id — are findings only where a word
 //! such as `SSN`, `phone` or `Steuer-ID` comes shortly before them.
 
+/// Words that say a number is a phone number: they make a digit string one where its shape
+/// alone would not, and they outweigh a national identifier's shape (`Tel. 372 12 3456`).
+const PHONE_WORDS: &[&[u8]] = &[
+    b"phone",
+    b"tel",
+    b"call",
+    b"mobile",
+    b"mob",
+    b"cell",
+    b"fax",
+    b"dial",
+    b"sms",
+    b"whatsapp",
+    b"hotline",
+    b"handy",
+    b"telefon",
+    b"t\xc3\xa9l\xc3\xa9phone",
+    b"tel\xc3\xa9fono",
+    b"portable",
+];
+
+/// Whether a word saying that a phone number follows (`Tel.`, `phone`, `call`…) comes within 32
+/// bytes before `i` and after `floor`.
+pub(crate) fn calls_phone(s: &[u8], floor: usize, i: usize) -> bool {
+    names(s, floor, i, 32, PHONE_WORDS)
+}
+
 /// Whether one of `words` (lower-case ASCII first letters, compared in any letter case) starts within the `window`
 /// bytes before `i` and after `floor`, at a word's start (`tel` is found in `Tel:` and
 /// `telephone`, not in `hotel`). `floor` is where the previous finding ended: a word before

@@ -268,7 +268,7 @@ pub(crate) fn ssn(s: &[u8], i: usize) -> Option<Hit> {
         return None;
     }
     // `372 12 3456` after `Tel.` is a phone number of that shape.
-    (valid(num(&t[0..3]), num(&t[4..6]), num(&t[7..11])) && !super::phone::called_phone(s, 0, i))
+    (valid(num(&t[0..3]), num(&t[4..6]), num(&t[7..11])) && !super::context::calls_phone(s, 0, i))
         .then_some((i..i + 11, SSN))
 }
 

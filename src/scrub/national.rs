@@ -14,7 +14,7 @@
 //! US SSNs and ITINs are in `detect.rs`.
 
 use super::detect::{Hit, MAC, SSN, ends_token};
-use super::{europe, phone};
+use super::europe;
 use crate::class::checksum::luhn;
 use crate::class::national::{codice_fiscale_check, cpf_check, dni_letter, verhoeff};
 
@@ -211,7 +211,7 @@ fn sin(s: &[u8], i: usize) -> Option<Hit> {
     (luhn(values)
         && ends_token(s, i + 11)
         && !more_digits(s, i + 11)
-        && !phone::called_phone(s, 0, i))
+        && !super::context::calls_phone(s, 0, i))
     .then_some((i..i + 11, SSN))
 }
 
