@@ -95,15 +95,10 @@ pub(crate) fn steuer_id(s: &[u8], i: usize) -> Option<Hit> {
 
 #[cfg(test)]
 mod tests {
-    use crate::scrub::Scrubber;
+    use crate::scrub::tests::found_as;
 
     fn national_ids(text: &str) -> Vec<&str> {
-        Scrubber::new()
-            .find(text)
-            .into_iter()
-            .filter(|f| f.class == "national_id")
-            .map(|f| &text[f.range])
-            .collect()
+        found_as(text, "national_id")
     }
 
     /// A NIR's key computed here from INSEE's rule, apart from the detector's code.

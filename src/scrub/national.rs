@@ -281,24 +281,7 @@ fn mac(s: &[u8], i: usize) -> Option<Hit> {
 #[cfg(test)]
 mod tests {
     use crate::scrub::Scrubber;
-
-    /// The findings in `text`: the text each covers and its class.
-    fn found(text: &str) -> Vec<(&str, &'static str)> {
-        Scrubber::new()
-            .find(text)
-            .into_iter()
-            .map(|f| (&text[f.range], f.class))
-            .collect()
-    }
-
-    /// What is found in `text` as `class`.
-    fn found_as<'t>(text: &'t str, class: &str) -> Vec<&'t str> {
-        found(text)
-            .into_iter()
-            .filter(|(_, c)| *c == class)
-            .map(|(t, _)| t)
-            .collect()
-    }
+    use crate::scrub::tests::{classes as found, found_as};
 
     /// The DNI letter computed here from the published table, apart from the detector's.
     fn dni(number: u32) -> String {

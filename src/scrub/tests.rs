@@ -2,11 +2,22 @@
 
 use super::*;
 
-fn classes(text: &str) -> Vec<(&str, &'static str)> {
+/// The findings in `text`: the text each covers and its class (shared by the detectors' own
+/// test modules).
+pub(super) fn classes(text: &str) -> Vec<(&str, &'static str)> {
     Scrubber::new()
         .find(text)
         .into_iter()
         .map(|f| (&text[f.range], f.class))
+        .collect()
+}
+
+/// What is found in `text` as `class`.
+pub(super) fn found_as<'t>(text: &'t str, class: &str) -> Vec<&'t str> {
+    classes(text)
+        .into_iter()
+        .filter(|(_, c)| *c == class)
+        .map(|(t, _)| t)
         .collect()
 }
 

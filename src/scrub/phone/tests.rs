@@ -1,15 +1,6 @@
 //! The phone detector: what it finds, and the dates, amounts and identifiers it must not.
 
-use crate::scrub::Scrubber;
-
-/// The findings in `text`: the text each covers and its class.
-fn found(text: &str) -> Vec<(&str, &'static str)> {
-    Scrubber::new()
-        .find(text)
-        .into_iter()
-        .map(|f| (&text[f.range], f.class))
-        .collect()
-}
+use crate::scrub::tests::classes as found;
 
 fn phone(text: &str, want: &str) {
     assert_eq!(found(text), vec![(want, "phone")], "in {text:?}");
