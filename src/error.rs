@@ -211,6 +211,13 @@ pub enum Error {
         /// What is wrong there.
         problem: ChainProblem,
     },
+    /// A value cannot be tokenized, or a token detokenized, in the format asked for (its
+    /// domain is below FF1's minimum of a million values, it is not of the format's alphabet).
+    #[error("cannot tokenize: {reason}")]
+    Token {
+        /// Why (fixed text, never the value).
+        reason: &'static str,
+    },
     /// A treatment this version does not carry out.
     #[error("unsupported: {what}")]
     Unsupported {
@@ -386,6 +393,9 @@ mod tests {
                 view: View::Storage,
                 treatment: "encrypt",
             },
+            Error::Token {
+                reason: "a domain of 10^5 values is below FF1's minimum of a million",
+            },
         ];
         let shown: Vec<String> = all.iter().map(ToString::to_string).collect();
         assert_eq!(shown[0], "invalid email value: missing @");
@@ -393,5 +403,6 @@ mod tests {
             shown[3],
             "the storage view needs keys for treatment `encrypt`, and none are configured"
         );
+        assert!(shown[4].starts_with("cannot tokenize: a domain of 10^5"));
     }
 }

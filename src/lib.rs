@@ -26,6 +26,7 @@ mod reason;
 mod schema;
 pub mod scrub;
 pub mod store;
+pub mod token;
 pub mod unaudited;
 mod value;
 pub mod view;

@@ -23,7 +23,7 @@ const LAYERS: &[&[&str]] = &[
     &["schema"],
     &["view"],
     &["keys"],
-    &["at_rest"],
+    &["at_rest", "token"],
     &["policy", "monitor"],
     &["audit"],
     &["store"],
