@@ -26,6 +26,9 @@ use zeroize::Zeroizing;
 /// The prefix of the text form. Classified input values beginning with it are read as
 /// envelopes, never as cleartext.
 pub const TEXT_PREFIX: &str = "pg1.";
+/// The prefix of a vault token (`piiguard::token`), the other thing the storage view writes
+/// for a classified value: the storage door reads it as a token, never as cleartext.
+pub const TOKEN_PREFIX: &str = "tok_";
 const MAGIC: [u8; 2] = *b"PG";
 const FORMAT_VERSION: u8 = 1;
 const FLAG_SUBJECT_KEY: u8 = 0b0000_0001;

@@ -50,7 +50,7 @@ pub use pii::{Pii, PiiSlot, Revealed};
 pub use policy::{
     Access, Decision, Disclosure, GrantRequest, GrantToken, Policy, Principal, Reason, RequestId,
 };
-pub use schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
+pub use schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId, TokenOptions};
 pub use value::{PiiValue, ValueShape};
 pub use view::{Classified, Treatment, View, ViewContext, in_context, in_view};
 

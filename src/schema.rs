@@ -192,6 +192,33 @@ pub struct PiiField {
     export: Treatment,
     blind_index: Option<&'static str>,
     masker: Option<&'static dyn Masker>,
+    tokens: TokenOptions,
+}
+
+/// How a field's vault tokens are made: random by default (a new token each time), or
+/// convergent (equal values, equal tokens, through a keyed lookup); with an expiry carried in
+/// the token, or none. Fixed by the schema: `#[pii(storage = tokenize, convergent,
+/// token_ttl_days = 30)]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct TokenOptions {
+    convergent: bool,
+    ttl_secs: u32,
+}
+
+impl TokenOptions {
+    /// Whether equal values get equal tokens.
+    pub const fn convergent(&self) -> bool {
+        self.convergent
+    }
+
+    /// How long a token is accepted after it is made, in seconds.
+    pub const fn ttl_secs(&self) -> Option<u32> {
+        if self.ttl_secs == 0 {
+            None
+        } else {
+            Some(self.ttl_secs)
+        }
+    }
 }
 
 impl PiiField {
@@ -215,6 +242,10 @@ impl PiiField {
             },
             blind_index: None,
             masker: None,
+            tokens: TokenOptions {
+                convergent: false,
+                ttl_secs: 0,
+            },
         }
     }
 
@@ -230,6 +261,7 @@ impl PiiField {
         let mut raised = Self::defaults(self.class, sensitivity);
         raised.blind_index = self.blind_index;
         raised.masker = self.masker;
+        raised.tokens = self.tokens;
         raised
     }
 
@@ -262,6 +294,25 @@ impl PiiField {
         self.blind_index.is_some()
             && matches!(view, View::Storage)
             && matches!(self.storage, Treatment::Encrypt)
+    }
+
+    /// Makes the field's vault tokens convergent: equal values get equal tokens (a keyed
+    /// lookup, never a plain hash), so a tokenized column can be joined on or looked up.
+    pub const fn with_convergent_tokens(mut self) -> Self {
+        self.tokens.convergent = true;
+        self
+    }
+
+    /// Makes the field's vault tokens expire `days` after they are made; the expiry is inside
+    /// the token, so an expired one is refused without asking the store.
+    pub const fn with_token_ttl_days(mut self, days: u32) -> Self {
+        self.tokens.ttl_secs = days.saturating_mul(86_400);
+        self
+    }
+
+    /// How the field's vault tokens are made.
+    pub const fn tokens(&self) -> TokenOptions {
+        self.tokens
     }
 
     /// Replaces the class's mask.

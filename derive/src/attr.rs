@@ -73,6 +73,10 @@ pub(crate) struct FieldAttrs {
     pub(crate) index: Option<Spanned<()>>,
     pub(crate) masker: Option<Spanned<Path>>,
     pub(crate) nested: Option<Spanned<()>>,
+    /// `convergent`: equal values get equal vault tokens.
+    pub(crate) convergent: Option<Spanned<()>>,
+    /// `token_ttl_days = N`: vault tokens expire N days after they are made.
+    pub(crate) token_ttl_days: Option<Spanned<u32>>,
 }
 
 impl FieldAttrs {
@@ -85,6 +89,8 @@ impl FieldAttrs {
             || self.export.is_some()
             || self.index.is_some()
             || self.masker.is_some()
+            || self.convergent.is_some()
+            || self.token_ttl_days.is_some()
     }
 }
 
@@ -251,6 +257,17 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 set(cx, &mut out.index, &meta, ());
             } else if path.is_ident("nested") {
                 set(cx, &mut out.nested, &meta, ());
+            } else if path.is_ident("convergent") {
+                set(cx, &mut out.convergent, &meta, ());
+            } else if path.is_ident("token_ttl_days") {
+                let days: syn::LitInt = meta.value()?.parse()?;
+                match days.base10_parse::<u32>() {
+                    Ok(days) if days > 0 => set(cx, &mut out.token_ttl_days, &meta, days),
+                    _ => cx.error_spanned_by(
+                        &days,
+                        "`token_ttl_days` is a number of days from 1 to 4294967295",
+                    ),
+                }
             } else if path.is_ident("masker") {
                 let masker: Path = meta.value()?.parse()?;
                 set(cx, &mut out.masker, &meta, masker);
@@ -258,7 +275,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 cx.error_spanned_by(
                     path,
                     "unknown #[pii] field attribute; expected one of: class, sensitivity, name, \
-                     log, storage, export, index, masker, nested",
+                     log, storage, export, index, masker, nested, convergent, token_ttl_days",
                 );
                 skip_value(&meta)?;
             }

@@ -13,6 +13,7 @@ pub(crate) fn check(cx: &Ctxt, cont: &Container<'_>) {
         check_field_kind(cx, field);
         check_treatments(cx, field);
         check_index(cx, cont, field);
+        check_token_options(cx, field);
     }
     check_subject(cx, cont);
     check_unique_names(cx, cont);
@@ -73,22 +74,17 @@ fn check_treatments(cx: &Ctxt, field: &Field<'_>) {
         (
             "storage",
             &field.attrs.storage,
-            &["Encrypt", "Hash", "Omit"],
+            &["Encrypt", "Hash", "Omit", "Tokenize"],
         ),
         (
             "export",
             &field.attrs.export,
-            &["Hash", "Mask", "Redact", "Omit", "Encrypt"],
+            &["Hash", "Mask", "Redact", "Omit", "Encrypt", "Tokenize"],
         ),
     ];
     for (view, treatment, allowed) in rules {
         let Some(treatment) = treatment else { continue };
-        if treatment.value == "Tokenize" {
-            cx.syn_error(syn::Error::new(
-                treatment.span,
-                format!("`{view} = tokenize` is not available: piiguard has no tokenization yet"),
-            ));
-        } else if treatment.value == "Clear" {
+        if treatment.value == "Clear" {
             cx.syn_error(syn::Error::new(
                 treatment.span,
                 format!(
@@ -130,6 +126,36 @@ fn check_index(cx: &Ctxt, cont: &Container<'_>, field: &Field<'_>) {
         cx.syn_error(syn::Error::new(
             storage.span,
             "`index` is written beside an encrypted field: `storage` must stay `encrypt`",
+        ));
+    }
+}
+
+/// `convergent` and `token_ttl_days` describe vault tokens: the field must be tokenized.
+fn check_token_options(cx: &Ctxt, field: &Field<'_>) {
+    let tokenized = [&field.attrs.storage, &field.attrs.export]
+        .iter()
+        .any(|t| t.as_ref().is_some_and(|t| t.value == "Tokenize"));
+    if tokenized {
+        return;
+    }
+    let spans = [
+        field
+            .attrs
+            .convergent
+            .as_ref()
+            .map(|c| (c.span, "convergent")),
+        field
+            .attrs
+            .token_ttl_days
+            .as_ref()
+            .map(|t| (t.span, "token_ttl_days")),
+    ];
+    for (span, name) in spans.into_iter().flatten() {
+        cx.syn_error(syn::Error::new(
+            span,
+            format!(
+                "`{name}` is about vault tokens: add `storage = tokenize` (or `export = tokenize`)"
+            ),
         ));
     }
 }

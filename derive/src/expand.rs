@@ -208,6 +208,13 @@ fn pii_field(field: &Field<'_>) -> TokenStream {
         let path = &masker.value;
         out = quote!(#out.with_masker(&#path));
     }
+    if attrs.convergent.is_some() {
+        out = quote!(#out.with_convergent_tokens());
+    }
+    if let Some(days) = &attrs.token_ttl_days {
+        let days = days.value;
+        out = quote!(#out.with_token_ttl_days(#days));
+    }
     out
 }
 

@@ -23,7 +23,11 @@ impl StorageKeys<'_> {
         subject: &impl fmt::Display,
     ) -> Result<Forgotten, Error> {
         let key = self.store_key(SubjectId::from_display(subject).as_str());
-        Ok(if self.keyring.destroy_subject_key(&key)? {
+        let destroyed = self.keyring.destroy_subject_key(&key)?;
+        // The store engines delete the subject's tokens with its key; another token store
+        // (in memory) is told here. Either way its tokens no longer resolve.
+        self.delete_subject_tokens(&key.subject)?;
+        Ok(if destroyed {
             Forgotten::Destroyed
         } else {
             Forgotten::NoKey

@@ -3,6 +3,7 @@
 use super::keys::StorageKeys;
 use crate::error::{Error, ErrorSlot, json_typed};
 use crate::names::{Treatment, View};
+use crate::pii::Internal;
 use crate::view::{Classified, DeContext, in_context};
 
 impl StorageKeys<'_> {
@@ -42,14 +43,30 @@ impl StorageKeys<'_> {
         let record = T::deserialize_in(&context, &mut de)
             .and_then(|r| de.end().map(|()| r))
             .map_err(|e| errors.or_json(&e))?;
+        let mut record = record;
         let mut problem = None;
-        record.visit_pii(&mut |at, slot| {
+        record.visit_pii_mut(&mut |at, slot| {
             if problem.is_some() {
+                return;
+            }
+            // A vault token is swapped for its envelope, now that the subject is known.
+            if let Some(token) = slot.token(Internal::new()) {
+                problem = match self.resolve_token(at, token) {
+                    Ok(envelope) => {
+                        slot.replace_envelope(Internal::new(), envelope);
+                        None
+                    }
+                    Err(error) => Some(error),
+                };
                 return;
             }
             problem = match slot.envelope() {
                 Some(envelope) => self.check_envelope(envelope).err(),
-                None if at.pii().treatment(View::Storage) == Treatment::Encrypt => {
+                None if matches!(
+                    at.pii().treatment(View::Storage),
+                    Treatment::Encrypt | Treatment::Tokenize
+                ) =>
+                {
                     Some(Error::NotEncrypted {
                         field: at.field().name(),
                     })

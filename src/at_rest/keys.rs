@@ -1,11 +1,13 @@
 //! [`StorageKeys`]: a keyring's field keys for one tenant and region — encrypt, open, digest.
 
 use super::digest::{Digest, write_digest};
+use crate::clock::Clock;
 use crate::crypto::aead::FieldCipher;
 use crate::envelope::{Context, Envelope, Header};
 use crate::error::Error;
 use crate::keys::{FieldScope, HashUse, KeyLookup, KeyRef, Keyring, Purpose, Scope, StoreKey};
 use crate::schema::SubjectId;
+use crate::token::TokenStore;
 use crate::view::FieldRef;
 use std::fmt;
 use std::sync::Arc;
@@ -19,6 +21,8 @@ pub struct StorageKeys<'k> {
     pub(super) keyring: &'k Keyring,
     pub(super) tenant: Arc<str>,
     pub(super) region: Arc<str>,
+    /// Where vault tokens are kept, and the clock that dates them.
+    pub(super) tokens: Option<(Arc<dyn TokenStore>, Arc<dyn Clock>)>,
 }
 
 impl fmt::Debug for StorageKeys<'_> {
@@ -38,6 +42,7 @@ impl<'k> StorageKeys<'k> {
             keyring,
             tenant: Arc::from(scope.tenant_id()),
             region: Arc::from(region),
+            tokens: None,
         }
     }
 
@@ -48,7 +53,15 @@ impl<'k> StorageKeys<'k> {
             keyring,
             tenant,
             region,
+            tokens: None,
         }
+    }
+
+    /// These keys with a token store: the storage view writes vault tokens for the fields
+    /// that ask for them, and the storage door reads them back, dated by `clock`.
+    pub fn with_tokens(mut self, store: Arc<dyn TokenStore>, clock: Arc<dyn Clock>) -> Self {
+        self.tokens = Some((store, clock));
+        self
     }
 
     /// The tenant.

@@ -22,8 +22,10 @@ mod protector;
 mod rewrap;
 #[cfg(any(feature = "rusqlite", feature = "postgres", feature = "sqlx"))]
 mod sql;
+mod tokens;
 
 pub use column::Column;
 pub use erase::Forgotten;
 pub use keys::StorageKeys;
 pub use rewrap::RewrapProgress;
+pub use tokens::TokenMetadata;

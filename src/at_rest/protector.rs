@@ -30,9 +30,7 @@ impl Protector for StorageKeys<'_> {
             Treatment::Hash => {
                 self.digest(field, Purpose::Pseudonym, Digest::Pseudonym, cleartext, out)
             }
-            Treatment::Tokenize => Err(Error::Unsupported {
-                what: "tokenization",
-            }),
+            Treatment::Tokenize => self.tokenize(field, cleartext, out),
             _ => Err(Error::Unsupported {
                 what: "a treatment that needs no keys",
             }),

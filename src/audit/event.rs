@@ -35,6 +35,8 @@ crate::names::name_enum! {
         AuditRecovered = "audit_recovered",
         /// A new policy put in force (by an admin, or from the local `policy.toml`).
         PolicyChange = "policy_change",
+        /// A tokenized field revealed: its vault token resolved and its value opened.
+        Detokenize = "detokenize",
     }
 }
 

@@ -49,9 +49,14 @@ impl Guard {
                 decision = Decision::deny(admission.reason());
             }
         }
+        // A field stored as a vault token is detokenized, and audited as such.
+        let action = match at.pii.treatment(crate::names::View::Storage) {
+            crate::names::Treatment::Tokenize => Action::Detokenize,
+            _ => Action::Reveal,
+        };
         let mut event = self.event_at(
             now,
-            Action::Reveal,
+            action,
             Outcome::Allowed,
             decision.reason,
             principal,

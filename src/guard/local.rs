@@ -40,7 +40,7 @@ impl LocalGuard {
 
     /// Opens the guard over the directory's store (`store.db`): the keyring of
     /// [`Keyring::open_local`], the audit trail (one chain for every process), break-glass
-    /// requests and revocations, and the access monitor's counts — all shared with the other
+    /// requests and revocations, the access monitor's counts and vault tokens — all shared with the other
     /// processes serving the directory. The policy in force is kept in the store too: when
     /// `policy.toml` holds another policy than the one in force (the
     /// [starter policy](crate::policy::STARTER_POLICY) is written there when absent; edit
@@ -73,6 +73,7 @@ impl LocalGuard {
             .audit(Arc::new(audit))
             .grants(Arc::new(store.clone()))
             .counters(Arc::new(store.clone()))
+            .tokens(Arc::new(store.clone()))
             .policies(Arc::new(store))
             .build()?;
         guard.adopt_policy_file(&text)?;

@@ -30,6 +30,7 @@ use crate::monitor::{Admission, Alert, AlertKind, Counters, MemoryCounters};
 use crate::policy::grant_store::Grants;
 use crate::policy::{Access, Policy, PolicyStore, Principal, Reason};
 use crate::policy::{GrantStore, MemoryGrantStore};
+use crate::token::TokenStore;
 use live::{Current, Live};
 use std::fmt;
 use std::sync::Arc;
@@ -43,6 +44,7 @@ struct Inner {
     audit: Arc<dyn AuditSink>,
     grants: Grants,
     clock: Arc<dyn Clock>,
+    tokens: Option<Arc<dyn TokenStore>>,
     subsystem: Text,
     on_alert: Option<AlertHandler>,
 }
@@ -131,6 +133,7 @@ pub struct GuardBuilder {
     grants: Option<Arc<dyn GrantStore>>,
     counters: Option<Arc<dyn Counters>>,
     policies: Option<Arc<dyn PolicyStore>>,
+    tokens: Option<Arc<dyn TokenStore>>,
 }
 
 impl GuardBuilder {
@@ -194,6 +197,13 @@ impl GuardBuilder {
         self
     }
 
+    /// Where vault tokens are kept (default: none; fields stored as `tokenize` are then
+    /// refused). A guard on a shared store keeps them in that store.
+    pub fn tokens(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.tokens = Some(store);
+        self
+    }
+
     /// Builds the guard.
     ///
     /// # Errors
@@ -218,6 +228,7 @@ impl GuardBuilder {
                 audit,
                 grants,
                 clock: self.clock,
+                tokens: self.tokens,
                 subsystem: Text::from(self.subsystem),
                 on_alert: self.on_alert,
             }),
@@ -241,6 +252,7 @@ impl Guard {
             grants: None,
             counters: None,
             policies: None,
+            tokens: None,
         }
     }
 
@@ -279,11 +291,15 @@ impl Guard {
 
     /// The keys of the guard's scope, for the storage door and for reveals the guard allowed.
     pub(crate) fn storage_keys(&self) -> StorageKeys<'_> {
-        StorageKeys::shared(
+        let keys = StorageKeys::shared(
             &self.inner.keyring,
             Arc::clone(&self.scope.tenant),
             Arc::clone(&self.scope.region),
-        )
+        );
+        match &self.inner.tokens {
+            Some(store) => keys.with_tokens(Arc::clone(store), Arc::clone(&self.inner.clock)),
+            None => keys,
+        }
     }
 
     /// The policy in force.

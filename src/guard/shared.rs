@@ -48,6 +48,7 @@ impl Guard {
             .audit(audit)
             .grants(Arc::new(store.clone()))
             .counters(Arc::new(store.clone()))
+            .tokens(Arc::new(store.clone()))
             .policies(Arc::new(store)))
     }
 }

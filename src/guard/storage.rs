@@ -89,4 +89,20 @@ impl Guard {
         self.storage_keys()
             .blind_index_candidates::<T>(field, value)
     }
+
+    /// What the store says of a vault token of field `field` of record type `T` for
+    /// `subject` — its class, field, creation and expiry — without detokenizing it. Not
+    /// audited: it discloses nothing.
+    ///
+    /// # Errors
+    /// As [`StorageKeys::token_metadata`](crate::at_rest::StorageKeys::token_metadata).
+    pub fn token_metadata<T: Classified>(
+        &self,
+        field: &str,
+        subject: Option<&dyn fmt::Display>,
+        token: &str,
+    ) -> Result<crate::at_rest::TokenMetadata, Error> {
+        self.storage_keys()
+            .token_metadata::<T>(field, subject, token)
+    }
 }

@@ -30,6 +30,10 @@ pub(crate) enum HashUse {
     BlindIndex,
     /// Pseudonyms.
     Pseudonym,
+    /// The MAC that makes a vault token unforgeable and binds it to its field and tenant.
+    TokenMac,
+    /// The keyed lookup of convergent vault tokens (equal values, equal tokens).
+    TokenLookup,
 }
 
 impl Keyring {
@@ -93,6 +97,8 @@ impl Keyring {
             label: match usage {
                 HashUse::BlindIndex => Label::Index,
                 HashUse::Pseudonym => Label::Pseudonym,
+                HashUse::TokenMac => Label::TokenMac,
+                HashUse::TokenLookup => Label::TokenLookup,
             },
             tenant: at.tenant,
             record: at.record,

@@ -21,6 +21,8 @@ pub(crate) enum Label {
     SubjectWrap,
     Index,
     Pseudonym,
+    TokenMac,
+    TokenLookup,
 }
 
 impl Label {
@@ -30,6 +32,8 @@ impl Label {
             Self::SubjectWrap => b"subject-key-wrap",
             Self::Index => b"blind-index",
             Self::Pseudonym => b"pseudonym",
+            Self::TokenMac => b"token-mac",
+            Self::TokenLookup => b"token-lookup",
         }
     }
 }

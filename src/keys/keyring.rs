@@ -15,11 +15,13 @@ use std::fmt;
 use std::sync::{Arc, PoisonError, RwLock, RwLockWriteGuard};
 
 /// The purposes a new keyring creates a key for in each region.
-const CREATED: [Purpose; 4] = [
+/// A key set made before tokens existed gets its token key the next time it is opened.
+const CREATED: [Purpose; 5] = [
     Purpose::FieldEncryption,
     Purpose::BlindIndex,
     Purpose::Pseudonym,
     Purpose::Integrity,
+    Purpose::Token,
 ];
 
 /// Root keys, derived keys and subject keys: what the storage and export views need.
@@ -42,7 +44,7 @@ const CREATED: [Purpose; 4] = [
 /// }
 ///
 /// let keyring = Keyring::in_memory(Environment::Dev);
-/// assert_eq!(keyring.key_infos().len(), 4);
+/// assert_eq!(keyring.key_infos().len(), 5);
 /// let guard = piiguard::Guard::builder(keyring)
 ///     .audit(std::sync::Arc::new(piiguard::audit::MemorySink::new()))
 ///     .build()?;

@@ -14,7 +14,7 @@ crate::names::name_enum! {
         BlindIndex = "index",
         /// Keyed pseudonyms in exports.
         Pseudonym = "pseudonym",
-        /// Tokens (reserved for tokenization).
+        /// Vault tokens' MACs and convergent lookups.
         Token = "token",
         /// In-memory sealing. Reserved: `Pii<T>` seals under a random per-process key that is
         /// never stored, which needs no root key.

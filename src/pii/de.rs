@@ -6,7 +6,7 @@
 use super::Pii;
 use crate::class::Class;
 use crate::class::masked::REDACTED_PREFIX;
-use crate::envelope::{Envelope, TEXT_PREFIX};
+use crate::envelope::{Envelope, TEXT_PREFIX, TOKEN_PREFIX};
 use crate::error::{Error, ErrorSlot};
 use crate::value::{PiiValue, ValueShape};
 use serde::de::{self, DeserializeSeed, Deserializer, SeqAccess, Visitor};
@@ -76,6 +76,16 @@ impl<'a, T> PiiSeed<'a, T> {
                 .map_err(|_| self.fail(Error::Envelope { reason: "not text" }))?;
             let envelope = Envelope::parse_text(text).map_err(|e| self.fail(e))?;
             return Ok(Pii::from_envelope(envelope, self.class));
+        }
+        if self.envelopes && bytes.starts_with(TOKEN_PREFIX.as_bytes()) {
+            // A vault token: the storage door swaps it for its envelope once the record (and
+            // its subject) is read.
+            let text = std::str::from_utf8(&bytes).map_err(|_| {
+                self.fail(Error::Token {
+                    reason: "the text is not a vault token",
+                })
+            })?;
+            return Ok(Pii::from_token(text, self.class));
         }
         if bytes.starts_with(REDACTED_PREFIX.as_bytes()) {
             return Err(self.fail(Error::Placeholder {

@@ -133,7 +133,7 @@ impl<T: PiiValue> Pii<T> {
     fn sealed(&self) -> Result<&Sealed, Error> {
         match &self.held {
             Held::Sealed(sealed) => Ok(sealed),
-            Held::Enveloped(_) => Err(Error::Enveloped {
+            Held::Enveloped(_) | Held::Tokenized(_) => Err(Error::Enveloped {
                 class: self.class.map_or("unclassified", Class::name),
             }),
         }
@@ -164,7 +164,24 @@ impl<T: PiiValue> Pii<T> {
     pub fn envelope(&self) -> Option<&Envelope> {
         match &self.held {
             Held::Enveloped(envelope) => Some(envelope),
-            Held::Sealed(_) => None,
+            Held::Sealed(_) | Held::Tokenized(_) => None,
+        }
+    }
+
+    /// The vault token the storage door read, before it is swapped for its envelope.
+    pub(crate) fn token(&self) -> Option<&str> {
+        match &self.held {
+            Held::Tokenized(token) => Some(token),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn from_token(token: &str, class: Option<Class>) -> Self {
+        Self {
+            held: Held::Tokenized(token.into()),
+            class,
+            mask: OnceLock::new(),
+            _value: PhantomData,
         }
     }
 
@@ -243,6 +260,8 @@ struct FieldMask {
 enum Held {
     Sealed(Sealed),
     Enveloped(Box<Envelope>),
+    /// A vault token read by the storage door, until the door swaps it for its envelope.
+    Tokenized(Box<str>),
 }
 
 /// The mask of `bytes` as `class` (or `masker`) makes it.
@@ -274,6 +293,7 @@ impl<T: PiiValue> Clone for Pii<T> {
         let held = match &self.held {
             Held::Sealed(sealed) => Held::Sealed(Sealed::seal(&sealed.open())),
             Held::Enveloped(envelope) => Held::Enveloped(envelope.clone()),
+            Held::Tokenized(token) => Held::Tokenized(token.clone()),
         };
         Self {
             held,
@@ -295,6 +315,7 @@ impl<T: PiiValue> PartialEq for Pii<T> {
                 a.cleartext_len() == b.cleartext_len() && bool::from(a.open().ct_eq(&b.open()))
             }
             (Held::Enveloped(a), Held::Enveloped(b)) => a == b,
+            (Held::Tokenized(a), Held::Tokenized(b)) => a == b,
             _ => false,
         }
     }

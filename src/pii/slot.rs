@@ -24,6 +24,10 @@ pub trait PiiSlot {
     /// The at-rest envelope, for a value loaded from storage and not yet revealed.
     fn envelope(&self) -> Option<&Envelope>;
 
+    /// The vault token the storage door read, until it is swapped for its envelope.
+    #[doc(hidden)]
+    fn token(&self, internal: Internal) -> Option<&str>;
+
     /// Replaces the value with an envelope (key rotation). Only piiguard can call it.
     #[doc(hidden)]
     fn replace_envelope(&mut self, internal: Internal, envelope: Envelope);
@@ -36,6 +40,10 @@ impl<T: PiiValue> PiiSlot for Pii<T> {
 
     fn envelope(&self) -> Option<&Envelope> {
         Pii::envelope(self)
+    }
+
+    fn token(&self, _: Internal) -> Option<&str> {
+        Pii::token(self)
     }
 
     fn replace_envelope(&mut self, _: Internal, envelope: Envelope) {

@@ -39,7 +39,7 @@ pub(crate) fn names(s: &[u8], floor: usize, i: usize, window: usize, words: &[&[
     // A mask written by an earlier pass ends the window as a finding of this pass does:
     // scrubbing twice must find nothing more than once.
     if let Some(end) = s[from..i].iter().rposition(|&b| b == b']')
-        && s[from..from + end].windows(10).any(|w| w == b"[REDACTED:")
+        && ends_mask(s, from + end)
     {
         from += end + 1;
     }
@@ -54,6 +54,19 @@ pub(crate) fn names(s: &[u8], floor: usize, i: usize, window: usize, words: &[&[
                     && s[k..k + word.len()].eq_ignore_ascii_case(word)
             })
     })
+}
+
+/// Whether the `]` at `close` ends a mask, `[REDACTED:<class tag>]` (the mask may begin before
+/// the window).
+fn ends_mask(s: &[u8], close: usize) -> bool {
+    const OPEN: &[u8] = b"[REDACTED:";
+    let tag = s[..close]
+        .iter()
+        .rev()
+        .take(64)
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
+        .count();
+    s[..close - tag].ends_with(OPEN)
 }
 
 /// Whether a word starts at `k`: the byte before it is not an ASCII letter.
@@ -84,5 +97,13 @@ mod tests {
         // Nor a mask's class tag, nor a word before a mask an earlier pass wrote.
         assert!(!names(b"[REDACTED:phone] 1", 0, 17, 24, words));
         assert!(!names(b"call [REDACTED:phone] 1", 0, 22, 30, words));
+        // Even when the window starts inside the mask (a fuzzer's find).
+        assert!(!names(
+            b"[REDACTED:phone]$0F 305593359$0059353359$0",
+            0,
+            41,
+            32,
+            words
+        ));
     }
 }

@@ -1,6 +1,6 @@
 //! The store: everything several instances of a service must agree on, in one place — the key
 //! set (sealed under a key-encryption key the store never holds), subject keys, the audit
-//! trail, break-glass requests and revocations, and the access monitor's counts.
+//! trail, break-glass requests and revocations, the access monitor's counts, and vault tokens.
 //!
 //! The traits live with what uses them ([`KeySetStore`] and [`KeyStore`] in `keys`,
 //! [`AuditSink`] in `audit`, [`GrantStore`] and [`PolicyStore`] in `policy`, [`Counters`] in
@@ -43,12 +43,13 @@ use crate::error::Error;
 use crate::keys::{KeySetStore, KeyStore, Keyring};
 use crate::monitor::Counters;
 use crate::policy::{GrantStore, PolicyStore};
+use crate::token::TokenStore;
 use std::sync::Arc;
 
 /// A store engine: everything a guard shares with the other instances.
 /// [`Guard::shared`](crate::Guard::shared) builds a guard on one.
 pub trait SharedStore:
-    KeySetStore + KeyStore + GrantStore + Counters + PolicyStore + Clone + 'static
+    KeySetStore + KeyStore + GrantStore + Counters + PolicyStore + TokenStore + Clone + 'static
 {
     /// The store's audit trail, chained under `keyring`'s integrity key.
     ///

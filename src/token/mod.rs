@@ -20,6 +20,11 @@
 
 mod ff1;
 mod format;
+mod vault;
 
 pub use ff1::{Ff1, MIN_DOMAIN, TokenKey};
 pub use format::{FormatPreserving, TokenFormat};
+pub use vault::{
+    EMAIL_DOMAIN, MemoryTokenStore, TOKEN_PREFIX, TokenEntry, TokenInfo, TokenStore, VaultFormat,
+};
+pub(crate) use vault::{head, id_text, write_token};

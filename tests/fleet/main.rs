@@ -8,11 +8,13 @@
 //! instance follows another's rotation within a second; the monitor counts fleet-wide and its
 //! hard limit holds exactly; break-glass crosses instances and restarts; a forgotten subject is
 //! refused everywhere within a second; `kill -9` mid-write loses nothing acknowledged; a policy
-//! installed on one instance is in force on the others within a second.
+//! installed on one instance is in force on the others within a second; a vault token made on
+//! one instance resolves on another, and goes with its subject.
 
 mod postgres_only;
 mod scenarios;
 mod target;
+mod tokens;
 
 use target::Target;
 
@@ -64,4 +66,23 @@ on_both_engines! {
     a_key_destroyed_on_one_instance_is_refused_on_the_others_within_a_second,
     kill_9_mid_write_loses_nothing_acknowledged,
     a_policy_installed_on_one_instance_is_in_force_on_the_others_within_a_second,
+}
+
+/// Vault tokens across instances, on both engines.
+mod tokens_on {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        tokens::tokens_made_on_one_instance_are_read_on_another_and_go_with_their_subject(
+            &Target::sqlite("tokens"),
+        );
+    }
+
+    #[test]
+    fn postgres() {
+        tokens::tokens_made_on_one_instance_are_read_on_another_and_go_with_their_subject(
+            &Target::postgres("tokens"),
+        );
+    }
 }

@@ -44,7 +44,7 @@ fn own_mailer() -> Principal {
     Principal::new(&format!("mailer-{}", env(ID))).role("service")
 }
 
-fn ops() -> Principal {
+pub(crate) fn ops() -> Principal {
     Principal::new("ops-1").role("admin")
 }
 
@@ -75,7 +75,7 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap()
 }
 
-fn spawn(role: &str, t: &Target, id: usize, count: u64) -> Child {
+pub(crate) fn spawn(role: &str, t: &Target, id: usize, count: u64) -> Child {
     let mut command = Command::new(std::env::current_exe().unwrap());
     command
         .args(["--exact", "fleet_helper", "--ignored", "--nocapture"])
@@ -88,7 +88,7 @@ fn spawn(role: &str, t: &Target, id: usize, count: u64) -> Child {
     command.spawn().unwrap()
 }
 
-fn succeed(children: Vec<Child>) {
+pub(crate) fn succeed(children: Vec<Child>) {
     for mut child in children {
         assert!(child.wait().unwrap().success(), "a helper process failed");
     }
@@ -113,6 +113,7 @@ pub(crate) fn helper() {
         "holder" => holder(&dir, count == 1),
         "crasher" => crasher(&dir, id),
         "policy_watcher" => policy_watcher(&dir),
+        "tokenizer" => super::tokens::tokenizer(&dir, id, count),
         other => panic!("unknown role {other}"),
     }
 }

@@ -140,7 +140,10 @@ pub(crate) struct Tally {
 
 /// A reveal or view that disclosed something.
 fn is_access(event: &AuditEvent) -> bool {
-    matches!(event.action, Action::Reveal | Action::View) && event.outcome == Outcome::Allowed
+    matches!(
+        event.action,
+        Action::Reveal | Action::Detokenize | Action::View
+    ) && event.outcome == Outcome::Allowed
 }
 
 fn is_admin(action: Action) -> bool {

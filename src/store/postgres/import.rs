@@ -5,6 +5,7 @@ use super::PgStore;
 use crate::error::Error;
 use crate::keys::{KekSource, KeyProvider as _, StoredKeySet};
 use crate::store::SqliteStore;
+use crate::token::TokenEntry;
 use rusqlite::Connection;
 
 /// What [`PgStore::import_sqlite`] moved.
@@ -21,6 +22,8 @@ pub struct ImportReport {
     pub policies: usize,
     /// Pending break-glass requests and revoked grants.
     pub grants: usize,
+    /// Vault tokens.
+    pub tokens: usize,
 }
 
 type SubjectRow = (String, String, String, String, i32, Vec<u8>);
@@ -33,6 +36,7 @@ struct Tables {
     events: Vec<(String, String, i64)>,
     blocks: Vec<String>,
     policies: Vec<(String, String)>,
+    tokens: Vec<TokenEntry>,
     erasures: i64,
 }
 
@@ -82,6 +86,26 @@ fn read(conn: &Connection) -> rusqlite::Result<Tables> {
             "SELECT text, source FROM policies ORDER BY seq",
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?,
+        tokens: all(
+            conn,
+            "SELECT region, tenant, id, subject, record, field, class, created, expires, token,
+                    envelope FROM tokens",
+            |r| {
+                Ok(TokenEntry {
+                    region: r.get(0)?,
+                    tenant: r.get(1)?,
+                    id: r.get(2)?,
+                    subject: r.get(3)?,
+                    record: r.get(4)?,
+                    field: r.get(5)?,
+                    class: r.get(6)?,
+                    created: r.get(7)?,
+                    expires: r.get(8)?,
+                    token: r.get(9)?,
+                    envelope: r.get(10)?,
+                })
+            },
+        )?,
         erasures: conn.query_row(
             "SELECT COALESCE((SELECT value FROM tallies WHERE name = 'erasures'), 0)",
             [],
@@ -95,8 +119,8 @@ impl PgStore {
     /// key or audit event yet: the key set (opened under `from_kek`, sealed again under
     /// `to_kek` — a fleet's KEK is usually not the development `kek` file), subject keys, the
     /// audit trail (the same chained lines, so it verifies as one trail and continues), the
-    /// installed policies (the last one in force), break-glass requests and revocations, and
-    /// the monitor's counts and blocks. All in one transaction: on any error nothing is
+    /// installed policies (the last one in force), break-glass requests and revocations, the
+    /// monitor's counts and blocks, and vault tokens. All in one transaction: on any error nothing is
     /// written. Stop the local processes first; the local store is only read.
     ///
     /// # Errors
@@ -125,6 +149,7 @@ impl PgStore {
             audit_events: tables.audit.len(),
             policies: tables.policies.len(),
             grants: tables.requests.len() + tables.revoked.len(),
+            tokens: tables.tokens.len(),
         };
         let empty = self.run(move |client| {
             let mut tx = client.transaction()?;
@@ -196,6 +221,27 @@ impl PgStore {
                     "INSERT INTO piiguard_policies (seq, text, source)
                      VALUES ((SELECT COALESCE(MAX(seq), 0) + 1 FROM piiguard_policies), $1, $2)",
                     &[text, source],
+                )?;
+            }
+            for t in &tables.tokens {
+                tx.execute(
+                    "INSERT INTO piiguard_tokens
+                     (region, tenant, id, subject, record, field, class, created, expires,
+                      token, envelope)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                    &[
+                        &t.region,
+                        &t.tenant,
+                        &t.id,
+                        &t.subject,
+                        &t.record,
+                        &t.field,
+                        &t.class,
+                        &t.created,
+                        &t.expires,
+                        &t.token,
+                        &t.envelope,
+                    ],
                 )?;
             }
             tx.execute(

@@ -87,6 +87,11 @@ impl KeyStore for PgStore {
                  WHERE region = $1 AND tenant = $2 AND subject = $3",
                 &[&key.region, &key.tenant, &key.subject],
             )?;
+            // The subject's vault tokens go with its key, in the same transaction.
+            tx.execute(
+                "DELETE FROM piiguard_tokens WHERE region = $1 AND tenant = $2 AND subject = $3",
+                &[&key.region, &key.tenant, &key.subject],
+            )?;
             if deleted > 0 {
                 tx.execute(
                     "UPDATE piiguard_tallies SET value = value + 1 WHERE name = 'erasures'",

@@ -14,6 +14,7 @@ mod import;
 mod keys;
 mod policies;
 mod schema;
+mod tokens;
 
 pub use audit::PgAudit;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]

@@ -65,6 +65,24 @@ const MIGRATIONS: &[&str] = &[
          text TEXT NOT NULL,
          source TEXT NOT NULL
      );",
+    // 2: vault tokens, each with its value's envelope (deleted with the subject's key).
+    "CREATE TABLE piiguard_tokens (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         id TEXT NOT NULL,
+         subject TEXT,
+         record TEXT NOT NULL,
+         field TEXT NOT NULL,
+         class TEXT NOT NULL,
+         created BIGINT NOT NULL,
+         expires BIGINT,
+         token TEXT NOT NULL,
+         envelope TEXT NOT NULL,
+         PRIMARY KEY (region, tenant, id)
+     );
+     CREATE INDEX piiguard_tokens_by_subject ON piiguard_tokens (region, tenant, subject);
+     CREATE INDEX piiguard_tokens_by_expiry ON piiguard_tokens (expires)
+         WHERE expires IS NOT NULL;",
 ];
 
 impl PgStore {
@@ -88,6 +106,7 @@ GRANT SELECT, INSERT ON piiguard_revoked_grants TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_monitor_events TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_monitor_blocks TO piiguard_app;
 GRANT SELECT, INSERT ON piiguard_policies TO piiguard_app;
+GRANT SELECT, INSERT, DELETE ON piiguard_tokens TO piiguard_app;
 ";
 
     /// Every migration's statements with the version it brings the schema to, for a DBA to

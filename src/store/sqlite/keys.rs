@@ -84,6 +84,12 @@ impl KeyStore for SqliteStore {
                 params![key.region, key.tenant, key.subject],
             )
             .map_err(failed("cannot delete a subject key"))?;
+        // The subject's vault tokens go with its key, in the same transaction.
+        tx.execute(
+            "DELETE FROM tokens WHERE region = ?1 AND tenant = ?2 AND subject = ?3",
+            params![key.region, key.tenant, key.subject],
+        )
+        .map_err(failed("cannot delete a subject's tokens"))?;
         if deleted > 0 {
             tx.execute(
                 "INSERT INTO tallies (name, value) VALUES ('erasures', 1)

@@ -6,6 +6,7 @@ mod counters;
 mod grants;
 mod keys;
 mod policies;
+mod tokens;
 
 pub use audit::SqliteAudit;
 
@@ -68,6 +69,23 @@ const MIGRATIONS: &[&str] = &[
          text TEXT NOT NULL,
          source TEXT NOT NULL
      );",
+    // 3: vault tokens, each with its value's envelope (deleted with the subject's key).
+    "CREATE TABLE tokens (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         id TEXT NOT NULL,
+         subject TEXT,
+         record TEXT NOT NULL,
+         field TEXT NOT NULL,
+         class TEXT NOT NULL,
+         created INTEGER NOT NULL,
+         expires INTEGER,
+         token TEXT NOT NULL,
+         envelope TEXT NOT NULL,
+         PRIMARY KEY (region, tenant, id)
+     ) WITHOUT ROWID;
+     CREATE INDEX tokens_by_subject ON tokens (region, tenant, subject);
+     CREATE INDEX tokens_by_expiry ON tokens (expires) WHERE expires IS NOT NULL;",
 ];
 
 /// The store in one SQLite database: the key set, subject keys, the audit trail, break-glass

@@ -1,0 +1,211 @@
+//! Vault tokens in the storage view and the storage door: a field whose storage treatment is
+//! `tokenize` is written as a token, its envelope kept in the token store; reading the record
+//! back swaps the token for that envelope, which a reveal opens as any other. No cleartext is
+//! made on either side.
+
+use super::keys::StorageKeys;
+use crate::clock::Clock;
+use crate::crypto::keyed_hash::keyed_hash_parts;
+use crate::crypto::random::fill_public;
+use crate::envelope::Envelope;
+use crate::error::Error;
+use crate::keys::{HashUse, KeyLookup, Purpose};
+use crate::schema::SubjectId;
+use crate::token::{TokenEntry, TokenInfo, TokenStore, VaultFormat, head, id_text, write_token};
+use crate::view::{Classified, FieldRef};
+use std::fmt;
+use std::sync::Arc;
+use subtle::ConstantTimeEq;
+
+/// What the store says of a token, without opening anything: where it belongs and when it
+/// expires.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TokenMetadata {
+    /// The record type's stable name.
+    pub record: String,
+    /// The field's stable name.
+    pub field: String,
+    /// The value's class.
+    pub class: String,
+    /// When the token was made (Unix seconds).
+    pub created: i64,
+    /// When it stops being accepted (Unix seconds).
+    pub expires: Option<i64>,
+    /// Whether equal values of the field share it.
+    pub convergent: bool,
+}
+
+impl StorageKeys<'_> {
+    fn token_store(&self) -> Result<(&Arc<dyn TokenStore>, &Arc<dyn Clock>), Error> {
+        self.tokens
+            .as_ref()
+            .map(|(store, clock)| (store, clock))
+            .ok_or(Error::Unsupported {
+                what: "tokenization without a token store (the guard's store keeps tokens)",
+            })
+    }
+
+    /// The MAC of a token's `head` under the token key of `version`, for this field.
+    fn token_mac(
+        &self,
+        at: &FieldRef<'_>,
+        version: Option<u32>,
+        head: &[u8],
+    ) -> Result<[u8; 32], Error> {
+        let keys = self.keyring.read()?;
+        let active = keys.active(Purpose::Token, &self.region)?;
+        let root = match version {
+            Some(v) if v != active.key.version() => {
+                keys.find(active.key.id(), v, Purpose::Token, &self.region)?
+            }
+            _ => active,
+        };
+        let key = self
+            .keyring
+            .hash_key(root, HashUse::TokenMac, self.field_scope(at))?;
+        Ok(keyed_hash_parts(key.bytes(), &[head]))
+    }
+
+    /// Writes the vault token of a field's cleartext: its envelope goes to the token store.
+    pub(super) fn tokenize(
+        &self,
+        at: &FieldRef<'_>,
+        cleartext: &[u8],
+        out: &mut String,
+    ) -> Result<(), Error> {
+        let (store, clock) = self.token_store()?;
+        let options = at.pii().tokens();
+        let now = clock.now().unix_timestamp();
+        let mut id = [0u8; 16];
+        if options.convergent() {
+            // A keyed lookup of the normalized value: equal values, equal ids; never a plain
+            // hash, which anyone could compute from a guess.
+            let normalized = at.pii().class().normalize(cleartext)?;
+            let keys = self.keyring.read()?;
+            let root = keys.active(Purpose::Token, &self.region)?;
+            let key = self
+                .keyring
+                .hash_key(root, HashUse::TokenLookup, self.field_scope(at))?;
+            let digest = keyed_hash_parts(key.bytes(), &[normalized.as_str().as_bytes()]);
+            id.copy_from_slice(&digest[..16]);
+        } else {
+            fill_public(&mut id);
+        }
+        let expires = options.ttl_secs().map(|ttl| now + i64::from(ttl));
+        let version = {
+            let keys = self.keyring.read()?;
+            keys.active(Purpose::Token, &self.region)?.key.version()
+        };
+        let head = head(options.convergent(), version, expires, &id);
+        let mac = self.token_mac(at, Some(version), &head)?;
+        let format = if at.pii().class().name() == "email" {
+            VaultFormat::Email
+        } else {
+            VaultFormat::Opaque
+        };
+        let mut envelope = String::new();
+        self.encrypt_text(at, cleartext, &mut envelope)?;
+        let entry = TokenEntry {
+            id: id_text(&id),
+            region: self.region.to_string(),
+            tenant: self.tenant.to_string(),
+            subject: at.subject().map(|s| s.as_str().to_owned()),
+            record: at.record().name().to_owned(),
+            field: at.field().name().to_owned(),
+            class: at.pii().class().name().to_owned(),
+            created: now,
+            expires,
+            token: write_token(&head, &mac, format),
+            envelope,
+        };
+        let stored = store.insert_if_absent(entry)?;
+        // A convergent token another subject's value already holds is not handed to this
+        // one: its envelope is bound to that subject.
+        if stored.subject.as_deref() != at.subject().map(SubjectId::as_str) {
+            return Err(Error::Token {
+                reason: "a convergent token of this value belongs to another subject; convergent tokens suit fields without a subject",
+            });
+        }
+        out.push_str(&stored.token);
+        Ok(())
+    }
+
+    /// The envelope a field's token stands for.
+    pub(crate) fn resolve_token(&self, at: &FieldRef<'_>, text: &str) -> Result<Envelope, Error> {
+        let entry = self.token_entry(at, text)?;
+        let envelope = Envelope::parse_text(&entry.envelope)?;
+        self.check_envelope(&envelope)?;
+        Ok(envelope)
+    }
+
+    /// A field's token's entry: the token's MAC checked (this field, this tenant,
+    /// untampered), its expiry, then the store, and the subject.
+    fn token_entry(&self, at: &FieldRef<'_>, text: &str) -> Result<TokenEntry, Error> {
+        let (store, clock) = self.token_store()?;
+        let info = TokenInfo::parse(text)?;
+        let mac = self.token_mac(at, Some(info.key_version), &info.head())?;
+        if !bool::from(mac[..16].ct_eq(&info.mac)) {
+            return Err(Error::Token {
+                reason: "the token was altered, or belongs to another field or tenant",
+            });
+        }
+        if info
+            .expires
+            .is_some_and(|t| t <= clock.now().unix_timestamp())
+        {
+            return Err(Error::Token {
+                reason: "the token has expired",
+            });
+        }
+        let entry = store
+            .get(&self.region, &self.tenant, &info.id_text())?
+            .ok_or(Error::Token {
+                reason: "the token is unknown to the store (its subject was forgotten, or it was swept)",
+            })?;
+        if entry.subject.as_deref() != at.subject().map(SubjectId::as_str) {
+            return Err(Error::Token {
+                reason: "the token belongs to another subject",
+            });
+        }
+        Ok(entry)
+    }
+
+    /// What the store says of a token of field `field` of record type `T` for `subject`,
+    /// without opening its value: its class, field, creation and expiry. Discloses nothing.
+    ///
+    /// # Errors
+    /// [`Error::FieldNotFound`]; [`Error::Token`] for a token that is altered, of another
+    /// field, tenant or subject, expired, or unknown to the store.
+    pub fn token_metadata<T: Classified>(
+        &self,
+        field: &str,
+        subject: Option<&dyn fmt::Display>,
+        token: &str,
+    ) -> Result<TokenMetadata, Error> {
+        let schema = T::SCHEMA;
+        let (field_schema, pii) = schema
+            .classified_fields()
+            .find(|(f, _)| f.name() == field || f.rust_name() == field)
+            .ok_or(Error::FieldNotFound)?;
+        let subject = subject.map(SubjectId::from_display);
+        let at = FieldRef::new(schema, field_schema, pii, subject.as_ref());
+        let entry = self.token_entry(&at, token)?;
+        Ok(TokenMetadata {
+            record: entry.record,
+            field: entry.field,
+            class: entry.class,
+            created: entry.created,
+            expires: entry.expires,
+            convergent: TokenInfo::parse(token)?.convergent,
+        })
+    }
+
+    /// Deletes a subject's tokens (with its key, when it is forgotten).
+    pub(super) fn delete_subject_tokens(&self, subject: &str) -> Result<u64, Error> {
+        match &self.tokens {
+            Some((store, _)) => store.delete_subject(&self.region, &self.tenant, subject),
+            None => Ok(0),
+        }
+    }
+}

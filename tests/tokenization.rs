@@ -1,0 +1,308 @@
+//! Vault tokens through the guard: fields stored as `tokenize` are tokens in the storage view
+//! (their envelopes in the token store), read back without cleartext, revealed only under
+//! policy and audited as `detokenize`; a tampered token, another field's, another subject's,
+//! an expired or a forgotten one is refused with a typed error; convergent tokens repeat,
+//! random ones do not; forgetting a subject removes its tokens. On the embedded SQLite store
+//! as well as in memory.
+
+use piiguard::audit::{Action, MemorySink, Outcome};
+use piiguard::clock::ManualClock;
+use piiguard::keys::{Environment, Keyring, MemoryKeyStore};
+use piiguard::token::{MemoryTokenStore, TokenStore};
+use piiguard::{Access, Classified, Error, Guard, Pii, Policy, Principal};
+use std::sync::Arc;
+use std::time::Duration;
+
+const POLICY: &str = r#"
+version = "tokens-1"
+admin_roles = ["admin"]
+
+[[rule]]
+roles = ["payments"]
+classes = ["card_number", "email"]
+treatment = "reveal"
+
+[[rule]]
+roles = ["support"]
+sensitivities = ["personal", "sensitive"]
+treatment = "mask"
+"#;
+
+const EMAIL: &str = "token.sentinel@example.com";
+const CARD: &str = "4111111111111111";
+
+#[derive(Classified)]
+#[pii(subject = id)]
+struct Customer {
+    id: u64,
+    #[pii(class = email, storage = tokenize)]
+    email: Pii<String>,
+    #[pii(class = card_number, storage = tokenize, token_ttl_days = 30)]
+    card: Pii<String>,
+    #[pii(class = name)]
+    name: Pii<String>,
+}
+
+/// Convergent tokens suit fields without a subject: a lookup table of known addresses.
+#[derive(Classified)]
+struct Known {
+    #[pii(class = email, storage = tokenize, convergent)]
+    email: Pii<String>,
+}
+
+fn customer(id: u64) -> Customer {
+    Customer {
+        id,
+        email: Pii::new(EMAIL.into()),
+        card: Pii::new(CARD.into()),
+        name: Pii::new("Jane Doe".into()),
+    }
+}
+
+struct Fixture {
+    guard: Guard,
+    audit: Arc<MemorySink>,
+    clock: Arc<ManualClock>,
+    tokens: Arc<MemoryTokenStore>,
+}
+
+fn fixture() -> Fixture {
+    let audit = Arc::new(MemorySink::new());
+    let clock = Arc::new(ManualClock::new(
+        time::OffsetDateTime::from_unix_timestamp(1_795_000_000).unwrap(),
+    ));
+    let tokens = Arc::new(MemoryTokenStore::new());
+    let keyring = Keyring::builder()
+        .environment(Environment::Prod)
+        .store(MemoryKeyStore::new())
+        .build()
+        .unwrap();
+    let guard = Guard::builder(keyring)
+        .policy(Policy::from_toml(POLICY).unwrap())
+        .audit(audit.clone())
+        .clock(clock.clone())
+        .tokens(tokens.clone())
+        .build()
+        .unwrap();
+    Fixture {
+        guard,
+        audit,
+        clock,
+        tokens,
+    }
+}
+
+fn prod(id: &str, role: &str) -> Principal {
+    Principal::new(id)
+        .role(role)
+        .in_environment(Environment::Prod)
+}
+
+fn field(json: &str, name: &str) -> String {
+    let value: serde_json::Value = serde_json::from_str(json).unwrap();
+    value[name].as_str().unwrap().to_owned()
+}
+
+fn with_field(json: &str, name: &str, text: &str) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(json).unwrap();
+    value[name] = serde_json::Value::String(text.to_owned());
+    value.to_string()
+}
+
+#[test]
+fn the_storage_view_holds_tokens_and_the_store_holds_no_cleartext() {
+    let f = fixture();
+    let json = f.guard.to_json(&customer(7)).unwrap();
+    assert!(!json.contains(EMAIL) && !json.contains(CARD), "{json}");
+    let email = field(&json, "email");
+    assert!(
+        email.starts_with("tok_") && email.ends_with("@tokens.invalid"),
+        "{email}"
+    );
+    let card = field(&json, "card");
+    assert!(card.starts_with("tok_") && !card.contains('@'));
+    assert!(
+        field(&json, "name").starts_with("pg1."),
+        "other fields stay envelopes"
+    );
+    assert_eq!(f.tokens.len(), 2);
+    // An email-shaped token is still an email: it passes the class's own validation.
+    assert!(piiguard::Class::Email.validate(email.as_bytes()).is_ok());
+    // What the store says of a token, without detokenizing it.
+    let meta = f
+        .guard
+        .token_metadata::<Customer>("card", Some(&7), &card)
+        .unwrap();
+    assert_eq!(
+        (meta.class.as_str(), meta.field.as_str()),
+        ("card_number", "card")
+    );
+    assert_eq!(meta.expires, Some(1_795_000_000 + 30 * 86_400));
+    assert!(!meta.convergent);
+}
+
+#[test]
+fn a_token_is_read_back_without_cleartext_and_revealed_under_policy_as_detokenize() {
+    let f = fixture();
+    let json = f.guard.to_json(&customer(7)).unwrap();
+    let back: Customer = f.guard.from_json(&json).unwrap();
+    assert!(
+        back.email.envelope().is_some(),
+        "swapped for its envelope, still encrypted"
+    );
+    let payments = prod("pay-1", "payments");
+    let card = f
+        .guard
+        .reveal(
+            &payments,
+            &back,
+            |c| &c.card,
+            Access::new("payment").justified_by("order 4411"),
+        )
+        .unwrap();
+    assert_eq!(card.expose(), CARD);
+    let support = prod("agent-1", "support");
+    assert!(matches!(
+        f.guard.reveal(&support, &back, |c| &c.card, "ticket 1"),
+        Err(Error::Denied { .. })
+    ));
+    let events = f.audit.events();
+    let tokenized: Vec<_> = events
+        .iter()
+        .filter(|e| e.action == Action::Detokenize)
+        .collect();
+    assert_eq!(tokenized.len(), 2, "one event per attempt");
+    assert_eq!(tokenized[0].outcome, Outcome::Allowed);
+    assert_eq!(tokenized[1].outcome, Outcome::Denied);
+    assert!(
+        tokenized
+            .iter()
+            .all(|e| e.object.field.as_deref() == Some("card"))
+    );
+    let trail = serde_json::to_string(&events).unwrap();
+    assert!(!trail.contains(CARD) && !trail.contains(&field(&json, "card")));
+    // Saving what was read keeps the field a token.
+    let again = f.guard.to_json(&back).unwrap();
+    assert!(field(&again, "card").starts_with("tok_"));
+}
+
+#[test]
+fn altered_foreign_expired_and_forgotten_tokens_are_refused() {
+    let f = fixture();
+    let json = f.guard.to_json(&customer(7)).unwrap();
+    let card = field(&json, "card");
+    let token_error = |json: &str| match f.guard.from_json::<Customer>(json) {
+        Err(Error::Token { reason }) => reason,
+        other => panic!("expected a token error, got {:?}", other.map(|_| ())),
+    };
+    // One character changed.
+    let mut altered = card.clone().into_bytes();
+    let at = altered.len() - 3;
+    altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+    assert!(token_error(&with_field(&json, "card", &altered)).contains("altered"));
+    // The card's token in the email field: bound to its field.
+    let email_as_card = with_field(&json, "email", &card);
+    assert!(token_error(&email_as_card).contains("another field"));
+    // Another customer's record holding customer 7's token.
+    let other = with_field(&f.guard.to_json(&customer(8)).unwrap(), "card", &card);
+    assert!(token_error(&other).contains("another subject"));
+    // Not a token at all where a token must be.
+    assert!(matches!(
+        f.guard
+            .from_json::<Customer>(&with_field(&json, "card", CARD)),
+        Err(Error::NotEncrypted { field: "card" })
+    ));
+    // Thirty-one days later the card token has expired; the email token has no expiry.
+    f.clock.advance(Duration::from_secs(31 * 86_400));
+    assert!(token_error(&json).contains("expired"));
+    // The sweep tidies both customers' expired card tokens.
+    assert_eq!(
+        f.tokens
+            .sweep_expired(1_795_000_000 + 31 * 86_400, 100)
+            .unwrap(),
+        2
+    );
+    f.clock.advance(Duration::from_secs(0));
+    // Forgetting the subject removes its tokens: the email token is now unknown.
+    let fresh = f.guard.to_json(&customer(9)).unwrap();
+    let admin = prod("ops-1", "admin");
+    f.guard.forget_subject(&admin, &9).unwrap();
+    assert!(token_error(&fresh).contains("unknown"));
+    // No error says anything of the value or the token.
+    let error = f.guard.from_json::<Customer>(&fresh).unwrap_err();
+    assert!(!format!("{error:?}{error}").contains("tok_"));
+}
+
+#[test]
+fn convergent_tokens_repeat_and_random_ones_do_not() {
+    let f = fixture();
+    let a = f
+        .guard
+        .to_json(&Known {
+            email: Pii::new(EMAIL.into()),
+        })
+        .unwrap();
+    let b = f
+        .guard
+        .to_json(&Known {
+            email: Pii::new(EMAIL.to_uppercase()),
+        })
+        .unwrap();
+    assert_eq!(
+        field(&a, "email"),
+        field(&b, "email"),
+        "normalized, then looked up"
+    );
+    let c = f
+        .guard
+        .to_json(&Known {
+            email: Pii::new("other@example.com".into()),
+        })
+        .unwrap();
+    assert_ne!(field(&a, "email"), field(&c, "email"));
+    let one = f.guard.to_json(&customer(7)).unwrap();
+    let two = f.guard.to_json(&customer(7)).unwrap();
+    assert_ne!(field(&one, "email"), field(&two, "email"));
+    let meta = f
+        .guard
+        .token_metadata::<Known>("email", None, &field(&a, "email"))
+        .unwrap();
+    assert!(meta.convergent);
+}
+
+#[test]
+fn without_a_token_store_a_tokenized_field_is_refused() {
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let guard = Guard::builder(keyring)
+        .audit(Arc::new(MemorySink::new()))
+        .build()
+        .unwrap();
+    assert!(matches!(
+        guard.to_json(&customer(1)),
+        Err(Error::Unsupported { .. })
+    ));
+}
+
+#[test]
+fn on_the_embedded_store_tokens_survive_a_restart_and_go_with_the_subject() {
+    let dir = std::env::temp_dir().join(format!("piiguard-tokens-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let json = {
+        let guard = Guard::open_local(&dir).unwrap();
+        guard.to_json(&customer(7)).unwrap()
+    };
+    let guard = Guard::open_local(&dir).unwrap();
+    let back: Customer = guard.from_json(&json).unwrap();
+    assert!(back.card.envelope().is_some());
+    let admin = Principal::new("ops-1")
+        .role("admin")
+        .in_environment(guard.keyring().environment());
+    guard.forget_subject(&admin, &7).unwrap();
+    assert!(matches!(
+        guard.from_json::<Customer>(&json),
+        Err(Error::Token { .. })
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+}
