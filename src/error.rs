@@ -211,9 +211,10 @@ pub enum Error {
         /// What is wrong there.
         problem: ChainProblem,
     },
-    /// A value cannot be tokenized, or a token detokenized, in the format asked for (its
-    /// domain is below FF1's minimum of a million values, it is not of the format's alphabet).
-    #[error("cannot tokenize: {reason}")]
+    /// A value cannot be tokenized in the format asked for (its domain is below FF1's minimum
+    /// of a million values, it is not of the format's alphabet), or a token is refused
+    /// (altered, another field's, tenant's or subject's, expired, unknown to the store).
+    #[error("token refused: {reason}")]
     Token {
         /// Why (fixed text, never the value).
         reason: &'static str,
@@ -403,6 +404,6 @@ mod tests {
             shown[3],
             "the storage view needs keys for treatment `encrypt`, and none are configured"
         );
-        assert!(shown[4].starts_with("cannot tokenize: a domain of 10^5"));
+        assert!(shown[4].starts_with("token refused: a domain of 10^5"));
     }
 }

@@ -39,6 +39,7 @@ const HARMLESS: &[&str] = &[
     "from_json",
     "blind_index_candidates",
     "token_metadata",
+    "convergent_token",
     "column",
     "read_column",
     "verify_audit",

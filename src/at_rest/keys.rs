@@ -22,8 +22,11 @@ pub struct StorageKeys<'k> {
     pub(super) tenant: Arc<str>,
     pub(super) region: Arc<str>,
     /// Where vault tokens are kept, and the clock that dates them.
-    pub(super) tokens: Option<(Arc<dyn TokenStore>, Arc<dyn Clock>)>,
+    pub(super) tokens: Option<TokenParts>,
 }
+
+/// A token store and the clock that dates its tokens.
+pub(super) type TokenParts = (Arc<dyn TokenStore>, Arc<dyn Clock>);
 
 impl fmt::Debug for StorageKeys<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

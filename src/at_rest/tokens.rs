@@ -3,7 +3,7 @@
 //! back swaps the token for that envelope, which a reveal opens as any other. No cleartext is
 //! made on either side.
 
-use super::keys::StorageKeys;
+use super::keys::{StorageKeys, TokenParts};
 use crate::clock::Clock;
 use crate::crypto::keyed_hash::keyed_hash_parts;
 use crate::crypto::random::fill_public;
@@ -11,10 +11,9 @@ use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::keys::{HashUse, KeyLookup, Purpose};
 use crate::schema::SubjectId;
-use crate::token::{TokenEntry, TokenInfo, TokenStore, VaultFormat, head, id_text, write_token};
+use crate::token::{TokenEntry, TokenInfo, VaultFormat, head, id_text, write_token};
 use crate::view::{Classified, FieldRef};
 use std::fmt;
-use std::sync::Arc;
 use subtle::ConstantTimeEq;
 
 /// What the store says of a token, without opening anything: where it belongs and when it
@@ -37,13 +36,10 @@ pub struct TokenMetadata {
 }
 
 impl StorageKeys<'_> {
-    fn token_store(&self) -> Result<(&Arc<dyn TokenStore>, &Arc<dyn Clock>), Error> {
-        self.tokens
-            .as_ref()
-            .map(|(store, clock)| (store, clock))
-            .ok_or(Error::Unsupported {
-                what: "tokenization without a token store (the guard's store keeps tokens)",
-            })
+    fn token_store(&self) -> Result<&TokenParts, Error> {
+        self.tokens.as_ref().ok_or(Error::Unsupported {
+            what: "tokenization without a token store (the guard's store keeps tokens)",
+        })
     }
 
     /// The MAC of a token's `head` under the token key of `version`, for this field.
@@ -67,6 +63,48 @@ impl StorageKeys<'_> {
         Ok(keyed_hash_parts(key.bytes(), &[head]))
     }
 
+    /// A convergent token's id: a keyed lookup of the normalized value (equal values, equal
+    /// ids), never a plain hash, which anyone could compute from a guess.
+    fn convergent_id(&self, at: &FieldRef<'_>, cleartext: &[u8]) -> Result<[u8; 16], Error> {
+        let normalized = at.pii().class().normalize(cleartext)?;
+        let keys = self.keyring.read()?;
+        let root = keys.active(Purpose::Token, &self.region)?;
+        let key = self
+            .keyring
+            .hash_key(root, HashUse::TokenLookup, self.field_scope(at))?;
+        let digest = keyed_hash_parts(key.bytes(), &[normalized.as_str().as_bytes()]);
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        Ok(id)
+    }
+
+    /// The convergent token that field `field` of record type `T` holds for `value`, if one
+    /// was made: look a tokenized column up without detokenizing it (`WHERE passport = ?`).
+    /// Makes no token and discloses nothing.
+    ///
+    /// # Errors
+    /// [`Error::FieldNotFound`] if `T` has no convergent tokenized field `field`;
+    /// [`Error::InvalidValue`] if `value` is not of the field's class.
+    pub fn convergent_token<T: Classified>(
+        &self,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<String>, Error> {
+        let schema = T::SCHEMA;
+        let (field_schema, pii) = schema
+            .classified_fields()
+            .find(|(f, p)| (f.name() == field || f.rust_name() == field) && p.tokens().convergent())
+            .ok_or(Error::FieldNotFound)?;
+        let at = FieldRef::new(schema, field_schema, pii, None);
+        pii.class().validate(value.as_bytes())?;
+        let id = self.convergent_id(&at, value.as_bytes())?;
+        let (store, clock) = self.token_store()?;
+        Ok(store
+            .get(&self.region, &self.tenant, &id_text(&id))?
+            .filter(|e| e.expires.is_none_or(|t| t > clock.now().unix_timestamp()))
+            .map(|e| e.token))
+    }
+
     /// Writes the vault token of a field's cleartext: its envelope goes to the token store.
     pub(super) fn tokenize(
         &self,
@@ -79,16 +117,7 @@ impl StorageKeys<'_> {
         let now = clock.now().unix_timestamp();
         let mut id = [0u8; 16];
         if options.convergent() {
-            // A keyed lookup of the normalized value: equal values, equal ids; never a plain
-            // hash, which anyone could compute from a guess.
-            let normalized = at.pii().class().normalize(cleartext)?;
-            let keys = self.keyring.read()?;
-            let root = keys.active(Purpose::Token, &self.region)?;
-            let key = self
-                .keyring
-                .hash_key(root, HashUse::TokenLookup, self.field_scope(at))?;
-            let digest = keyed_hash_parts(key.bytes(), &[normalized.as_str().as_bytes()]);
-            id.copy_from_slice(&digest[..16]);
+            id = self.convergent_id(at, cleartext)?;
         } else {
             fill_public(&mut id);
         }

@@ -105,4 +105,18 @@ impl Guard {
         self.storage_keys()
             .token_metadata::<T>(field, subject, token)
     }
+
+    /// The convergent token that field `field` of record type `T` holds for `value`, if one
+    /// was made: a lookup in a tokenized column. Not audited: it discloses nothing, as a
+    /// blind-index lookup.
+    ///
+    /// # Errors
+    /// As [`StorageKeys::convergent_token`](crate::at_rest::StorageKeys::convergent_token).
+    pub fn convergent_token<T: Classified>(
+        &self,
+        field: &str,
+        value: &str,
+    ) -> Result<Option<String>, Error> {
+        self.storage_keys().convergent_token::<T>(field, value)
+    }
 }

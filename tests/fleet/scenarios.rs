@@ -397,7 +397,7 @@ fn started_together(t: &Target, n: usize) {
     // One key set: one active field key.
     let guard = t.guard();
     let infos = guard.keyring().key_infos();
-    assert_eq!(infos.len(), 4, "{infos:?}");
+    assert_eq!(infos.len(), 5, "one key per purpose: {infos:?}");
     // One chain with every reveal exactly once: n×per by the writers, n×n×per by the readers.
     let reveals = events(t)
         .iter()

@@ -63,22 +63,22 @@ impl TokenStore for PgStore {
     fn delete_subject(&self, region: &str, tenant: &str, subject: &str) -> Result<u64, Error> {
         let (region, tenant, subject) = (region.to_owned(), tenant.to_owned(), subject.to_owned());
         self.call("cannot delete a subject's tokens", move |client| {
-            Ok(client.execute(
+            client.execute(
                 "DELETE FROM piiguard_tokens WHERE region = $1 AND tenant = $2 AND subject = $3",
                 &[&region, &tenant, &subject],
-            )?)
+            )
         })
     }
 
     fn sweep_expired(&self, now: i64, limit: usize) -> Result<u64, Error> {
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         self.call("cannot sweep expired tokens", move |client| {
-            Ok(client.execute(
+            client.execute(
                 "DELETE FROM piiguard_tokens WHERE (region, tenant, id) IN (
                      SELECT region, tenant, id FROM piiguard_tokens
                      WHERE expires IS NOT NULL AND expires <= $1 LIMIT $2)",
                 &[&now, &limit],
-            )?)
+            )
         })
     }
 }
