@@ -38,10 +38,8 @@ pub(crate) fn names(s: &[u8], floor: usize, i: usize, window: usize, words: &[&[
     let mut from = i.saturating_sub(window).max(floor.min(i));
     // A mask written by an earlier pass ends the window as a finding of this pass does:
     // scrubbing twice must find nothing more than once.
-    if let Some(end) = s[from..i].iter().rposition(|&b| b == b']')
-        && ends_mask(s, from + end)
-    {
-        from += end + 1;
+    if let Some(end) = last_mask_end(s, from, i) {
+        from = from.max(end);
     }
     // One pass over the window: only at a word's first letter are the words compared.
     (from..i).any(|k| {
@@ -56,17 +54,16 @@ pub(crate) fn names(s: &[u8], floor: usize, i: usize, window: usize, words: &[&[
     })
 }
 
-/// Whether the `]` at `close` ends a mask, `[REDACTED:<class tag>]` (the mask may begin before
-/// the window).
-fn ends_mask(s: &[u8], close: usize) -> bool {
+/// Where the last mask, `[REDACTED:<class tag>]`, that closes between `from` and `i` ends
+/// (the mask may begin before `from`).
+fn last_mask_end(s: &[u8], from: usize, i: usize) -> Option<usize> {
     const OPEN: &[u8] = b"[REDACTED:";
-    let tag = s[..close]
-        .iter()
-        .rev()
-        .take(64)
-        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'_')
-        .count();
-    s[..close - tag].ends_with(OPEN)
+    let lookback = from.saturating_sub(OPEN.len() + 64);
+    let area = &s[lookback..i];
+    let open = area.windows(OPEN.len()).rposition(|w| w == OPEN)?;
+    let close = area[open..].iter().position(|&b| b == b']')?;
+    let end = lookback + open + close + 1;
+    (end > from).then_some(end)
 }
 
 /// Whether a word starts at `k`: the byte before it is not an ASCII letter.
