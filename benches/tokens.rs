@@ -9,14 +9,14 @@
 //!   store's lookup, the envelope's parse), against reading an envelope.
 
 use aes::Aes256;
-use criterion::{Criterion, criterion_group, criterion_main};
-use fpe::ff1::{FF1, FlexibleNumeralString};
-use piiguard::token::{Ff1, FormatPreserving, TokenFormat, TokenKey};
 use aes_gcm_siv::Aes256GcmSiv;
 use aes_gcm_siv::aead::{AeadInOut, KeyInit};
+use criterion::{Criterion, criterion_group, criterion_main};
+use fpe::ff1::{FF1, FlexibleNumeralString};
 use piiguard::audit::MemorySink;
 use piiguard::keys::{Keyring, MemoryKeyStore};
 use piiguard::token::MemoryTokenStore;
+use piiguard::token::{Ff1, FormatPreserving, TokenFormat, TokenKey};
 use piiguard::{Classified, Guard, Pii};
 use std::hint::black_box;
 use std::sync::Arc;
@@ -112,7 +112,13 @@ fn vault(c: &mut Criterion) {
     let envelope_row = guard.to_json(&encrypted).unwrap();
     let token_row = guard.to_json(&tokenized).unwrap();
     group.bench_function("piiguard_read_envelope_row", |b| {
-        b.iter(|| black_box(guard.from_json::<Encrypted>(black_box(&envelope_row)).unwrap()))
+        b.iter(|| {
+            black_box(
+                guard
+                    .from_json::<Encrypted>(black_box(&envelope_row))
+                    .unwrap(),
+            )
+        })
     });
     group.bench_function("piiguard_read_token_row", |b| {
         b.iter(|| black_box(guard.from_json::<Tokenized>(black_box(&token_row)).unwrap()))

@@ -287,6 +287,42 @@ fn convergent_tokens_repeat_and_random_ones_do_not() {
 }
 
 #[test]
+fn a_key_version_tokens_need_is_not_destroyed() {
+    let f = fixture();
+    let json = f.guard.to_json(&customer(7)).unwrap();
+    let admin = prod("ops-1", "admin");
+    let rotated = f
+        .guard
+        .rotate_key(&admin, piiguard::keys::Purpose::FieldEncryption)
+        .unwrap();
+    assert!(matches!(
+        f.guard
+            .destroy_key(&admin, &rotated.id, rotated.version - 1),
+        Err(Error::Keyring { .. })
+    ));
+    // The tokens still resolve, and their values open.
+    let back: Customer = f.guard.from_json(&json).unwrap();
+    let payments = prod("pay-1", "payments");
+    let card = f
+        .guard
+        .reveal(
+            &payments,
+            &back,
+            |c| &c.card,
+            Access::new("payment").justified_by("order 4411"),
+        )
+        .unwrap();
+    assert_eq!(card.expose(), CARD);
+    // Rotating the token key: tokens made under the old version still verify.
+    f.guard
+        .rotate_key(&admin, piiguard::keys::Purpose::Token)
+        .unwrap();
+    assert!(f.guard.from_json::<Customer>(&json).is_ok());
+    let fresh = f.guard.to_json(&customer(7)).unwrap();
+    assert!(f.guard.from_json::<Customer>(&fresh).is_ok());
+}
+
+#[test]
 fn without_a_token_store_a_tokenized_field_is_refused() {
     let keyring = Keyring::in_memory(Environment::Dev);
     let guard = Guard::builder(keyring)

@@ -133,8 +133,9 @@ impl StorageKeys<'_> {
         } else {
             VaultFormat::Opaque
         };
+        let sealed = self.encrypt(at, cleartext)?;
         let mut envelope = String::new();
-        self.encrypt_text(at, cleartext, &mut envelope)?;
+        sealed.write_text(&mut envelope);
         let entry = TokenEntry {
             id: id_text(&id),
             region: self.region.to_string(),
@@ -147,6 +148,8 @@ impl StorageKeys<'_> {
             expires,
             token: write_token(&head, &mac, format),
             envelope,
+            key_id: sealed.key_id().to_owned(),
+            key_version: sealed.key_version(),
         };
         let stored = store.insert_if_absent(entry)?;
         // A convergent token another subject's value already holds is not handed to this

@@ -91,7 +91,31 @@ impl Guard {
         let event = self.admin_event(Action::KeyDestruction, principal, |e| {
             e.detail = Some(Text::from(format!("{id} version {version}")));
         })?;
-        self.administer(event, || self.keyring().destroy_key(id, version))
+        self.administer(event, || {
+            self.refuse_if_tokens_need(id, version)?;
+            self.keyring().destroy_key(id, version)
+        })
+    }
+
+    /// Refuses to destroy a key version that vault tokens' envelopes were made under: their
+    /// values would be lost with it, and the token store is not rewrapped.
+    fn refuse_if_tokens_need(&self, id: &str, version: u32) -> Result<(), Error> {
+        let Some(tokens) = &self.inner.tokens else {
+            return Ok(());
+        };
+        let region = self
+            .keyring()
+            .key_infos()
+            .into_iter()
+            .find(|k| k.id == id && k.version == version)
+            .map(|k| k.region);
+        match region {
+            Some(region) if tokens.uses_key(&region, id, version)? => Err(Error::Keyring {
+                reason: "vault tokens' values are encrypted under this key version: destroying it \
+                         would lose them (detokenize and tokenize them again first)",
+            }),
+            _ => Ok(()),
+        }
     }
 
     /// Erases a data subject by destroying their key in the guard's scope (crypto-shredding):

@@ -184,6 +184,11 @@ pub struct TokenEntry {
     pub token: String,
     /// The value's envelope, in its text form.
     pub envelope: String,
+    /// The root key the envelope was made under (its id and version), so that a key still
+    /// needed by tokens is not destroyed.
+    pub key_id: String,
+    /// See `key_id`.
+    pub key_version: u32,
 }
 
 impl fmt::Debug for TokenEntry {
@@ -221,6 +226,13 @@ pub trait TokenStore: Send + Sync {
     /// # Errors
     /// [`Error::KeyStore`] when the store fails.
     fn delete_subject(&self, region: &str, tenant: &str, subject: &str) -> Result<u64, Error>;
+
+    /// Whether a token's envelope in `region` was made under root key `key_id` version
+    /// `key_version` (destroying that version would lose the tokenized values).
+    ///
+    /// # Errors
+    /// [`Error::KeyStore`] when the store fails.
+    fn uses_key(&self, region: &str, key_id: &str, key_version: u32) -> Result<bool, Error>;
 
     /// Deletes tokens expired at `now` (Unix seconds), at most `limit` of them; returns how
     /// many. Expired tokens are already refused without a lookup: this tidies the store.
@@ -275,6 +287,13 @@ impl TokenStore for MemoryTokenStore {
             !(r == region && t == tenant && e.subject.as_deref() == Some(subject))
         });
         Ok((before - entries.len()) as u64)
+    }
+
+    fn uses_key(&self, region: &str, key_id: &str, key_version: u32) -> Result<bool, Error> {
+        Ok(self
+            .lock()
+            .values()
+            .any(|e| e.region == region && e.key_id == key_id && e.key_version == key_version))
     }
 
     fn sweep_expired(&self, now: i64, limit: usize) -> Result<u64, Error> {
@@ -351,6 +370,8 @@ mod tests {
             expires,
             token: format!("tok_{id}"),
             envelope: "pg1.x".into(),
+            key_id: "field-eu".into(),
+            key_version: 1,
         };
         store.insert_if_absent(entry("a", "1", None)).unwrap();
         let kept = store.insert_if_absent(entry("a", "2", None)).unwrap();
@@ -360,8 +381,11 @@ mod tests {
         assert_eq!(store.sweep_expired(99, 10).unwrap(), 0);
         assert_eq!(store.sweep_expired(100, 1).unwrap(), 1, "at most the limit");
         assert_eq!(store.sweep_expired(100, 10).unwrap(), 1);
+        assert!(store.uses_key("eu", "field-eu", 1).unwrap());
+        assert!(!store.uses_key("eu", "field-eu", 2).unwrap());
         assert_eq!(store.delete_subject("eu", "", "1").unwrap(), 1);
         assert!(store.is_empty());
+        assert!(!store.uses_key("eu", "field-eu", 1).unwrap());
         assert!(!format!("{kept:?}").contains("pg1"), "no envelope in Debug");
     }
 }

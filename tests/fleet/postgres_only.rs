@@ -187,6 +187,10 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
                 .unwrap(),
         );
     }
+    // Two members stored as vault tokens: their envelopes are in the store's token table.
+    let members: Vec<String> = (1..=2)
+        .map(|id| guard.to_json(&super::tokens::member(id)).unwrap())
+        .collect();
     let ops = piiguard::Principal::new("ops-1").role("admin");
     guard.forget_subject(&ops, &5u64).unwrap();
     let events = guard.verify_audit().unwrap().events;
@@ -201,7 +205,9 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
             super::target::kek(),
         )
         .unwrap();
+    // Subjects 1–4 (5 was forgotten); the members 1 and 2 share their subject keys.
     assert_eq!(report.subject_keys, 4);
+    assert_eq!(report.tokens, 2);
     assert_eq!(report.audit_events as u64, events);
     // Every record reads on the fleet's store; the forgotten subject stays forgotten.
     let fleet = pg_guard(&pg.app_url);
@@ -215,6 +221,10 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
                 &format!("user{}.q8z@example.com", i + 1)
             );
         }
+    }
+    // The tokens came along: each resolves on the fleet's store.
+    for member in &members {
+        assert!(fleet.from_json::<super::tokens::Member>(member).is_ok());
     }
     // One trail: the local events, then the fleet's, chained on.
     let report = t.guard().verify_audit().unwrap();

@@ -19,17 +19,20 @@ fn email(id: u64) -> String {
     format!("member{id}.q8z@example.com")
 }
 
+/// A member whose address is stored as a vault token.
+pub(crate) fn member(id: u64) -> Member {
+    Member {
+        id,
+        email: Pii::new(email(id)),
+    }
+}
+
 /// The helper: tokenizes `count` members and lists their rows in `tokens-<id>`.
 pub(crate) fn tokenizer(dir: &Path, id: u64, count: u64) {
     let guard = open(dir);
     let mut rows = String::new();
     for n in 1..=count {
-        let row = guard
-            .to_json(&Member {
-                id: n,
-                email: Pii::new(email(n)),
-            })
-            .unwrap();
+        let row = guard.to_json(&member(n)).unwrap();
         assert!(row.contains("@tokens.invalid") && !row.contains("q8z"));
         rows.push_str(&row);
         rows.push('\n');

@@ -89,7 +89,7 @@ fn read(conn: &Connection) -> rusqlite::Result<Tables> {
         tokens: all(
             conn,
             "SELECT region, tenant, id, subject, record, field, class, created, expires, token,
-                    envelope FROM tokens",
+                    envelope, key_id, key_version FROM tokens",
             |r| {
                 Ok(TokenEntry {
                     region: r.get(0)?,
@@ -103,6 +103,8 @@ fn read(conn: &Connection) -> rusqlite::Result<Tables> {
                     expires: r.get(8)?,
                     token: r.get(9)?,
                     envelope: r.get(10)?,
+                    key_id: r.get(11)?,
+                    key_version: r.get(12)?,
                 })
             },
         )?,
@@ -227,8 +229,8 @@ impl PgStore {
                 tx.execute(
                     "INSERT INTO piiguard_tokens
                      (region, tenant, id, subject, record, field, class, created, expires,
-                      token, envelope)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                      token, envelope, key_id, key_version)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
                     &[
                         &t.region,
                         &t.tenant,
@@ -241,6 +243,8 @@ impl PgStore {
                         &t.expires,
                         &t.token,
                         &t.envelope,
+                        &t.key_id,
+                        &i32::try_from(t.key_version).unwrap_or(i32::MAX),
                     ],
                 )?;
             }

@@ -78,11 +78,14 @@ const MIGRATIONS: &[&str] = &[
          expires BIGINT,
          token TEXT NOT NULL,
          envelope TEXT NOT NULL,
+         key_id TEXT NOT NULL,
+         key_version INTEGER NOT NULL,
          PRIMARY KEY (region, tenant, id)
      );
      CREATE INDEX piiguard_tokens_by_subject ON piiguard_tokens (region, tenant, subject);
      CREATE INDEX piiguard_tokens_by_expiry ON piiguard_tokens (expires)
-         WHERE expires IS NOT NULL;",
+         WHERE expires IS NOT NULL;
+     CREATE INDEX piiguard_tokens_by_key ON piiguard_tokens (region, key_id, key_version);",
 ];
 
 impl PgStore {

@@ -5,7 +5,9 @@ use super::PgStore;
 use crate::error::Error;
 use crate::token::{TokenEntry, TokenStore};
 
-const SELECT_TOKEN: &str = "SELECT subject, record, field, class, created, expires, token, envelope
+const SELECT_TOKEN: &str =
+    "SELECT subject, record, field, class, created, expires, token, envelope,
+                                   key_id, key_version
                             FROM piiguard_tokens WHERE region = $1 AND tenant = $2 AND id = $3";
 
 fn entry(region: &str, tenant: &str, id: &str, row: &postgres::Row) -> TokenEntry {
@@ -21,6 +23,8 @@ fn entry(region: &str, tenant: &str, id: &str, row: &postgres::Row) -> TokenEntr
         expires: row.get(5),
         token: row.get(6),
         envelope: row.get(7),
+        key_id: row.get(8),
+        key_version: u32::try_from(row.get::<_, i32>(9)).unwrap_or(0),
     }
 }
 
@@ -30,8 +34,9 @@ impl TokenStore for PgStore {
             client.execute(
                 "INSERT INTO piiguard_tokens
                  (region, tenant, id, subject, record, field, class, created, expires, token,
-                  envelope)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING",
+                  envelope, key_id, key_version)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+                 ON CONFLICT DO NOTHING",
                 &[
                     &new.region,
                     &new.tenant,
@@ -44,6 +49,8 @@ impl TokenStore for PgStore {
                     &new.expires,
                     &new.token,
                     &new.envelope,
+                    &new.key_id,
+                    &i32::try_from(new.key_version).unwrap_or(i32::MAX),
                 ],
             )?;
             let row = client.query_one(SELECT_TOKEN, &[&new.region, &new.tenant, &new.id])?;
@@ -67,6 +74,19 @@ impl TokenStore for PgStore {
                 "DELETE FROM piiguard_tokens WHERE region = $1 AND tenant = $2 AND subject = $3",
                 &[&region, &tenant, &subject],
             )
+        })
+    }
+
+    fn uses_key(&self, region: &str, key_id: &str, key_version: u32) -> Result<bool, Error> {
+        let (region, key_id) = (region.to_owned(), key_id.to_owned());
+        let version = i32::try_from(key_version).unwrap_or(i32::MAX);
+        self.call("cannot read the tokens' keys", move |client| {
+            let row = client.query_one(
+                "SELECT EXISTS (SELECT 1 FROM piiguard_tokens
+                 WHERE region = $1 AND key_id = $2 AND key_version = $3)",
+                &[&region, &key_id, &version],
+            )?;
+            Ok(row.get(0))
         })
     }
 

@@ -82,10 +82,13 @@ const MIGRATIONS: &[&str] = &[
          expires INTEGER,
          token TEXT NOT NULL,
          envelope TEXT NOT NULL,
+         key_id TEXT NOT NULL,
+         key_version INTEGER NOT NULL,
          PRIMARY KEY (region, tenant, id)
      ) WITHOUT ROWID;
      CREATE INDEX tokens_by_subject ON tokens (region, tenant, subject);
-     CREATE INDEX tokens_by_expiry ON tokens (expires) WHERE expires IS NOT NULL;",
+     CREATE INDEX tokens_by_expiry ON tokens (expires) WHERE expires IS NOT NULL;
+     CREATE INDEX tokens_by_key ON tokens (region, key_id, key_version);",
 ];
 
 /// The store in one SQLite database: the key set, subject keys, the audit trail, break-glass

@@ -13,8 +13,8 @@ fn select(
     id: &str,
 ) -> Result<Option<TokenEntry>, Error> {
     conn.prepare_cached(
-        "SELECT subject, record, field, class, created, expires, token, envelope FROM tokens
-         WHERE region = ?1 AND tenant = ?2 AND id = ?3",
+        "SELECT subject, record, field, class, created, expires, token, envelope, key_id,
+                key_version FROM tokens WHERE region = ?1 AND tenant = ?2 AND id = ?3",
     )
     .and_then(|mut stmt| {
         stmt.query_row(params![region, tenant, id], |row| {
@@ -30,6 +30,8 @@ fn select(
                 expires: row.get(5)?,
                 token: row.get(6)?,
                 envelope: row.get(7)?,
+                key_id: row.get(8)?,
+                key_version: row.get(9)?,
             })
         })
         .optional()
@@ -42,8 +44,9 @@ impl TokenStore for SqliteStore {
         let conn = self.conn();
         conn.prepare_cached(
             "INSERT OR IGNORE INTO tokens
-             (region, tenant, id, subject, record, field, class, created, expires, token, envelope)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             (region, tenant, id, subject, record, field, class, created, expires, token, envelope,
+              key_id, key_version)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )
         .and_then(|mut stmt| {
             stmt.execute(params![
@@ -57,7 +60,9 @@ impl TokenStore for SqliteStore {
                 entry.created,
                 entry.expires,
                 entry.token,
-                entry.envelope
+                entry.envelope,
+                entry.key_id,
+                entry.key_version
             ])
         })
         .map_err(failed("cannot store a token"))?;
@@ -77,6 +82,16 @@ impl TokenStore for SqliteStore {
             .and_then(|mut stmt| stmt.execute(params![region, tenant, subject]))
             .map_err(failed("cannot delete a subject's tokens"))?;
         Ok(deleted as u64)
+    }
+
+    fn uses_key(&self, region: &str, key_id: &str, key_version: u32) -> Result<bool, Error> {
+        self.conn()
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM tokens
+                 WHERE region = ?1 AND key_id = ?2 AND key_version = ?3)",
+            )
+            .and_then(|mut stmt| stmt.query_row(params![region, key_id, key_version], |r| r.get(0)))
+            .map_err(failed("cannot read the tokens' keys"))
     }
 
     fn sweep_expired(&self, now: i64, limit: usize) -> Result<u64, Error> {
