@@ -203,19 +203,31 @@ fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     // and are refused before their groups are read.
     let mut end = i;
     let mut d = 0;
+    let mut last = 0;
     while let Some(&b) = s.get(end) {
         if b.is_ascii_digit() {
             d += 1;
-        } else if !(matches!(b, b' ' | b'-' | b'.' | b'/')
-            && s.get(end + 1).is_some_and(u8::is_ascii_digit))
+            last += 1;
+        } else if matches!(b, b' ' | b'-' | b'.' | b'/')
+            && s.get(end + 1).is_some_and(u8::is_ascii_digit)
         {
+            last = 0;
+        } else {
             break;
         }
         end += 1;
     }
     let after = s.get(end).copied().unwrap_or(b' ');
     let glued = after.is_ascii_alphanumeric() && !matches!(after, b'x' | b'X');
-    let time = after == b':' && s.get(end + 1).is_some_and(u8::is_ascii_digit);
+    // A time: an hour of one or two digits, `:`, two digits (`… 10:30`). Only its own shape:
+    // what follows a colon may be masked by this very scan, and a second scan must decide the
+    // same.
+    let minutes = |k: usize| {
+        s.get(k..k + 2)
+            .is_some_and(|m| m.iter().all(u8::is_ascii_digit))
+            && !s.get(k + 2).is_some_and(u8::is_ascii_digit)
+    };
+    let time = after == b':' && last <= 2 && minutes(end + 1);
     if !(7..=17).contains(&d) || glued || time {
         return None;
     }
@@ -226,7 +238,7 @@ fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
 /// out of line so that the quick refusals above stay cheap.
 #[inline(never)]
 fn grouped(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
-    if within_identifier(s, i) {
+    if within_identifier(s, floor, i) {
         return None;
     }
     let g = Groups::read(s, i)?;
@@ -284,12 +296,12 @@ fn national_shape(s: &[u8], i: usize, floor: usize, g: &Groups) -> bool {
 
 /// Whether digits at `i` continue a token before them: they follow a separator, and the token
 /// before it holds a digit (the middle of a card or an IBAN that was not a finding, the tail
-/// of `2A 015 868 93`).
-fn within_identifier(s: &[u8], i: usize) -> bool {
+/// of `2A 015 868 93`). A finding before `floor` is a mask by the next scan, not a token.
+fn within_identifier(s: &[u8], floor: usize, i: usize) -> bool {
     if i < 2 || !matches!(s[i - 1], b' ' | b'-' | b'.' | b'/') {
         return false;
     }
-    s[..i - 1]
+    s[floor.min(i - 1)..i - 1]
         .iter()
         .rev()
         .take(8)
