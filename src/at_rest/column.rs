@@ -5,7 +5,7 @@
 //! next reveal.
 
 use super::digest::Digest;
-use super::keys::StorageKeys;
+use super::keys::{StorageKeys, classified_field};
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::keys::Purpose;
@@ -157,10 +157,7 @@ impl StorageKeys<'_> {
         envelope: Envelope,
     ) -> Result<Pii<V>, Error> {
         let schema = T::SCHEMA;
-        let (field_schema, pii) = schema
-            .classified_fields()
-            .find(|(f, _)| f.name() == field || f.rust_name() == field)
-            .ok_or(Error::FieldNotFound)?;
+        let (field_schema, pii) = classified_field(schema, field, |_| true)?;
         let subject = subject.map(SubjectId::from_display);
         let at = FieldRef::new(schema, field_schema, pii, subject.as_ref());
         self.check_envelope(&envelope)?;

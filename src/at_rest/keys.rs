@@ -6,7 +6,7 @@ use crate::crypto::aead::FieldCipher;
 use crate::envelope::{Context, Envelope, Header};
 use crate::error::Error;
 use crate::keys::{FieldScope, HashUse, KeyLookup, KeyRef, Keyring, Purpose, Scope, StoreKey};
-use crate::schema::SubjectId;
+use crate::schema::{FieldSchema, PiiField, RecordSchema, SubjectId};
 use crate::token::TokenStore;
 use crate::view::FieldRef;
 use std::fmt;
@@ -235,4 +235,16 @@ impl<'k> StorageKeys<'k> {
         let root = keys.active(purpose, &self.region)?;
         self.write_digest_with(root, digest, at, normalized.as_str().as_bytes(), out)
     }
+}
+
+/// The classified field of `schema` named `field` (its stable or its Rust name) that `fits`.
+pub(super) fn classified_field(
+    schema: &'static RecordSchema,
+    field: &str,
+    fits: impl Fn(&PiiField) -> bool,
+) -> Result<(&'static FieldSchema, &'static PiiField), Error> {
+    schema
+        .classified_fields()
+        .find(|(f, p)| (f.name() == field || f.rust_name() == field) && fits(p))
+        .ok_or(Error::FieldNotFound)
 }

@@ -1,7 +1,7 @@
 //! Finding records by value: the blind indexes an equality lookup must match.
 
 use super::digest::Digest;
-use super::keys::StorageKeys;
+use super::keys::{StorageKeys, classified_field};
 use crate::error::Error;
 use crate::keys::{KeyRef, KeyState, Purpose};
 use crate::view::{Classified, FieldRef};
@@ -20,12 +20,7 @@ impl StorageKeys<'_> {
         value: &str,
     ) -> Result<Vec<String>, Error> {
         let schema = T::SCHEMA;
-        let (field_schema, pii) = schema
-            .classified_fields()
-            .find(|(f, p)| {
-                (f.name() == field || f.rust_name() == field) && p.blind_index().is_some()
-            })
-            .ok_or(Error::FieldNotFound)?;
+        let (field_schema, pii) = classified_field(schema, field, |p| p.blind_index().is_some())?;
         let at = FieldRef::new(schema, field_schema, pii, None);
         let normalized = pii.class().normalize(value.as_bytes())?;
         let keys = self.keyring.read()?;

@@ -3,7 +3,7 @@
 //! back swaps the token for that envelope, which a reveal opens as any other. No cleartext is
 //! made on either side.
 
-use super::keys::{StorageKeys, TokenParts};
+use super::keys::{StorageKeys, TokenParts, classified_field};
 use crate::clock::Clock;
 use crate::crypto::keyed_hash::keyed_hash_parts;
 use crate::crypto::random::fill_public;
@@ -91,10 +91,7 @@ impl StorageKeys<'_> {
         value: &str,
     ) -> Result<Option<String>, Error> {
         let schema = T::SCHEMA;
-        let (field_schema, pii) = schema
-            .classified_fields()
-            .find(|(f, p)| (f.name() == field || f.rust_name() == field) && p.tokens().convergent())
-            .ok_or(Error::FieldNotFound)?;
+        let (field_schema, pii) = classified_field(schema, field, |p| p.tokens().convergent())?;
         let at = FieldRef::new(schema, field_schema, pii, None);
         pii.class().validate(value.as_bytes())?;
         let id = self.convergent_id(&at, value.as_bytes())?;
@@ -216,10 +213,7 @@ impl StorageKeys<'_> {
         token: &str,
     ) -> Result<TokenMetadata, Error> {
         let schema = T::SCHEMA;
-        let (field_schema, pii) = schema
-            .classified_fields()
-            .find(|(f, _)| f.name() == field || f.rust_name() == field)
-            .ok_or(Error::FieldNotFound)?;
+        let (field_schema, pii) = classified_field(schema, field, |_| true)?;
         let subject = subject.map(SubjectId::from_display);
         let at = FieldRef::new(schema, field_schema, pii, subject.as_ref());
         let entry = self.token_entry(&at, token)?;
