@@ -68,6 +68,9 @@ crate::names::name_enum! {
         MonitorUnavailable = "monitor_unavailable",
         /// The local directory's `policy.toml` holds a policy not yet in force.
         PolicyFile = "policy_file",
+        /// A vault token was refused: altered, another field's or tenant's, expired, or
+        /// unknown to the store.
+        TokenRefused = "token_refused",
     }
 }
 

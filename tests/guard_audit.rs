@@ -22,6 +22,8 @@ const AUDITED: &[&str] = &[
     "revoke",
     // Tested in tests/fleet.rs: the change is a `policy_change` event, and in force elsewhere.
     "install_policy",
+    // Tested in tests/tokenization.rs: allowed, denied, and refused tokens, each audited.
+    "detokenize",
 ];
 
 /// Methods that neither disclose nor destroy (construction, the storage door, lookups,
@@ -40,6 +42,7 @@ const HARMLESS: &[&str] = &[
     "blind_index_candidates",
     "token_metadata",
     "convergent_token",
+    "tokenize",
     "column",
     "read_column",
     "verify_audit",

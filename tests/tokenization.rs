@@ -315,6 +315,61 @@ fn a_key_version_tokens_need_is_not_destroyed() {
 }
 
 #[test]
+fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited() {
+    use piiguard::at_rest::TokenTarget;
+    use piiguard::{Class, PiiField, Reason};
+    let f = fixture();
+    let json = f.guard.to_json(&customer(7)).unwrap();
+    let card = field(&json, "card");
+    // Named as a proxy's route would name it, or from the application's type.
+    let named = TokenTarget::named("Customer", "card", PiiField::of(Class::CardNumber));
+    let typed = TokenTarget::of::<Customer>("card").unwrap();
+    let access = || Access::new("payment").justified_by("order 4411");
+    for target in [&named, &typed] {
+        let value = f
+            .guard
+            .detokenize(&prod("pay-1", "payments"), target, &card, access())
+            .unwrap();
+        assert_eq!(value.expose(), CARD);
+    }
+    assert!(matches!(
+        f.guard
+            .detokenize(&prod("agent-1", "support"), &named, &card, access()),
+        Err(Error::Denied { .. })
+    ));
+    // The card's token presented as the email field's: refused before any lookup.
+    let email = TokenTarget::named("Customer", "email", PiiField::of(Class::Email));
+    assert!(matches!(
+        f.guard
+            .detokenize(&prod("pay-1", "payments"), &email, &card, access()),
+        Err(Error::Token { .. })
+    ));
+    let events: Vec<_> = f
+        .audit
+        .events()
+        .into_iter()
+        .filter(|e| e.action == Action::Detokenize)
+        .collect();
+    let outcomes: Vec<_> = events.iter().map(|e| (e.outcome, e.reason)).collect();
+    assert_eq!(outcomes.len(), 4);
+    assert_eq!(outcomes[2].0, Outcome::Denied);
+    assert_eq!(outcomes[3], (Outcome::Failed, Reason::TokenRefused));
+    assert_eq!(events[0].object.subject.as_deref(), Some("7"));
+    // A value a third party sent back, tokenized for customer 7, reads in customer 7's row.
+    let fresh = f
+        .guard
+        .tokenize(&typed, Some(&7), "5555555555554444")
+        .unwrap();
+    let row = with_field(&json, "card", &fresh);
+    let back: Customer = f.guard.from_json(&row).unwrap();
+    assert_eq!(payments_reveal(&f, &back).unwrap(), "5555555555554444");
+    assert!(matches!(
+        f.guard.tokenize(&typed, Some(&7), "5555555555554445"),
+        Err(Error::InvalidValue { .. })
+    ));
+}
+
+#[test]
 fn without_a_token_store_a_tokenized_field_is_refused() {
     let keyring = Keyring::in_memory(Environment::Dev);
     let guard = Guard::builder(keyring)

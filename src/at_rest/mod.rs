@@ -28,4 +28,4 @@ pub use column::Column;
 pub use erase::Forgotten;
 pub use keys::StorageKeys;
 pub use rewrap::RewrapProgress;
-pub use tokens::TokenMetadata;
+pub use tokens::{TokenMetadata, TokenTarget};

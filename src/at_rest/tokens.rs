@@ -10,8 +10,10 @@ use crate::crypto::random::fill_public;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::keys::{HashUse, KeyLookup, Purpose};
-use crate::schema::SubjectId;
+use crate::pii::Revealed;
+use crate::schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 use crate::token::{TokenEntry, TokenInfo, VaultFormat, head, id_text, write_token};
+use crate::value::PiiValue;
 use crate::view::{Classified, FieldRef};
 use std::fmt;
 use subtle::ConstantTimeEq;
@@ -33,6 +35,91 @@ pub struct TokenMetadata {
     pub expires: Option<i64>,
     /// Whether equal values of the field share it.
     pub convergent: bool,
+}
+
+/// A tokenized field named outside the application's types — by a proxy's route table, an
+/// operator's tool: the record type's and field's stable names and the field's class. Tokens
+/// are bound to these names, as envelopes are.
+///
+/// ```
+/// use piiguard::at_rest::TokenTarget;
+/// use piiguard::{Class, PiiField};
+/// let card = TokenTarget::named("payment", "card", PiiField::of(Class::CardNumber));
+/// assert_eq!((card.record(), card.field()), ("payment", "card"));
+/// ```
+#[derive(Debug, Clone, Copy)]
+pub struct TokenTarget {
+    record: &'static RecordSchema,
+    field: &'static FieldSchema,
+    pii: &'static PiiField,
+}
+
+impl TokenTarget {
+    /// Field `field` of record type `T`.
+    ///
+    /// # Errors
+    /// [`Error::FieldNotFound`] if `T` has no classified field of that name.
+    pub fn of<T: Classified>(field: &str) -> Result<Self, Error> {
+        let (field, pii) = classified_field(T::SCHEMA, field, |_| true)?;
+        Ok(Self {
+            record: T::SCHEMA,
+            field,
+            pii,
+        })
+    }
+
+    /// A field known only by its names and class. Its schema is made once and kept for the
+    /// life of the process (a route table builds its targets once, at startup).
+    pub fn named(record: &str, field: &str, pii: PiiField) -> Self {
+        let record_name: &'static str = Box::leak(record.into());
+        let field_name: &'static str = Box::leak(field.into());
+        let fields: &'static [FieldSchema] = Box::leak(Box::new([FieldSchema::new(
+            field_name,
+            field_name,
+            FieldKind::Classified(pii),
+        )]));
+        let schema: &'static RecordSchema = Box::leak(Box::new(RecordSchema::new(
+            record_name,
+            record_name,
+            None,
+            fields,
+        )));
+        let (field, pii) = schema
+            .classified_fields()
+            .next()
+            .unwrap_or_else(|| unreachable!("the schema was made with one classified field"));
+        Self {
+            record: schema,
+            field,
+            pii,
+        }
+    }
+
+    /// The record type's stable name.
+    pub fn record(&self) -> &'static str {
+        self.record.name()
+    }
+
+    /// The field's stable name.
+    pub fn field(&self) -> &'static str {
+        self.field.name()
+    }
+
+    pub(crate) fn at<'a>(&self, subject: Option<&'a SubjectId>) -> FieldRef<'a> {
+        FieldRef::new(self.record, self.field, self.pii, subject)
+    }
+
+    pub(crate) fn pii(&self) -> &'static PiiField {
+        self.pii
+    }
+
+    pub(crate) fn record_schema(&self) -> &'static RecordSchema {
+        self.record
+    }
+
+    pub(crate) fn field_schema(&self) -> &'static FieldSchema {
+        self.field
+    }
 }
 
 impl StorageKeys<'_> {
@@ -198,6 +285,73 @@ impl StorageKeys<'_> {
             });
         }
         Ok(entry)
+    }
+
+    /// A token of `target` given alone (no record says whose it is): checked as
+    /// [`token_entry`](Self::token_entry) is, its subject taken from the store, where only
+    /// the guard writes. Returns the subject and the envelope.
+    pub(crate) fn resolve_target(
+        &self,
+        target: &TokenTarget,
+        token: &str,
+    ) -> Result<(Option<SubjectId>, Envelope), Error> {
+        let info = TokenInfo::parse(token)?;
+        let (_, clock) = self.token_store()?;
+        let probe = target.at(None);
+        let mac = self.token_mac(&probe, Some(info.key_version), &info.head())?;
+        if !bool::from(mac[..16].ct_eq(&info.mac)) {
+            return Err(Error::Token {
+                reason: "the token was altered, or belongs to another field or tenant",
+            });
+        }
+        if info
+            .expires
+            .is_some_and(|t| t <= clock.now().unix_timestamp())
+        {
+            return Err(Error::Token {
+                reason: "the token has expired",
+            });
+        }
+        let (store, _) = self.token_store()?;
+        let entry = store
+            .get(&self.region, &self.tenant, &info.id_text())?
+            .ok_or(Error::Token {
+                reason: "the token is unknown to the store (its subject was forgotten, or it was swept)",
+            })?;
+        let envelope = Envelope::parse_text(&entry.envelope)?;
+        self.check_envelope(&envelope)?;
+        Ok((entry.subject.map(|s| SubjectId::from_display(&s)), envelope))
+    }
+
+    /// Opens a token's envelope as a text value of `target` for `subject` (after the guard
+    /// allowed it).
+    pub(crate) fn open_target(
+        &self,
+        target: &TokenTarget,
+        subject: Option<&SubjectId>,
+        envelope: &Envelope,
+    ) -> Result<Revealed<String>, Error> {
+        let cleartext = self.open_at(&target.at(subject), envelope)?;
+        Ok(Revealed::new(String::decode(cleartext)?))
+    }
+
+    /// The token of `value` for `target` and `subject` (a value a proxy receives in a
+    /// response, before the application sees it).
+    ///
+    /// # Errors
+    /// [`Error::InvalidValue`] for a value not of the field's class; the store's and keys'
+    /// errors.
+    pub fn tokenize_value(
+        &self,
+        target: &TokenTarget,
+        subject: Option<&dyn fmt::Display>,
+        value: &str,
+    ) -> Result<String, Error> {
+        target.pii().class().validate(value.as_bytes())?;
+        let subject = subject.map(SubjectId::from_display);
+        let mut out = String::new();
+        self.tokenize(&target.at(subject.as_ref()), value.as_bytes(), &mut out)?;
+        Ok(out)
     }
 
     /// What the store says of a token of field `field` of record type `T` for `subject`,

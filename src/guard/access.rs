@@ -2,6 +2,7 @@
 
 use super::Guard;
 use super::policy_view::{FieldDecision, PolicyView, same_field};
+use crate::at_rest::TokenTarget;
 use crate::audit::{Action, Outcome, Text};
 use crate::clock::unix_ms;
 use crate::error::Error;
@@ -78,6 +79,94 @@ impl Guard {
             return Err(denied);
         }
         match self.storage_keys().decrypt_at(&at, pii) {
+            Ok(revealed) => {
+                self.record(&event)?;
+                self.raise(principal, alerts)?;
+                Ok(revealed)
+            }
+            Err(error) => {
+                event.outcome = Outcome::Failed;
+                event.reason = Reason::OpenFailed;
+                self.record(&event)?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Detokenizes a vault token of `target` given alone — a token a proxy finds in a request
+    /// on its way to a third party — for `principal`, if the policy allows revealing that
+    /// field: the token is checked (its MAC, expiry and store entry, whose subject decides
+    /// ownership), then the decision, the access count and the audit event (`detokenize`), and
+    /// only then is the value opened. A refused token is audited too (failed,
+    /// `token_refused`).
+    ///
+    /// # Errors
+    /// [`Error::Token`] for an altered, foreign, expired or unknown token; [`Error::Denied`];
+    /// the key errors of opening the value; the audit sink's errors.
+    pub fn detokenize(
+        &self,
+        principal: &Principal,
+        target: &TokenTarget,
+        token: &str,
+        access: impl Into<Access>,
+    ) -> Result<Revealed<String>, Error> {
+        if self.pinned.is_none() {
+            return self.pin().detokenize(principal, target, token, access);
+        }
+        let access = access.into();
+        let now = self.now();
+        let mut event = self.event_at(
+            now,
+            Action::Detokenize,
+            Outcome::Allowed,
+            Reason::RoleRule,
+            principal,
+            Some(&access),
+        );
+        event.object.record = Some(Text::from_static(target.record()));
+        event.object.field = Some(Text::from_static(target.field()));
+        event.object.class = Some(Text::from_static(target.pii().class().name()));
+        event.object.sensitivity = Some(Text::from_static(target.pii().sensitivity().name()));
+        let keys = self.storage_keys();
+        let (subject, envelope) = match keys.resolve_target(target, token) {
+            Ok(found) => found,
+            Err(error) => {
+                event.outcome = Outcome::Failed;
+                event.reason = Reason::TokenRefused;
+                self.record(&event)?;
+                return Err(error);
+            }
+        };
+        let at = Located {
+            record: target.record_schema(),
+            field: target.field_schema(),
+            pii: target.pii(),
+            subject,
+        };
+        event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
+        let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
+        let mut alerts = Vec::new();
+        if decision.reveals() {
+            let owner = decision.reason == Reason::Owner;
+            let mut admission =
+                self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
+            alerts = std::mem::take(&mut admission.alerts);
+            if admission.denied {
+                decision = Decision::deny(admission.reason());
+            }
+        }
+        event.reason = decision.reason;
+        if !decision.reveals() {
+            event.outcome = Outcome::Denied;
+            if decision.reason == Reason::RoleRule {
+                event.reason = Reason::RevealNotPermitted;
+                event.detail = Some(Text::from(format!("policy gives {}", decision.disclosure)));
+            }
+            let denied = self.deny(&event, principal)?;
+            self.raise(principal, alerts)?;
+            return Err(denied);
+        }
+        match keys.open_target(target, at.subject.as_ref(), &envelope) {
             Ok(revealed) => {
                 self.record(&event)?;
                 self.raise(principal, alerts)?;

@@ -119,4 +119,19 @@ impl Guard {
     ) -> Result<Option<String>, Error> {
         self.storage_keys().convergent_token::<T>(field, value)
     }
+
+    /// The token of `value` for a tokenized field named by `target`, for `subject`: what a
+    /// proxy gives the application in place of a value a third party sent back. Not audited:
+    /// it discloses nothing.
+    ///
+    /// # Errors
+    /// As [`StorageKeys::tokenize_value`](crate::at_rest::StorageKeys::tokenize_value).
+    pub fn tokenize(
+        &self,
+        target: &crate::at_rest::TokenTarget,
+        subject: Option<&dyn fmt::Display>,
+        value: &str,
+    ) -> Result<String, Error> {
+        self.storage_keys().tokenize_value(target, subject, value)
+    }
 }
