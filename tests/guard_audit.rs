@@ -22,8 +22,10 @@ const AUDITED: &[&str] = &[
     "revoke",
     // Tested in tests/fleet.rs: the change is a `policy_change` event, and in force elsewhere.
     "install_policy",
-    // Tested in tests/tokenization.rs: allowed, denied, and refused tokens, each audited.
+    // Tested in tests/tokenization.rs: allowed, denied, and refused tokens, each audited; a
+    // sweep by an admin and refused to others.
     "detokenize",
+    "sweep_expired_tokens",
 ];
 
 /// Methods that neither disclose nor destroy (construction, the storage door, lookups,

@@ -8,7 +8,7 @@
 use piiguard::audit::{Action, MemorySink, Outcome};
 use piiguard::clock::ManualClock;
 use piiguard::keys::{Environment, Keyring, MemoryKeyStore};
-use piiguard::token::{MemoryTokenStore, TokenStore};
+use piiguard::token::MemoryTokenStore;
 use piiguard::{Access, Classified, Error, Guard, Pii, Policy, Principal};
 use std::sync::Arc;
 use std::time::Duration;
@@ -218,17 +218,34 @@ fn altered_foreign_expired_and_forgotten_tokens_are_refused() {
     // Thirty-one days later the card token has expired; the email token has no expiry.
     f.clock.advance(Duration::from_secs(31 * 86_400));
     assert!(token_error(&json).contains("expired"));
-    // The sweep tidies both customers' expired card tokens.
+    // The sweep tidies both customers' expired card tokens: an admin act, audited.
+    let admin = prod("ops-1", "admin");
+    assert!(matches!(
+        f.guard
+            .sweep_expired_tokens(&prod("agent-1", "support"), 100),
+        Err(Error::Denied { .. })
+    ));
+    assert_eq!(f.guard.sweep_expired_tokens(&admin, 1).unwrap(), 1);
+    assert_eq!(f.guard.sweep_expired_tokens(&admin, 100).unwrap(), 1);
     assert_eq!(
-        f.tokens
-            .sweep_expired(1_795_000_000 + 31 * 86_400, 100)
-            .unwrap(),
-        2
+        f.tokens.len(),
+        2,
+        "the email tokens, which have no expiry, are kept"
+    );
+    let sweeps = f
+        .audit
+        .events()
+        .into_iter()
+        .filter(|e| e.action == Action::TokenSweep)
+        .map(|e| e.outcome)
+        .collect::<Vec<_>>();
+    assert_eq!(
+        sweeps,
+        [Outcome::Denied, Outcome::Allowed, Outcome::Allowed]
     );
     f.clock.advance(Duration::from_secs(0));
     // Forgetting the subject removes its tokens: the email token is now unknown.
     let fresh = f.guard.to_json(&customer(9)).unwrap();
-    let admin = prod("ops-1", "admin");
     f.guard.forget_subject(&admin, &9).unwrap();
     assert!(token_error(&fresh).contains("unknown"));
     // No error says anything of the value or the token.

@@ -44,6 +44,8 @@ mod report;
 mod scrub;
 #[cfg(feature = "store")]
 mod store;
+#[cfg(feature = "store")]
+mod tokens;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -72,6 +74,9 @@ enum Command {
     /// Erases a data subject (crypto-shredding): an admin act, audited.
     #[cfg(feature = "store")]
     Forget(forget::Args),
+    /// Tidies a store's vault tokens: `sweep` deletes expired ones (an admin act, audited).
+    #[cfg(feature = "store")]
+    Tokens(tokens::Args),
 }
 
 /// A problem in the user's terms, with exit status 2 (the CLI's "error").
@@ -94,6 +99,8 @@ fn main() -> ExitCode {
         Command::Keys(args) => keys::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
         Command::Forget(args) => forget::run(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "store")]
+        Command::Tokens(args) => tokens::run(&args).map_err(|e| e.to_string()),
     };
     match outcome {
         Ok(code) => code,

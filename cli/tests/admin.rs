@@ -476,3 +476,56 @@ fn audit_recover_cuts_a_torn_last_line_and_refuses_other_damage() {
     assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn tokens_sweep_deletes_expired_tokens_as_an_admin_act() {
+    use piiguard::store::SqliteStore;
+    use piiguard::token::{TokenEntry, TokenStore};
+    let dir = fresh("tokens-sweep");
+    let d = dir.to_str().unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    drop(Guard::open_local(&dir).unwrap());
+    // Two entries in the store's token table, one expired long ago.
+    let store = SqliteStore::open(dir.join("store.db")).unwrap();
+    for (id, expires) in [("expired", Some(1)), ("current", None)] {
+        store
+            .insert_if_absent(TokenEntry {
+                id: id.into(),
+                region: "local".into(),
+                tenant: String::new(),
+                subject: Some("7".into()),
+                record: "Customer".into(),
+                field: "email".into(),
+                class: "email".into(),
+                created: 0,
+                expires,
+                token: format!("tok_{id}"),
+                envelope: "pg1.placeholder".into(),
+                key_id: "field-local".into(),
+                key_version: 1,
+            })
+            .unwrap();
+    }
+    let sweep = |role: &str| {
+        piiguard(
+            &[
+                "tokens", "sweep", "--as", "op-1", "--role", role, "--json", "--dir", d,
+            ],
+            "",
+        )
+    };
+    let out = sweep("mailer");
+    assert_eq!(out.status.code(), Some(2), "not an admin");
+    let out = sweep("security");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout).trim(), r#"{"deleted":1}"#);
+    assert!(store.get("local", "", "expired").unwrap().is_none());
+    assert!(store.get("local", "", "current").unwrap().is_some());
+    let sweeps: Vec<String> = events(d)
+        .iter()
+        .filter(|e| e["action"] == "token_sweep")
+        .map(|e| e["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(sweeps, ["denied", "allowed"]);
+}

@@ -37,6 +37,8 @@ crate::names::name_enum! {
         PolicyChange = "policy_change",
         /// A tokenized field revealed: its vault token resolved and its value opened.
         Detokenize = "detokenize",
+        /// Expired vault tokens deleted from the store.
+        TokenSweep = "token_sweep",
     }
 }
 

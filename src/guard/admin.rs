@@ -118,6 +118,28 @@ impl Guard {
         }
     }
 
+    /// Deletes up to `limit` vault tokens that have expired (they are refused already; this
+    /// tidies the store). Returns how many were deleted. Needs an admin role; audited.
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::NotAdmin`]; [`Error::Unsupported`] without a token
+    /// store; the store's errors; audit errors.
+    pub fn sweep_expired_tokens(&self, principal: &Principal, limit: usize) -> Result<u64, Error> {
+        if self.pinned.is_none() {
+            return self.pin().sweep_expired_tokens(principal, limit);
+        }
+        let now = self.now().unix_timestamp();
+        let event = self.admin_event(Action::TokenSweep, principal, |e| {
+            e.detail = Some(Text::from(format!("expired at {now}, at most {limit}")));
+        })?;
+        self.administer(event, || match &self.inner.tokens {
+            Some(tokens) => tokens.sweep_expired(now, limit),
+            None => Err(Error::Unsupported {
+                what: "sweeping tokens without a token store",
+            }),
+        })
+    }
+
     /// Erases a data subject by destroying their key in the guard's scope (crypto-shredding):
     /// every envelope of theirs becomes permanently unreadable. Idempotent. Needs an admin
     /// role; audited.

@@ -154,6 +154,7 @@ fn is_admin(action: Action) -> bool {
             | Action::SubjectErasure
             | Action::PolicyChange
             | Action::MonitorReset
+            | Action::TokenSweep
     )
 }
 
