@@ -26,6 +26,11 @@ treatment = "reveal"
 roles = ["support"]
 sensitivities = ["personal", "sensitive"]
 treatment = "mask"
+
+[[rule]]
+roles = ["proxy"]
+classes = ["card_number"]
+treatment = "detokenize"
 "#;
 
 const EMAIL: &str = "token.sentinel@example.com";
@@ -354,6 +359,15 @@ fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited(
             .detokenize(&prod("agent-1", "support"), &named, &card, access()),
         Err(Error::Denied { .. })
     ));
+    // A proxy's role may detokenize a token given alone, and never reveal a record's field.
+    let proxy = prod("egress-1", "proxy");
+    let value = f.guard.detokenize(&proxy, &named, &card, access()).unwrap();
+    assert_eq!(value.expose(), CARD);
+    let back: Customer = f.guard.from_json(&json).unwrap();
+    assert!(matches!(
+        f.guard.reveal(&proxy, &back, |c| &c.card, access()),
+        Err(Error::Denied { .. })
+    ));
     // The card's token presented as the email field's: refused before any lookup.
     let email = TokenTarget::named("Customer", "email", PiiField::of(Class::Email));
     assert!(matches!(
@@ -368,9 +382,15 @@ fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited(
         .filter(|e| e.action == Action::Detokenize)
         .collect();
     let outcomes: Vec<_> = events.iter().map(|e| (e.outcome, e.reason)).collect();
-    assert_eq!(outcomes.len(), 4);
+    assert_eq!(outcomes.len(), 6);
     assert_eq!(outcomes[2].0, Outcome::Denied);
-    assert_eq!(outcomes[3], (Outcome::Failed, Reason::TokenRefused));
+    assert_eq!(outcomes[3].0, Outcome::Allowed, "the proxy detokenizes");
+    assert_eq!(
+        outcomes[4].0,
+        Outcome::Denied,
+        "the proxy's reveal of a record"
+    );
+    assert_eq!(outcomes[5], (Outcome::Failed, Reason::TokenRefused));
     assert_eq!(events[0].object.subject.as_deref(), Some("7"));
     // A value a third party sent back, tokenized for customer 7, reads in customer 7's row.
     let fresh = f

@@ -146,7 +146,7 @@ impl Guard {
         event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
         let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
         let mut alerts = Vec::new();
-        if decision.reveals() {
+        if decision.detokenizes() {
             let owner = decision.reason == Reason::Owner;
             let mut admission =
                 self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
@@ -156,7 +156,7 @@ impl Guard {
             }
         }
         event.reason = decision.reason;
-        if !decision.reveals() {
+        if !decision.detokenizes() {
             event.outcome = Outcome::Denied;
             if decision.reason == Reason::RoleRule {
                 event.reason = Reason::RevealNotPermitted;

@@ -147,7 +147,8 @@ impl<T: ?Sized> fmt::Debug for PolicyView<'_, '_, T> {
 const fn treatment_of(disclosure: Disclosure) -> Treatment {
     match disclosure {
         Disclosure::Reveal => Treatment::Clear,
-        Disclosure::Mask => Treatment::Mask,
+        // A record in a view is not a token given alone: its mask.
+        Disclosure::Mask | Disclosure::Detokenize => Treatment::Mask,
         Disclosure::Hash => Treatment::Hash,
         Disclosure::Redact => Treatment::Redact,
     }

@@ -7,7 +7,8 @@ crate::names::name_enum! {
     ///
     /// ```
     /// use piiguard::Disclosure;
-    /// assert!(Disclosure::Reveal > Disclosure::Mask);
+    /// assert!(Disclosure::Reveal > Disclosure::Detokenize);
+    /// assert!(Disclosure::Detokenize > Disclosure::Mask);
     /// assert_eq!(Disclosure::parse("deny"), Some(Disclosure::Redact));
     /// ```
     #[derive(PartialOrd, Ord)]
@@ -18,7 +19,12 @@ crate::names::name_enum! {
         Hash = "hash",
         /// The class's mask (`j***@example.com`).
         Mask = "mask",
-        /// The cleartext, under a reveal or a policy view.
+        /// The cleartext of a vault token given alone ([`Guard::detokenize`], a proxy's
+        /// outbound request), and the mask elsewhere: a record is not revealed.
+        ///
+        /// [`Guard::detokenize`]: crate::Guard::detokenize
+        Detokenize = "detokenize",
+        /// The cleartext, under a reveal or a policy view (and a detokenization).
         Reveal = "reveal",
     }
 }
@@ -55,5 +61,10 @@ impl Decision {
     /// Whether the principal gets the cleartext.
     pub const fn reveals(&self) -> bool {
         matches!(self.disclosure, Disclosure::Reveal)
+    }
+
+    /// Whether the principal gets the cleartext of a vault token given alone.
+    pub const fn detokenizes(&self) -> bool {
+        matches!(self.disclosure, Disclosure::Reveal | Disclosure::Detokenize)
     }
 }

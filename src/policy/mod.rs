@@ -314,7 +314,7 @@ impl Policy {
         let needs_justification = rule
             .justification
             .unwrap_or_else(|| self.justification_required.contains(&target.sensitivity));
-        if rule.disclosure == Disclosure::Reveal
+        if matches!(rule.disclosure, Disclosure::Reveal | Disclosure::Detokenize)
             && needs_justification
             && access.justification().is_none()
         {
