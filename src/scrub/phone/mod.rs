@@ -23,7 +23,7 @@ use super::detect::{Hit, PHONE, ends_token};
 
 /// Words that make a digit string likely a phone number, but could as well introduce an
 /// identifier (`contact: 123-45-6789`).
-const CONTACT_WORDS: &[&[u8]] = &[b"text me", b"reach", b"contact", b"ring"];
+const CONTACT_WORDS: &[&[u8]] = &[b"text me", b"reach", b"contact", b"ring", b"my number"];
 
 /// How far before a number its context word may be.
 const WINDOW: usize = 32;
@@ -283,9 +283,11 @@ fn national_shape(s: &[u8], i: usize, floor: usize, g: &Groups) -> bool {
     }
     let nanp = !g.mixed
         && ((lens == [3, 3, 4] && first >= b'2') || (lens == [1, 3, 3, 4] && first == b'1'));
-    let trunk = first == b'0'
+    // The trunk prefix `0`, or `8` as Russia and its neighbours write it (`8 912 345 67 89`).
+    let trunk = (first == b'0'
         && matches!(second, b'1'..=b'9')
-        && ((8..=13).contains(&d) || (d == 7 && lens.len() >= 3));
+        && ((8..=13).contains(&d) || (d == 7 && lens.len() >= 3)))
+        || (first == b'8' && lens == [1, 3, 3, 2, 2]);
     let grouped = !g.mixed
         && lens.len() >= 3
         && lens[0] <= 3

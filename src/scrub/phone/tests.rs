@@ -64,6 +64,8 @@ fn ambiguous_shapes_are_numbers_where_the_text_says_so() {
     phone("call 555-0123", "555-0123");
     phone("Tel. 212 345 678", "212 345 678");
     phone("mobile: 0612345678", "0612345678");
+    phone("My number is 9876543210, thanks", "9876543210");
+    phone("zvonite 8 912 345 67 89", "8 912 345 67 89");
     for no in [
         "order 2015550123",
         "order 555-0123",
