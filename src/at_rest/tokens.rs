@@ -258,6 +258,18 @@ impl StorageKeys<'_> {
     /// A field's token's entry: the token's MAC checked (this field, this tenant,
     /// untampered), its expiry, then the store, and the subject.
     fn token_entry(&self, at: &FieldRef<'_>, text: &str) -> Result<TokenEntry, Error> {
+        let entry = self.checked_entry(at, text)?;
+        if entry.subject.as_deref() != at.subject().map(SubjectId::as_str) {
+            return Err(Error::Token {
+                reason: "the token belongs to another subject",
+            });
+        }
+        Ok(entry)
+    }
+
+    /// A token's store entry, once its MAC (this field, this tenant, unaltered) and its expiry
+    /// are checked; the subject is the caller's to check.
+    fn checked_entry(&self, at: &FieldRef<'_>, text: &str) -> Result<TokenEntry, Error> {
         let (store, clock) = self.token_store()?;
         let info = TokenInfo::parse(text)?;
         let mac = self.token_mac(at, Some(info.key_version), &info.head())?;
@@ -274,50 +286,22 @@ impl StorageKeys<'_> {
                 reason: "the token has expired",
             });
         }
-        let entry = store
+        store
             .get(&self.region, &self.tenant, &info.id_text())?
             .ok_or(Error::Token {
                 reason: "the token is unknown to the store (its subject was forgotten, or it was swept)",
-            })?;
-        if entry.subject.as_deref() != at.subject().map(SubjectId::as_str) {
-            return Err(Error::Token {
-                reason: "the token belongs to another subject",
-            });
-        }
-        Ok(entry)
+            })
     }
 
-    /// A token of `target` given alone (no record says whose it is): checked as
-    /// [`token_entry`](Self::token_entry) is, its subject taken from the store, where only
-    /// the guard writes. Returns the subject and the envelope.
+    /// A token of `target` given alone (no record says whose it is): checked as a record's
+    /// token is, its subject taken from the store, where only the guard writes. Returns the
+    /// subject and the envelope.
     pub(crate) fn resolve_target(
         &self,
         target: &TokenTarget,
         token: &str,
     ) -> Result<(Option<SubjectId>, Envelope), Error> {
-        let info = TokenInfo::parse(token)?;
-        let (_, clock) = self.token_store()?;
-        let probe = target.at(None);
-        let mac = self.token_mac(&probe, Some(info.key_version), &info.head())?;
-        if !bool::from(mac[..16].ct_eq(&info.mac)) {
-            return Err(Error::Token {
-                reason: "the token was altered, or belongs to another field or tenant",
-            });
-        }
-        if info
-            .expires
-            .is_some_and(|t| t <= clock.now().unix_timestamp())
-        {
-            return Err(Error::Token {
-                reason: "the token has expired",
-            });
-        }
-        let (store, _) = self.token_store()?;
-        let entry = store
-            .get(&self.region, &self.tenant, &info.id_text())?
-            .ok_or(Error::Token {
-                reason: "the token is unknown to the store (its subject was forgotten, or it was swept)",
-            })?;
+        let entry = self.checked_entry(&target.at(None), token)?;
         let envelope = Envelope::parse_text(&entry.envelope)?;
         self.check_envelope(&envelope)?;
         Ok((entry.subject.map(|s| SubjectId::from_display(&s)), envelope))
