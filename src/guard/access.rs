@@ -3,7 +3,7 @@
 use super::Guard;
 use super::policy_view::{FieldDecision, PolicyView, same_field};
 use crate::at_rest::TokenTarget;
-use crate::audit::{Action, Outcome, Text};
+use crate::audit::{Action, AuditEvent, Outcome, Text};
 use crate::clock::unix_ms;
 use crate::error::Error;
 use crate::pii::{Pii, Revealed};
@@ -38,59 +38,29 @@ impl Guard {
         let access = access.into();
         let pii = field(record);
         let at = Located::find(record, pii).ok_or(Error::FieldNotFound)?;
-        let now = self.now();
-        let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
-        let mut alerts = Vec::new();
-        if decision.reveals() {
-            let owner = decision.reason == Reason::Owner;
-            let mut admission =
-                self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
-            alerts = std::mem::take(&mut admission.alerts);
-            if admission.denied {
-                decision = Decision::deny(admission.reason());
-            }
-        }
         // A field stored as a vault token is detokenized, and audited as such.
         let action = match at.pii.treatment(crate::names::View::Storage) {
             crate::names::Treatment::Tokenize => Action::Detokenize,
             _ => Action::Reveal,
         };
+        let now = self.now();
         let mut event = self.event_at(
             now,
             action,
             Outcome::Allowed,
-            decision.reason,
+            Reason::RoleRule,
             principal,
             Some(&access),
         );
-        event.object.record = Some(Text::from_static(at.record.name()));
-        event.object.field = Some(Text::from_static(at.field.name()));
-        event.object.class = Some(Text::from_static(at.pii.class().name()));
-        event.object.sensitivity = Some(Text::from_static(at.pii.sensitivity().name()));
-        event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
-        if !decision.reveals() {
-            event.outcome = Outcome::Denied;
-            if decision.reason == Reason::RoleRule {
-                event.reason = Reason::RevealNotPermitted;
-                event.detail = Some(Text::from(format!("policy gives {}", decision.disclosure)));
-            }
-            let denied = self.deny(&event, principal)?;
-            self.raise(principal, alerts)?;
-            return Err(denied);
-        }
-        match self.storage_keys().decrypt_at(&at, pii) {
-            Ok(revealed) => {
-                self.record(&event)?;
-                self.raise(principal, alerts)?;
-                Ok(revealed)
-            }
-            Err(error) => {
-                event.outcome = Outcome::Failed;
-                event.reason = Reason::OpenFailed;
-                self.record(&event)?;
-                Err(error)
-            }
-        }
+        describe(&mut event, &at);
+        self.disclose(
+            principal,
+            &access,
+            &at,
+            (event, now),
+            Decision::reveals,
+            || self.storage_keys().decrypt_at(&at, pii),
+        )
     }
 
     /// Detokenizes a vault token of `target` given alone — a token a proxy finds in a request
@@ -144,9 +114,31 @@ impl Guard {
             subject,
         };
         event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
-        let mut decision = self.decide_at(principal, &access, &at, now.unix_timestamp());
+        self.disclose(
+            principal,
+            &access,
+            &at,
+            (event, now),
+            Decision::detokenizes,
+            || keys.open_target(target, at.subject.as_ref(), &envelope),
+        )
+    }
+
+    /// The common end of a reveal and a detokenization: the decision (`allows` it or not),
+    /// the access count, the audit event, and only then `open`. A refusal is audited and
+    /// returned as [`Error::Denied`]; a failure to open is audited as failed.
+    fn disclose<R>(
+        &self,
+        principal: &Principal,
+        access: &Access,
+        at: &Located,
+        (mut event, now): (AuditEvent, time::OffsetDateTime),
+        allows: fn(&Decision) -> bool,
+        open: impl FnOnce() -> Result<R, Error>,
+    ) -> Result<R, Error> {
+        let mut decision = self.decide_at(principal, access, at, now.unix_timestamp());
         let mut alerts = Vec::new();
-        if decision.detokenizes() {
+        if allows(&decision) {
             let owner = decision.reason == Reason::Owner;
             let mut admission =
                 self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
@@ -156,7 +148,7 @@ impl Guard {
             }
         }
         event.reason = decision.reason;
-        if !decision.detokenizes() {
+        if !allows(&decision) {
             event.outcome = Outcome::Denied;
             if decision.reason == Reason::RoleRule {
                 event.reason = Reason::RevealNotPermitted;
@@ -166,7 +158,7 @@ impl Guard {
             self.raise(principal, alerts)?;
             return Err(denied);
         }
-        match keys.open_target(target, at.subject.as_ref(), &envelope) {
+        match open() {
             Ok(revealed) => {
                 self.record(&event)?;
                 self.raise(principal, alerts)?;
@@ -415,4 +407,13 @@ impl Guard {
             }
         }
     }
+}
+
+/// Names the field `at` in an event: record type, field, class, sensitivity and subject.
+fn describe(event: &mut AuditEvent, at: &Located) {
+    event.object.record = Some(Text::from_static(at.record.name()));
+    event.object.field = Some(Text::from_static(at.field.name()));
+    event.object.class = Some(Text::from_static(at.pii.class().name()));
+    event.object.sensitivity = Some(Text::from_static(at.pii.sensitivity().name()));
+    event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
 }
