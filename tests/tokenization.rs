@@ -308,6 +308,22 @@ fn convergent_tokens_repeat_and_random_ones_do_not() {
         .token_metadata::<Known>("email", None, &field(&a, "email"))
         .unwrap();
     assert!(meta.convergent);
+    // After a rotation of the token key, a value tokenized before keeps its token.
+    let admin = prod("ops-1", "admin");
+    f.guard
+        .rotate_key(&admin, piiguard::keys::Purpose::Token)
+        .unwrap();
+    let after = f
+        .guard
+        .to_json(&Known {
+            email: Pii::new(EMAIL.into()),
+        })
+        .unwrap();
+    assert_eq!(field(&after, "email"), field(&a, "email"));
+    assert_eq!(
+        f.guard.convergent_token::<Known>("email", EMAIL).unwrap(),
+        Some(field(&a, "email"))
+    );
 }
 
 #[test]

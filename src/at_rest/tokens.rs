@@ -9,7 +9,7 @@ use crate::crypto::keyed_hash::keyed_hash_parts;
 use crate::crypto::random::fill_public;
 use crate::envelope::Envelope;
 use crate::error::Error;
-use crate::keys::{HashUse, KeyLookup, Purpose};
+use crate::keys::{HashUse, KeyLookup, KeyRef, KeyState, Purpose};
 use crate::pii::Revealed;
 use crate::schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 use crate::token::{TokenEntry, TokenInfo, VaultFormat, head, id_text, write_token};
@@ -150,19 +150,57 @@ impl StorageKeys<'_> {
         Ok(keyed_hash_parts(key.bytes(), &[head]))
     }
 
-    /// A convergent token's id: a keyed lookup of the normalized value (equal values, equal
-    /// ids), never a plain hash, which anyone could compute from a guess.
-    fn convergent_id(&self, at: &FieldRef<'_>, cleartext: &[u8]) -> Result<[u8; 16], Error> {
+    /// A convergent token's ids: keyed lookups of the normalized value (equal values, equal
+    /// ids), never a plain hash, which anyone could compute from a guess — one under each
+    /// token key version still usable, the active one first, so that a value tokenized before
+    /// a rotation keeps its token.
+    fn convergent_ids(&self, at: &FieldRef<'_>, cleartext: &[u8]) -> Result<Vec<[u8; 16]>, Error> {
         let normalized = at.pii().class().normalize(cleartext)?;
         let keys = self.keyring.read()?;
-        let root = keys.active(Purpose::Token, &self.region)?;
-        let key = self
-            .keyring
-            .hash_key(root, HashUse::TokenLookup, self.field_scope(at))?;
-        let digest = keyed_hash_parts(key.bytes(), &[normalized.as_str().as_bytes()]);
-        let mut id = [0u8; 16];
-        id.copy_from_slice(&digest[..16]);
-        Ok(id)
+        let active = keys.active(Purpose::Token, &self.region)?;
+        let mut roots = vec![active];
+        roots.extend(
+            keys.iter()
+                .enumerate()
+                .filter(|(slot, k)| {
+                    *slot != active.slot
+                        && k.purpose() == Purpose::Token
+                        && k.region() == &*self.region
+                        && k.state() != KeyState::Destroyed
+                })
+                .map(|(slot, key)| KeyRef { slot, key }),
+        );
+        roots
+            .into_iter()
+            .map(|root| {
+                let key =
+                    self.keyring
+                        .hash_key(root, HashUse::TokenLookup, self.field_scope(at))?;
+                let digest = keyed_hash_parts(key.bytes(), &[normalized.as_str().as_bytes()]);
+                let mut id = [0u8; 16];
+                id.copy_from_slice(&digest[..16]);
+                Ok(id)
+            })
+            .collect()
+    }
+
+    /// The stored convergent token of a value, under any usable token key version.
+    fn existing_convergent(
+        &self,
+        at: &FieldRef<'_>,
+        cleartext: &[u8],
+    ) -> Result<(Vec<[u8; 16]>, Option<TokenEntry>), Error> {
+        let ids = self.convergent_ids(at, cleartext)?;
+        let (store, clock) = self.token_store()?;
+        let now = clock.now().unix_timestamp();
+        for id in &ids {
+            if let Some(entry) = store.get(&self.region, &self.tenant, &id_text(id))?
+                && entry.expires.is_none_or(|t| t > now)
+            {
+                return Ok((ids, Some(entry)));
+            }
+        }
+        Ok((ids, None))
     }
 
     /// The convergent token that field `field` of record type `T` holds for `value`, if one
@@ -181,12 +219,8 @@ impl StorageKeys<'_> {
         let (field_schema, pii) = classified_field(schema, field, |p| p.tokens().convergent())?;
         let at = FieldRef::new(schema, field_schema, pii, None);
         pii.class().validate(value.as_bytes())?;
-        let id = self.convergent_id(&at, value.as_bytes())?;
-        let (store, clock) = self.token_store()?;
-        Ok(store
-            .get(&self.region, &self.tenant, &id_text(&id))?
-            .filter(|e| e.expires.is_none_or(|t| t > clock.now().unix_timestamp()))
-            .map(|e| e.token))
+        let (_, found) = self.existing_convergent(&at, value.as_bytes())?;
+        Ok(found.map(|e| e.token))
     }
 
     /// Writes the vault token of a field's cleartext: its envelope goes to the token store.
@@ -201,7 +235,11 @@ impl StorageKeys<'_> {
         let now = clock.now().unix_timestamp();
         let mut id = [0u8; 16];
         if options.convergent() {
-            id = self.convergent_id(at, cleartext)?;
+            let (ids, existing) = self.existing_convergent(at, cleartext)?;
+            if let Some(entry) = existing {
+                return self.hand_out(at, entry, out);
+            }
+            id = ids[0];
         } else {
             fill_public(&mut id);
         }
@@ -236,8 +274,17 @@ impl StorageKeys<'_> {
             key_version: sealed.key_version(),
         };
         let stored = store.insert_if_absent(entry)?;
-        // A convergent token another subject's value already holds is not handed to this
-        // one: its envelope is bound to that subject.
+        self.hand_out(at, stored, out)
+    }
+
+    /// Writes a stored token for a field — unless it is a convergent token another subject's
+    /// value already holds: its envelope is bound to that subject.
+    fn hand_out(
+        &self,
+        at: &FieldRef<'_>,
+        stored: TokenEntry,
+        out: &mut String,
+    ) -> Result<(), Error> {
         if stored.subject.as_deref() != at.subject().map(SubjectId::as_str) {
             return Err(Error::Token {
                 reason: "a convergent token of this value belongs to another subject; convergent tokens suit fields without a subject",
