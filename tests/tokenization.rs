@@ -2,7 +2,8 @@
 //! (their envelopes in the token store), read back without cleartext, revealed only under
 //! policy and audited as `detokenize`; a tampered token, another field's, another subject's,
 //! an expired or a forgotten one is refused with a typed error; convergent tokens repeat,
-//! random ones do not; forgetting a subject removes its tokens. On the embedded SQLite store
+//! random ones do not; forgetting a subject removes its tokens; a token posted as client
+//! input is never resolved, and one tenant's token is refused in another. On the embedded SQLite store
 //! as well as in memory.
 
 use piiguard::audit::{Action, MemorySink, Outcome};
@@ -419,6 +420,54 @@ fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited(
     assert!(matches!(
         f.guard.tokenize(&typed, Some(&7), "5555555555554445"),
         Err(Error::InvalidValue { .. })
+    ));
+}
+
+#[test]
+fn a_token_posted_as_input_is_never_resolved_to_another_records_value() {
+    let f = fixture();
+    let victim = f.guard.to_json(&customer(7)).unwrap();
+    let token = field(&victim, "email");
+    // Client input (the derived Deserialize): a token is text like any other. An email-shaped
+    // token passes email validation, so it is kept as this customer's own (odd) address; it
+    // is never looked up, and revealing it gives the token text, not customer 7's address.
+    let posted = format!(r#"{{"id":9,"email":"{token}","card":"{CARD}","name":"Eve"}}"#);
+    let eve: Customer = serde_json::from_str(&posted).unwrap();
+    assert!(
+        eve.email.envelope().is_none(),
+        "sealed cleartext, not resolved"
+    );
+    let stored = f.guard.to_json(&eve).unwrap();
+    let back: Customer = f.guard.from_json(&stored).unwrap();
+    let shown = f
+        .guard
+        .reveal(
+            &prod("pay-1", "payments"),
+            &back,
+            |c| &c.email,
+            Access::new("payment").justified_by("order 9"),
+        )
+        .unwrap();
+    assert_eq!(shown.expose(), &token);
+    assert_ne!(shown.expose(), EMAIL);
+    // An opaque token where a card number is expected is refused as input.
+    let card_token = field(&victim, "card");
+    let posted =
+        format!(r#"{{"id":9,"email":"e@example.com","card":"{card_token}","name":"Eve"}}"#);
+    assert!(serde_json::from_str::<Customer>(&posted).is_err());
+}
+
+#[test]
+fn a_tenants_token_is_refused_in_another_tenant() {
+    use piiguard::keys::Scope;
+    let f = fixture();
+    let acme = f.guard.scoped(Scope::new().tenant("acme"));
+    let globex = f.guard.scoped(Scope::new().tenant("globex"));
+    let row = acme.to_json(&customer(7)).unwrap();
+    assert!(acme.from_json::<Customer>(&row).is_ok());
+    assert!(matches!(
+        globex.from_json::<Customer>(&row),
+        Err(Error::Token { reason }) if reason.contains("tenant")
     ));
 }
 
