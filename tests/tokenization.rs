@@ -3,8 +3,8 @@
 //! policy and audited as `detokenize`; a tampered token, another field's, another subject's,
 //! an expired or a forgotten one is refused with a typed error; convergent tokens repeat,
 //! random ones do not; forgetting a subject removes its tokens; a token posted as client
-//! input is never resolved, and one tenant's token is refused in another. On the embedded SQLite store
-//! as well as in memory.
+//! input is never resolved, and one tenant's token is refused in another. On the embedded
+//! SQLite store as well as in memory.
 
 use piiguard::audit::{Action, MemorySink, Outcome};
 use piiguard::clock::ManualClock;
