@@ -9,9 +9,9 @@
 mod common;
 
 use common::rng::Rng;
+use common::score::Score;
 use common::specs::{self, SCHEMES, group4, iban_complete, luhn_complete};
 use piiguard::scrub::Scrubber;
-use std::collections::BTreeMap;
 
 /// A national identifier of another country than the US, made from its published rule.
 fn national_id(rng: &mut Rng) -> String {
@@ -304,54 +304,32 @@ fn corpus(lines: usize) -> Vec<(String, Vec<(String, &'static str)>)> {
 #[test]
 fn precision_and_recall_per_class_meet_the_targets() {
     let scrubber = Scrubber::new();
-    // class -> (true positives, false positives, false negatives)
-    let mut counts: BTreeMap<&str, (u32, u32, u32)> = BTreeMap::new();
-    let mut misses = Vec::new();
+    let mut score = Score::default();
     for (line, expected) in corpus(20_000) {
-        let found: Vec<(String, &str)> = scrubber
-            .find(&line)
-            .into_iter()
-            .map(|f| (line[f.range].to_owned(), f.class))
-            .collect();
-        for (value, class) in &expected {
-            let c = counts.entry(class).or_default();
-            if found.iter().any(|(v, k)| v == value && k == class) {
-                c.0 += 1;
-            } else {
-                c.2 += 1;
-                misses.push(format!("missed {class} {value:?} in {line:?}"));
-            }
-        }
-        for (value, class) in &found {
-            if !expected.iter().any(|(v, k)| v == value && k == class) {
-                counts.entry(class).or_default().1 += 1;
-                misses.push(format!("false {class} {value:?} in {line:?}"));
-            }
-        }
+        score.line(
+            &scrubber,
+            &line,
+            expected.iter().map(|(v, class)| (v.as_str(), *class)),
+        );
     }
-    let mut report = String::new();
-    let mut failed = false;
-    for (class, (tp, fp, fneg)) in &counts {
-        let precision = f64::from(*tp) / f64::from(tp + fp).max(1.0);
-        let recall = f64::from(*tp) / f64::from(tp + fneg).max(1.0);
-        failed |= precision < 0.98 || recall < 0.98;
-        report.push_str(&format!(
-            "{class:<12} n={:<5} precision={precision:.4} recall={recall:.4}\n",
-            tp + fneg
-        ));
-    }
+    let (report, met) = score.report(0.98, 0.98, |_| String::new());
     println!("{report}");
     assert!(
-        !failed,
+        met,
         "{report}\nfirst problems:\n{}",
-        misses
+        score
+            .problems
             .iter()
             .take(15)
             .cloned()
             .collect::<Vec<_>>()
             .join("\n")
     );
-    assert_eq!(counts.len(), CLASSES.len(), "every class is in the corpus");
+    assert_eq!(
+        score.classes().count(),
+        CLASSES.len(),
+        "every class is in the corpus"
+    );
 }
 
 mod invariants {

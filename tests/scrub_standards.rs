@@ -26,6 +26,7 @@
 mod common;
 
 use common::rng::Rng;
+use common::score::Score;
 use common::specs::{self, SCHEMES, group4, iban_complete, luhn_complete};
 use phonenumber::{Mode, metadata::DATABASE};
 use piiguard::scrub::Scrubber;
@@ -466,52 +467,34 @@ fn corpus() -> Vec<(String, Expected)> {
 #[test]
 fn precision_and_recall_per_class_on_the_standards_corpus() {
     let scrubber = Scrubber::new();
-    // class -> (true positives, false positives, false negatives)
-    let mut counts: BTreeMap<&str, (u32, u32, u32)> = BTreeMap::new();
+    let mut score = Score::default();
     let mut origins: BTreeMap<&str, BTreeSet<String>> = BTreeMap::new();
     let mut missed_by_origin: BTreeMap<String, u32> = BTreeMap::new();
-    let mut problems = Vec::new();
     let corpus = corpus();
     for (line, expected) in &corpus {
-        let found: Vec<(&str, &str)> = scrubber
-            .find(line)
-            .into_iter()
-            .map(|f| (&line[f.range], f.class))
-            .collect();
-        for (value, class, origin) in expected {
+        let missed = score.line(
+            &scrubber,
+            line,
+            expected.iter().map(|(v, class, _)| (v.as_str(), *class)),
+        );
+        for (k, (_, class, origin)) in expected.iter().enumerate() {
             origins.entry(class).or_default().insert(origin.clone());
-            let c = counts.entry(class).or_default();
-            if found.iter().any(|(v, k)| v == value && k == class) {
-                c.0 += 1;
-            } else {
-                c.2 += 1;
+            if missed.contains(&k) {
                 *missed_by_origin
                     .entry(format!("{class} {origin}"))
                     .or_default() += 1;
-                problems.push(format!(
-                    "missed {class} ({origin}) {value:?} in {line:?}: {found:?}"
-                ));
-            }
-        }
-        for (value, class) in &found {
-            if !expected.iter().any(|(v, k, _)| v == value && k == class) {
-                counts.entry(class).or_default().1 += 1;
-                problems.push(format!("false {class} {value:?} in {line:?}"));
             }
         }
     }
-    let mut report = format!("{} lines\n", corpus.len());
-    let mut failed = false;
-    for (class, (tp, fp, fneg)) in &counts {
-        let precision = f64::from(*tp) / f64::from(tp + fp).max(1.0);
-        let recall = f64::from(*tp) / f64::from(tp + fneg).max(1.0);
-        failed |= precision < 0.99 || recall < 0.98;
-        report.push_str(&format!(
-            "{class:<12} n={:<5} origins={:<4} precision={precision:.4} recall={recall:.4}\n",
-            tp + fneg,
-            origins.get(class).map_or(0, BTreeSet::len),
-        ));
-    }
+    let (classes, met) = score.report(0.99, 0.98, |class| {
+        format!(
+            "origins={:<4} ",
+            origins.get(class).map_or(0, BTreeSet::len)
+        )
+    });
+    let report = format!("{} lines\n{classes}", corpus.len());
+    let failed = !met;
+    let problems = &score.problems;
     let worst: Vec<String> = {
         let mut v: Vec<_> = missed_by_origin.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1));
@@ -544,6 +527,9 @@ fn precision_and_recall_per_class_on_the_standards_corpus() {
         "ip_address",
         "mac_address",
     ] {
-        assert!(counts.contains_key(class), "{class} is in the corpus");
+        assert!(
+            score.classes().any(|c| c == class),
+            "{class} is in the corpus"
+        );
     }
 }

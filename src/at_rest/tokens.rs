@@ -130,20 +130,37 @@ impl StorageKeys<'_> {
     }
 
     /// The MAC of a token's `head` under the token key of `version`, for this field.
-    fn token_mac(
-        &self,
-        at: &FieldRef<'_>,
-        version: Option<u32>,
-        head: &[u8],
-    ) -> Result<[u8; 32], Error> {
+    fn token_mac(&self, at: &FieldRef<'_>, version: u32, head: &[u8]) -> Result<[u8; 32], Error> {
         let keys = self.keyring.read()?;
         let active = keys.active(Purpose::Token, &self.region)?;
-        let root = match version {
-            Some(v) if v != active.key.version() => {
-                keys.find(active.key.id(), v, Purpose::Token, &self.region)?
-            }
-            _ => active,
+        let root = if version == active.key.version() {
+            active
+        } else {
+            keys.find(active.key.id(), version, Purpose::Token, &self.region)?
         };
+        self.mac_under(root, at, head)
+    }
+
+    /// A new token's head, made for the active token key's version, and its MAC: one read of
+    /// the key set.
+    fn sign<H: AsRef<[u8]>>(
+        &self,
+        at: &FieldRef<'_>,
+        make_head: impl FnOnce(u32) -> H,
+    ) -> Result<(H, [u8; 32]), Error> {
+        let keys = self.keyring.read()?;
+        let active = keys.active(Purpose::Token, &self.region)?;
+        let head = make_head(active.key.version());
+        let mac = self.mac_under(active, at, head.as_ref())?;
+        Ok((head, mac))
+    }
+
+    fn mac_under(
+        &self,
+        root: KeyRef<'_>,
+        at: &FieldRef<'_>,
+        head: &[u8],
+    ) -> Result<[u8; 32], Error> {
         let key = self
             .keyring
             .hash_key(root, HashUse::TokenMac, self.field_scope(at))?;
@@ -244,12 +261,9 @@ impl StorageKeys<'_> {
             fill_public(&mut id);
         }
         let expires = options.ttl_secs().map(|ttl| now + i64::from(ttl));
-        let version = {
-            let keys = self.keyring.read()?;
-            keys.active(Purpose::Token, &self.region)?.key.version()
-        };
-        let head = head(options.convergent(), version, expires, &id);
-        let mac = self.token_mac(at, Some(version), &head)?;
+        let (head, mac) = self.sign(at, |version| {
+            head(options.convergent(), version, expires, &id)
+        })?;
         let format = if at.pii().class().name() == "email" {
             VaultFormat::Email
         } else {
@@ -296,7 +310,7 @@ impl StorageKeys<'_> {
 
     /// The envelope a field's token stands for.
     pub(crate) fn resolve_token(&self, at: &FieldRef<'_>, text: &str) -> Result<Envelope, Error> {
-        let entry = self.token_entry(at, text)?;
+        let (_, entry) = self.token_entry(at, text)?;
         let envelope = Envelope::parse_text(&entry.envelope)?;
         self.check_envelope(&envelope)?;
         Ok(envelope)
@@ -304,22 +318,26 @@ impl StorageKeys<'_> {
 
     /// A field's token's entry: the token's MAC checked (this field, this tenant,
     /// untampered), its expiry, then the store, and the subject.
-    fn token_entry(&self, at: &FieldRef<'_>, text: &str) -> Result<TokenEntry, Error> {
-        let entry = self.checked_entry(at, text)?;
+    fn token_entry(&self, at: &FieldRef<'_>, text: &str) -> Result<(TokenInfo, TokenEntry), Error> {
+        let (info, entry) = self.checked_entry(at, text)?;
         if entry.subject.as_deref() != at.subject().map(SubjectId::as_str) {
             return Err(Error::Token {
                 reason: "the token belongs to another subject",
             });
         }
-        Ok(entry)
+        Ok((info, entry))
     }
 
     /// A token's store entry, once its MAC (this field, this tenant, unaltered) and its expiry
     /// are checked; the subject is the caller's to check.
-    fn checked_entry(&self, at: &FieldRef<'_>, text: &str) -> Result<TokenEntry, Error> {
+    fn checked_entry(
+        &self,
+        at: &FieldRef<'_>,
+        text: &str,
+    ) -> Result<(TokenInfo, TokenEntry), Error> {
         let (store, clock) = self.token_store()?;
         let info = TokenInfo::parse(text)?;
-        let mac = self.token_mac(at, Some(info.key_version), &info.head())?;
+        let mac = self.token_mac(at, info.key_version, &info.head())?;
         if !bool::from(mac[..16].ct_eq(&info.mac)) {
             return Err(Error::Token {
                 reason: "the token was altered, or belongs to another field or tenant",
@@ -333,11 +351,12 @@ impl StorageKeys<'_> {
                 reason: "the token has expired",
             });
         }
-        store
+        let entry = store
             .get(&self.region, &self.tenant, &info.id_text())?
             .ok_or(Error::Token {
                 reason: "the token is unknown to the store (its subject was forgotten, or it was swept)",
-            })
+            })?;
+        Ok((info, entry))
     }
 
     /// A token of `target` given alone (no record says whose it is): checked as a record's
@@ -348,7 +367,7 @@ impl StorageKeys<'_> {
         target: &TokenTarget,
         token: &str,
     ) -> Result<(Option<SubjectId>, Envelope), Error> {
-        let entry = self.checked_entry(&target.at(None), token)?;
+        let (_, entry) = self.checked_entry(&target.at(None), token)?;
         let envelope = Envelope::parse_text(&entry.envelope)?;
         self.check_envelope(&envelope)?;
         Ok((entry.subject.map(|s| SubjectId::from_display(&s)), envelope))
@@ -401,14 +420,14 @@ impl StorageKeys<'_> {
         let (field_schema, pii) = classified_field(schema, field, |_| true)?;
         let subject = subject.map(SubjectId::from_display);
         let at = FieldRef::new(schema, field_schema, pii, subject.as_ref());
-        let entry = self.token_entry(&at, token)?;
+        let (info, entry) = self.token_entry(&at, token)?;
         Ok(TokenMetadata {
             record: entry.record,
             field: entry.field,
             class: entry.class,
             created: entry.created,
             expires: entry.expires,
-            convergent: TokenInfo::parse(token)?.convergent,
+            convergent: info.convergent,
         })
     }
 

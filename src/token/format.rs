@@ -187,9 +187,9 @@ impl FormatPreserving {
                 },
             });
         }
-        // The kept digits are in the tweak: the same middle digits under another BIN or last
-        // four make another token.
-        let mut tweak = self.tweak.clone();
+        // The kept digits are in the tweak (wiped afterwards: they are part of the card): the
+        // same middle digits under another BIN or last four make another token.
+        let mut tweak = Zeroizing::new(self.tweak.clone());
         tweak.push(0);
         tweak.extend(
             digits[..head]

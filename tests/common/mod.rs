@@ -4,4 +4,5 @@
 pub(crate) mod admin;
 pub(crate) mod memscan;
 pub(crate) mod rng;
+pub(crate) mod score;
 pub(crate) mod specs;
