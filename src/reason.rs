@@ -71,6 +71,10 @@ crate::names::name_enum! {
         /// A vault token was refused: altered, another field's or tenant's, expired, or
         /// unknown to the store.
         TokenRefused = "token_refused",
+        /// A front end (the proxy) refused a caller it could not authenticate.
+        Unauthenticated = "unauthenticated",
+        /// A front end (the proxy) refused a request that no declared route allows.
+        NoRoute = "no_route",
     }
 }
 

@@ -18,6 +18,8 @@
 //! piiguard keys rotate PURPOSE --as OPERATOR --role ROLE [--region R]
 //! piiguard keys destroy ID VERSION --as OPERATOR --role ROLE [--yes]
 //! piiguard forget SUBJECT --as OPERATOR --role ROLE [--dir .piiguard] [--yes] [--json]
+//! piiguard tokens sweep --as OPERATOR --role ROLE     expired vault tokens deleted
+//! piiguard proxy --config proxy.toml [--check]        the detokenizing proxy (docs/PROXY.md)
 //! ```
 //!
 //! Every subcommand that opens a store takes `--dir DIR` (default `.piiguard`) or, built with
@@ -30,6 +32,13 @@
 //! Exit status: 0 done, 1 findings (personal data found, a policy's mistakes), 2 errors.
 #![forbid(unsafe_code)]
 
+/// Freed memory is wiped: the proxy's detokenized bodies pass through buffers of hyper's and
+/// rustls's that the proxy does not own.
+#[cfg(feature = "proxy")]
+#[global_allocator]
+static ALLOCATOR: zeroizing_alloc::ZeroAlloc<std::alloc::System> =
+    zeroizing_alloc::ZeroAlloc(std::alloc::System);
+
 #[cfg(feature = "store")]
 mod audit;
 #[cfg(feature = "store")]
@@ -39,6 +48,8 @@ mod keys;
 mod policy;
 #[cfg(feature = "store")]
 mod progress;
+#[cfg(feature = "proxy")]
+mod proxy;
 #[cfg(feature = "store")]
 mod report;
 mod scrub;
@@ -77,6 +88,10 @@ enum Command {
     /// Tidies a store's vault tokens: `sweep` deletes expired ones (an admin act, audited).
     #[cfg(feature = "store")]
     Tokens(tokens::Args),
+    /// The detokenizing proxy: tokens out to third parties become values, values coming back
+    /// become tokens, under the policy, audited.
+    #[cfg(feature = "proxy")]
+    Proxy(proxy::Args),
 }
 
 /// A problem in the user's terms, with exit status 2 (the CLI's "error").
@@ -101,6 +116,8 @@ fn main() -> ExitCode {
         Command::Forget(args) => forget::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
         Command::Tokens(args) => tokens::run(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "proxy")]
+        Command::Proxy(args) => proxy::run(&args).map_err(|e| e.to_string()),
     };
     match outcome {
         Ok(code) => code,

@@ -39,6 +39,9 @@ crate::names::name_enum! {
         Detokenize = "detokenize",
         /// Expired vault tokens deleted from the store.
         TokenSweep = "token_sweep",
+        /// A request a front end (the proxy) refused before it reached any data: an
+        /// unauthenticated caller, a request no route declares.
+        RequestRefused = "request_refused",
     }
 }
 

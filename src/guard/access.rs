@@ -124,6 +124,26 @@ impl Guard {
         )
     }
 
+    /// Records a request that a front end refused before it reached any data — a proxy's
+    /// unauthenticated caller ([`Reason::Unauthenticated`]) or undeclared route
+    /// ([`Reason::NoRoute`]) — as one `request_refused` event, denied. `detail` (the method
+    /// and path, say) is scrubbed of personal data before it is written.
+    ///
+    /// ```
+    /// use piiguard::{Guard, Principal, Reason};
+    /// let guard = Guard::builder().build()?;
+    /// guard.refuse(&Principal::new("anonymous"), Reason::Unauthenticated, "POST /v1/charges")?;
+    /// # Ok::<(), piiguard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// The audit sink's errors.
+    pub fn refuse(&self, principal: &Principal, reason: Reason, detail: &str) -> Result<(), Error> {
+        let mut event = self.event(Action::RequestRefused, Outcome::Denied, reason, principal, None);
+        event.detail = Some(super::free_text(detail));
+        self.record(&event)
+    }
+
     /// The common end of a reveal and a detokenization: the decision (`allows` it or not),
     /// the access count, the audit event, and only then `open`. A refusal is audited and
     /// returned as [`Error::Denied`]; a failure to open is audited as failed.
@@ -152,7 +172,11 @@ impl Guard {
             event.outcome = Outcome::Denied;
             if decision.reason == Reason::RoleRule {
                 event.reason = Reason::RevealNotPermitted;
-                event.detail = Some(Text::from(format!("policy gives {}", decision.disclosure)));
+                let gives = format!("policy gives {}", decision.disclosure);
+                event.detail = Some(Text::from(match event.detail.take() {
+                    Some(via) => format!("{}; {gives}", &*via),
+                    None => gives,
+                }));
             }
             let denied = self.deny(&event, principal)?;
             self.raise(principal, alerts)?;

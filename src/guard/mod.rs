@@ -376,7 +376,7 @@ impl Guard {
             justification: access.and_then(|a| a.justification().map(free_text)),
             policy_version: self.current().policy.version().into(),
             grant: access.and_then(|a| a.grant().map(|g| g.id().into())),
-            detail: None,
+            detail: access.and_then(|a| a.channel().map(|c| free_text(&format!("via {c}")))),
         }
     }
 

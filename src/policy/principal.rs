@@ -127,6 +127,7 @@ pub struct Access {
     purpose: String,
     justification: Option<String>,
     grant: Option<GrantToken>,
+    channel: Option<String>,
 }
 
 /// The longest justification kept (bytes); longer text is cut at a character boundary.
@@ -159,6 +160,25 @@ impl Access {
         self
     }
 
+    /// Names the channel the access comes through — a proxy's route, a job — written to the
+    /// audit event's detail as `via NAME`. The policy does not read it.
+    ///
+    /// ```
+    /// use piiguard::Access;
+    /// let access = Access::new("payment").via("route charge");
+    /// assert_eq!(access.channel(), Some("route charge"));
+    /// ```
+    pub fn via(mut self, channel: &str) -> Self {
+        let channel = channel.trim();
+        self.channel = (!channel.is_empty()).then(|| channel.to_owned());
+        self
+    }
+
+    /// The channel named by [`Access::via`], if any.
+    pub fn channel(&self) -> Option<&str> {
+        self.channel.as_deref()
+    }
+
     /// The purpose.
     pub fn purpose(&self) -> &str {
         &self.purpose
@@ -187,6 +207,7 @@ impl fmt::Debug for Access {
             .field("purpose", &self.purpose)
             .field("justified", &self.justification.is_some())
             .field("grant", &self.grant)
+            .field("channel", &self.channel)
             .finish()
     }
 }

@@ -1,0 +1,420 @@
+//! The proxy's configuration file (TOML): where it listens, who may call it, the upstreams it
+//! may reach and the routes between them, each with its rules. Read and checked whole at
+//! startup; every mistake is reported with its line, and nothing starts on a bad file.
+
+use super::route::PathPattern;
+use super::rule::{Direction, Locator, Operation, Rule, Subject};
+use piiguard::at_rest::TokenTarget;
+use piiguard::{Class, PiiField};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use toml::Spanned;
+
+/// The largest request or response body the proxy handles by default (1 MiB).
+const DEFAULT_MAX_BODY: usize = 1 << 20;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    proxy: ListenFile,
+    #[serde(default, rename = "caller")]
+    callers: Vec<CallerFile>,
+    #[serde(default, rename = "upstream")]
+    upstreams: BTreeMap<String, Spanned<UpstreamFile>>,
+    #[serde(default, rename = "route")]
+    routes: Vec<Spanned<RouteFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ListenFile {
+    listen: Spanned<String>,
+    #[serde(default)]
+    max_body_bytes: Option<usize>,
+    #[serde(default)]
+    timeout_seconds: Option<u64>,
+    #[serde(default)]
+    tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    tls_key: Option<PathBuf>,
+    #[serde(default)]
+    client_ca: Option<PathBuf>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CallerFile {
+    name: String,
+    token_sha256: Spanned<String>,
+    roles: Vec<String>,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpstreamFile {
+    host: Spanned<String>,
+    #[serde(default = "https_port")]
+    port: u16,
+    #[serde(default)]
+    ca: Option<PathBuf>,
+    #[serde(default)]
+    allow_loopback: bool,
+    #[serde(default)]
+    allow_private: bool,
+    #[serde(default)]
+    authorization_env: Option<String>,
+}
+
+fn https_port() -> u16 {
+    443
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteFile {
+    name: String,
+    upstream: Spanned<String>,
+    method: Spanned<String>,
+    path: Spanned<String>,
+    purpose: String,
+    #[serde(default, rename = "rule")]
+    rules: Vec<Spanned<RuleFile>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    on: Direction,
+    operation: Operation,
+    #[serde(default)]
+    json: Option<String>,
+    #[serde(default)]
+    form: Option<String>,
+    #[serde(default)]
+    header: Option<String>,
+    record: String,
+    field: String,
+    class: Spanned<String>,
+    #[serde(default)]
+    subject_json: Option<String>,
+    #[serde(default)]
+    subject_header: Option<String>,
+    #[serde(default)]
+    convergent: bool,
+    #[serde(default)]
+    token_ttl_days: Option<u32>,
+    #[serde(default)]
+    optional: bool,
+}
+
+/// A caller: the principal a bearer token stands for.
+pub(crate) struct Caller {
+    pub(crate) name: String,
+    pub(crate) token_sha256: [u8; 32],
+    pub(crate) roles: Vec<String>,
+    pub(crate) region: Option<String>,
+}
+
+/// An upstream the proxy may reach: always HTTPS, named by a DNS name.
+pub(crate) struct Upstream {
+    pub(crate) name: String,
+    pub(crate) host: String,
+    pub(crate) port: u16,
+    pub(crate) ca: Option<PathBuf>,
+    pub(crate) allow_loopback: bool,
+    pub(crate) allow_private: bool,
+    /// The `Authorization` header sent to the upstream (the callers' own never is), read
+    /// from this environment variable at startup.
+    pub(crate) authorization_env: Option<String>,
+}
+
+/// A route: requests of `method` on `path` go to `upstream`, rewritten by `rules`.
+pub(crate) struct Route {
+    pub(crate) name: String,
+    pub(crate) upstream: usize,
+    pub(crate) method: http::Method,
+    pub(crate) path: PathPattern,
+    pub(crate) purpose: String,
+    pub(crate) rules: Vec<Rule>,
+}
+
+/// The listener's TLS: its certificate chain and key, and the CA whose client certificates
+/// it asks for (mutual TLS), if any.
+pub(crate) struct ListenTls {
+    pub(crate) cert: PathBuf,
+    pub(crate) key: PathBuf,
+    pub(crate) client_ca: Option<PathBuf>,
+}
+
+/// The whole configuration, checked.
+pub(crate) struct Config {
+    pub(crate) listen: SocketAddr,
+    pub(crate) tls: Option<ListenTls>,
+    pub(crate) max_body: usize,
+    pub(crate) timeout: Duration,
+    pub(crate) callers: Vec<Caller>,
+    pub(crate) upstreams: Vec<Upstream>,
+    pub(crate) routes: Vec<Route>,
+}
+
+/// Every mistake found, each with its line.
+pub(crate) struct Mistakes(pub(crate) Vec<String>);
+
+impl Config {
+    /// Reads and checks the file at `path`; relative paths in it are relative to its folder.
+    pub(crate) fn load(path: &Path) -> Result<Self, Mistakes> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Mistakes(vec![format!("cannot read it: {e}")]))?;
+        Self::parse(&text, path.parent().unwrap_or(Path::new(".")))
+    }
+
+    /// Parses and checks `text`; paths in it are relative to `base`.
+    pub(crate) fn parse(text: &str, base: &Path) -> Result<Self, Mistakes> {
+        let file: File = toml::from_str(text).map_err(|e| {
+            let line = e.span().map_or(String::new(), |s| format!("line {}: ", line(text, s.start)));
+            Mistakes(vec![format!("{line}{}", e.message())])
+        })?;
+        let mut mistakes = Vec::new();
+        let mut wrong = |span: std::ops::Range<usize>, what: String| {
+            mistakes.push(format!("line {}: {what}", line(text, span.start)));
+        };
+        let listen = file.proxy.listen.get_ref().parse::<SocketAddr>().unwrap_or_else(|_| {
+            wrong(
+                file.proxy.listen.span(),
+                "`listen` must be an address and port, such as 127.0.0.1:8080".into(),
+            );
+            SocketAddr::from(([127, 0, 0, 1], 0))
+        });
+        let tls = match (file.proxy.tls_cert, file.proxy.tls_key) {
+            (Some(cert), Some(key)) => Some(ListenTls {
+                cert: base.join(cert),
+                key: base.join(key),
+                client_ca: file.proxy.client_ca.map(|ca| base.join(ca)),
+            }),
+            (None, None) if file.proxy.client_ca.is_none() => None,
+            _ => {
+                wrong(
+                    file.proxy.listen.span(),
+                    "`tls_cert` and `tls_key` go together, and `client_ca` needs both".into(),
+                );
+                None
+            }
+        };
+        let callers = file
+            .callers
+            .into_iter()
+            .map(|caller| {
+                let hash = hex32(caller.token_sha256.get_ref()).unwrap_or_else(|| {
+                    wrong(
+                        caller.token_sha256.span(),
+                        format!(
+                            "caller {:?}: `token_sha256` must be 64 hex digits (the SHA-256 of the bearer token)",
+                            caller.name
+                        ),
+                    );
+                    [0; 32]
+                });
+                Caller {
+                    name: caller.name,
+                    token_sha256: hash,
+                    roles: caller.roles,
+                    region: caller.region,
+                }
+            })
+            .collect::<Vec<_>>();
+        let names: Vec<String> = file.upstreams.keys().cloned().collect();
+        let upstreams = file
+            .upstreams
+            .into_iter()
+            .map(|(name, upstream)| {
+                let upstream = upstream.into_inner();
+                if let Err(why) = check_host(upstream.host.get_ref(), upstream.allow_loopback) {
+                    wrong(upstream.host.span(), format!("upstream {name:?}: {why}"));
+                }
+                Upstream {
+                    name,
+                    host: upstream.host.into_inner().to_ascii_lowercase(),
+                    port: upstream.port,
+                    ca: upstream.ca.map(|ca| base.join(ca)),
+                    allow_loopback: upstream.allow_loopback,
+                    allow_private: upstream.allow_private,
+                    authorization_env: upstream.authorization_env,
+                }
+            })
+            .collect();
+        let routes = file
+            .routes
+            .into_iter()
+            .map(|route| {
+                let span = route.span();
+                let route = route.into_inner();
+                let upstream = names.iter().position(|n| n == route.upstream.get_ref());
+                if upstream.is_none() {
+                    wrong(
+                        route.upstream.span(),
+                        format!(
+                            "route {:?}: no upstream named {:?} (declare it as [upstream.{}])",
+                            route.name,
+                            route.upstream.get_ref(),
+                            route.upstream.get_ref()
+                        ),
+                    );
+                }
+                let method = http::Method::from_bytes(route.method.get_ref().as_bytes())
+                    .unwrap_or_else(|_| {
+                        wrong(route.method.span(), format!("route {:?}: not an HTTP method", route.name));
+                        http::Method::GET
+                    });
+                let path = PathPattern::parse(route.path.get_ref()).unwrap_or_else(|why| {
+                    wrong(route.path.span(), format!("route {:?}: {why}", route.name));
+                    PathPattern::parse("/").unwrap_or_else(|_| unreachable!("\"/\" is a pattern"))
+                });
+                if route.rules.is_empty() {
+                    wrong(span.clone(), format!("route {:?} has no rule", route.name));
+                }
+                let rules = route
+                    .rules
+                    .into_iter()
+                    .filter_map(|rule| {
+                        let span = rule.span();
+                        rule_of(rule.into_inner())
+                            .map_err(|why| wrong(span, format!("route {:?}: {why}", route.name)))
+                            .ok()
+                    })
+                    .collect();
+                Route {
+                    name: route.name,
+                    upstream: upstream.unwrap_or(0),
+                    method,
+                    path,
+                    purpose: route.purpose,
+                    rules,
+                }
+            })
+            .collect::<Vec<_>>();
+        if routes.is_empty() {
+            mistakes.push("no [[route]]: the proxy would refuse everything".into());
+        }
+        if callers.is_empty() {
+            mistakes.push("no [[caller]]: the proxy would refuse everyone".into());
+        }
+        if !mistakes.is_empty() {
+            return Err(Mistakes(mistakes));
+        }
+        Ok(Self {
+            listen,
+            tls,
+            max_body: file.proxy.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY),
+            timeout: Duration::from_secs(file.proxy.timeout_seconds.unwrap_or(30)),
+            callers,
+            upstreams,
+            routes,
+        })
+    }
+}
+
+/// One rule, checked: a location, an operation that fits its direction, a class we know.
+fn rule_of(rule: RuleFile) -> Result<Rule, String> {
+    let locator = match (rule.json, rule.form, rule.header) {
+        (Some(pointer), None, None) => Locator::json(&pointer)?,
+        (None, Some(name), None) => Locator::Form(name),
+        (None, None, Some(name)) => Locator::header(&name)?,
+        _ => return Err("a rule names exactly one of `json`, `form` or `header`".into()),
+    };
+    match (rule.on, rule.operation) {
+        (Direction::Request, Operation::Detokenize) | (Direction::Response, Operation::Tokenize) => {}
+        (Direction::Request, Operation::Tokenize) => {
+            return Err("`tokenize` applies to responses (what comes back to the application)".into());
+        }
+        (Direction::Response, Operation::Detokenize) => {
+            return Err(
+                "`detokenize` applies to requests (what goes out to the upstream): the application never receives cleartext"
+                    .into(),
+            );
+        }
+    }
+    let class = Class::from_name(rule.class.get_ref())
+        .ok_or_else(|| format!("{:?} is not a class", rule.class.get_ref()))?;
+    let mut pii = PiiField::of(class).with_storage(piiguard::Treatment::Tokenize);
+    if rule.convergent {
+        pii = pii.with_convergent_tokens();
+    }
+    if let Some(days) = rule.token_ttl_days {
+        pii = pii.with_token_ttl_days(days);
+    }
+    let subject = match (rule.subject_json, rule.subject_header) {
+        (Some(pointer), None) => Subject::Json(Locator::pointer(&pointer)?),
+        (None, Some(name)) => Subject::Header(http::HeaderName::try_from(name.as_str()).map_err(|_| {
+            format!("{name:?} is not a header name")
+        })?),
+        (None, None) => Subject::None,
+        (Some(_), Some(_)) => return Err("`subject_json` or `subject_header`, not both".into()),
+    };
+    if matches!(subject, Subject::Json(_)) && !matches!(locator, Locator::Json(_)) {
+        return Err("`subject_json` goes with a `json` rule (a form or header rule takes `subject_header`)".into());
+    }
+    if rule.operation == Operation::Detokenize && !matches!(subject, Subject::None) {
+        return Err("a detokenize rule takes no subject: the token's store entry names it".into());
+    }
+    Ok(Rule {
+        on: rule.on,
+        operation: rule.operation,
+        locator,
+        target: TokenTarget::named(&rule.record, &rule.field, pii),
+        subject,
+        optional: rule.optional,
+    })
+}
+
+/// Refuses what is not a DNS name: bare IP addresses (but loopback, when the upstream allows
+/// it, for tests), and text that is not a host name at all.
+fn check_host(host: &str, allow_loopback: bool) -> Result<(), String> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return if allow_loopback && ip.is_loopback() {
+            Ok(())
+        } else {
+            Err(format!(
+                "{host} is an IP address: name upstreams by DNS name (only loopback, with `allow_loopback = true`, for tests)"
+            ))
+        };
+    }
+    let labels_ok = !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        });
+    let numeric_tld = host.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
+    if !labels_ok || numeric_tld {
+        return Err(format!("{host:?} is not a DNS name"));
+    }
+    Ok(())
+}
+
+fn hex32(text: &str) -> Option<[u8; 32]> {
+    let text = text.trim();
+    if text.len() != 64 {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+fn line(text: &str, offset: usize) -> usize {
+    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+#[cfg(test)]
+mod tests;
