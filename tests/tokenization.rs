@@ -209,6 +209,18 @@ fn altered_foreign_expired_and_forgotten_tokens_are_refused() {
     altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
     let altered = String::from_utf8(altered).unwrap();
     assert!(token_error(&with_field(&json, "card", &altered)).contains("altered"));
+    // Every single character changed, the key version's among them, is refused as altered or
+    // as no token at all (never as a key error that would say more than the token does).
+    for at in 4..card.len() {
+        let mut altered = card.clone().into_bytes();
+        altered[at] = if altered[at] == b'A' { b'B' } else { b'A' };
+        let altered = String::from_utf8(altered).unwrap();
+        let reason = token_error(&with_field(&json, "card", &altered));
+        assert!(
+            reason.contains("altered") || reason.contains("not a vault token"),
+            "character {at}: {reason}"
+        );
+    }
     // The card's token in the email field: bound to its field.
     let email_as_card = with_field(&json, "email", &card);
     assert!(token_error(&email_as_card).contains("another field"));

@@ -337,7 +337,18 @@ impl StorageKeys<'_> {
     ) -> Result<(TokenInfo, TokenEntry), Error> {
         let (store, clock) = self.token_store()?;
         let info = TokenInfo::parse(text)?;
-        let mac = self.token_mac(at, info.key_version, &info.head())?;
+        // A version no key has is an altered token too; a destroyed one, a shredded token.
+        let mac =
+            self.token_mac(at, info.key_version, &info.head())
+                .map_err(|error| match error {
+                    Error::UnknownKey { .. } => Error::Token {
+                        reason: "the token was altered, or belongs to another field or tenant",
+                    },
+                    Error::KeyDestroyed { .. } => Error::Token {
+                        reason: "the token's key version was destroyed",
+                    },
+                    other => other,
+                })?;
         if !bool::from(mac[..16].ct_eq(&info.mac)) {
             return Err(Error::Token {
                 reason: "the token was altered, or belongs to another field or tenant",

@@ -139,7 +139,13 @@ impl Guard {
     /// # Errors
     /// The audit sink's errors.
     pub fn refuse(&self, principal: &Principal, reason: Reason, detail: &str) -> Result<(), Error> {
-        let mut event = self.event(Action::RequestRefused, Outcome::Denied, reason, principal, None);
+        let mut event = self.event(
+            Action::RequestRefused,
+            Outcome::Denied,
+            reason,
+            principal,
+            None,
+        );
         event.detail = Some(super::free_text(detail));
         self.record(&event)
     }

@@ -82,6 +82,8 @@ struct RouteFile {
     method: Spanned<String>,
     path: Spanned<String>,
     purpose: String,
+    #[serde(default)]
+    justification: Option<String>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RuleFile>>,
 }
@@ -140,6 +142,8 @@ pub(crate) struct Route {
     pub(crate) method: http::Method,
     pub(crate) path: PathPattern,
     pub(crate) purpose: String,
+    /// Written with each detokenization, where the policy asks for a justification.
+    pub(crate) justification: Option<String>,
     pub(crate) rules: Vec<Rule>,
 }
 
@@ -176,20 +180,27 @@ impl Config {
     /// Parses and checks `text`; paths in it are relative to `base`.
     pub(crate) fn parse(text: &str, base: &Path) -> Result<Self, Mistakes> {
         let file: File = toml::from_str(text).map_err(|e| {
-            let line = e.span().map_or(String::new(), |s| format!("line {}: ", line(text, s.start)));
+            let line = e
+                .span()
+                .map_or(String::new(), |s| format!("line {}: ", line(text, s.start)));
             Mistakes(vec![format!("{line}{}", e.message())])
         })?;
         let mut mistakes = Vec::new();
         let mut wrong = |span: std::ops::Range<usize>, what: String| {
             mistakes.push(format!("line {}: {what}", line(text, span.start)));
         };
-        let listen = file.proxy.listen.get_ref().parse::<SocketAddr>().unwrap_or_else(|_| {
-            wrong(
-                file.proxy.listen.span(),
-                "`listen` must be an address and port, such as 127.0.0.1:8080".into(),
-            );
-            SocketAddr::from(([127, 0, 0, 1], 0))
-        });
+        let listen = file
+            .proxy
+            .listen
+            .get_ref()
+            .parse::<SocketAddr>()
+            .unwrap_or_else(|_| {
+                wrong(
+                    file.proxy.listen.span(),
+                    "`listen` must be an address and port, such as 127.0.0.1:8080".into(),
+                );
+                SocketAddr::from(([127, 0, 0, 1], 0))
+            });
         let tls = match (file.proxy.tls_cert, file.proxy.tls_key) {
             (Some(cert), Some(key)) => Some(ListenTls {
                 cert: base.join(cert),
@@ -267,7 +278,10 @@ impl Config {
                 }
                 let method = http::Method::from_bytes(route.method.get_ref().as_bytes())
                     .unwrap_or_else(|_| {
-                        wrong(route.method.span(), format!("route {:?}: not an HTTP method", route.name));
+                        wrong(
+                            route.method.span(),
+                            format!("route {:?}: not an HTTP method", route.name),
+                        );
                         http::Method::GET
                     });
                 let path = PathPattern::parse(route.path.get_ref()).unwrap_or_else(|why| {
@@ -293,6 +307,7 @@ impl Config {
                     method,
                     path,
                     purpose: route.purpose,
+                    justification: route.justification,
                     rules,
                 }
             })
@@ -327,9 +342,12 @@ fn rule_of(rule: RuleFile) -> Result<Rule, String> {
         _ => return Err("a rule names exactly one of `json`, `form` or `header`".into()),
     };
     match (rule.on, rule.operation) {
-        (Direction::Request, Operation::Detokenize) | (Direction::Response, Operation::Tokenize) => {}
+        (Direction::Request, Operation::Detokenize)
+        | (Direction::Response, Operation::Tokenize) => {}
         (Direction::Request, Operation::Tokenize) => {
-            return Err("`tokenize` applies to responses (what comes back to the application)".into());
+            return Err(
+                "`tokenize` applies to responses (what comes back to the application)".into(),
+            );
         }
         (Direction::Response, Operation::Detokenize) => {
             return Err(
@@ -349,14 +367,18 @@ fn rule_of(rule: RuleFile) -> Result<Rule, String> {
     }
     let subject = match (rule.subject_json, rule.subject_header) {
         (Some(pointer), None) => Subject::Json(Locator::pointer(&pointer)?),
-        (None, Some(name)) => Subject::Header(http::HeaderName::try_from(name.as_str()).map_err(|_| {
-            format!("{name:?} is not a header name")
-        })?),
+        (None, Some(name)) => Subject::Header(
+            http::HeaderName::try_from(name.as_str())
+                .map_err(|_| format!("{name:?} is not a header name"))?,
+        ),
         (None, None) => Subject::None,
         (Some(_), Some(_)) => return Err("`subject_json` or `subject_header`, not both".into()),
     };
     if matches!(subject, Subject::Json(_)) && !matches!(locator, Locator::Json(_)) {
-        return Err("`subject_json` goes with a `json` rule (a form or header rule takes `subject_header`)".into());
+        return Err(
+            "`subject_json` goes with a `json` rule (a form or header rule takes `subject_header`)"
+                .into(),
+        );
     }
     if rule.operation == Operation::Detokenize && !matches!(subject, Subject::None) {
         return Err("a detokenize rule takes no subject: the token's store entry names it".into());
@@ -391,9 +413,14 @@ fn check_host(host: &str, allow_loopback: bool) -> Result<(), String> {
                 && label.len() <= 63
                 && !label.starts_with('-')
                 && !label.ends_with('-')
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
         });
-    let numeric_tld = host.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
+    let numeric_tld = host
+        .rsplit('.')
+        .next()
+        .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()));
     if !labels_ok || numeric_tld {
         return Err(format!("{host:?} is not a DNS name"));
     }
@@ -413,7 +440,11 @@ fn hex32(text: &str) -> Option<[u8; 32]> {
 }
 
 fn line(text: &str, offset: usize) -> usize {
-    text.as_bytes()[..offset.min(text.len())].iter().filter(|&&b| b == b'\n').count() + 1
+    text.as_bytes()[..offset.min(text.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
 }
 
 #[cfg(test)]

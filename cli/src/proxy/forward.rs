@@ -52,9 +52,13 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
     let (parts, body) = request.into_parts();
     let what = format!("{} {}", parts.method, parts.uri.path());
     let Some(caller) = authenticate(&proxy.config.callers, &parts.headers) else {
-        let anonymous = Principal::new("anonymous").in_environment(proxy.guard.keyring().environment());
+        let anonymous =
+            Principal::new("anonymous").in_environment(proxy.guard.keyring().environment());
         audit_refusal(proxy, anonymous, Reason::Unauthenticated, what).await?;
-        return Err(Refusal::new(StatusCode::UNAUTHORIZED, "a bearer token of a declared caller is required"));
+        return Err(Refusal::new(
+            StatusCode::UNAUTHORIZED,
+            "a bearer token of a declared caller is required",
+        ));
     };
     let principal = principal(proxy, &proxy.config.callers[caller]);
     let Some(route) = proxy
@@ -64,11 +68,19 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
         .position(|r| r.method == parts.method && r.path.matches(parts.uri.path()))
     else {
         audit_refusal(proxy, principal, Reason::NoRoute, what.clone()).await?;
-        return Err(Refusal::new(StatusCode::NOT_FOUND, format!("no route declares {what}")));
+        return Err(Refusal::new(
+            StatusCode::NOT_FOUND,
+            format!("no route declares {what}"),
+        ));
     };
     let body = axum::body::to_bytes(body, proxy.config.max_body)
         .await
-        .map_err(|_| Refusal::new(StatusCode::PAYLOAD_TOO_LARGE, format!("the request body is over {} bytes", proxy.config.max_body)))?;
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body is over {} bytes", proxy.config.max_body),
+            )
+        })?;
     let caller_headers = parts.headers.clone();
     let mut headers = parts.headers;
     for name in HOP_BY_HOP.iter().chain([&header::AUTHORIZATION]) {
@@ -81,10 +93,23 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
         let principal = principal.clone();
         let body = body.clone();
         tokio::task::spawn_blocking(move || {
-            swap_all(&proxy, route, Direction::Request, &principal, headers, &body, &caller_headers)
+            swap_all(
+                &proxy,
+                route,
+                Direction::Request,
+                &principal,
+                headers,
+                &body,
+                &caller_headers,
+            )
         })
         .await
-        .map_err(|_| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "the request could not be rewritten"))??
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the request could not be rewritten",
+            )
+        })??
     };
     let route_ref = &proxy.config.routes[route];
     let upstream = &proxy.config.upstreams[route_ref.upstream];
@@ -104,7 +129,10 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
         Some(zeroizing) => outbound.body(Bytes::from_owner(zeroizing)),
         None => outbound.body(body),
     };
-    let answer = outbound.send().await.map_err(|e| upstream_failed(&route_ref.name, &e))?;
+    let answer = outbound
+        .send()
+        .await
+        .map_err(|e| upstream_failed(&route_ref.name, &e))?;
     let status = answer.status();
     let mut headers = answer.headers().clone();
     for name in &HOP_BY_HOP {
@@ -115,11 +143,24 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
     let (headers, new_body) = {
         let proxy = Arc::clone(proxy);
         tokio::task::spawn_blocking(move || {
-            let (headers, new) = swap_all(&proxy, route, Direction::Response, &principal, headers, &body, &caller_headers)?;
+            let (headers, new) = swap_all(
+                &proxy,
+                route,
+                Direction::Response,
+                &principal,
+                headers,
+                &body,
+                &caller_headers,
+            )?;
             Ok::<_, Refusal>((headers, new.map_or(body, Bytes::from_owner)))
         })
         .await
-        .map_err(|_| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "the response could not be rewritten"))??
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the response could not be rewritten",
+            )
+        })??
     };
     let mut response = Response::new(Body::from(new_body));
     *response.status_mut() = status;
@@ -142,20 +183,28 @@ fn swap_all(
     if rules.is_empty() {
         return Ok((headers, None));
     }
-    let access = Access::new(&route.purpose).via(&format!("route {}", route.name));
+    let mut access = Access::new(&route.purpose).via(&format!("route {}", route.name));
+    if let Some(justification) = &route.justification {
+        access = access.justified_by(justification);
+    }
     let guard = &proxy.guard;
-    let mut swap = |rule: &Rule, value: &str, subject: Option<&str>| -> Result<Zeroizing<String>, Refusal> {
-        match rule.operation {
-            Operation::Detokenize => guard
-                .detokenize(principal, &rule.target, value, access.clone())
-                .map(|revealed| Zeroizing::new(revealed.expose().clone()))
-                .map_err(|e| Refusal::guard(rule, &e)),
-            Operation::Tokenize => guard
-                .tokenize(&rule.target, subject.as_ref().map(|s| s as &dyn std::fmt::Display), value)
-                .map(Zeroizing::new)
-                .map_err(|e| Refusal::guard(rule, &e)),
-        }
-    };
+    let mut swap =
+        |rule: &Rule, value: &str, subject: Option<&str>| -> Result<Zeroizing<String>, Refusal> {
+            match rule.operation {
+                Operation::Detokenize => guard
+                    .detokenize(principal, &rule.target, value, access.clone())
+                    .map(|revealed| Zeroizing::new(revealed.expose().clone()))
+                    .map_err(|e| Refusal::guard(rule, &e)),
+                Operation::Tokenize => guard
+                    .tokenize(
+                        &rule.target,
+                        subject.as_ref().map(|s| s as &dyn std::fmt::Display),
+                        value,
+                    )
+                    .map(Zeroizing::new)
+                    .map_err(|e| Refusal::guard(rule, &e)),
+            }
+        };
     let body = rewrite(&rules, &mut headers, body, caller, &mut swap)?;
     if body.is_some() {
         headers.remove(header::CONTENT_LENGTH);
@@ -188,7 +237,8 @@ fn authenticate(callers: &[Caller], headers: &HeaderMap) -> Option<usize> {
 }
 
 fn principal(proxy: &Proxy, caller: &Caller) -> Principal {
-    let mut principal = Principal::new(&caller.name).in_environment(proxy.guard.keyring().environment());
+    let mut principal =
+        Principal::new(&caller.name).in_environment(proxy.guard.keyring().environment());
     for role in &caller.roles {
         principal = principal.role(role);
     }
@@ -198,12 +248,27 @@ fn principal(proxy: &Proxy, caller: &Caller) -> Principal {
     principal
 }
 
-async fn audit_refusal(proxy: &Arc<Proxy>, principal: Principal, reason: Reason, what: String) -> Result<(), Refusal> {
+async fn audit_refusal(
+    proxy: &Arc<Proxy>,
+    principal: Principal,
+    reason: Reason,
+    what: String,
+) -> Result<(), Refusal> {
     let proxy = Arc::clone(proxy);
     tokio::task::spawn_blocking(move || proxy.guard.refuse(&principal, reason, &what))
         .await
-        .map_err(|_| Refusal::new(StatusCode::INTERNAL_SERVER_ERROR, "the refusal could not be audited"))?
-        .map_err(|e| Refusal::new(StatusCode::SERVICE_UNAVAILABLE, format!("the refusal could not be audited: {e}")))
+        .map_err(|_| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "the refusal could not be audited",
+            )
+        })?
+        .map_err(|e| {
+            Refusal::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the refusal could not be audited: {e}"),
+            )
+        })
 }
 
 fn upstream_failed(route: &str, error: &reqwest::Error) -> Refusal {
@@ -219,16 +284,32 @@ fn upstream_failed(route: &str, error: &reqwest::Error) -> Refusal {
         cause = e.to_string();
         source = e.source();
     }
-    Refusal::new(status, format!("route {route}: the upstream could not be reached: {cause}"))
+    Refusal::new(
+        status,
+        format!("route {route}: the upstream could not be reached: {cause}"),
+    )
 }
 
-async fn read_limited(mut answer: reqwest::Response, limit: usize, route: &str) -> Result<Bytes, Refusal> {
-    let too_large = || Refusal::new(StatusCode::BAD_GATEWAY, format!("route {route}: the upstream's response is over {limit} bytes"));
+async fn read_limited(
+    mut answer: reqwest::Response,
+    limit: usize,
+    route: &str,
+) -> Result<Bytes, Refusal> {
+    let too_large = || {
+        Refusal::new(
+            StatusCode::BAD_GATEWAY,
+            format!("route {route}: the upstream's response is over {limit} bytes"),
+        )
+    };
     if answer.content_length().is_some_and(|n| n > limit as u64) {
         return Err(too_large());
     }
     let mut out = Vec::new();
-    while let Some(chunk) = answer.chunk().await.map_err(|e| upstream_failed(route, &e))? {
+    while let Some(chunk) = answer
+        .chunk()
+        .await
+        .map_err(|e| upstream_failed(route, &e))?
+    {
         if out.len() + chunk.len() > limit {
             zeroize::Zeroize::zeroize(&mut out);
             return Err(too_large());

@@ -14,7 +14,8 @@ use tokio_rustls::TlsAcceptor;
 
 /// The TLS acceptor of the listener's configuration.
 pub(crate) fn acceptor(tls: &ListenTls) -> Result<TlsAcceptor, String> {
-    let named = |path: &std::path::Path, e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
+    let named =
+        |path: &std::path::Path, e: &dyn std::fmt::Display| format!("{}: {e}", path.display());
     let chain = CertificateDer::pem_file_iter(&tls.cert)
         .and_then(Iterator::collect::<Result<Vec<_>, _>>)
         .map_err(|e| named(&tls.cert, &e))?;
@@ -27,11 +28,16 @@ pub(crate) fn acceptor(tls: &ListenTls) -> Result<TlsAcceptor, String> {
         Some(ca) => {
             let mut roots = rustls::RootCertStore::empty();
             for cert in CertificateDer::pem_file_iter(ca).map_err(|e| named(ca, &e))? {
-                roots.add(cert.map_err(|e| named(ca, &e))?).map_err(|e| named(ca, &e))?;
+                roots
+                    .add(cert.map_err(|e| named(ca, &e))?)
+                    .map_err(|e| named(ca, &e))?;
             }
-            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(Arc::new(roots), provider)
-                .build()
-                .map_err(|e| named(ca, &e))?;
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|e| named(ca, &e))?;
             builder.with_client_cert_verifier(verifier)
         }
         None => builder.with_no_client_auth(),
@@ -60,7 +66,8 @@ pub(crate) async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, app: 
             let http = hyper::server::conn::http1::Builder::new();
             match tls {
                 Some(acceptor) => {
-                    let handshake = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp));
+                    let handshake =
+                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp));
                     if let Ok(Ok(stream)) = handshake.await {
                         let _ = http.serve_connection(TokioIo::new(stream), service).await;
                     }

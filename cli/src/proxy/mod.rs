@@ -61,9 +61,20 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         .iter()
         .map(|u| authorization(u.authorization_env.as_deref()))
         .collect::<Result<Vec<_>, _>>()?;
-    let tls = config.tls.as_ref().map(listen::acceptor).transpose().map_err(Usage)?;
+    let tls = config
+        .tls
+        .as_ref()
+        .map(listen::acceptor)
+        .transpose()
+        .map_err(Usage)?;
     if args.check {
-        println!("{}: {} routes, {} upstreams, {} callers", args.config.display(), config.routes.len(), config.upstreams.len(), config.callers.len());
+        println!(
+            "{}: {} routes, {} upstreams, {} callers",
+            args.config.display(),
+            config.routes.len(),
+            config.upstreams.len(),
+            config.callers.len()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     let guard = guard(&args.at)?;
@@ -98,8 +109,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
 /// configuration names.
 fn authorization(var: Option<&str>) -> Result<Option<http::HeaderValue>, Usage> {
     let Some(var) = var else { return Ok(None) };
-    let value = std::env::var(var)
-        .map_err(|_| Usage(format!("{var} must hold the upstream's Authorization header")))?;
+    let value = std::env::var(var).map_err(|_| {
+        Usage(format!(
+            "{var} must hold the upstream's Authorization header"
+        ))
+    })?;
     let mut value = http::HeaderValue::from_str(&value)
         .map_err(|_| Usage(format!("{var} does not hold a valid header value")))?;
     value.set_sensitive(true);

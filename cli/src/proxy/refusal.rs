@@ -57,7 +57,11 @@ impl Refusal {
     pub(crate) fn shape(rule: &Rule, what: &str) -> Self {
         Self::new(
             Self::of(rule, StatusCode::BAD_REQUEST),
-            format!("{}: {} is {what}", Self::side(rule), rule.locator.describe()),
+            format!(
+                "{}: {} is {what}",
+                Self::side(rule),
+                rule.locator.describe()
+            ),
         )
     }
 
@@ -84,15 +88,16 @@ impl Refusal {
     pub(crate) fn guard(rule: &Rule, error: &piiguard::Error) -> Self {
         use piiguard::Error;
         let status = match error {
-            Error::Denied { .. } | Error::EnvironmentMismatch { .. } | Error::RegionMismatch { .. } => {
-                StatusCode::FORBIDDEN
-            }
+            Error::Denied { .. }
+            | Error::EnvironmentMismatch { .. }
+            | Error::RegionMismatch { .. } => StatusCode::FORBIDDEN,
             Error::Token { .. } | Error::InvalidValue { .. } | Error::NotEncrypted { .. } => {
                 Self::of(rule, StatusCode::UNPROCESSABLE_ENTITY)
             }
-            Error::Audit { .. } | Error::KeyStore { .. } | Error::Io { .. } | Error::Unsupported { .. } => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
+            Error::Audit { .. }
+            | Error::KeyStore { .. }
+            | Error::Io { .. }
+            | Error::Unsupported { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => Self::of(rule, StatusCode::UNPROCESSABLE_ENTITY),
         };
         Self::new(

@@ -40,7 +40,13 @@ pub(crate) fn rewrite(
     let media = headers
         .get(http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase());
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        });
     let is = |kind: &str| match &media {
         Some(m) => m == kind || (kind == "application/json" && m.ends_with("+json")),
         None => false,
@@ -84,7 +90,9 @@ fn header(
     let subject = header_subject(rule, caller)?;
     let mut swapped = Vec::with_capacity(values.len());
     for value in &values {
-        let text = value.to_str().map_err(|_| Refusal::shape(rule, "not text"))?;
+        let text = value
+            .to_str()
+            .map_err(|_| Refusal::shape(rule, "not text"))?;
         let new = swap(rule, text, subject.as_deref())?;
         let mut new = http::HeaderValue::from_str(&new)
             .map_err(|_| Refusal::shape(rule, "its value cannot be a header"))?;
@@ -123,7 +131,9 @@ fn json_body(
             continue;
         };
         let subject = match &rule.subject {
-            Subject::Json(pointer) => Some(json_subject(&document, pointer).ok_or_else(|| Refusal::subject(rule))?),
+            Subject::Json(pointer) => {
+                Some(json_subject(&document, pointer).ok_or_else(|| Refusal::subject(rule))?)
+            }
             _ => header_subject(rule, caller)?,
         };
         let mut each = |node: &mut Value| -> Result<(), Refusal> {
@@ -142,7 +152,8 @@ fn json_body(
         }
     }
     let mut out = Zeroizing::new(Vec::with_capacity(body.len() + body.len() / 2));
-    serde_json::to_writer(&mut *out, &document).map_err(|_| Refusal::malformed(rules[0], "JSON"))?;
+    serde_json::to_writer(&mut *out, &document)
+        .map_err(|_| Refusal::malformed(rules[0], "JSON"))?;
     wipe(document);
     Ok(out)
 }

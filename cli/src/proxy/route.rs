@@ -22,9 +22,15 @@ impl PathPattern {
             return Err(format!("path {text:?} must start with '/'"));
         };
         if text.contains(['?', '#']) {
-            return Err(format!("path {text:?}: a pattern matches the path only, without a query"));
+            return Err(format!(
+                "path {text:?}: a pattern matches the path only, without a query"
+            ));
         }
-        let mut parts: Vec<&str> = if body.is_empty() { Vec::new() } else { body.split('/').collect() };
+        let mut parts: Vec<&str> = if body.is_empty() {
+            Vec::new()
+        } else {
+            body.split('/').collect()
+        };
         let rest = parts.last() == Some(&"*");
         if rest {
             parts.pop();
@@ -34,7 +40,9 @@ impl PathPattern {
             .map(|part| match part {
                 "*" => Err(format!("path {text:?}: '*' may only end a pattern")),
                 p if p.starts_with('{') && p.ends_with('}') && p.len() > 2 => Ok(Segment::Any),
-                p if p.contains(['{', '}']) => Err(format!("path {text:?}: '{{name}}' must be a whole segment")),
+                p if p.contains(['{', '}']) => {
+                    Err(format!("path {text:?}: '{{name}}' must be a whole segment"))
+                }
                 p => Ok(Segment::Literal(p.to_owned())),
             })
             .collect::<Result<_, _>>()?;
@@ -46,18 +54,33 @@ impl PathPattern {
         let Some(body) = path.strip_prefix('/') else {
             return false;
         };
-        let parts: Vec<&str> = if body.is_empty() { Vec::new() } else { body.split('/').collect() };
+        let parts: Vec<&str> = if body.is_empty() {
+            Vec::new()
+        } else {
+            body.split('/').collect()
+        };
         // A path that walks up (`..`) or holds empty segments is never matched.
-        if parts.iter().any(|p| *p == ".." || *p == "." || p.is_empty()) {
+        if parts
+            .iter()
+            .any(|p| *p == ".." || *p == "." || p.is_empty())
+        {
             return false;
         }
         let fixed = self.segments.len();
-        let length_ok = if self.rest { parts.len() > fixed } else { parts.len() == fixed };
+        let length_ok = if self.rest {
+            parts.len() > fixed
+        } else {
+            parts.len() == fixed
+        };
         length_ok
-            && self.segments.iter().zip(&parts).all(|(segment, part)| match segment {
-                Segment::Literal(text) => text == part,
-                Segment::Any => true,
-            })
+            && self
+                .segments
+                .iter()
+                .zip(&parts)
+                .all(|(segment, part)| match segment {
+                    Segment::Literal(text) => text == part,
+                    Segment::Any => true,
+                })
     }
 }
 

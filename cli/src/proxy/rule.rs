@@ -57,8 +57,8 @@ impl Locator {
 
     /// A header; `authorization`, `host` and the hop-by-hop ones cannot be rewritten.
     pub(crate) fn header(name: &str) -> Result<Self, String> {
-        let header =
-            http::HeaderName::try_from(name).map_err(|_| format!("{name:?} is not a header name"))?;
+        let header = http::HeaderName::try_from(name)
+            .map_err(|_| format!("{name:?} is not a header name"))?;
         const RESERVED: [&str; 6] = [
             "authorization",
             "host",
@@ -100,7 +100,9 @@ fn parse_pointer(pointer: &str, any: bool) -> Result<Vec<Step>, String> {
     rest.split('/')
         .map(|step| match step {
             "*" if any => Ok(Step::Any),
-            "*" => Err(format!("JSON pointer {pointer:?} must name one place (no '*')")),
+            "*" => Err(format!(
+                "JSON pointer {pointer:?} must name one place (no '*')"
+            )),
             "" => Err(format!("JSON pointer {pointer:?} has an empty step")),
             step => Ok(Step::Key(step.replace("~1", "/").replace("~0", "~"))),
         })

@@ -23,11 +23,13 @@ impl Resolve for Resolver {
         let reach = self.0;
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
+            let found: Vec<SocketAddr> =
+                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
+            let allowed: Vec<SocketAddr> = found
+                .iter()
+                .copied()
+                .filter(|a| reachable(a.ip(), reach))
                 .collect();
-            let allowed: Vec<SocketAddr> =
-                found.iter().copied().filter(|a| reachable(a.ip(), reach)).collect();
             if allowed.is_empty() {
                 return Err(format!(
                     "{host} resolves to no public address ({} refused)",

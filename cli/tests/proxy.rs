@@ -1,0 +1,725 @@
+//! `piiguard proxy` as a real process between a client and a mock payment processor on
+//! 127.0.0.1 over TLS: the processor receives real values only through the proxy, the
+//! application receives tokens only, and every refusal — an unauthenticated caller, an
+//! undeclared route or upstream, a policy denial, an altered, expired or foreign token — is a
+//! clear status and an audit event. Then a bounded load test, through the proxy and straight
+//! to the processor in one run.
+#![cfg(feature = "proxy")]
+
+mod common;
+mod proxy {
+    pub(crate) mod mock;
+}
+
+use common::{piiguard, text};
+use piiguard::at_rest::TokenTarget;
+use piiguard::clock::ManualClock;
+use piiguard::keys::Keyring;
+use piiguard::store::SqliteStore;
+use piiguard::{Class, Classified, Guard, Pii, PiiField, Policy, Principal, Treatment};
+use proxy::mock::{self, Mock};
+use sha2::{Digest as _, Sha256};
+use std::io::{BufRead as _, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const CARD: &str = "4111111111111111";
+const OTHER_CARD: &str = "5555555555554444";
+const PASSPORT: &str = "X87651234";
+const CHECKOUT_TOKEN: &str = "checkout-bearer-7c1f";
+const REPORTING_TOKEN: &str = "reporting-bearer-93aa";
+
+const POLICY: &str = r#"
+version = "proxy-1"
+admin_roles = ["security"]
+
+[[rule]]
+roles = ["payments"]
+classes = ["card_number", "passport"]
+treatment = "detokenize"
+purposes = ["payment", "shipping"]
+
+[[rule]]
+roles = ["analyst"]
+classes = ["card_number"]
+treatment = "mask"
+"#;
+
+#[derive(Classified)]
+#[pii(subject = customer)]
+struct Payment {
+    customer: u64,
+    #[pii(class = card_number, storage = tokenize)]
+    card: Pii<String>,
+}
+
+#[derive(Classified)]
+#[pii(subject = customer)]
+struct Refund {
+    customer: u64,
+    #[pii(class = card_number, storage = tokenize)]
+    card: Pii<String>,
+}
+
+#[derive(Classified)]
+#[pii(subject = customer)]
+struct Traveller {
+    customer: u64,
+    #[pii(class = passport, storage = tokenize)]
+    passport: Pii<String>,
+}
+
+fn fresh(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("piiguard-proxy-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The proxy's configuration: the mock as `processor` (and, undeclared as loopback, as
+/// `elsewhere`), two callers, three routes.
+fn config(dir: &Path, mock: &Mock) -> PathBuf {
+    std::fs::write(dir.join("processor-ca.pem"), &mock.ca_pem).unwrap();
+    let text = format!(
+        r#"
+[proxy]
+listen = "127.0.0.1:0"
+max_body_bytes = 65536
+timeout_seconds = 10
+
+[[caller]]
+name = "checkout-service"
+token_sha256 = "{checkout}"
+roles = ["payments"]
+
+[[caller]]
+name = "reporting"
+token_sha256 = "{reporting}"
+roles = ["analyst"]
+
+[upstream.processor]
+host = "localhost"
+port = {port}
+ca = "processor-ca.pem"
+allow_loopback = true
+
+[upstream.elsewhere]
+host = "localhost"
+port = {port}
+ca = "processor-ca.pem"
+
+[[route]]
+name = "charge"
+upstream = "processor"
+method = "POST"
+path = "/v1/charges"
+purpose = "payment"
+justification = "card payment requested by the customer"
+
+  [[route.rule]]
+  on = "request"
+  operation = "detokenize"
+  json = "/card/number"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+
+  [[route.rule]]
+  on = "response"
+  operation = "tokenize"
+  json = "/card/number"
+  subject_json = "/customer"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+
+[[route]]
+name = "shipment"
+upstream = "processor"
+method = "POST"
+path = "/v1/shipments"
+purpose = "shipping"
+justification = "customs declaration"
+
+  [[route.rule]]
+  on = "request"
+  operation = "detokenize"
+  form = "passport"
+  record = "Traveller"
+  field = "passport"
+  class = "passport"
+
+  [[route.rule]]
+  on = "request"
+  operation = "detokenize"
+  header = "x-card"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+  optional = true
+
+[[route]]
+name = "leak"
+upstream = "elsewhere"
+method = "POST"
+path = "/v1/leak"
+purpose = "payment"
+justification = "refund"
+
+  [[route.rule]]
+  on = "request"
+  operation = "detokenize"
+  json = "/card"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+"#,
+        checkout = sha256_hex(CHECKOUT_TOKEN),
+        reporting = sha256_hex(REPORTING_TOKEN),
+        port = mock.port,
+    );
+    let path = dir.join("proxy.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A running `piiguard proxy`, killed when dropped.
+struct Running {
+    child: Child,
+    url: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_proxy(config: &Path, dir: &Path) -> Running {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_piiguard"))
+        .args(["proxy", "--config"])
+        .arg(config)
+        .arg("--dir")
+        .arg(dir)
+        .env_remove("PIIGUARD_KEK_PASSPHRASE")
+        .env_remove("PIIGUARD_ENV")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Arc::new(Mutex::new(String::new()));
+    let (tx, rx) = std::sync::mpsc::channel();
+    let reader = BufReader::new(child.stderr.take().unwrap());
+    let all = Arc::clone(&stderr);
+    std::thread::spawn(move || {
+        for line in reader.lines().map_while(Result::ok) {
+            all.lock().unwrap().push_str(&line);
+            all.lock().unwrap().push('\n');
+            if let Some(url) = line.strip_prefix("piiguard proxy: listening on ") {
+                let _ = tx.send(url.to_owned());
+            }
+        }
+    });
+    let url = rx
+        .recv_timeout(Duration::from_secs(60))
+        .unwrap_or_else(|_| panic!("the proxy did not start: {}", stderr.lock().unwrap()));
+    Running { child, url, stderr }
+}
+
+/// A guard on the directory with a clock of its own (the application's side).
+fn guard_at(dir: &Path, clock: Arc<ManualClock>) -> Guard {
+    let keyring = Keyring::open_local(dir).unwrap();
+    let store = SqliteStore::open(dir.join("store.db")).unwrap();
+    Guard::builder(keyring.clone())
+        .policy(Policy::from_toml(POLICY).unwrap())
+        .audit(Arc::new(store.audit(&keyring).unwrap()))
+        .tokens(Arc::new(store))
+        .clock(clock)
+        .build()
+        .unwrap()
+}
+
+fn now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+/// The token the storage view wrote for `record`'s field `field`.
+fn stored_token<T: Classified>(guard: &Guard, record: &T, field: &str) -> String {
+    let row: serde_json::Value = serde_json::from_str(&guard.to_json(record).unwrap()).unwrap();
+    let token = row[field].as_str().unwrap().to_owned();
+    assert!(token.starts_with("tok_"), "{row}");
+    token
+}
+
+struct Reply {
+    status: u16,
+    body: String,
+}
+
+fn post(
+    url: &str,
+    bearer: Option<&str>,
+    content_type: &str,
+    body: &str,
+    headers: &[(&str, &str)],
+) -> Reply {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.post(url).header("content-type", content_type);
+    if let Some(bearer) = bearer {
+        request = request.header("authorization", &format!("Bearer {bearer}"));
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let mut response = request.send(body).unwrap();
+    Reply {
+        status: response.status().as_u16(),
+        body: response.body_mut().read_to_string().unwrap(),
+    }
+}
+
+fn charge_body(token: &str) -> String {
+    serde_json::json!({ "customer": 7, "amount": 1200, "card": { "number": token } }).to_string()
+}
+
+/// The audit trail, through `audit tail --json`.
+fn events(dir: &Path) -> Vec<serde_json::Value> {
+    let out = piiguard(
+        &[
+            "audit",
+            "tail",
+            "-n",
+            "10000",
+            "--json",
+            "--dir",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_audited() {
+    let dir = fresh("e2e");
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    drop(Guard::open_local(&dir).unwrap());
+    let clock = Arc::new(ManualClock::new(now()));
+    let app = guard_at(&dir, Arc::clone(&clock));
+    let payment = Payment {
+        customer: 7,
+        card: Pii::new(CARD.into()),
+    };
+    let card_token = stored_token(&app, &payment, "card");
+    let traveller = Traveller {
+        customer: 7,
+        passport: Pii::new(PASSPORT.into()),
+    };
+    let passport_token = stored_token(&app, &traveller, "passport");
+    // A token of another record type's field, and one that expired yesterday.
+    let foreign = stored_token(
+        &app,
+        &Refund {
+            customer: 7,
+            card: Pii::new(OTHER_CARD.into()),
+        },
+        "card",
+    );
+    let past = Arc::new(ManualClock::new(now() - time::Duration::days(3)));
+    let expiring = TokenTarget::named(
+        "Payment",
+        "card",
+        PiiField::of(Class::CardNumber)
+            .with_storage(Treatment::Tokenize)
+            .with_token_ttl_days(1),
+    );
+    let expired = guard_at(&dir, past)
+        .tokenize(&expiring, Some(&7), OTHER_CARD)
+        .unwrap();
+    let mut altered = card_token.clone().into_bytes();
+    altered[10] = if altered[10] == b'A' { b'B' } else { b'A' };
+    let altered = String::from_utf8(altered).unwrap();
+
+    let mock = mock::start();
+    let proxy = start_proxy(&config(&dir, &mock), &dir);
+    let charges = format!("{}/v1/charges", proxy.url);
+
+    // 1. The charge: the processor receives the card number, the application a new token.
+    let reply = post(
+        &charges,
+        Some(CHECKOUT_TOKEN),
+        "application/json",
+        &charge_body(&card_token),
+        &[],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let received = mock.received();
+    assert_eq!(received.len(), 1);
+    let sent: serde_json::Value = serde_json::from_str(&received[0].body).unwrap();
+    assert_eq!(sent["card"]["number"], CARD);
+    assert_eq!(sent["amount"], 1200);
+    assert!(
+        received[0]
+            .headers
+            .iter()
+            .all(|(k, v)| k != "authorization" && !v.contains(CHECKOUT_TOKEN)),
+        "the caller's bearer token never reaches the upstream"
+    );
+    assert!(!reply.body.contains(CARD), "{}", reply.body);
+    let answer: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    let returned = answer["card"]["number"].as_str().unwrap();
+    assert!(returned.starts_with("tok_"), "{returned}");
+    assert_eq!(answer["status"], "succeeded");
+    // The token the application got back is one it can store and read: it is Payment.card's.
+    let meta = app
+        .token_metadata::<Payment>("card", Some(&7), returned)
+        .unwrap();
+    assert_eq!(
+        (meta.class.as_str(), meta.field.as_str()),
+        ("card_number", "card")
+    );
+
+    // 2. A form field and a header on another route.
+    let form = format!("passport={passport_token}&carrier=post");
+    let reply = post(
+        &format!("{}/v1/shipments", proxy.url),
+        Some(CHECKOUT_TOKEN),
+        "application/x-www-form-urlencoded",
+        &form,
+        &[("x-card", &card_token)],
+    );
+    assert_eq!(reply.status, 201, "{}", reply.body);
+    let shipment = mock.received().pop().unwrap();
+    assert_eq!(shipment.body, format!("passport={PASSPORT}&carrier=post"));
+    assert!(
+        shipment
+            .headers
+            .contains(&("x-card".to_owned(), CARD.to_owned()))
+    );
+
+    // 3. Refusals: none reaches the processor.
+    let before = mock.received().len();
+    let refused = [
+        (
+            "no bearer",
+            post(
+                &charges,
+                None,
+                "application/json",
+                &charge_body(&card_token),
+                &[],
+            ),
+            401,
+            "bearer token",
+        ),
+        (
+            "unknown bearer",
+            post(
+                &charges,
+                Some("guess"),
+                "application/json",
+                &charge_body(&card_token),
+                &[],
+            ),
+            401,
+            "bearer token",
+        ),
+        (
+            "undeclared route",
+            post(
+                &format!("{}/v1/payouts", proxy.url),
+                Some(CHECKOUT_TOKEN),
+                "application/json",
+                "{}",
+                &[],
+            ),
+            404,
+            "no route declares POST /v1/payouts",
+        ),
+        (
+            "policy denial",
+            post(
+                &charges,
+                Some(REPORTING_TOKEN),
+                "application/json",
+                &charge_body(&card_token),
+                &[],
+            ),
+            403,
+            "denied",
+        ),
+        (
+            "altered token",
+            post(
+                &charges,
+                Some(CHECKOUT_TOKEN),
+                "application/json",
+                &charge_body(&altered),
+                &[],
+            ),
+            422,
+            "token refused",
+        ),
+        (
+            "foreign token",
+            post(
+                &charges,
+                Some(CHECKOUT_TOKEN),
+                "application/json",
+                &charge_body(&foreign),
+                &[],
+            ),
+            422,
+            "token refused",
+        ),
+        (
+            "expired token",
+            post(
+                &charges,
+                Some(CHECKOUT_TOKEN),
+                "application/json",
+                &charge_body(&expired),
+                &[],
+            ),
+            422,
+            "expired",
+        ),
+        (
+            "a value, not a token",
+            post(
+                &charges,
+                Some(CHECKOUT_TOKEN),
+                "application/json",
+                &charge_body(CARD),
+                &[],
+            ),
+            422,
+            "token refused",
+        ),
+        (
+            "missing value",
+            post(
+                &charges,
+                Some(CHECKOUT_TOKEN),
+                "application/json",
+                r#"{"customer":7}"#,
+                &[],
+            ),
+            400,
+            "has no JSON /card/number",
+        ),
+        (
+            "not JSON",
+            post(
+                &charges,
+                Some(CHECKOUT_TOKEN),
+                "text/plain",
+                &charge_body(&card_token),
+                &[],
+            ),
+            415,
+            "cannot be read",
+        ),
+        (
+            "upstream resolving to loopback",
+            post(
+                &format!("{}/v1/leak", proxy.url),
+                Some(CHECKOUT_TOKEN),
+                "application/json",
+                &serde_json::json!({"card": card_token}).to_string(),
+                &[],
+            ),
+            502,
+            "no public address",
+        ),
+    ];
+    for (case, reply, status, says) in &refused {
+        assert_eq!(reply.status, *status, "{case}: {}", reply.body);
+        assert!(reply.body.contains(says), "{case}: {}", reply.body);
+        assert!(
+            !reply.body.contains(CARD) && !reply.body.contains(OTHER_CARD),
+            "{case}: {}",
+            reply.body
+        );
+    }
+    assert_eq!(
+        mock.received().len(),
+        before,
+        "no refused request reached the processor"
+    );
+
+    // 4. Shredding: once the customer is forgotten, their token opens nothing.
+    let admin = Principal::new("dpo")
+        .role("security")
+        .in_environment(app.keyring().environment());
+    app.forget_subject(&admin, &7).unwrap();
+    let reply = post(
+        &charges,
+        Some(CHECKOUT_TOKEN),
+        "application/json",
+        &charge_body(&card_token),
+        &[],
+    );
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    assert_eq!(mock.received().len(), before);
+
+    // 5. The audit trail: each detokenization names route, caller, purpose and field; each
+    //    refusal is there; no value anywhere.
+    let trail = events(&dir);
+    let line = serde_json::to_string(&trail).unwrap();
+    for value in [CARD, OTHER_CARD, PASSPORT, CHECKOUT_TOKEN] {
+        assert!(!line.contains(value), "the trail holds no value");
+    }
+    let of = |action: &str| -> Vec<(String, String, String)> {
+        trail
+            .iter()
+            .filter(|e| e["action"] == action)
+            .map(|e| {
+                (
+                    e["outcome"].as_str().unwrap().to_owned(),
+                    e["reason"].as_str().unwrap().to_owned(),
+                    e["principal"]["id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let first = trail.iter().find(|e| e["action"] == "detokenize").unwrap();
+    assert_eq!(first["principal"]["id"], "checkout-service");
+    assert_eq!(first["purpose"], "payment");
+    assert_eq!(first["object"]["field"], "card");
+    assert_eq!(first["object"]["subject"], "7");
+    assert_eq!(first["detail"], "via route charge");
+    let detokenized = of("detokenize");
+    let allowed = detokenized.iter().filter(|d| d.0 == "allowed").count();
+    // The fourth is the route to an upstream the resolver then refused to reach: the
+    // decision was made and audited before the connection failed.
+    assert_eq!(
+        allowed, 4,
+        "card, passport, the card header, the refused upstream: {detokenized:?}"
+    );
+    let refused: Vec<&str> = detokenized
+        .iter()
+        .filter(|d| d.0 != "allowed")
+        .map(|d| d.1.as_str())
+        .collect();
+    assert_eq!(
+        refused,
+        [
+            "reveal_not_permitted",
+            "token_refused",
+            "token_refused",
+            "token_refused",
+            "token_refused",
+            "token_refused"
+        ],
+        "denial, altered, foreign, expired, not a token, forgotten"
+    );
+    assert_eq!(
+        of("request_refused"),
+        [
+            (
+                "denied".into(),
+                "unauthenticated".into(),
+                "anonymous".into()
+            ),
+            (
+                "denied".into(),
+                "unauthenticated".into(),
+                "anonymous".into()
+            ),
+            (
+                "denied".into(),
+                "no_route".into(),
+                "checkout-service".into()
+            ),
+        ]
+    );
+    // The store and the proxy's own output hold no value either.
+    let store = std::fs::read(dir.join("store.db")).unwrap();
+    for value in [CARD, OTHER_CARD, PASSPORT] {
+        assert!(
+            !store.windows(value.len()).any(|w| w == value.as_bytes()),
+            "the store holds no value"
+        );
+        assert!(
+            !proxy.stderr.lock().unwrap().contains(value),
+            "the proxy's output holds no value"
+        );
+    }
+}
+
+#[test]
+fn a_configuration_with_mistakes_is_refused_with_every_line() {
+    let dir = fresh("config");
+    let path = dir.join("proxy.toml");
+    std::fs::write(
+        &path,
+        r#"[proxy]
+listen = "127.0.0.1:8080"
+
+[[caller]]
+name = "checkout"
+token_sha256 = "not-a-digest"
+roles = ["payments"]
+
+[upstream.processor]
+host = "203.0.113.10"
+
+[upstream.internal]
+host = "bad_name.example.com"
+
+[[route]]
+name = "charge"
+upstream = "processr"
+method = "POST"
+path = "v1/charges"
+purpose = "payment"
+
+  [[route.rule]]
+  on = "response"
+  operation = "detokenize"
+  json = "/card/number"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+"#,
+    )
+    .unwrap();
+    let out = piiguard(
+        &["proxy", "--config", path.to_str().unwrap(), "--check"],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    for (line, says) in [
+        (6, "64 hex digits"),
+        (10, "203.0.113.10 is an IP address"),
+        (13, "is not a DNS name"),
+        (17, "no upstream named \"processr\""),
+        (19, "must start with '/'"),
+        (22, "the application never receives cleartext"),
+    ] {
+        assert!(
+            stderr.contains(&format!("line {line}: ")) && stderr.contains(says),
+            "line {line} ({says}): {stderr}"
+        );
+    }
+}
