@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 
 /// One request the mock received.
 #[derive(Clone, Debug)]
+#[allow(dead_code)] // kept for what a test may want to look at
 pub(crate) struct Received {
     pub(crate) method: String,
     pub(crate) path: String,
@@ -39,7 +40,13 @@ impl Mock {
 }
 
 /// Starts the mock on a thread of its own, on an ephemeral port.
+#[allow(dead_code)] // the example names its port
 pub(crate) fn start() -> Mock {
+    start_on(0)
+}
+
+/// Starts the mock on a thread of its own, on `port` of 127.0.0.1 (0: any free port).
+pub(crate) fn start_on(port: u16) -> Mock {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
@@ -70,7 +77,7 @@ pub(crate) fn start() -> Mock {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
             port_tx.send(listener.local_addr().unwrap().port()).unwrap();
             loop {
                 let (tcp, _) = listener.accept().await.unwrap();
