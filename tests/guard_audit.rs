@@ -26,6 +26,11 @@ const AUDITED: &[&str] = &[
     // sweep by an admin and refused to others.
     "detokenize",
     "sweep_expired_tokens",
+    // Tested in tests/preserving_tokens.rs: allowed, denied and refused, each audited.
+    "detokenize_preserving",
+    // A front end's refusal, before any data: one denied event, or an error when the sink
+    // fails (tested below; the proxy's use in cli/tests/proxy.rs).
+    "refuse",
 ];
 
 /// Methods that neither disclose nor destroy (construction, the storage door, lookups,
@@ -43,6 +48,7 @@ const HARMLESS: &[&str] = &[
     "from_json",
     "blind_index_candidates",
     "token_metadata",
+    "tokenize_preserving",
     "convergent_token",
     "tokenize",
     "column",
@@ -397,6 +403,31 @@ fn break_glass_requests_approvals_and_revocations_are_audited() {
         Err(Error::Denied {
             reason: Reason::GrantInvalid
         })
+    ));
+}
+
+#[test]
+fn a_front_ends_refusal_is_one_denied_event_with_its_detail_scrubbed() {
+    let f = fixture();
+    let (result, events) = f.events(|| {
+        f.guard.refuse(
+            &nobody(),
+            Reason::NoRoute,
+            "POST /v1/customers/jane.doe@example.com/cards",
+        )
+    });
+    result.unwrap();
+    assert_eq!(events, [(Action::RequestRefused, Outcome::Denied)]);
+    let event = f.sink.events.events().pop().unwrap();
+    assert_eq!(event.reason, Reason::NoRoute);
+    let detail = event.detail.unwrap();
+    assert!(!detail.contains("jane.doe"), "{}", &*detail);
+    assert!(detail.starts_with("POST /v1/customers/"), "{}", &*detail);
+    // A sink that cannot write makes the refusal an error, for the front end to answer 503.
+    f.sink.broken.store(true, Ordering::SeqCst);
+    assert!(matches!(
+        f.guard.refuse(&nobody(), Reason::Unauthenticated, "GET /"),
+        Err(Error::Audit { .. })
     ));
 }
 

@@ -67,7 +67,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::thread::sleep(Duration::from_millis(200));
         let received = mock.received();
         for request in &received[shown..] {
-            println!("processor received {} {}: {}", request.method, request.path, request.body);
+            println!(
+                "processor received {} {}: {}",
+                request.method, request.path, request.body
+            );
         }
         shown = received.len();
     }

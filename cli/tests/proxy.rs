@@ -725,8 +725,19 @@ purpose = "payment"
 }
 
 /// `clients` tasks sending `each` charges to `url` with `client`, each checked; the time taken.
-fn load(client: &reqwest::Client, url: &str, bearer: Option<&str>, body: &str, clients: usize, each: usize) -> Duration {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+fn load(
+    client: &reqwest::Client,
+    url: &str,
+    bearer: Option<&str>,
+    body: &str,
+    clients: usize,
+    each: usize,
+) -> Duration {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
     runtime.block_on(async {
         let started = std::time::Instant::now();
         let tasks: Vec<_> = (0..clients)
@@ -735,7 +746,10 @@ fn load(client: &reqwest::Client, url: &str, bearer: Option<&str>, body: &str, c
                 let bearer = bearer.map(|b| format!("Bearer {b}"));
                 tokio::spawn(async move {
                     for _ in 0..each {
-                        let mut request = client.post(&url).header("content-type", "application/json").body(body.clone());
+                        let mut request = client
+                            .post(&url)
+                            .header("content-type", "application/json")
+                            .body(body.clone());
                         if let Some(bearer) = &bearer {
                             request = request.header("authorization", bearer);
                         }
@@ -763,13 +777,23 @@ fn load(client: &reqwest::Client, url: &str, bearer: Option<&str>, body: &str, c
 /// (`PIIGUARD_PROXY_LOAD=N` for N per client).
 #[test]
 fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
-    let each: usize = std::env::var("PIIGUARD_PROXY_LOAD").ok().and_then(|n| n.parse().ok()).unwrap_or(1000);
+    let each: usize = std::env::var("PIIGUARD_PROXY_LOAD")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1000);
     let clients = 8;
     let dir = fresh("load");
     std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
     drop(Guard::open_local(&dir).unwrap());
     let app = guard_at(&dir, Arc::new(ManualClock::new(now())));
-    let token = stored_token(&app, &Payment { customer: 7, card: Pii::new(CARD.into()) }, "card");
+    let token = stored_token(
+        &app,
+        &Payment {
+            customer: 7,
+            card: Pii::new(CARD.into()),
+        },
+        "card",
+    );
     drop(app);
     let mock = mock::start();
     let proxy = start_proxy(&config(&dir, &mock), &dir);
@@ -779,14 +803,31 @@ fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
         .tls_certs_only([reqwest::Certificate::from_pem(mock.ca_pem.as_bytes()).unwrap()])
         .build()
         .unwrap();
-    let through = load(&plain, &format!("{}/v1/charges", proxy.url), Some(CHECKOUT_TOKEN), &charge_body(&token), clients, each);
-    let direct = load(&tls, &format!("https://localhost:{}/v1/charges", mock.port), None, &charge_body(CARD), clients, each);
+    let through = load(
+        &plain,
+        &format!("{}/v1/charges", proxy.url),
+        Some(CHECKOUT_TOKEN),
+        &charge_body(&token),
+        clients,
+        each,
+    );
+    let direct = load(
+        &tls,
+        &format!("https://localhost:{}/v1/charges", mock.port),
+        None,
+        &charge_body(CARD),
+        clients,
+        each,
+    );
     let n = (clients * each) as f64;
     let received = mock.received();
     assert_eq!(received.len(), 2 * clients * each);
     for request in &received {
         let sent: serde_json::Value = serde_json::from_str(&request.body).unwrap();
-        assert_eq!(sent["card"]["number"], CARD, "every request reached the processor whole");
+        assert_eq!(
+            sent["card"]["number"], CARD,
+            "every request reached the processor whole"
+        );
     }
     println!(
         "proxy load: {clients} clients x {each}: through the proxy {:.0} requests/s ({:.2} ms each), straight to the processor {:.0} requests/s",
@@ -794,6 +835,13 @@ fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
         through.as_secs_f64() * 1000.0 * clients as f64 / n,
         n / direct.as_secs_f64(),
     );
-    let detokenized = events(&dir).iter().filter(|e| e["action"] == "detokenize" && e["outcome"] == "allowed").count();
-    assert_eq!(detokenized, clients * each, "one audit event per detokenization");
+    let detokenized = events(&dir)
+        .iter()
+        .filter(|e| e["action"] == "detokenize" && e["outcome"] == "allowed")
+        .count();
+    assert_eq!(
+        detokenized,
+        clients * each,
+        "one audit event per detokenization"
+    );
 }

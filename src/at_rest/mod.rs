@@ -9,7 +9,8 @@
 //!
 //! Files: `keys.rs` (the scoped handle: encrypt, open, digest), `protector.rs` (the keys a view
 //! context carries), `json.rs` (the storage view as JSON), `lookup.rs` (blind-index lookups),
-//! `rewrap.rs`, `erase.rs` (crypto-shredding), `decrypt.rs` and `digest.rs` (the digest format).
+//! `rewrap.rs`, `erase.rs` (crypto-shredding), `tokens.rs` (vault tokens), `preserving.rs`
+//! (FF1 tokens under derived keys), `decrypt.rs` and `digest.rs` (the digest format).
 
 mod column;
 mod decrypt;
@@ -18,6 +19,7 @@ mod erase;
 mod json;
 mod keys;
 mod lookup;
+mod preserving;
 mod protector;
 mod rewrap;
 #[cfg(any(feature = "rusqlite", feature = "postgres", feature = "sqlx"))]

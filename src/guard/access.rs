@@ -153,7 +153,7 @@ impl Guard {
     /// The common end of a reveal and a detokenization: the decision (`allows` it or not),
     /// the access count, the audit event, and only then `open`. A refusal is audited and
     /// returned as [`Error::Denied`]; a failure to open is audited as failed.
-    fn disclose<R>(
+    pub(super) fn disclose<R>(
         &self,
         principal: &Principal,
         access: &Access,
@@ -196,7 +196,12 @@ impl Guard {
             }
             Err(error) => {
                 event.outcome = Outcome::Failed;
-                event.reason = Reason::OpenFailed;
+                // A token that turns out not to be one (an FF1 token that does not decrypt
+                // to the format) is a refused token, not data that failed to open.
+                event.reason = match error {
+                    Error::Token { .. } => Reason::TokenRefused,
+                    _ => Reason::OpenFailed,
+                };
                 self.record(&event)?;
                 Err(error)
             }
@@ -319,7 +324,12 @@ impl Guard {
             Ok(view) => view,
             Err(error) => {
                 event.outcome = Outcome::Failed;
-                event.reason = Reason::OpenFailed;
+                // A token that turns out not to be one (an FF1 token that does not decrypt
+                // to the format) is a refused token, not data that failed to open.
+                event.reason = match error {
+                    Error::Token { .. } => Reason::TokenRefused,
+                    _ => Reason::OpenFailed,
+                };
                 this.record(&event)?;
                 this.raise(principal, alerts)?;
                 return Err(error);
@@ -440,7 +450,7 @@ impl Guard {
 }
 
 /// Names the field `at` in an event: record type, field, class, sensitivity and subject.
-fn describe(event: &mut AuditEvent, at: &Located) {
+pub(super) fn describe(event: &mut AuditEvent, at: &Located) {
     event.object.record = Some(Text::from_static(at.record.name()));
     event.object.field = Some(Text::from_static(at.field.name()));
     event.object.class = Some(Text::from_static(at.pii.class().name()));

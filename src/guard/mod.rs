@@ -8,6 +8,7 @@ mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod local;
 mod policy_view;
+mod preserving;
 #[cfg(all(
     any(feature = "sqlite", feature = "postgres"),
     feature = "local-key-file"

@@ -34,6 +34,8 @@ pub(crate) enum HashUse {
     TokenMac,
     /// The keyed lookup of convergent vault tokens (equal values, equal tokens).
     TokenLookup,
+    /// The FF1 key of a field's format-preserving tokens.
+    Ff1,
 }
 
 impl Keyring {
@@ -99,6 +101,7 @@ impl Keyring {
                 HashUse::Pseudonym => Label::Pseudonym,
                 HashUse::TokenMac => Label::TokenMac,
                 HashUse::TokenLookup => Label::TokenLookup,
+                HashUse::Ff1 => Label::Ff1,
             },
             tenant: at.tenant,
             record: at.record,

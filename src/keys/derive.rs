@@ -23,6 +23,7 @@ pub(crate) enum Label {
     Pseudonym,
     TokenMac,
     TokenLookup,
+    Ff1,
 }
 
 impl Label {
@@ -34,6 +35,7 @@ impl Label {
             Self::Pseudonym => b"pseudonym",
             Self::TokenMac => b"token-mac",
             Self::TokenLookup => b"token-lookup",
+            Self::Ff1 => b"ff1-key",
         }
     }
 }

@@ -77,7 +77,9 @@ pub(crate) fn start_on(port: u16) -> Mock {
             .build()
             .unwrap();
         runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+            let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                .await
+                .unwrap();
             port_tx.send(listener.local_addr().unwrap().port()).unwrap();
             loop {
                 let (tcp, _) = listener.accept().await.unwrap();

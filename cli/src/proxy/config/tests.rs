@@ -33,7 +33,8 @@ purpose = "payment"
 
 #[test]
 fn a_good_file_is_read_with_its_defaults() {
-    let config = Config::parse(GOOD, Path::new("/etc/piiguard")).unwrap_or_else(|m| panic!("{:?}", m.0));
+    let config =
+        Config::parse(GOOD, Path::new("/etc/piiguard")).unwrap_or_else(|m| panic!("{:?}", m.0));
     assert_eq!(config.listen.port(), 8443);
     assert_eq!(config.max_body, 1 << 20);
     assert_eq!(config.timeout.as_secs(), 30);
@@ -45,24 +46,47 @@ fn a_good_file_is_read_with_its_defaults() {
 
 #[test]
 fn unknown_keys_and_empty_tables_are_mistakes() {
-    let typo = GOOD.replace("purpose = \"payment\"", "purpose = \"payment\"\npurpse = \"x\"");
+    let typo = GOOD.replace(
+        "purpose = \"payment\"",
+        "purpose = \"payment\"\npurpse = \"x\"",
+    );
     let mistakes = Config::parse(&typo, Path::new(".")).err().unwrap().0;
-    assert!(mistakes[0].contains("unknown field `purpse`"), "{mistakes:?}");
-    let mistakes = Config::parse("[proxy]\nlisten = \"127.0.0.1:1\"\n", Path::new(".")).err().unwrap().0;
+    assert!(
+        mistakes[0].contains("unknown field `purpse`"),
+        "{mistakes:?}"
+    );
+    let mistakes = Config::parse("[proxy]\nlisten = \"127.0.0.1:1\"\n", Path::new("."))
+        .err()
+        .unwrap()
+        .0;
     assert_eq!(mistakes.len(), 2, "{mistakes:?}");
 }
 
 #[test]
 fn upstreams_are_dns_names_and_bare_ips_only_loopback_when_allowed() {
     assert!(check_host("api.processor.example.com", false).is_ok());
-    assert!(check_host("localhost", false).is_ok(), "a name: the resolver judges where it leads");
+    assert!(
+        check_host("localhost", false).is_ok(),
+        "a name: the resolver judges where it leads"
+    );
     for refused in ["203.0.113.7", "[2001:db8::1]", "127.0.0.1"] {
-        assert!(check_host(refused, false).unwrap_err().contains("IP address"), "{refused}");
+        assert!(
+            check_host(refused, false)
+                .unwrap_err()
+                .contains("IP address"),
+            "{refused}"
+        );
     }
     assert!(check_host("127.0.0.1", true).is_ok());
     assert!(check_host("[::1]", true).is_ok());
     assert!(check_host("10.0.0.1", true).is_err(), "only loopback");
-    for refused in ["", "under_score.example.com", "-lead.example.com", "a..b", "1.2.3.4.5"] {
+    for refused in [
+        "",
+        "under_score.example.com",
+        "-lead.example.com",
+        "a..b",
+        "1.2.3.4.5",
+    ] {
         assert!(check_host(refused, false).is_err(), "{refused:?}");
     }
 }

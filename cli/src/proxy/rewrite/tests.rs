@@ -24,30 +24,49 @@ fn rule(on: Direction, locator: Locator, subject: Subject, optional: bool) -> Ru
 
 fn json_headers() -> HeaderMap {
     let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/json; charset=utf-8"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     headers
 }
 
 /// Swaps `tok_N` for `value-N`, refuses anything else, and records the subjects it was given.
-fn swapper(subjects: &mut Vec<Option<String>>) -> impl FnMut(&Rule, &str, Option<&str>) -> Result<Zeroizing<String>, Refusal> + '_ {
+fn swapper(
+    subjects: &mut Vec<Option<String>>,
+) -> impl FnMut(&Rule, &str, Option<&str>) -> Result<Zeroizing<String>, Refusal> + '_ {
     move |_, value, subject| {
         subjects.push(subject.map(str::to_owned));
         match value.strip_prefix("tok_") {
             Some(n) => Ok(Zeroizing::new(format!("value-{n}"))),
-            None => Err(Refusal::new(StatusCode::UNPROCESSABLE_ENTITY, "token refused")),
+            None => Err(Refusal::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "token refused",
+            )),
         }
     }
 }
 
 #[test]
 fn a_star_step_swaps_every_element_and_the_rest_of_the_document_is_kept() {
-    let rules = [rule(Direction::Request, Locator::json("/cards/*/number").unwrap(), Subject::None, false)];
+    let rules = [rule(
+        Direction::Request,
+        Locator::json("/cards/*/number").unwrap(),
+        Subject::None,
+        false,
+    )];
     let body = br#"{"cards":[{"number":"tok_1","exp":"12/30"},{"number":"tok_2"}],"amount":12.5,"note":"tok_9"}"#;
     let mut headers = json_headers();
     let mut seen = Vec::new();
-    let out = rewrite(&rules.iter().collect::<Vec<_>>(), &mut headers, body, &HeaderMap::new(), &mut swapper(&mut seen))
-        .unwrap()
-        .unwrap();
+    let out = rewrite(
+        &rules.iter().collect::<Vec<_>>(),
+        &mut headers,
+        body,
+        &HeaderMap::new(),
+        &mut swapper(&mut seen),
+    )
+    .unwrap()
+    .unwrap();
     let out: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(out["cards"][0]["number"], "value-1");
     assert_eq!(out["cards"][1]["number"], "value-2");
@@ -59,7 +78,12 @@ fn a_star_step_swaps_every_element_and_the_rest_of_the_document_is_kept() {
 
 #[test]
 fn one_refused_value_refuses_the_whole_message() {
-    let rules = [rule(Direction::Request, Locator::json("/cards/*").unwrap(), Subject::None, false)];
+    let rules = [rule(
+        Direction::Request,
+        Locator::json("/cards/*").unwrap(),
+        Subject::None,
+        false,
+    )];
     let mut headers = json_headers();
     let mut seen = Vec::new();
     let refused = rewrite(
@@ -82,13 +106,28 @@ fn absent_values_refuse_a_request_unless_optional_and_pass_in_a_response() {
         (Direction::Request, true, false),
         (Direction::Response, false, false),
     ] {
-        let rules = [rule(on, Locator::json("/card").unwrap(), Subject::None, optional)];
+        let rules = [rule(
+            on,
+            Locator::json("/card").unwrap(),
+            Subject::None,
+            optional,
+        )];
         let mut seen = Vec::new();
-        let result = rewrite(&rules.iter().collect::<Vec<_>>(), &mut json_headers(), body, &HeaderMap::new(), &mut swapper(&mut seen));
+        let result = rewrite(
+            &rules.iter().collect::<Vec<_>>(),
+            &mut json_headers(),
+            body,
+            &HeaderMap::new(),
+            &mut swapper(&mut seen),
+        );
         assert_eq!(result.is_err(), refused, "{on:?} optional={optional}");
         if let Err(refusal) = result {
             assert_eq!(refusal.status, StatusCode::BAD_REQUEST);
-            assert!(refusal.message.contains("has no JSON /card"), "{}", refusal.message);
+            assert!(
+                refusal.message.contains("has no JSON /card"),
+                "{}",
+                refusal.message
+            );
         }
     }
 }
@@ -115,7 +154,10 @@ fn a_response_value_is_tokenized_for_its_subject_and_numbers_count_as_values() {
     )
     .unwrap()
     .unwrap();
-    assert_eq!(seen, [("4111111111111111".to_owned(), Some("42".to_owned()))]);
+    assert_eq!(
+        seen,
+        [("4111111111111111".to_owned(), Some("42".to_owned()))]
+    );
     let out: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert_eq!(out["card"], "tok_new");
 }
@@ -123,11 +165,24 @@ fn a_response_value_is_tokenized_for_its_subject_and_numbers_count_as_values() {
 #[test]
 fn form_fields_and_headers_are_swapped_every_time_they_occur() {
     let rules = [
-        rule(Direction::Request, Locator::Form("card".into()), Subject::None, false),
-        rule(Direction::Request, Locator::header("x-card").unwrap(), Subject::None, false),
+        rule(
+            Direction::Request,
+            Locator::Form("card".into()),
+            Subject::None,
+            false,
+        ),
+        rule(
+            Direction::Request,
+            Locator::header("x-card").unwrap(),
+            Subject::None,
+            false,
+        ),
     ];
     let mut headers = HeaderMap::new();
-    headers.insert("content-type", HeaderValue::from_static("application/x-www-form-urlencoded"));
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
     headers.append("x-card", HeaderValue::from_static("tok_5"));
     headers.append("x-card", HeaderValue::from_static("tok_6"));
     let mut seen = Vec::new();
@@ -140,21 +195,47 @@ fn form_fields_and_headers_are_swapped_every_time_they_occur() {
     )
     .unwrap()
     .unwrap();
-    assert_eq!(std::str::from_utf8(&out).unwrap(), "card=value-1&note=a+b&card=value-2");
-    let cards: Vec<&str> = headers.get_all("x-card").iter().map(|v| v.to_str().unwrap()).collect();
+    assert_eq!(
+        std::str::from_utf8(&out).unwrap(),
+        "card=value-1&note=a+b&card=value-2"
+    );
+    let cards: Vec<&str> = headers
+        .get_all("x-card")
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
     assert_eq!(cards, ["value-5", "value-6"]);
     assert!(headers.get("x-card").unwrap().is_sensitive());
 }
 
 #[test]
 fn a_body_of_another_kind_or_malformed_is_refused() {
-    let rules = [rule(Direction::Request, Locator::json("/card").unwrap(), Subject::None, false)];
+    let rules = [rule(
+        Direction::Request,
+        Locator::json("/card").unwrap(),
+        Subject::None,
+        false,
+    )];
     let mut text = HeaderMap::new();
     text.insert("content-type", HeaderValue::from_static("text/plain"));
     let mut seen = Vec::new();
-    let refused = rewrite(&rules.iter().collect::<Vec<_>>(), &mut text, b"card=tok_1", &HeaderMap::new(), &mut swapper(&mut seen)).unwrap_err();
+    let refused = rewrite(
+        &rules.iter().collect::<Vec<_>>(),
+        &mut text,
+        b"card=tok_1",
+        &HeaderMap::new(),
+        &mut swapper(&mut seen),
+    )
+    .unwrap_err();
     assert_eq!(refused.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let refused = rewrite(&rules.iter().collect::<Vec<_>>(), &mut json_headers(), b"{\"card\":", &HeaderMap::new(), &mut swapper(&mut seen)).unwrap_err();
+    let refused = rewrite(
+        &rules.iter().collect::<Vec<_>>(),
+        &mut json_headers(),
+        b"{\"card\":",
+        &HeaderMap::new(),
+        &mut swapper(&mut seen),
+    )
+    .unwrap_err();
     assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     assert!(refused.message.contains("not valid JSON"));
     assert!(seen.is_empty());
