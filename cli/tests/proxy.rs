@@ -16,6 +16,7 @@ use piiguard::at_rest::TokenTarget;
 use piiguard::clock::ManualClock;
 use piiguard::keys::Keyring;
 use piiguard::store::SqliteStore;
+use piiguard::token::TokenFormat;
 use piiguard::{Class, Classified, Guard, Pii, PiiField, Policy, Principal, Treatment};
 use proxy::mock::{self, Mock};
 use sha2::{Digest as _, Sha256};
@@ -166,6 +167,32 @@ justification = "customs declaration"
   field = "card"
   class = "card_number"
   optional = true
+
+[[route]]
+name = "verify"
+upstream = "processor"
+method = "POST"
+path = "/v1/verify"
+purpose = "payment"
+justification = "card check"
+
+  [[route.rule]]
+  on = "request"
+  operation = "detokenize"
+  json = "/card"
+  format = "card"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+
+  [[route.rule]]
+  on = "response"
+  operation = "tokenize"
+  json = "/card"
+  format = "card"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
 
 [[route]]
 name = "leak"
@@ -397,6 +424,34 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
         ("card_number", "card")
     );
 
+    // 1b. FF1 card tokens (last four kept, failing Luhn) both ways: deterministic, so the
+    //     token that comes back is the one sent.
+    let ff1 = app
+        .tokenize_preserving(
+            &TokenTarget::of::<Payment>("card").unwrap(),
+            TokenFormat::Card {
+                keep_first_six: false,
+            },
+            CARD,
+        )
+        .unwrap();
+    let reply = post(
+        &format!("{}/v1/verify", proxy.url),
+        Some(CHECKOUT_TOKEN),
+        "application/json",
+        &serde_json::json!({ "card": ff1 }).to_string(),
+        &[],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let verified = mock.received().pop().unwrap();
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&verified.body).unwrap()["card"],
+        CARD
+    );
+    let answer: serde_json::Value = serde_json::from_str(&reply.body).unwrap();
+    assert_eq!(answer["card"], ff1.as_str());
+    assert!(ff1.ends_with("1111") && ff1 != CARD);
+
     // 2. A form field and a header on another route.
     let form = format!("passport={passport_token}&carrier=post");
     let reply = post(
@@ -609,11 +664,11 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
     assert_eq!(first["detail"], "via route charge");
     let detokenized = of("detokenize");
     let allowed = detokenized.iter().filter(|d| d.0 == "allowed").count();
-    // The fourth is the route to an upstream the resolver then refused to reach: the
+    // The fifth is the route to an upstream the resolver then refused to reach: the
     // decision was made and audited before the connection failed.
     assert_eq!(
-        allowed, 4,
-        "card, passport, the card header, the refused upstream: {detokenized:?}"
+        allowed, 5,
+        "card, FF1 card, passport, the card header, the refused upstream: {detokenized:?}"
     );
     let refused: Vec<&str> = detokenized
         .iter()

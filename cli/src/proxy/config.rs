@@ -5,6 +5,7 @@
 use super::route::PathPattern;
 use super::rule::{Direction, Locator, Operation, Rule, Subject};
 use piiguard::at_rest::TokenTarget;
+use piiguard::token::TokenFormat;
 use piiguard::{Class, PiiField};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -112,6 +113,8 @@ struct RuleFile {
     token_ttl_days: Option<u32>,
     #[serde(default)]
     optional: bool,
+    #[serde(default)]
+    format: Option<String>,
 }
 
 /// A caller: the principal a bearer token stands for.
@@ -365,6 +368,30 @@ fn rule_of(rule: RuleFile) -> Result<Rule, String> {
     if let Some(days) = rule.token_ttl_days {
         pii = pii.with_token_ttl_days(days);
     }
+    let format = match rule.format.as_deref() {
+        None | Some("vault") => None,
+        Some("digits") => Some(TokenFormat::Digits),
+        Some("alphanumeric") => Some(TokenFormat::Alphanumeric),
+        Some("card") => Some(TokenFormat::Card {
+            keep_first_six: false,
+        }),
+        Some("card_keep_first_six") => Some(TokenFormat::Card {
+            keep_first_six: true,
+        }),
+        Some(other) => {
+            return Err(format!(
+                "format {other:?}: one of vault, digits, alphanumeric, card, card_keep_first_six"
+            ));
+        }
+    };
+    if format.is_some()
+        && (rule.convergent
+            || rule.token_ttl_days.is_some()
+            || rule.subject_json.is_some()
+            || rule.subject_header.is_some())
+    {
+        return Err("format-preserving (FF1) tokens take no subject, expiry or `convergent`: they are always deterministic".into());
+    }
     let subject = match (rule.subject_json, rule.subject_header) {
         (Some(pointer), None) => Subject::Json(Locator::pointer(&pointer)?),
         (None, Some(name)) => Subject::Header(
@@ -390,6 +417,7 @@ fn rule_of(rule: RuleFile) -> Result<Rule, String> {
         target: TokenTarget::named(&rule.record, &rule.field, pii),
         subject,
         optional: rule.optional,
+        format,
     })
 }
 

@@ -7,7 +7,6 @@ use super::config::{Caller, Config, Route};
 use super::refusal::Refusal;
 use super::rewrite::rewrite;
 use super::rule::{Direction, Operation, Rule};
-use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
@@ -162,11 +161,14 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
             )
         })??
     };
-    let mut response = Response::new(Body::from(new_body));
+    let mut response = Response::new(axum::body::Body::from(new_body));
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     Ok(response)
 }
+
+/// A rewritten body, in a buffer wiped when it drops.
+type Body = Zeroizing<Vec<u8>>;
 
 /// Rewrites one message by the route's rules of `direction`.
 fn swap_all(
@@ -177,7 +179,7 @@ fn swap_all(
     mut headers: HeaderMap,
     body: &[u8],
     caller: &HeaderMap,
-) -> Result<(HeaderMap, Option<Zeroizing<Vec<u8>>>), Refusal> {
+) -> Result<(HeaderMap, Option<Body>), Refusal> {
     let route: &Route = &proxy.config.routes[route];
     let rules: Vec<&Rule> = route.rules.iter().filter(|r| r.on == direction).collect();
     if rules.is_empty() {
@@ -188,23 +190,27 @@ fn swap_all(
         access = access.justified_by(justification);
     }
     let guard = &proxy.guard;
-    let mut swap =
-        |rule: &Rule, value: &str, subject: Option<&str>| -> Result<Zeroizing<String>, Refusal> {
-            match rule.operation {
-                Operation::Detokenize => guard
-                    .detokenize(principal, &rule.target, value, access.clone())
-                    .map(|revealed| Zeroizing::new(revealed.expose().clone()))
-                    .map_err(|e| Refusal::guard(rule, &e)),
-                Operation::Tokenize => guard
-                    .tokenize(
-                        &rule.target,
-                        subject.as_ref().map(|s| s as &dyn std::fmt::Display),
-                        value,
-                    )
-                    .map(Zeroizing::new)
-                    .map_err(|e| Refusal::guard(rule, &e)),
-            }
+    let mut swap = |rule: &Rule, value: &str, subject: Option<&str>| {
+        let swapped = match (rule.operation, rule.format) {
+            (Operation::Detokenize, None) => guard
+                .detokenize(principal, &rule.target, value, access.clone())
+                .map(|revealed| Zeroizing::new(revealed.expose().clone())),
+            (Operation::Detokenize, Some(format)) => guard
+                .detokenize_preserving(principal, &rule.target, format, value, access.clone())
+                .map(|revealed| Zeroizing::new(revealed.expose().clone())),
+            (Operation::Tokenize, None) => guard
+                .tokenize(
+                    &rule.target,
+                    subject.as_ref().map(|s| s as &dyn std::fmt::Display),
+                    value,
+                )
+                .map(Zeroizing::new),
+            (Operation::Tokenize, Some(format)) => guard
+                .tokenize_preserving(&rule.target, format, value)
+                .map(Zeroizing::new),
         };
+        swapped.map_err(|e| Refusal::guard(rule, &e))
+    };
     let body = rewrite(&rules, &mut headers, body, caller, &mut swap)?;
     if body.is_some() {
         headers.remove(header::CONTENT_LENGTH);

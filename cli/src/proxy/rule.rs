@@ -3,6 +3,7 @@
 //! tokenize). The rewriting itself is in `rewrite`.
 
 use piiguard::at_rest::TokenTarget;
+use piiguard::token::TokenFormat;
 use serde::Deserialize;
 
 /// Which message a rule reads.
@@ -131,4 +132,6 @@ pub(crate) struct Rule {
     pub(crate) subject: Subject,
     /// Whether a request without the value passes (otherwise it is refused).
     pub(crate) optional: bool,
+    /// FF1 tokens of this format; `None`: vault tokens.
+    pub(crate) format: Option<TokenFormat>,
 }

@@ -133,6 +133,13 @@ async fn answer(
             ),
             Err(_) => (400, r#"{"error":"not JSON"}"#.to_owned()),
         },
+        ("POST", "/v1/verify") => match serde_json::from_str::<serde_json::Value>(&body) {
+            Ok(check) => (
+                200,
+                serde_json::json!({ "card": check["card"], "valid": true }).to_string(),
+            ),
+            Err(_) => (400, r#"{"error":"not JSON"}"#.to_owned()),
+        },
         ("POST", "/v1/shipments") => (201, r#"{"id":"sh_1"}"#.to_owned()),
         _ => (404, r#"{"error":"no such endpoint"}"#.to_owned()),
     };

@@ -19,6 +19,7 @@ fn rule(on: Direction, locator: Locator, subject: Subject, optional: bool) -> Ru
         target: TokenTarget::named("Payment", "card", PiiField::of(Class::CardNumber)),
         subject,
         optional,
+        format: None,
     }
 }
 
