@@ -6,20 +6,61 @@
 //! - vault tokens: a bare AES-256-GCM-SIV encryption of 16 bytes with a prebuilt cipher; the
 //!   storage view of a one-field record encrypted (an envelope) and tokenized (the envelope,
 //!   the MAC, the token and the in-memory store's insert); reading it back (the MAC, the
-//!   store's lookup, the envelope's parse), against reading an envelope.
+//!   store's lookup, the envelope's parse), against reading an envelope;
+//! - through the guard, as the proxy calls it: an FF1 card token made with the keyring's
+//!   derived key (`tokenize_preserving`) and turned back under the policy
+//!   (`detokenize_preserving`: decision, count, audit event, FF1), and a vault token
+//!   detokenized (`detokenize`: MAC, store lookup, decision, count, audit event, AEAD open).
+//!   The audit sink discards, so the figure is the library's, not a disk's.
 
 use aes::Aes256;
 use aes_gcm_siv::Aes256GcmSiv;
 use aes_gcm_siv::aead::{AeadInOut, KeyInit};
 use criterion::{Criterion, criterion_group, criterion_main};
 use fpe::ff1::{FF1, FlexibleNumeralString};
-use piiguard::audit::MemorySink;
+use piiguard::at_rest::TokenTarget;
+use piiguard::audit::{AuditEvent, AuditSink, ChainReport, MemorySink};
 use piiguard::keys::{Keyring, MemoryKeyStore};
 use piiguard::token::MemoryTokenStore;
 use piiguard::token::{Ff1, FormatPreserving, TokenFormat, TokenKey};
-use piiguard::{Classified, Guard, Pii};
+use piiguard::{Class, Classified, Error, Guard, Pii, PiiField, Policy, Principal};
 use std::hint::black_box;
 use std::sync::Arc;
+
+/// An audit sink that keeps nothing (a benchmark's millions of events would fill memory).
+struct Discard;
+
+impl AuditSink for Discard {
+    fn record(&self, _: &AuditEvent) -> Result<(), Error> {
+        Ok(())
+    }
+
+    fn verify(&self) -> Result<Option<ChainReport>, Error> {
+        Ok(None)
+    }
+}
+
+const POLICY: &str = r#"
+version = "bench-1"
+[[rule]]
+roles = ["proxy"]
+classes = ["card_number", "email"]
+treatment = "detokenize"
+justification = false
+"#;
+
+fn proxy_guard() -> Guard {
+    let keyring = Keyring::builder()
+        .store(MemoryKeyStore::new())
+        .build()
+        .unwrap();
+    Guard::builder(keyring)
+        .policy(Policy::from_toml(POLICY).unwrap())
+        .audit(Arc::new(Discard))
+        .tokens(Arc::new(MemoryTokenStore::new()))
+        .build()
+        .unwrap()
+}
 
 fn tokens(c: &mut Criterion) {
     let key = [7u8; 32];
@@ -53,6 +94,33 @@ fn tokens(c: &mut Criterion) {
     let token = cards.tokenize("4111 1111 1111 1111").unwrap();
     group.bench_function("piiguard_detokenize_card", |b| {
         b.iter(|| black_box(cards.detokenize(black_box(&token)).unwrap()))
+    });
+    let guard = proxy_guard();
+    let target = TokenTarget::named("Payment", "card", PiiField::of(Class::CardNumber));
+    let last_four = TokenFormat::Card {
+        keep_first_six: false,
+    };
+    group.bench_function("guard_tokenize_preserving_card", |b| {
+        b.iter(|| {
+            black_box(
+                guard
+                    .tokenize_preserving(&target, last_four, black_box("4111111111111111"))
+                    .unwrap(),
+            )
+        })
+    });
+    let token = guard
+        .tokenize_preserving(&target, last_four, "4111111111111111")
+        .unwrap();
+    let proxy = Principal::new("proxy-1").role("proxy");
+    group.bench_function("guard_detokenize_preserving_card", |b| {
+        b.iter(|| {
+            black_box(
+                guard
+                    .detokenize_preserving(&proxy, &target, last_four, black_box(&token), "payment")
+                    .unwrap(),
+            )
+        })
     });
     group.finish();
 }
@@ -122,6 +190,21 @@ fn vault(c: &mut Criterion) {
     });
     group.bench_function("piiguard_read_token_row", |b| {
         b.iter(|| black_box(guard.from_json::<Tokenized>(black_box(&token_row)).unwrap()))
+    });
+    let proxied = proxy_guard();
+    let target = TokenTarget::of::<Tokenized>("email").unwrap();
+    let token = proxied
+        .tokenize(&target, Some(&7), "jane@example.com")
+        .unwrap();
+    let proxy = Principal::new("proxy-1").role("proxy");
+    group.bench_function("guard_detokenize_vault", |b| {
+        b.iter(|| {
+            black_box(
+                proxied
+                    .detokenize(&proxy, &target, black_box(&token), "payment")
+                    .unwrap(),
+            )
+        })
     });
     group.finish();
 }

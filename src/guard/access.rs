@@ -130,9 +130,17 @@ impl Guard {
     /// and path, say) is scrubbed of personal data before it is written.
     ///
     /// ```
+    /// use piiguard::audit::MemorySink;
+    /// use piiguard::keys::{Environment, Keyring};
     /// use piiguard::{Guard, Principal, Reason};
-    /// let guard = Guard::builder().build()?;
+    /// use std::sync::Arc;
+    ///
+    /// let audit = Arc::new(MemorySink::new());
+    /// let guard = Guard::builder(Keyring::in_memory(Environment::Dev))
+    ///     .audit(audit.clone())
+    ///     .build()?;
     /// guard.refuse(&Principal::new("anonymous"), Reason::Unauthenticated, "POST /v1/charges")?;
+    /// assert_eq!(audit.events()[0].reason, Reason::Unauthenticated);
     /// # Ok::<(), piiguard::Error>(())
     /// ```
     ///

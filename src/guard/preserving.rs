@@ -20,11 +20,15 @@ impl Guard {
     ///
     /// ```
     /// use piiguard::at_rest::TokenTarget;
+    /// use piiguard::audit::MemorySink;
     /// use piiguard::keys::{Environment, Keyring};
     /// use piiguard::token::TokenFormat;
     /// use piiguard::{Class, Guard, PiiField};
+    /// use std::sync::Arc;
     ///
-    /// let guard = Guard::builder(Keyring::in_memory(Environment::Dev)).build()?;
+    /// let guard = Guard::builder(Keyring::in_memory(Environment::Dev))
+    ///     .audit(Arc::new(MemorySink::new()))
+    ///     .build()?;
     /// let card = TokenTarget::named("Payment", "card", PiiField::of(Class::CardNumber));
     /// let format = TokenFormat::Card { keep_first_six: false };
     /// let token = guard.tokenize_preserving(&card, format, "4111111111111111")?;
