@@ -900,3 +900,162 @@ fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
         "one audit event per detokenization"
     );
 }
+
+/// The listener over mutual TLS, the upstream's CA enforced, and the size and time limits:
+/// each refusal clear, none reaching the processor with a value.
+#[test]
+fn mutual_tls_a_foreign_upstream_certificate_and_the_limits_are_enforced() {
+    let dir = fresh("tls");
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    drop(Guard::open_local(&dir).unwrap());
+    let app = guard_at(&dir, Arc::new(ManualClock::new(now())));
+    let token = stored_token(
+        &app,
+        &Payment {
+            customer: 7,
+            card: Pii::new(CARD.into()),
+        },
+        "card",
+    );
+    drop(app);
+    let mock = mock::start();
+    std::fs::write(dir.join("processor-ca.pem"), &mock.ca_pem).unwrap();
+    // The proxy's own certificate, and the CA of its callers' certificates.
+    let server_ca = mock::authority();
+    let (cert, key) = mock::issue(&server_ca, "localhost");
+    std::fs::write(dir.join("proxy.pem"), cert).unwrap();
+    std::fs::write(dir.join("proxy-key.pem"), key).unwrap();
+    let client_ca = mock::authority();
+    std::fs::write(dir.join("clients-ca.pem"), client_ca.pem()).unwrap();
+    let rule = r#"
+  [[route.rule]]
+  on = "request"
+  operation = "detokenize"
+  json = "/card/number"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+"#;
+    let config = format!(
+        r#"
+[proxy]
+listen = "127.0.0.1:0"
+max_body_bytes = 1024
+timeout_seconds = 1
+tls_cert = "proxy.pem"
+tls_key = "proxy-key.pem"
+client_ca = "clients-ca.pem"
+
+[[caller]]
+name = "checkout-service"
+token_sha256 = "{checkout}"
+roles = ["payments"]
+
+[upstream.processor]
+host = "localhost"
+port = {port}
+ca = "processor-ca.pem"
+allow_loopback = true
+
+# The same processor, trusted only through the system's roots: its certificate is not.
+[upstream.untrusted]
+host = "localhost"
+port = {port}
+allow_loopback = true
+
+[[route]]
+name = "charge"
+upstream = "processor"
+method = "POST"
+path = "/v1/charges"
+purpose = "payment"
+justification = "card payment"
+{rule}
+[[route]]
+name = "slow"
+upstream = "processor"
+method = "POST"
+path = "/v1/slow"
+purpose = "payment"
+justification = "card payment"
+{rule}
+[[route]]
+name = "untrusted"
+upstream = "untrusted"
+method = "POST"
+path = "/v1/untrusted"
+purpose = "payment"
+justification = "card payment"
+{rule}"#,
+        checkout = sha256_hex(CHECKOUT_TOKEN),
+        port = mock.port,
+    );
+    let path = dir.join("proxy.toml");
+    std::fs::write(&path, config).unwrap();
+    let proxy = start_proxy(&path, &dir);
+    assert!(proxy.url.starts_with("https://"), "{}", proxy.url);
+    let port = proxy.url.rsplit(':').next().unwrap();
+    let base = format!("https://localhost:{port}");
+    let trust = reqwest::Certificate::from_pem(server_ca.pem().as_bytes()).unwrap();
+    let (client_cert, client_key) = mock::issue(&client_ca, "checkout-service");
+    let identity =
+        reqwest::Identity::from_pem(format!("{client_cert}{client_key}").as_bytes()).unwrap();
+    let with_cert = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([trust.clone()])
+        .identity(identity)
+        .build()
+        .unwrap();
+    let without_cert = reqwest::Client::builder()
+        .no_proxy()
+        .tls_certs_only([trust])
+        .build()
+        .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let send = |client: &reqwest::Client, path: &str, body: String| {
+        runtime.block_on(async {
+            let response = client
+                .post(format!("{base}{path}"))
+                .header("authorization", format!("Bearer {CHECKOUT_TOKEN}"))
+                .header("content-type", "application/json")
+                .body(body)
+                .send()
+                .await?;
+            let status = response.status().as_u16();
+            Ok::<_, reqwest::Error>((status, response.text().await?))
+        })
+    };
+    // Without a client certificate the handshake fails: no HTTP exchange at all.
+    assert!(send(&without_cert, "/v1/charges", charge_body(&token)).is_err());
+    assert!(mock.received().is_empty());
+    // With one, the charge goes through.
+    let (status, body) = send(&with_cert, "/v1/charges", charge_body(&token)).unwrap();
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(mock.received().len(), 1);
+    // An upstream whose certificate is not from a trusted CA: refused at the handshake.
+    let (status, body) = send(&with_cert, "/v1/untrusted", charge_body(&token)).unwrap();
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body.contains("could not be reached") && body.to_lowercase().contains("certificate"),
+        "{body}"
+    );
+    // Over max_body_bytes: 413, nothing detokenized or sent.
+    let large =
+        serde_json::json!({ "card": { "number": token }, "note": "x".repeat(2048) }).to_string();
+    let (status, body) = send(&with_cert, "/v1/charges", large).unwrap();
+    assert_eq!(status, 413, "{body}");
+    // An upstream slower than timeout_seconds: 504.
+    let (status, body) = send(&with_cert, "/v1/slow", charge_body(&token)).unwrap();
+    assert_eq!(status, 504, "{body}");
+    assert!(!body.contains(CARD));
+    assert_eq!(
+        mock.received()
+            .iter()
+            .filter(|r| r.path == "/v1/charges")
+            .count(),
+        1
+    );
+}

@@ -45,12 +45,28 @@ pub(crate) fn start() -> Mock {
     start_on(0)
 }
 
-/// Starts the mock on a thread of its own, on `port` of 127.0.0.1 (0: any free port).
-pub(crate) fn start_on(port: u16) -> Mock {
+/// A new certificate authority.
+pub(crate) fn authority() -> CertifiedIssuer<'static, KeyPair> {
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::<String>::new()).unwrap();
     ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    CertifiedIssuer::self_signed(ca_params, ca_key).unwrap()
+}
+
+/// A certificate for `name` from `ca`: its PEM, and its key's PEM.
+#[allow(dead_code)] // the example needs no other certificate
+pub(crate) fn issue(ca: &CertifiedIssuer<'static, KeyPair>, name: &str) -> (String, String) {
+    let key = KeyPair::generate().unwrap();
+    let cert = CertificateParams::new(vec![name.to_owned()])
+        .unwrap()
+        .signed_by(&key, ca)
+        .unwrap();
+    (cert.pem(), key.serialize_pem())
+}
+
+/// Starts the mock on a thread of its own, on `port` of 127.0.0.1 (0: any free port).
+pub(crate) fn start_on(port: u16) -> Mock {
+    let ca = authority();
     let leaf_key = KeyPair::generate().unwrap();
     let leaf = CertificateParams::new(vec!["localhost".to_owned()])
         .unwrap()
@@ -140,6 +156,10 @@ async fn answer(
             ),
             Err(_) => (400, r#"{"error":"not JSON"}"#.to_owned()),
         },
+        ("POST", "/v1/slow") => {
+            tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+            (200, r#"{"late":true}"#.to_owned())
+        }
         ("POST", "/v1/shipments") => (201, r#"{"id":"sh_1"}"#.to_owned()),
         _ => (404, r#"{"error":"no such endpoint"}"#.to_owned()),
     };
