@@ -3,6 +3,7 @@
 //! always match.
 
 pub use crate::class::{Class, Masked, Sensitivity};
+pub use crate::data_map::Registered;
 pub use crate::pii::PiiSlot;
 pub use crate::schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 pub use crate::view::{
@@ -10,4 +11,5 @@ pub use crate::view::{
     NestedSeed, ProtectedField, RecordAt, Treatment, View, ViewContext, visit_field,
     visit_field_mut,
 };
+pub use inventory;
 pub use serde;

@@ -10,6 +10,7 @@ pub mod class;
 pub mod clock;
 mod codec;
 mod crypto;
+pub mod data_map;
 mod envelope;
 mod environment;
 mod error;
@@ -35,6 +36,7 @@ pub mod view;
 pub mod __private;
 
 pub use class::{Class, Masked, Sensitivity};
+pub use data_map::{DataMap, data_map};
 pub use envelope::{Envelope, TEXT_PREFIX};
 pub use environment::Environment;
 pub use error::{ChainProblem, Error, Invalid};

@@ -58,6 +58,7 @@ pub struct RecordSchema {
     rust_name: &'static str,
     subject: Option<&'static str>,
     fields: &'static [FieldSchema],
+    stored_in: Option<&'static str>,
 }
 
 impl RecordSchema {
@@ -73,7 +74,20 @@ impl RecordSchema {
             rust_name,
             subject,
             fields,
+            stored_in: None,
         }
+    }
+
+    /// Where the application says it stores records of this type
+    /// (`#[pii(stored_in = "postgres:customers")]`), for the [data map](crate::data_map()).
+    pub const fn with_stored_in(mut self, place: &'static str) -> Self {
+        self.stored_in = Some(place);
+        self
+    }
+
+    /// Where the application says it stores records of this type, if it said.
+    pub const fn stored_in(&self) -> Option<&'static str> {
+        self.stored_in
     }
 
     /// The stable name of the record type (bound into ciphertexts; `#[pii(name = "…")]`).

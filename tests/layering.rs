@@ -22,6 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["pii"],
     &["schema"],
     &["view"],
+    &["data_map"],
     &["keys"],
     &["token"],
     &["at_rest"],

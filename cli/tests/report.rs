@@ -557,32 +557,7 @@ fn run_measured(args: &[&str]) -> (Option<i32>, Vec<u8>, u64) {
 /// screenshot is kept under `target/` (a CI artifact).
 #[cfg(feature = "chromium-tests")]
 fn rendered_in_chromium(page: &Path, expected: &Expected) {
-    let chromium = std::env::var("PIIGUARD_TEST_CHROMIUM").expect(
-        "PIIGUARD_TEST_CHROMIUM is not set: run the suite with scripts/test.sh, which installs \
-         Chromium",
-    );
-    let profile = page.with_file_name("chromium-profile");
-    let run = |extra: &[&str]| {
-        let out = std::process::Command::new(&chromium)
-            .args([
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--window-size=1280,2600",
-            ])
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .args(extra)
-            .arg(format!("file://{}", page.display()))
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", text(&out.stderr));
-        out.stdout
-    };
+    let run = |extra: &[&str]| common::chromium(page, extra);
     let dom = String::from_utf8(run(&["--dump-dom"])).unwrap();
     assert_eq!(dom.matches("<svg").count(), 3, "three charts in the DOM");
     let figure = |id: &str| {

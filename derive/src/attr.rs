@@ -60,6 +60,8 @@ pub(crate) struct ContainerAttrs {
     pub(crate) name: Option<Spanned<String>>,
     /// `display = false`: no `Display` impl (the record has its own).
     pub(crate) display: Option<Spanned<bool>>,
+    /// `stored_in = "postgres:customers"`: where the application stores records of the type.
+    pub(crate) stored_in: Option<Spanned<String>>,
 }
 
 #[derive(Default)]
@@ -178,10 +180,21 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             } else if meta.path.is_ident("display") {
                 let flag: syn::LitBool = meta.value()?.parse()?;
                 set(cx, &mut out.display, &meta, flag.value);
+            } else if meta.path.is_ident("stored_in") {
+                let lit: LitStr = meta.value()?.parse()?;
+                let place = lit.value();
+                if place.trim().is_empty() || place.chars().any(char::is_control) {
+                    cx.error_spanned_by(
+                        &lit,
+                        "`stored_in` names a place, such as \"postgres:customers\"",
+                    );
+                } else {
+                    set(cx, &mut out.stored_in, &meta, place);
+                }
             } else {
                 cx.error_spanned_by(
                     &meta.path,
-                    "unknown #[pii] container attribute; expected `subject`, `name` or `display`",
+                    "unknown #[pii] container attribute; expected `subject`, `name`, `display` or `stored_in`",
                 );
                 skip_value(&meta)?;
             }

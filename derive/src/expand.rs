@@ -77,6 +77,11 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             // if the record is never serialized.
             const _: &__pg::RecordSchema = <#ident as __pg::Classified>::SCHEMA;
 
+            // Registers the type in the binary's data map (`piiguard::data_map()`).
+            __pg::inventory::submit! {
+                __pg::Registered(<#ident as __pg::Classified>::SCHEMA)
+            }
+
             #[automatically_derived]
             impl __pg::NestedField for #ident {
                 fn serialize_nested<__S: __pg::serde::Serializer>(
@@ -167,8 +172,12 @@ fn schema(cont: &Container<'_>) -> TokenStream {
         };
         quote!(__pg::FieldSchema::new(#name, #rust_name, #kind))
     });
+    let stored_in = cont.attrs.stored_in.as_ref().map(|place| {
+        let place = &place.value;
+        quote!(.with_stored_in(#place))
+    });
     quote! {
-        __pg::RecordSchema::new(#name, #rust_name, #subject, &[#(#fields),*])
+        __pg::RecordSchema::new(#name, #rust_name, #subject, &[#(#fields),*])#stored_in
     }
 }
 

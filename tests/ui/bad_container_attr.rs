@@ -9,3 +9,15 @@ struct Customer {
 }
 
 fn main() {}
+
+#[derive(Classified)]
+#[pii(stored_in = "")]
+struct NowhereStored {
+    id: u64,
+}
+
+#[derive(Classified)]
+#[pii(stored_in = "postgres:a", stored_in = "postgres:b")]
+struct StoredTwice {
+    id: u64,
+}

@@ -5,6 +5,7 @@ use std::process::{Command, Output, Stdio};
 
 /// Runs `piiguard args…` with `stdin` as its standard input, outside any configured
 /// environment (no passphrase, no `PIIGUARD_ENV`).
+#[allow(dead_code)] // the page suites run no command
 pub(crate) fn piiguard(args: &[&str], stdin: &str) -> Output {
     piiguard_with(args, stdin, &[])
 }
@@ -31,6 +32,7 @@ pub(crate) fn piiguard_with(args: &[&str], stdin: &str, env: &[(&str, &str)]) ->
 }
 
 /// Output as text.
+#[allow(dead_code)]
 pub(crate) fn text(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap()
 }
@@ -85,4 +87,36 @@ pub(crate) fn postgres_guard(url: &str, policy: &str, passphrase: &str) -> piigu
     .unwrap()
     .build()
     .unwrap()
+}
+
+/// Runs headless Chromium (`PIIGUARD_TEST_CHROMIUM`, which `scripts/test.sh` sets, installing
+/// it if needed) on the page at `page` with `extra` arguments (`--dump-dom`, `--screenshot=…`):
+/// its standard output. A test fails without Chromium.
+#[cfg(feature = "chromium-tests")]
+#[allow(dead_code)] // not every suite renders a page
+pub(crate) fn chromium(page: &std::path::Path, extra: &[&str]) -> Vec<u8> {
+    let chromium = std::env::var("PIIGUARD_TEST_CHROMIUM").expect(
+        "PIIGUARD_TEST_CHROMIUM is not set: run the suite with scripts/test.sh, which installs \
+         Chromium",
+    );
+    let profile = page.with_file_name("chromium-profile");
+    let out = Command::new(&chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--window-size=1280,2600",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(extra)
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    out.stdout
 }
