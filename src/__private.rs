@@ -4,6 +4,7 @@
 
 pub use crate::class::{Class, Masked, Sensitivity};
 pub use crate::data_map::Registered;
+pub use crate::generalize::Generalize;
 pub use crate::pii::PiiSlot;
 pub use crate::schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 pub use crate::view::{

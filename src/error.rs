@@ -225,6 +225,15 @@ pub enum Error {
         /// What was asked for.
         what: &'static str,
     },
+    /// An anonymized export refused because some groups of rows sharing their
+    /// quasi-identifiers are smaller than k (asked to refuse rather than suppress them).
+    #[error("anonymized export refused: {groups} groups have fewer than {k} rows")]
+    TooFewRows {
+        /// How many groups are under k.
+        groups: usize,
+        /// The k asked for.
+        k: usize,
+    },
 }
 
 /// Where a typed error raised inside a serde call is kept, so the caller that started the call

@@ -16,6 +16,7 @@ mod environment;
 mod error;
 #[cfg(any(feature = "sqlite", feature = "local-key-file"))]
 mod fs;
+mod generalize;
 mod guard;
 pub mod keys;
 mod mem;
@@ -40,10 +41,11 @@ pub use data_map::{DataMap, data_map};
 pub use envelope::{Envelope, TEXT_PREFIX};
 pub use environment::Environment;
 pub use error::{ChainProblem, Error, Invalid};
+pub use generalize::Generalize;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
 pub use guard::LocalGuard;
-pub use guard::{AlertHandler, Guard, GuardBuilder, PolicyView};
+pub use guard::{AlertHandler, Anonymization, Anonymized, Guard, GuardBuilder, PolicyView};
 pub use mem::buffer::SecretBuf;
 pub use mem::protected::Protections;
 pub use names::UnknownName;

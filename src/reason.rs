@@ -75,6 +75,8 @@ crate::names::name_enum! {
         Unauthenticated = "unauthenticated",
         /// A front end (the proxy) refused a request that no declared route allows.
         NoRoute = "no_route",
+        /// An anonymized export found groups smaller than k, and was asked to refuse them.
+        SmallGroups = "small_groups",
     }
 }
 

@@ -5,6 +5,7 @@
 //! it" cannot be bypassed with struct-update syntax.
 
 use crate::class::{Class, Masker};
+use crate::generalize::Generalize;
 use crate::names::{Sensitivity, Treatment, View};
 use std::fmt;
 
@@ -144,6 +145,7 @@ pub struct FieldSchema {
     name: &'static str,
     rust_name: &'static str,
     kind: FieldKind,
+    quasi: Option<Generalize>,
 }
 
 impl FieldSchema {
@@ -153,7 +155,20 @@ impl FieldSchema {
             name,
             rust_name,
             kind,
+            quasi: None,
         }
+    }
+
+    /// Marks the field a quasi-identifier (`#[pii(quasi)]`): the anonymized export keeps it,
+    /// coarsened as `how` says, and groups rows by it for k-anonymity.
+    pub const fn with_quasi(mut self, how: Generalize) -> Self {
+        self.quasi = Some(how);
+        self
+    }
+
+    /// How the field is coarsened as a quasi-identifier, if it is one.
+    pub const fn quasi(&self) -> Option<Generalize> {
+        self.quasi
     }
 
     /// The stable name: the serialized key, and the name bound into ciphertexts.

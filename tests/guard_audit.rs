@@ -28,6 +28,8 @@ const AUDITED: &[&str] = &[
     "sweep_expired_tokens",
     // Tested in tests/preserving_tokens.rs: allowed, denied and refused, each audited.
     "detokenize_preserving",
+    // Tested in tests/anonymize.rs: allowed, denied by the policy, refused for small groups.
+    "anonymize",
     // A front end's refusal, before any data: one denied event, or an error when the sink
     // fails (tested below; the proxy's use in cli/tests/proxy.rs).
     "refuse",
@@ -49,6 +51,11 @@ const HARMLESS: &[&str] = &[
     "blind_index_candidates",
     "token_metadata",
     "tokenize_preserving",
+    // The anonymized export's options.
+    "k",
+    "refuse_small_groups",
+    "on",
+    "min_group",
     "convergent_token",
     "tokenize",
     "column",

@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["error"],
     &["crypto", "fs"],
     &["class", "value"],
-    &["envelope", "scrub"],
+    &["envelope", "scrub", "generalize"],
     &["pii"],
     &["schema"],
     &["view"],

@@ -4,6 +4,7 @@
 use crate::ctxt::Ctxt;
 use proc_macro2::Span;
 use syn::meta::ParseNestedMeta;
+use syn::parse::Parse as _;
 use syn::{Ident, LitStr, Path};
 
 use crate::names::{ClassName, Sensitivity, Treatment};
@@ -79,6 +80,9 @@ pub(crate) struct FieldAttrs {
     pub(crate) convergent: Option<Spanned<()>>,
     /// `token_ttl_days = N`: vault tokens expire N days after they are made.
     pub(crate) token_ttl_days: Option<Spanned<u32>>,
+    /// `quasi` / `quasi = year`: a quasi-identifier of the anonymized export, and how it is
+    /// coarsened (the `Generalize` variant and its numbers).
+    pub(crate) quasi: Option<Spanned<(&'static str, Vec<u8>)>>,
 }
 
 impl FieldAttrs {
@@ -154,6 +158,50 @@ fn stable_name(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<Stri
             "a stable name is non-empty ASCII letters, digits, `_`, `-` or `.`",
         );
         Ok(None)
+    }
+}
+
+/// `quasi`, or `quasi = by_class | keep | year | age_band(N) | prefix(N) | network(V4, V6) |
+/// cell(N)`: the `Generalize` variant and its numbers.
+fn quasi(cx: &Ctxt, meta: &ParseNestedMeta<'_>) -> syn::Result<Option<(&'static str, Vec<u8>)>> {
+    if !meta.input.peek(syn::Token![=]) {
+        return Ok(Some(("ByClass", Vec::new())));
+    }
+    let how: Ident = meta.value()?.parse()?;
+    let mut numbers = Vec::new();
+    if meta.input.peek(syn::token::Paren) {
+        let inner;
+        syn::parenthesized!(inner in meta.input);
+        let list = inner.parse_terminated(syn::LitInt::parse, syn::Token![,])?;
+        for n in list {
+            match n.base10_parse::<u8>() {
+                Ok(v) => numbers.push(v),
+                Err(_) => {
+                    cx.error_spanned_by(&n, "a number from 0 to 255");
+                    return Ok(None);
+                }
+            }
+        }
+    }
+    let table: [(&str, &'static str, usize); 7] = [
+        ("by_class", "ByClass", 0),
+        ("keep", "Keep", 0),
+        ("year", "Year", 0),
+        ("age_band", "AgeBand", 1),
+        ("prefix", "Prefix", 1),
+        ("network", "Network", 2),
+        ("cell", "Cell", 1),
+    ];
+    match table.iter().find(|(name, _, _)| how == name) {
+        Some((_, variant, arity)) if *arity == numbers.len() => Ok(Some((variant, numbers))),
+        _ => {
+            cx.error_spanned_by(
+                &how,
+                "expected `quasi`, or `quasi = ` one of: by_class, keep, year, age_band(N), \
+                 prefix(N), network(V4, V6), cell(N)",
+            );
+            Ok(None)
+        }
     }
 }
 
@@ -272,6 +320,10 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 set(cx, &mut out.nested, &meta, ());
             } else if path.is_ident("convergent") {
                 set(cx, &mut out.convergent, &meta, ());
+            } else if path.is_ident("quasi") {
+                if let Some(how) = quasi(cx, &meta)? {
+                    set(cx, &mut out.quasi, &meta, how);
+                }
             } else if path.is_ident("token_ttl_days") {
                 let days: syn::LitInt = meta.value()?.parse()?;
                 match days.base10_parse::<u32>() {
@@ -288,7 +340,7 @@ pub(crate) fn field(cx: &Ctxt, attrs: &[syn::Attribute]) -> FieldAttrs {
                 cx.error_spanned_by(
                     path,
                     "unknown #[pii] field attribute; expected one of: class, sensitivity, name, \
-                     log, storage, export, index, masker, nested, convergent, token_ttl_days",
+                     log, storage, export, index, masker, nested, convergent, token_ttl_days, quasi",
                 );
                 skip_value(&meta)?;
             }

@@ -35,6 +35,12 @@ fn check_field_kind(cx: &Ctxt, field: &Field<'_>) {
     let attrs = &field.attrs;
     let ty = field.ty.to_token_stream().to_string().replace(' ', "");
     if let Some(nested) = &attrs.nested {
+        if let Some(quasi) = &attrs.quasi {
+            cx.syn_error(syn::Error::new(
+                quasi.span,
+                "`quasi` marks a value to coarsen; a nested record's own fields take it",
+            ));
+        }
         if attrs.classifies() {
             cx.syn_error(syn::Error::new(
                 nested.span,

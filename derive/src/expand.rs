@@ -170,7 +170,16 @@ fn schema(cont: &Container<'_>) -> TokenStream {
                 quote!(__pg::FieldKind::Classified(#pii))
             }
         };
-        quote!(__pg::FieldSchema::new(#name, #rust_name, #kind))
+        let quasi = f.attrs.quasi.as_ref().map(|q| {
+            let (variant, numbers) = &q.value;
+            let v = Ident::new(variant, Span::call_site());
+            if numbers.is_empty() {
+                quote!(.with_quasi(__pg::Generalize::#v))
+            } else {
+                quote!(.with_quasi(__pg::Generalize::#v(#(#numbers),*)))
+            }
+        });
+        quote!(__pg::FieldSchema::new(#name, #rust_name, #kind)#quasi)
     });
     let stored_in = cont.attrs.stored_in.as_ref().map(|place| {
         let place = &place.value;

@@ -42,6 +42,9 @@ crate::names::name_enum! {
         /// A request a front end (the proxy) refused before it reached any data: an
         /// unauthenticated caller, a request no route declares.
         RequestRefused = "request_refused",
+        /// A batch of records exported anonymized: quasi-identifiers coarsened, direct
+        /// identifiers and special data omitted, groups under k suppressed.
+        AnonymizedExport = "anonymized_export",
     }
 }
 

@@ -355,7 +355,7 @@ impl Guard {
 
     /// The decision for one located field: a presented grant is checked first and decides
     /// alone (a reveal), else the policy.
-    fn decide_at(
+    pub(super) fn decide_at(
         &self,
         principal: &Principal,
         access: &Access,

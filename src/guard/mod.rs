@@ -3,6 +3,7 @@
 
 mod access;
 mod admin;
+mod anonymize;
 mod break_glass;
 mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
@@ -16,6 +17,7 @@ mod preserving;
 mod shared;
 mod storage;
 
+pub use anonymize::{Anonymization, Anonymized};
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use local::LocalGuard;
 pub use policy_view::PolicyView;
