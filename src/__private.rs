@@ -7,6 +7,8 @@ pub use crate::data_map::Registered;
 pub use crate::generalize::Generalize;
 pub use crate::pii::PiiSlot;
 pub use crate::schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
+#[cfg(feature = "testdata")]
+pub use crate::testdata::{Synth, Synthetic, SyntheticPii};
 pub use crate::view::{
     Classified, DeContext, DebugPii, FieldIndex, FieldRef, FieldSeed, MissingField, NestedField,
     NestedSeed, ProtectedField, RecordAt, Treatment, View, ViewContext, visit_field,
@@ -14,3 +16,19 @@ pub use crate::view::{
 };
 pub use inventory;
 pub use serde;
+
+/// Passes a derived `impl Synthetic` through when piiguard has `testdata`, drops it otherwise.
+#[doc(hidden)]
+#[cfg(feature = "testdata")]
+#[macro_export]
+macro_rules! __synthetic {
+    ($($item:item)*) => { $($item)* };
+}
+
+/// Passes a derived `impl Synthetic` through when piiguard has `testdata`, drops it otherwise.
+#[doc(hidden)]
+#[cfg(not(feature = "testdata"))]
+#[macro_export]
+macro_rules! __synthetic {
+    ($($item:item)*) => {};
+}

@@ -28,6 +28,8 @@ mod reason;
 mod schema;
 pub mod scrub;
 pub mod store;
+#[cfg(feature = "testdata")]
+pub mod testdata;
 pub mod token;
 pub mod unaudited;
 mod value;

@@ -30,6 +30,7 @@ const LAYERS: &[&[&str]] = &[
     &["audit"],
     &["store"],
     &["guard"],
+    &["testdata"],
     &["unaudited", "__private", "lib"],
 ];
 

@@ -63,6 +63,8 @@ pub(crate) struct ContainerAttrs {
     pub(crate) display: Option<Spanned<bool>>,
     /// `stored_in = "postgres:customers"`: where the application stores records of the type.
     pub(crate) stored_in: Option<Spanned<String>>,
+    /// `synthetic`: implement `Synthetic` (with piiguard's `testdata` feature).
+    pub(crate) synthetic: Option<Spanned<()>>,
 }
 
 #[derive(Default)]
@@ -228,6 +230,8 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             } else if meta.path.is_ident("display") {
                 let flag: syn::LitBool = meta.value()?.parse()?;
                 set(cx, &mut out.display, &meta, flag.value);
+            } else if meta.path.is_ident("synthetic") {
+                set(cx, &mut out.synthetic, &meta, ());
             } else if meta.path.is_ident("stored_in") {
                 let lit: LitStr = meta.value()?.parse()?;
                 let place = lit.value();
@@ -242,7 +246,7 @@ pub(crate) fn container(cx: &Ctxt, attrs: &[syn::Attribute]) -> ContainerAttrs {
             } else {
                 cx.error_spanned_by(
                     &meta.path,
-                    "unknown #[pii] container attribute; expected `subject`, `name`, `display` or `stored_in`",
+                    "unknown #[pii] container attribute; expected `subject`, `name`, `display`, `stored_in` or `synthetic`",
                 );
                 skip_value(&meta)?;
             }

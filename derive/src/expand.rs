@@ -53,6 +53,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
     let display = display(cont);
     let deserialize = deserialize(cont);
     let deserialize_in = deserialize_in(cont);
+    let synthetic = synthetic(cont);
     quote! {
         #[doc(hidden)]
         #[allow(non_upper_case_globals, unused_qualifications, clippy::all)]
@@ -131,6 +132,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             #debug
             #display
             #deserialize
+            #synthetic
         };
     }
 }
@@ -190,10 +192,9 @@ fn schema(cont: &Container<'_>) -> TokenStream {
     }
 }
 
-/// `PiiField::of(class).sensitivity(..).log(..)…` — each step a `const fn`.
-fn pii_field(field: &Field<'_>) -> TokenStream {
-    let attrs = &field.attrs;
-    let class = match attrs.class.as_ref().map(|c| &c.value) {
+/// The field's class as an expression.
+fn class_expr(field: &Field<'_>) -> TokenStream {
+    match field.attrs.class.as_ref().map(|c| &c.value) {
         Some(ClassAttr::BuiltIn(variant)) => {
             let v = Ident::new(variant, Span::call_site());
             quote!(__pg::Class::#v)
@@ -201,7 +202,45 @@ fn pii_field(field: &Field<'_>) -> TokenStream {
         Some(ClassAttr::Custom(path)) => quote!(#path),
         // Unreachable: an unknown or missing class is reported before code generation.
         Some(ClassAttr::Unknown) | None => quote!(__pg::Class::FreeText),
-    };
+    }
+}
+
+/// `impl Synthetic` (asked for with `#[pii(synthetic)]`): each field made up by its class or
+/// its type. Passed through
+/// `__synthetic!`, which drops it when piiguard is built without `testdata`.
+fn synthetic(cont: &Container<'_>) -> TokenStream {
+    if cont.attrs.synthetic.is_none() {
+        return TokenStream::new();
+    }
+    let ident = cont.ident;
+    let fields = cont.fields.iter().map(|f| {
+        let member = &f.member;
+        let ty = f.ty;
+        let value = match kind(f) {
+            Kind::Classified => {
+                let class = class_expr(f);
+                quote!(<#ty as __pg::SyntheticPii>::synthetic_pii(__synth, #class))
+            }
+            Kind::Plain | Kind::Nested => quote!(<#ty as __pg::Synthetic>::synthetic(__synth)),
+        };
+        quote!(#member: #value)
+    });
+    quote! {
+        __piiguard::__synthetic! {
+            #[automatically_derived]
+            impl __pg::Synthetic for #ident {
+                fn synthetic(__synth: &mut __pg::Synth) -> Self {
+                    Self { #(#fields),* }
+                }
+            }
+        }
+    }
+}
+
+/// `PiiField::of(class).sensitivity(..).log(..)…` — each step a `const fn`.
+fn pii_field(field: &Field<'_>) -> TokenStream {
+    let attrs = &field.attrs;
+    let class = class_expr(field);
     let mut out = quote!(__pg::PiiField::of(#class));
     if let Some(s) = &attrs.sensitivity {
         let v = Ident::new(s.value, s.span);
