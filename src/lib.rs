@@ -19,6 +19,7 @@ mod fs;
 mod generalize;
 mod guard;
 pub mod keys;
+pub mod lifecycle;
 mod mem;
 pub mod monitor;
 mod names;
@@ -47,7 +48,9 @@ pub use generalize::Generalize;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 #[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
 pub use guard::LocalGuard;
-pub use guard::{AlertHandler, Anonymization, Anonymized, Guard, GuardBuilder, PolicyView};
+pub use guard::{
+    AlertHandler, Anonymization, Anonymized, Guard, GuardBuilder, PolicyView, RetentionSweep,
+};
 pub use mem::buffer::SecretBuf;
 pub use mem::protected::Protections;
 pub use names::UnknownName;

@@ -77,6 +77,8 @@ crate::names::name_enum! {
         NoRoute = "no_route",
         /// An anonymized export found groups smaller than k, and was asked to refuse them.
         SmallGroups = "small_groups",
+        /// A subject erased because its retention period ended.
+        Retention = "retention",
     }
 }
 

@@ -30,6 +30,11 @@ const AUDITED: &[&str] = &[
     "detokenize_preserving",
     // Tested in tests/anonymize.rs: allowed, denied by the policy, refused for small groups.
     "anonymize",
+    // Tested in tests/fleet/retention.rs on both engines: admin acts, refused to others, each
+    // erasure an event and a register entry.
+    "hold_subject",
+    "release_subject",
+    "sweep_retention",
     // A front end's refusal, before any data: one denied event, or an error when the sink
     // fails (tested below; the proxy's use in cli/tests/proxy.rs).
     "refuse",
@@ -51,6 +56,12 @@ const HARMLESS: &[&str] = &[
     "blind_index_candidates",
     "token_metadata",
     "tokenize_preserving",
+    // Retention bookkeeping and the register (no value, nothing destroyed).
+    "track",
+    "track_from",
+    "deletions_of",
+    "deletion_register",
+    "lifecycle",
     // The anonymized export's options.
     "k",
     "refuse_small_groups",

@@ -24,7 +24,7 @@ const LAYERS: &[&[&str]] = &[
     &["view"],
     &["data_map"],
     &["keys"],
-    &["token"],
+    &["token", "lifecycle"],
     &["at_rest"],
     &["policy", "monitor"],
     &["audit"],

@@ -21,6 +21,7 @@ mod keys;
 mod lookup;
 mod preserving;
 mod protector;
+mod register;
 mod rewrap;
 #[cfg(any(feature = "rusqlite", feature = "postgres", feature = "sqlx"))]
 mod sql;

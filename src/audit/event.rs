@@ -45,6 +45,11 @@ crate::names::name_enum! {
         /// A batch of records exported anonymized: quasi-identifiers coarsened, direct
         /// identifiers and special data omitted, groups under k suppressed.
         AnonymizedExport = "anonymized_export",
+        /// A legal hold put on a subject, or lifted: a held subject's data is not erased by
+        /// retention.
+        LegalHold = "legal_hold",
+        /// A retention sweep: subjects past their retention period erased.
+        RetentionSweep = "retention_sweep",
     }
 }
 

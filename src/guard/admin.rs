@@ -11,7 +11,9 @@ use crate::at_rest::Forgotten;
 use crate::audit::{Action, AuditEvent, Outcome, Text};
 use crate::error::Error;
 use crate::keys::{KeyInfo, Purpose};
+use crate::lifecycle::Activity;
 use crate::policy::{Policy, Principal, Reason};
+use crate::schema::SubjectId;
 use std::fmt;
 use std::sync::Arc;
 
@@ -21,7 +23,7 @@ const POLICY_FILE: &str = "policy.toml";
 
 impl Guard {
     /// Checks the admin role, and audits a refusal; the event to record for an allowed act.
-    fn admin_event(
+    pub(super) fn admin_event(
         &self,
         action: Action,
         principal: &Principal,
@@ -45,7 +47,7 @@ impl Guard {
     }
 
     /// Records the allowed act, carries it out, and records a failure if it fails.
-    fn administer<R>(
+    pub(super) fn administer<R>(
         &self,
         mut event: AuditEvent,
         act: impl FnOnce() -> Result<R, Error>,
@@ -93,7 +95,10 @@ impl Guard {
         })?;
         self.administer(event, || {
             self.refuse_if_tokens_need(id, version)?;
-            self.keyring().destroy_key(id, version)
+            self.keyring().destroy_key(id, version)?;
+            // Everything under the version is erased: one register entry, naming the key.
+            let named = Activity::named(&format!("key {id} version {version}"));
+            self.register(None, "key_destruction", &[named], principal.id())
         })
     }
 
@@ -157,7 +162,13 @@ impl Guard {
         let event = self.admin_event(Action::SubjectErasure, principal, |e| {
             e.object.subject = Some(subject.to_string().into());
         })?;
-        self.administer(event, || self.storage_keys().destroy_subject_key(subject))
+        self.administer(event, || {
+            let subject = SubjectId::from_display(subject);
+            let rows = self.activity_of(subject.as_str())?;
+            let forgotten = self.storage_keys().destroy_subject_key(&subject.as_str())?;
+            self.register(Some(subject.as_str()), "request", &rows, principal.id())?;
+            Ok(forgotten)
+        })
     }
 
     /// Puts a new policy in force: `text` is checked (a bad policy is refused with its line),

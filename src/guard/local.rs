@@ -74,6 +74,7 @@ impl LocalGuard {
             .grants(Arc::new(store.clone()))
             .counters(Arc::new(store.clone()))
             .tokens(Arc::new(store.clone()))
+            .lifecycle(Arc::new(store.clone()))
             .policies(Arc::new(store))
             .build()?;
         guard.adopt_policy_file(&text)?;

@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod anonymize;
 mod break_glass;
+mod lifecycle;
 mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod local;
@@ -18,6 +19,7 @@ mod shared;
 mod storage;
 
 pub use anonymize::{Anonymization, Anonymized};
+pub use lifecycle::RetentionSweep;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use local::LocalGuard;
 pub use policy_view::PolicyView;
@@ -48,6 +50,7 @@ struct Inner {
     grants: Grants,
     clock: Arc<dyn Clock>,
     tokens: Option<Arc<dyn TokenStore>>,
+    lifecycle: Arc<dyn crate::lifecycle::LifecycleStore>,
     subsystem: Text,
     on_alert: Option<AlertHandler>,
 }
@@ -137,6 +140,7 @@ pub struct GuardBuilder {
     counters: Option<Arc<dyn Counters>>,
     policies: Option<Arc<dyn PolicyStore>>,
     tokens: Option<Arc<dyn TokenStore>>,
+    lifecycle: Option<Arc<dyn crate::lifecycle::LifecycleStore>>,
 }
 
 impl GuardBuilder {
@@ -207,6 +211,13 @@ impl GuardBuilder {
         self
     }
 
+    /// Where retention activity, legal holds and the deletion register are kept (default: in
+    /// memory). A guard on a shared store keeps them in that store.
+    pub fn lifecycle(mut self, store: Arc<dyn crate::lifecycle::LifecycleStore>) -> Self {
+        self.lifecycle = Some(store);
+        self
+    }
+
     /// Builds the guard.
     ///
     /// # Errors
@@ -232,6 +243,9 @@ impl GuardBuilder {
                 grants,
                 clock: self.clock,
                 tokens: self.tokens,
+                lifecycle: self
+                    .lifecycle
+                    .unwrap_or_else(|| Arc::new(crate::lifecycle::MemoryLifecycleStore::new())),
                 subsystem: Text::from(self.subsystem),
                 on_alert: self.on_alert,
             }),
@@ -256,6 +270,7 @@ impl Guard {
             counters: None,
             policies: None,
             tokens: None,
+            lifecycle: None,
         }
     }
 

@@ -49,6 +49,7 @@ impl Guard {
             .grants(Arc::new(store.clone()))
             .counters(Arc::new(store.clone()))
             .tokens(Arc::new(store.clone()))
+            .lifecycle(Arc::new(store.clone()))
             .policies(Arc::new(store)))
     }
 }

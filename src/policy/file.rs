@@ -2,6 +2,8 @@
 //! every mistake reported with its line. Nothing is guessed: an unknown key, class or
 //! treatment is an error, never a silently permissive policy.
 
+use super::lines::Lines;
+use super::retention::{self, RetentionSpec};
 use super::{BreakGlass, Disclosure, Policy, Rule, Selector};
 use crate::class::{Class, Sensitivity};
 use crate::error::Error;
@@ -27,6 +29,7 @@ struct PolicyFile {
     rules: Vec<Spanned<RuleSpec>>,
     break_glass: Option<Spanned<BreakGlassSpec>>,
     monitor: Option<Spanned<MonitorSpec>>,
+    retention: Option<RetentionSpec>,
 }
 
 #[derive(Deserialize)]
@@ -80,27 +83,6 @@ struct MonitorSpec {
 struct LevelsSpec {
     elevated_after: u32,
     suspicious_after: u32,
-}
-
-/// Turns byte offsets into line numbers.
-struct Lines<'a>(&'a str);
-
-impl Lines<'_> {
-    fn line(&self, offset: usize) -> usize {
-        let end = offset.min(self.0.len());
-        self.0.as_bytes()[..end]
-            .iter()
-            .filter(|&&b| b == b'\n')
-            .count()
-            + 1
-    }
-
-    fn error(&self, span: Range<usize>, message: impl Into<String>) -> Error {
-        Error::Policy {
-            line: self.line(span.start),
-            message: message.into(),
-        }
-    }
 }
 
 pub(super) fn parse(text: &str) -> Result<Policy, Error> {
@@ -174,7 +156,9 @@ pub(super) fn parse(text: &str) -> Result<Policy, Error> {
             message: format!("admin role `{bad}` is not a valid name"),
         });
     }
+    let retention = retention::parse(&lines, file.retention.as_ref(), &known)?;
     Ok(Policy {
+        retention,
         version: version.to_owned(),
         rules,
         owner,

@@ -40,8 +40,10 @@ mod decision;
 mod file;
 pub(crate) mod grant;
 pub(crate) mod grant_store;
+mod lines;
 mod policy_store;
 mod principal;
+mod retention;
 
 pub use crate::reason::Reason;
 pub use decision::{Decision, Disclosure};
@@ -49,6 +51,7 @@ pub use grant::{GrantRequest, GrantToken, RequestId};
 pub use grant_store::{GrantStore, MemoryGrantStore, PendingRequest};
 pub use policy_store::PolicyStore;
 pub use principal::{Access, MAX_JUSTIFICATION, Principal};
+pub use retention::{Retention, RetentionClock};
 
 use crate::class::Sensitivity;
 use crate::error::Error;
@@ -170,6 +173,7 @@ pub struct Policy {
     pub(crate) admin_roles: Vec<String>,
     pub(crate) break_glass: BreakGlass,
     pub(crate) monitor: Thresholds,
+    pub(crate) retention: retention::Retention,
 }
 
 /// The policy a new local guard starts with (written to `policy.toml` for you to edit).
@@ -214,7 +218,13 @@ impl Policy {
             admin_roles: Vec::new(),
             break_glass: BreakGlass::default(),
             monitor: Thresholds::default(),
+            retention: retention::Retention::default(),
         }
+    }
+
+    /// The retention rules (`[retention]`).
+    pub fn retention(&self) -> &retention::Retention {
+        &self.retention
     }
 
     /// The version string, written to every audit event.

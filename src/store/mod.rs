@@ -49,7 +49,15 @@ use std::sync::Arc;
 /// A store engine: everything a guard shares with the other instances.
 /// [`Guard::shared`](crate::Guard::shared) builds a guard on one.
 pub trait SharedStore:
-    KeySetStore + KeyStore + GrantStore + Counters + PolicyStore + TokenStore + Clone + 'static
+    KeySetStore
+    + KeyStore
+    + GrantStore
+    + Counters
+    + PolicyStore
+    + TokenStore
+    + crate::lifecycle::LifecycleStore
+    + Clone
+    + 'static
 {
     /// The store's audit trail, chained under `keyring`'s integrity key.
     ///

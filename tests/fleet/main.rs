@@ -12,6 +12,7 @@
 //! one instance resolves on another, and goes with its subject.
 
 mod postgres_only;
+mod retention;
 mod scenarios;
 mod target;
 mod tokens;
@@ -83,6 +84,25 @@ mod tokens_on {
     fn postgres() {
         tokens::tokens_made_on_one_instance_are_read_on_another_and_go_with_their_subject(
             &Target::postgres("tokens"),
+        );
+    }
+}
+
+/// Retention and the deletion register, on both engines.
+mod retention_on {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        retention::retention_erases_what_is_due_keeps_what_is_held_and_registers_each_erasure_once(
+            &Target::sqlite("retention"),
+        );
+    }
+
+    #[test]
+    fn postgres() {
+        retention::retention_erases_what_is_due_keeps_what_is_held_and_registers_each_erasure_once(
+            &Target::postgres("retention"),
         );
     }
 }

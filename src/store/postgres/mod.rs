@@ -12,6 +12,7 @@ mod grants;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod import;
 mod keys;
+mod lifecycle;
 mod policies;
 mod schema;
 mod tokens;

@@ -86,6 +86,42 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX piiguard_tokens_by_expiry ON piiguard_tokens (expires)
          WHERE expires IS NOT NULL;
      CREATE INDEX piiguard_tokens_by_key ON piiguard_tokens (region, key_id, key_version);",
+    // 3: the data lifecycle: each subject's activity per record type, legal holds, and the
+    // deletion register (append-only for the service's role).
+    "CREATE TABLE piiguard_subject_activity (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         record TEXT NOT NULL,
+         classes TEXT NOT NULL,
+         created BIGINT NOT NULL,
+         last BIGINT NOT NULL,
+         given BIGINT,
+         PRIMARY KEY (region, tenant, subject, record)
+     );
+     CREATE TABLE piiguard_legal_holds (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         since BIGINT NOT NULL,
+         PRIMARY KEY (region, tenant, subject)
+     );
+     CREATE TABLE piiguard_deletions (
+         seq BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+         region TEXT NOT NULL,
+         id TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         records TEXT NOT NULL,
+         classes TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         policy_version TEXT NOT NULL,
+         at BIGINT NOT NULL,
+         actor TEXT NOT NULL,
+         UNIQUE (region, id)
+     );
+     CREATE INDEX piiguard_deletions_by_subject ON piiguard_deletions (region, subject);",
 ];
 
 impl PgStore {
@@ -110,6 +146,9 @@ GRANT SELECT, INSERT, DELETE ON piiguard_monitor_events TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_monitor_blocks TO piiguard_app;
 GRANT SELECT, INSERT ON piiguard_policies TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_tokens TO piiguard_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON piiguard_subject_activity TO piiguard_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON piiguard_legal_holds TO piiguard_app;
+GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
 ";
 
     /// Every migration's statements with the version it brings the schema to, for a DBA to

@@ -5,6 +5,7 @@ mod audit;
 mod counters;
 mod grants;
 mod keys;
+mod lifecycle;
 mod policies;
 mod tokens;
 
@@ -89,6 +90,42 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX tokens_by_subject ON tokens (region, tenant, subject);
      CREATE INDEX tokens_by_expiry ON tokens (expires) WHERE expires IS NOT NULL;
      CREATE INDEX tokens_by_key ON tokens (region, key_id, key_version);",
+    // 4: the data lifecycle: each subject's activity per record type, legal holds, and the
+    // deletion register.
+    "CREATE TABLE subject_activity (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         record TEXT NOT NULL,
+         classes TEXT NOT NULL,
+         created INTEGER NOT NULL,
+         last INTEGER NOT NULL,
+         given INTEGER,
+         PRIMARY KEY (region, tenant, subject, record)
+     ) WITHOUT ROWID;
+     CREATE TABLE legal_holds (
+         region TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         since INTEGER NOT NULL,
+         PRIMARY KEY (region, tenant, subject)
+     ) WITHOUT ROWID;
+     CREATE TABLE deletions (
+         seq INTEGER PRIMARY KEY,
+         region TEXT NOT NULL,
+         id TEXT NOT NULL,
+         tenant TEXT NOT NULL,
+         subject TEXT NOT NULL,
+         records TEXT NOT NULL,
+         classes TEXT NOT NULL,
+         reason TEXT NOT NULL,
+         policy_version TEXT NOT NULL,
+         at INTEGER NOT NULL,
+         actor TEXT NOT NULL,
+         UNIQUE (region, id)
+     );
+     CREATE INDEX deletions_by_subject ON deletions (region, subject);",
 ];
 
 /// The store in one SQLite database: the key set, subject keys, the audit trail, break-glass

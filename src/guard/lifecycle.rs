@@ -1,0 +1,353 @@
+//! Retention through the guard: tracking when each subject's data was stored, legal holds, the
+//! retention sweep, and the deletion register every erasure writes to.
+
+use super::Guard;
+use crate::audit::{Action, Outcome, Text};
+use crate::error::Error;
+use crate::keys::Scope;
+use crate::lifecycle::{Activity, Deletion};
+use crate::policy::{Principal, Reason};
+use crate::schema::{FieldKind, RecordSchema, SubjectId};
+use crate::view::Classified;
+use std::fmt;
+use std::fmt::Write as _;
+
+/// Activity rows read per page by a sweep: its memory is bounded by this, not by the store.
+const PAGE: usize = 500;
+
+/// What a retention sweep did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RetentionSweep {
+    /// Subjects erased (their keys destroyed, their tokens deleted, an entry in the register).
+    pub erased: u64,
+    /// Subjects due but under a legal hold, kept.
+    pub held: u64,
+    /// Subjects not due yet, or with data no retention rule covers.
+    pub kept: u64,
+    /// The sweep stopped at its limit: run it again.
+    pub more: bool,
+}
+
+/// The classes and sensitivities a record type holds, nested records' included.
+fn classes_of(schema: &RecordSchema, out: &mut Vec<&'static str>) {
+    for field in schema.fields() {
+        match field.kind() {
+            FieldKind::Classified(pii) => {
+                for name in [pii.class().name(), pii.sensitivity().name()] {
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+            }
+            FieldKind::Nested(inner) => classes_of(inner(), out),
+            FieldKind::Plain => {}
+        }
+    }
+}
+
+impl Guard {
+    /// Records that `record` was stored now, for retention: its subject's data of this record
+    /// type was created (the first time) and last used (every time). Call it where the
+    /// application stores the record. A record without a subject is not tracked.
+    ///
+    /// # Errors
+    /// The lifecycle store's errors.
+    pub fn track<T: Classified>(&self, record: &T) -> Result<(), Error> {
+        self.track_at(record, None)
+    }
+
+    /// As [`track`](Self::track), with the date the application gives for retention rules
+    /// that run `from = "given"` (a contract's end, a case's closing).
+    ///
+    /// # Errors
+    /// The lifecycle store's errors.
+    pub fn track_from<T: Classified>(
+        &self,
+        record: &T,
+        given: time::OffsetDateTime,
+    ) -> Result<(), Error> {
+        self.track_at(record, Some(given.unix_timestamp()))
+    }
+
+    fn track_at<T: Classified>(&self, record: &T, given: Option<i64>) -> Result<(), Error> {
+        let Some(subject) = record.subject_id() else {
+            return Ok(());
+        };
+        let mut classes = Vec::new();
+        classes_of(T::SCHEMA, &mut classes);
+        self.inner.lifecycle.touch(
+            self.region(),
+            &self.scope.tenant,
+            subject.as_str(),
+            T::SCHEMA.name(),
+            &classes.join(","),
+            self.now().unix_timestamp(),
+            given,
+        )
+    }
+
+    /// Puts a legal hold on `subject`: retention will not erase their data until it is
+    /// lifted (an erasure request still does). Needs an admin role; audited with the reason.
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::NotAdmin`]; the store's and audit sink's errors.
+    pub fn hold_subject(
+        &self,
+        principal: &Principal,
+        subject: &impl fmt::Display,
+        reason: &str,
+    ) -> Result<(), Error> {
+        self.set_hold(principal, &subject.to_string(), Some(reason))
+    }
+
+    /// Lifts a legal hold. Needs an admin role; audited.
+    ///
+    /// # Errors
+    /// As [`hold_subject`](Self::hold_subject).
+    pub fn release_subject(
+        &self,
+        principal: &Principal,
+        subject: &impl fmt::Display,
+    ) -> Result<(), Error> {
+        self.set_hold(principal, &subject.to_string(), None)
+    }
+
+    fn set_hold(
+        &self,
+        principal: &Principal,
+        subject: &str,
+        reason: Option<&str>,
+    ) -> Result<(), Error> {
+        if self.pinned.is_none() {
+            return self.pin().set_hold(principal, subject, reason);
+        }
+        let event = self.admin_event(Action::LegalHold, principal, |e| {
+            e.object.subject = Some(subject.into());
+            e.detail = Some(match reason {
+                Some(reason) => super::free_text(&format!("hold: {reason}")),
+                None => Text::from_static("released"),
+            });
+        })?;
+        let now = self.now().unix_timestamp();
+        self.administer(event, || {
+            self.inner
+                .lifecycle
+                .set_hold(self.region(), &self.scope.tenant, subject, reason, now)
+        })
+    }
+
+    /// Erases every subject whose data is past its retention period (the policy's
+    /// `[retention]`), at most `limit` of them: each by crypto-shredding (its key destroyed,
+    /// its tokens deleted), with one `subject_erasure` event (reason `retention`) and one
+    /// register entry; subjects under a legal hold are kept. Idempotent and resumable: a
+    /// sweep stopped half-way (a crash) erases the rest the next time, writing no entry
+    /// twice. Covers every tenant of the guard's region. Needs an admin role; audited as
+    /// `retention_sweep`.
+    ///
+    /// # Errors
+    /// [`Error::Denied`] with [`Reason::NotAdmin`]; the stores' and audit sink's errors.
+    pub fn sweep_retention(
+        &self,
+        principal: &Principal,
+        limit: usize,
+    ) -> Result<RetentionSweep, Error> {
+        if self.pinned.is_none() {
+            return self.pin().sweep_retention(principal, limit);
+        }
+        let policy = self.policy();
+        let event = self.admin_event(Action::RetentionSweep, principal, |e| {
+            e.detail = Some(Text::from(format!(
+                "at most {limit}, policy {}",
+                policy.version()
+            )));
+        })?;
+        self.administer(event, || {
+            let now = self.now().unix_timestamp();
+            let mut report = RetentionSweep::default();
+            let mut after: Option<(String, String, String)> = None;
+            let mut subject: Vec<Activity> = Vec::new();
+            loop {
+                let page = self.inner.lifecycle.activity_after(
+                    self.region(),
+                    after
+                        .as_ref()
+                        .map(|(t, s, r)| (t.as_str(), s.as_str(), r.as_str())),
+                    PAGE,
+                )?;
+                let Some(last) = page.last() else { break };
+                after = Some((
+                    last.tenant.clone(),
+                    last.subject.clone(),
+                    last.record.clone(),
+                ));
+                for row in page {
+                    let same = subject
+                        .first()
+                        .is_some_and(|s| s.tenant == row.tenant && s.subject == row.subject);
+                    if !same && !subject.is_empty() {
+                        self.sweep_one(
+                            principal,
+                            &std::mem::take(&mut subject),
+                            now,
+                            limit,
+                            &mut report,
+                        )?;
+                    }
+                    subject.push(row);
+                }
+            }
+            if !subject.is_empty() {
+                self.sweep_one(principal, &subject, now, limit, &mut report)?;
+            }
+            Ok(report)
+        })
+    }
+
+    fn sweep_one(
+        &self,
+        principal: &Principal,
+        rows: &[Activity],
+        now: i64,
+        limit: usize,
+        report: &mut RetentionSweep,
+    ) -> Result<(), Error> {
+        let retention = self.policy();
+        let due = rows
+            .iter()
+            .map(|row| retention.retention().due_at(row))
+            .collect::<Option<Vec<i64>>>()
+            .and_then(|each| each.into_iter().max())
+            .is_some_and(|at| at <= now);
+        if !due {
+            report.kept += 1;
+            return Ok(());
+        }
+        let (tenant, subject) = (rows[0].tenant.as_str(), rows[0].subject.as_str());
+        if self
+            .inner
+            .lifecycle
+            .hold(self.region(), tenant, subject)?
+            .is_some()
+        {
+            report.held += 1;
+            return Ok(());
+        }
+        if report.erased as usize >= limit {
+            report.more = true;
+            return Ok(());
+        }
+        let scoped = if *self.scope.tenant == *tenant {
+            self.clone()
+        } else {
+            self.scoped(Scope::new().tenant(tenant).region(self.region()))
+        };
+        let mut event = scoped.event(
+            Action::SubjectErasure,
+            Outcome::Allowed,
+            Reason::Retention,
+            principal,
+            None,
+        );
+        event.object.subject = Some(subject.into());
+        event.detail = Some(Text::from(format!(
+            "retention: {}",
+            rows.iter()
+                .map(|r| r.record.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
+        )));
+        scoped.administer(event, || {
+            scoped.storage_keys().destroy_subject_key(&subject)?;
+            scoped.register(Some(subject), "retention", rows, principal.id())
+        })?;
+        report.erased += 1;
+        Ok(())
+    }
+
+    /// Writes the register's entry for an erasure of `subject` (`None`: a key destruction,
+    /// `records` naming it) and forgets the subject's activity. The entry's id is the same
+    /// for the same erasure, so it is written once however often this runs.
+    pub(super) fn register(
+        &self,
+        subject: Option<&str>,
+        reason: &str,
+        rows: &[Activity],
+        actor: &str,
+    ) -> Result<(), Error> {
+        let keys = self.storage_keys();
+        let pseudonym = subject
+            .map(|s| keys.register_pseudonym(s))
+            .transpose()?
+            .unwrap_or_default();
+        let mut records: Vec<&str> = rows.iter().map(|r| r.record.as_str()).collect();
+        records.dedup();
+        let mut classes: Vec<&str> = rows
+            .iter()
+            .flat_map(|r| r.classes.split(','))
+            .filter(|c| !c.is_empty())
+            .collect();
+        classes.sort_unstable();
+        classes.dedup();
+        let since = rows.iter().map(|r| r.created).min().unwrap_or(0);
+        let basis = format!(
+            "{}|{}|{pseudonym}|{reason}|{since}|{}",
+            self.region(),
+            self.scope.tenant,
+            records.join(",")
+        );
+        let mut id = String::with_capacity(32);
+        for byte in &blake3::hash(basis.as_bytes()).as_bytes()[..16] {
+            let _ = write!(id, "{byte:02x}");
+        }
+        let deletion = Deletion {
+            id,
+            tenant: self.scope.tenant.to_string(),
+            subject: pseudonym,
+            records: records.join(","),
+            classes: classes.join(","),
+            reason: reason.to_owned(),
+            policy_version: self.policy().version().to_owned(),
+            at: self.now().unix_timestamp(),
+            actor: actor.to_owned(),
+        };
+        self.inner
+            .lifecycle
+            .record_deletion(self.region(), &deletion)?;
+        if let Some(subject) = subject {
+            self.inner
+                .lifecycle
+                .forget_activity(self.region(), &self.scope.tenant, subject)?;
+        }
+        Ok(())
+    }
+
+    /// The activity rows of `subject` in the guard's tenant (for an erasure's register entry).
+    pub(super) fn activity_of(&self, subject: &str) -> Result<Vec<Activity>, Error> {
+        self.inner
+            .lifecycle
+            .activity_of(self.region(), &self.scope.tenant, subject)
+    }
+
+    /// The deletion register's entries for `subject` (by its pseudonym, computed here): what
+    /// was erased, when, why and by whom — without the data. Not audited: it discloses none.
+    ///
+    /// # Errors
+    /// The keys' and store's errors.
+    pub fn deletions_of(&self, subject: &impl fmt::Display) -> Result<Vec<Deletion>, Error> {
+        let pseudonym = self
+            .storage_keys()
+            .register_pseudonym(SubjectId::from_display(subject).as_str())?;
+        self.inner
+            .lifecycle
+            .deletions(self.region(), Some(&pseudonym), 10_000)
+    }
+
+    /// The deletion register of the guard's region, oldest first, at most `limit` entries.
+    ///
+    /// # Errors
+    /// The store's errors.
+    pub fn deletion_register(&self, limit: usize) -> Result<Vec<Deletion>, Error> {
+        self.inner.lifecycle.deletions(self.region(), None, limit)
+    }
+}
