@@ -19,6 +19,9 @@
 //! piiguard keys destroy ID VERSION --as OPERATOR --role ROLE [--yes]
 //! piiguard forget SUBJECT --as OPERATOR --role ROLE [--dir .piiguard] [--yes] [--json]
 //! piiguard tokens sweep --as OPERATOR --role ROLE     expired vault tokens deleted
+//! piiguard retention sweep --as OPERATOR --role ROLE  subjects past their period erased
+//! piiguard retention hold|release SUBJECT [--reason R] --as OPERATOR --role ROLE
+//! piiguard retention register [--subject ID]          the deletion register
 //! piiguard proxy --config proxy.toml [--check]        the detokenizing proxy (docs/PROXY.md)
 //! ```
 //!
@@ -52,6 +55,8 @@ mod progress;
 mod proxy;
 #[cfg(feature = "store")]
 mod report;
+#[cfg(feature = "store")]
+mod retention;
 mod scrub;
 #[cfg(feature = "store")]
 mod store;
@@ -88,6 +93,9 @@ enum Command {
     /// Tidies a store's vault tokens: `sweep` deletes expired ones (an admin act, audited).
     #[cfg(feature = "store")]
     Tokens(tokens::Args),
+    /// Retention: sweeps subjects past their period, legal holds, the deletion register.
+    #[cfg(feature = "store")]
+    Retention(retention::Args),
     /// The detokenizing proxy: tokens out to third parties become values, values coming back
     /// become tokens, under the policy, audited.
     #[cfg(feature = "proxy")]
@@ -116,6 +124,8 @@ fn main() -> ExitCode {
         Command::Forget(args) => forget::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
         Command::Tokens(args) => tokens::run(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "store")]
+        Command::Retention(args) => retention::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "proxy")]
         Command::Proxy(args) => proxy::run(&args).map_err(|e| e.to_string()),
     };

@@ -529,3 +529,73 @@ fn tokens_sweep_deletes_expired_tokens_as_an_admin_act() {
         .collect();
     assert_eq!(sweeps, ["denied", "allowed"]);
 }
+
+#[test]
+fn retention_sweeps_holds_and_lists_the_register() {
+    let dir = fresh("retention");
+    let d = dir.to_str().unwrap();
+    std::fs::create_dir_all(&dir).unwrap();
+    let policy = format!(
+        "{POLICY}\n[[retention.rule]]\nrecords = [\"Customer\"]\ndays = 30\nfrom = \"given\"\n"
+    );
+    std::fs::write(dir.join("policy.toml"), policy).unwrap();
+    let guard = Guard::open_local(&dir).unwrap();
+    let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(400);
+    for id in [7, 8, 9] {
+        let customer = Customer {
+            id,
+            email: Pii::new(format!("retained{id}@example.com")),
+        };
+        guard.track_from(&customer, long_ago).unwrap();
+    }
+    drop(guard);
+    let run = |args: &[&str]| {
+        let mut all = vec!["retention"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--dir", d]);
+        piiguard(&all, "")
+    };
+    let out = run(&[
+        "hold", "8", "--reason", "case 17", "--as", "dpo-1", "--role", "security",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = run(&["sweep", "--as", "dpo-1", "--role", "mailer", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "not an admin");
+    let out = run(&[
+        "sweep", "--limit", "1", "--as", "dpo-1", "--role", "security", "--json",
+    ]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        r#"{"erased":1,"held":1,"kept":0,"more":true}"#,
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["sweep", "--as", "dpo-1", "--role", "security"]);
+    assert_eq!(
+        text(&out.stdout).trim(),
+        "1 subjects erased, 1 held, 0 kept"
+    );
+    let out = run(&["register", "--json"]);
+    let entries: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e["reason"] == "retention" && e["actor"] == "dpo-1")
+    );
+    let out = run(&["register", "--subject", "8"]);
+    assert_eq!(text(&out.stdout), "", "held: not erased");
+    let out = run(&["release", "8", "--as", "dpo-1", "--role", "security"]);
+    assert_eq!(out.status.code(), Some(0));
+    run(&["sweep", "--as", "dpo-1", "--role", "security"]);
+    let out = run(&["register", "--subject", "8", "--json"]);
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    let all = text(&run(&["register"]).stdout).to_owned();
+    assert!(
+        !all.contains("retained") && !all.contains("example.com"),
+        "{all}"
+    );
+}

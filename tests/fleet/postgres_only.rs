@@ -192,6 +192,9 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
         .map(|id| guard.to_json(&super::tokens::member(id)).unwrap())
         .collect();
     let ops = piiguard::Principal::new("ops-1").role("admin");
+    // Retention's records: an activity row, a legal hold, and the erasure's register entry.
+    guard.track(&customer(1)).unwrap();
+    guard.hold_subject(&ops, &2u64, "case 17").unwrap();
     guard.forget_subject(&ops, &5u64).unwrap();
     let events = guard.verify_audit().unwrap().events;
     drop(guard);
@@ -208,6 +211,7 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
     // Subjects 1–4 (5 was forgotten); the members 1 and 2 share their subject keys.
     assert_eq!(report.subject_keys, 4);
     assert_eq!(report.tokens, 2);
+    assert_eq!(report.lifecycle, 3);
     assert_eq!(report.audit_events as u64, events);
     // Every record reads on the fleet's store; the forgotten subject stays forgotten.
     let fleet = pg_guard(&pg.app_url);
@@ -226,6 +230,10 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
     for member in &members {
         assert!(fleet.from_json::<super::tokens::Member>(member).is_ok());
     }
+    // So did the register: the same key set finds the erasure by the subject's id.
+    let erased = fleet.deletions_of(&5u64).unwrap();
+    assert_eq!(erased.len(), 1);
+    assert_eq!(erased[0].reason, "request");
     // One trail: the local events, then the fleet's, chained on.
     let report = t.guard().verify_audit().unwrap();
     assert_eq!(report.events, events + 5);

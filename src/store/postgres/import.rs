@@ -4,6 +4,7 @@
 use super::PgStore;
 use crate::error::Error;
 use crate::keys::{KekSource, KeyProvider as _, StoredKeySet};
+use crate::lifecycle::{Activity, Deletion};
 use crate::store::SqliteStore;
 use crate::token::TokenEntry;
 use rusqlite::Connection;
@@ -24,6 +25,8 @@ pub struct ImportReport {
     pub grants: usize,
     /// Vault tokens.
     pub tokens: usize,
+    /// Retention activity rows, legal holds and deletion register entries.
+    pub lifecycle: usize,
 }
 
 type SubjectRow = (String, String, String, String, i32, Vec<u8>);
@@ -37,6 +40,9 @@ struct Tables {
     blocks: Vec<String>,
     policies: Vec<(String, String)>,
     tokens: Vec<TokenEntry>,
+    activity: Vec<(String, Activity)>,
+    holds: Vec<(String, String, String, String, i64)>,
+    deletions: Vec<(String, Deletion)>,
     erasures: i64,
 }
 
@@ -108,6 +114,51 @@ fn read(conn: &Connection) -> rusqlite::Result<Tables> {
                 })
             },
         )?,
+        activity: all(
+            conn,
+            "SELECT region, tenant, subject, record, classes, created, last, given
+             FROM subject_activity",
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    Activity {
+                        tenant: r.get(1)?,
+                        subject: r.get(2)?,
+                        record: r.get(3)?,
+                        classes: r.get(4)?,
+                        created: r.get(5)?,
+                        last: r.get(6)?,
+                        given: r.get(7)?,
+                    },
+                ))
+            },
+        )?,
+        holds: all(
+            conn,
+            "SELECT region, tenant, subject, reason, since FROM legal_holds",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?,
+        deletions: all(
+            conn,
+            "SELECT region, id, tenant, subject, records, classes, reason, policy_version, at, actor
+             FROM deletions ORDER BY seq",
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    Deletion {
+                        id: r.get(1)?,
+                        tenant: r.get(2)?,
+                        subject: r.get(3)?,
+                        records: r.get(4)?,
+                        classes: r.get(5)?,
+                        reason: r.get(6)?,
+                        policy_version: r.get(7)?,
+                        at: r.get(8)?,
+                        actor: r.get(9)?,
+                    },
+                ))
+            },
+        )?,
         erasures: conn.query_row(
             "SELECT COALESCE((SELECT value FROM tallies WHERE name = 'erasures'), 0)",
             [],
@@ -122,7 +173,8 @@ impl PgStore {
     /// `to_kek` — a fleet's KEK is usually not the development `kek` file), subject keys, the
     /// audit trail (the same chained lines, so it verifies as one trail and continues), the
     /// installed policies (the last one in force), break-glass requests and revocations, the
-    /// monitor's counts and blocks, and vault tokens. All in one transaction: on any error nothing is
+    /// monitor's counts and blocks, vault tokens, and the data lifecycle (activity, legal holds,
+    /// the deletion register). All in one transaction: on any error nothing is
     /// written. Stop the local processes first; the local store is only read.
     ///
     /// # Errors
@@ -152,6 +204,7 @@ impl PgStore {
             policies: tables.policies.len(),
             grants: tables.requests.len() + tables.revoked.len(),
             tokens: tables.tokens.len(),
+            lifecycle: tables.activity.len() + tables.holds.len() + tables.deletions.len(),
         };
         let empty = self.run(move |client| {
             let mut tx = client.transaction()?;
@@ -246,6 +299,29 @@ impl PgStore {
                         &t.key_id,
                         &i32::try_from(t.key_version).unwrap_or(i32::MAX),
                     ],
+                )?;
+            }
+            for (region, a) in &tables.activity {
+                tx.execute(
+                    "INSERT INTO piiguard_subject_activity
+                     (region, tenant, subject, record, classes, created, last, given)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    &[region, &a.tenant, &a.subject, &a.record, &a.classes, &a.created, &a.last, &a.given],
+                )?;
+            }
+            for (region, tenant, subject, reason, since) in &tables.holds {
+                tx.execute(
+                    "INSERT INTO piiguard_legal_holds (region, tenant, subject, reason, since)
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[region, tenant, subject, reason, since],
+                )?;
+            }
+            for (region, d) in &tables.deletions {
+                tx.execute(
+                    "INSERT INTO piiguard_deletions
+                     (region, id, tenant, subject, records, classes, reason, policy_version, at, actor)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                    &[region, &d.id, &d.tenant, &d.subject, &d.records, &d.classes, &d.reason, &d.policy_version, &d.at, &d.actor],
                 )?;
             }
             tx.execute(

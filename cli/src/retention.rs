@@ -1,0 +1,144 @@
+//! `piiguard retention`: the policy's retention through the guard, on either store engine —
+//! `sweep` erases the subjects past their period (an admin act, audited; run it daily from
+//! a scheduler), `hold` and `release` put and lift legal holds, `register` lists the deletion
+//! register (all of it, or one subject's entries, found by the subject's id).
+
+use crate::Usage;
+use crate::store::{At, Operator, failed, guard};
+use std::process::ExitCode;
+
+/// Arguments of `piiguard retention`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Erases every subject past its retention period (crypto-shredding), held ones kept.
+    Sweep {
+        /// The most subjects erased in one run (run again if it says there are more).
+        #[arg(long, default_value_t = 10_000)]
+        limit: usize,
+        #[command(flatten)]
+        operator: Operator,
+        #[command(flatten)]
+        at: At,
+    },
+    /// Puts a legal hold on a subject: retention keeps their data until it is lifted.
+    Hold {
+        /// The subject's id.
+        subject: String,
+        /// Why (a case number; no personal data).
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        operator: Operator,
+        #[command(flatten)]
+        at: At,
+    },
+    /// Lifts a subject's legal hold.
+    Release {
+        /// The subject's id.
+        subject: String,
+        #[command(flatten)]
+        operator: Operator,
+        #[command(flatten)]
+        at: At,
+    },
+    /// Lists the deletion register: what was erased, when, why, by whom — never the data.
+    Register {
+        /// Only this subject's entries (found by its pseudonym, computed from the id).
+        #[arg(long)]
+        subject: Option<String>,
+        /// The most entries listed.
+        #[arg(long, default_value_t = 1000)]
+        limit: usize,
+        #[command(flatten)]
+        at: At,
+    },
+}
+
+pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
+    match &args.command {
+        Command::Sweep {
+            limit,
+            operator,
+            at,
+        } => {
+            let guard = guard(at)?;
+            let sweep = guard
+                .sweep_retention(&operator.principal(&guard), *limit)
+                .map_err(failed(at))?;
+            if at.json {
+                println!(
+                    "{}",
+                    serde_json::json!({ "erased": sweep.erased, "held": sweep.held, "kept": sweep.kept, "more": sweep.more })
+                );
+            } else {
+                println!(
+                    "{} subjects erased, {} held, {} kept{}",
+                    sweep.erased,
+                    sweep.held,
+                    sweep.kept,
+                    if sweep.more {
+                        "; more are due: run it again"
+                    } else {
+                        ""
+                    }
+                );
+            }
+        }
+        Command::Hold {
+            subject,
+            reason,
+            operator,
+            at,
+        } => {
+            let guard = guard(at)?;
+            guard
+                .hold_subject(&operator.principal(&guard), subject, reason)
+                .map_err(failed(at))?;
+            println!("{subject}: held");
+        }
+        Command::Release {
+            subject,
+            operator,
+            at,
+        } => {
+            let guard = guard(at)?;
+            guard
+                .release_subject(&operator.principal(&guard), subject)
+                .map_err(failed(at))?;
+            println!("{subject}: released");
+        }
+        Command::Register { subject, limit, at } => {
+            let guard = guard(at)?;
+            let mut entries = match subject {
+                Some(subject) => guard.deletions_of(subject),
+                None => guard.deletion_register(*limit),
+            }
+            .map_err(failed(at))?;
+            entries.truncate(*limit);
+            for d in &entries {
+                if at.json {
+                    println!(
+                        "{}",
+                        serde_json::json!({
+                            "id": d.id, "tenant": d.tenant, "subject": d.subject, "records": d.records,
+                            "classes": d.classes, "reason": d.reason, "policy_version": d.policy_version,
+                            "at": d.at, "actor": d.actor,
+                        })
+                    );
+                } else {
+                    println!(
+                        "{}  {}  {:<15} {:<24} {}  by {}",
+                        d.at, d.subject, d.reason, d.records, d.classes, d.actor
+                    );
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
