@@ -123,7 +123,7 @@ fn main() -> Result<(), piiguard::Error> {
     );
 
     // 4. The data map of this binary, and the record of processing's skeleton.
-    let map = piiguard::data_map();
+    let map = piiguard::data_map().with_retention(guard.policy().retention());
     println!("\n{}", map.to_markdown());
     let ropa = map.record_of_processing();
     println!("{}", ropa.lines().take(14).collect::<Vec<_>>().join("\n"));

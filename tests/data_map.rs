@@ -132,3 +132,34 @@ fn the_renderings_say_the_same() {
     assert!(customer.contains("stored as vault tokens: card"));
     assert!(customer.contains("the export view releases email as hash"));
 }
+
+#[test]
+fn the_policy_s_retention_fills_the_time_limits_for_erasure() {
+    let policy = piiguard::Policy::from_toml(
+        "version = \"map-1\"\n\
+         [[retention.rule]]\nrecords = [\"shop.customer\"]\ndays = 730\n\
+         [[retention.rule]]\nsensitivities = [\"special\"]\ndays = 3650\nfrom = \"created\"\n\
+         [[retention.rule]]\nclasses = [\"name\"]\ndays = 90\n",
+    )
+    .unwrap();
+    let map = piiguard::data_map().with_retention(policy.retention());
+    let of = |name: &str| map.record(name).unwrap().retention.clone();
+    assert_eq!(
+        of("shop.customer").as_deref(),
+        Some("730 days from last activity")
+    );
+    // The visit holds special data (ten years) and a name (90 days): the longest governs.
+    assert_eq!(
+        of("clinic.visit").as_deref(),
+        Some("3650 days from creation")
+    );
+    assert_eq!(of("shop.address"), None);
+    let ropa = map.record_of_processing();
+    assert!(ropa.contains(
+        "- (f) Time limits for erasure: 730 days from last activity (the policy's retention rules)"
+    ));
+    assert!(
+        map.to_markdown()
+            .contains("- retention: 3650 days from creation")
+    );
+}

@@ -38,12 +38,13 @@ pub(super) fn page(map: &DataMap) -> String {
         let _ = write!(
             out,
             "<section data-record=\"{0}\"><h2>{0} <code>{1}</code></h2><p>Stored in: {2}. \
-             Subject: {3}. Fields without personal data: {4}.</p>",
+             Subject: {3}. Retention: {5}. Fields without personal data: {4}.</p>",
             esc(record.name),
             esc(record.rust_name),
             record.stored_in.map_or("(not said)".into(), esc),
             record.subject.map_or("(none)".into(), esc),
-            record.plain_fields
+            record.plain_fields,
+            record.retention.as_deref().map_or("(no rule)".into(), esc)
         );
         for (field, inner) in &record.nested {
             let _ = write!(

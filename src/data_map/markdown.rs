@@ -36,9 +36,10 @@ pub(super) fn map(map: &DataMap) -> String {
         );
         let _ = writeln!(
             out,
-            "- stored in: {}\n- subject: {}\n- fields without personal data: {}",
+            "- stored in: {}\n- subject: {}\n- retention: {}\n- fields without personal data: {}",
             record.stored_in.map_or("(not said)".into(), cell),
             record.subject.map_or("(none)".into(), cell),
+            record.retention.as_deref().unwrap_or("(no rule)"),
             record.plain_fields
         );
         for (field, inner) in &record.nested {
@@ -171,7 +172,16 @@ fn activity(out: &mut String, record: &RecordEntry) {
         }
     );
     let _ = writeln!(out, "- (e) Transfers to third countries: {TO_COMPLETE}");
-    let _ = writeln!(out, "- (f) Time limits for erasure: {TO_COMPLETE}");
+    let _ = writeln!(
+        out,
+        "- (f) Time limits for erasure: {}",
+        record
+            .retention
+            .as_deref()
+            .map_or(TO_COMPLETE.to_owned(), |r| format!(
+                "{r} (the policy's retention rules)"
+            ))
+    );
     let _ = writeln!(
         out,
         "- Where stored: {}",

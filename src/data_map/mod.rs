@@ -78,6 +78,9 @@ pub struct RecordEntry {
     pub nested: Vec<(&'static str, &'static str)>,
     /// How many fields hold no personal data.
     pub plain_fields: usize,
+    /// The retention period, once a policy's rules were applied
+    /// ([`DataMap::with_retention`]): `730 days from last activity`.
+    pub retention: Option<String>,
 }
 
 /// One classified field in the map.
@@ -145,7 +148,21 @@ impl RecordEntry {
             fields,
             nested,
             plain_fields,
+            retention: None,
         }
+    }
+
+    /// The class and sensitivity names the record type holds.
+    fn class_names(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        for f in &self.fields {
+            for name in [f.class, f.sensitivity] {
+                if !out.contains(&name) {
+                    out.push(name);
+                }
+            }
+        }
+        out
     }
 
     /// Whether it holds special-category data (GDPR Art. 9).
@@ -160,6 +177,28 @@ impl DataMap {
     /// A record type by stable name.
     pub fn record(&self, name: &str) -> Option<&RecordEntry> {
         self.records.iter().find(|r| r.name == name)
+    }
+
+    /// The map with each record type's retention period under `retention` (a policy's
+    /// [`retention()`](crate::Policy::retention)): what the record of processing calls the
+    /// time limits for erasure.
+    pub fn with_retention(mut self, retention: &crate::policy::Retention) -> Self {
+        for record in &mut self.records {
+            record.retention =
+                retention
+                    .period_of(record.name, &record.class_names())
+                    .map(|(days, from)| {
+                        let from = match from {
+                            crate::policy::RetentionClock::Created => "creation",
+                            crate::policy::RetentionClock::Given => {
+                                "the date the application gives"
+                            }
+                            _ => "last activity",
+                        };
+                        format!("{days} days from {from}")
+                    });
+        }
+        self
     }
 
     /// How many classified fields, in all record types.

@@ -75,6 +75,20 @@ impl Retention {
         !self.rules.is_empty()
     }
 
+    /// The period of a record type named `record` holding `classes` (class and sensitivity
+    /// names): the longest of the rules covering it, in days, with its clock; `None` if no
+    /// rule covers it.
+    pub fn period_of(&self, record: &str, classes: &[&str]) -> Option<(u32, RetentionClock)> {
+        self.rules
+            .iter()
+            .filter(|rule| match &rule.covers {
+                Covers::Records(records) => records.iter().any(|r| r == record),
+                Covers::Names(names) => names.iter().any(|n| classes.contains(&n.as_str())),
+            })
+            .map(|rule| (rule.days, rule.from))
+            .max_by_key(|(days, _)| *days)
+    }
+
     /// When a subject's data of one record type is due for erasure (Unix seconds), or `None`
     /// if no rule covers it.
     pub fn due_at(&self, row: &Activity) -> Option<i64> {
