@@ -779,6 +779,21 @@ purpose = "payment"
     }
 }
 
+/// A new store under the test policy holding customer 7's card as a vault token: the
+/// directory and the token.
+fn with_a_card_token(name: &str) -> (PathBuf, String) {
+    let dir = fresh(name);
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    drop(Guard::open_local(&dir).unwrap());
+    let app = guard_at(&dir, Arc::new(ManualClock::new(now())));
+    let payment = Payment {
+        customer: 7,
+        card: Pii::new(CARD.into()),
+    };
+    let token = stored_token(&app, &payment, "card");
+    (dir, token)
+}
+
 /// `clients` tasks sending `each` charges to `url` with `client`, each checked; the time taken.
 fn load(
     client: &reqwest::Client,
@@ -837,19 +852,7 @@ fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
     let clients = 8;
-    let dir = fresh("load");
-    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
-    drop(Guard::open_local(&dir).unwrap());
-    let app = guard_at(&dir, Arc::new(ManualClock::new(now())));
-    let token = stored_token(
-        &app,
-        &Payment {
-            customer: 7,
-            card: Pii::new(CARD.into()),
-        },
-        "card",
-    );
-    drop(app);
+    let (dir, token) = with_a_card_token("load");
     let mock = mock::start();
     let proxy = start_proxy(&config(&dir, &mock), &dir);
     let plain = reqwest::Client::builder().no_proxy().build().unwrap();
@@ -905,19 +908,7 @@ fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
 /// each refusal clear, none reaching the processor with a value.
 #[test]
 fn mutual_tls_a_foreign_upstream_certificate_and_the_limits_are_enforced() {
-    let dir = fresh("tls");
-    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
-    drop(Guard::open_local(&dir).unwrap());
-    let app = guard_at(&dir, Arc::new(ManualClock::new(now())));
-    let token = stored_token(
-        &app,
-        &Payment {
-            customer: 7,
-            card: Pii::new(CARD.into()),
-        },
-        "card",
-    );
-    drop(app);
+    let (dir, token) = with_a_card_token("tls");
     let mock = mock::start();
     std::fs::write(dir.join("processor-ca.pem"), &mock.ca_pem).unwrap();
     // The proxy's own certificate, and the CA of its callers' certificates.
