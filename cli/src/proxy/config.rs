@@ -219,6 +219,15 @@ impl Config {
                 None
             }
         };
+        if tls.is_none() && !listen.ip().is_loopback() {
+            wrong(
+                file.proxy.listen.span(),
+                format!(
+                    "`listen` is {listen}, off loopback: bearer tokens and values would cross the \
+                     network in clear; give `tls_cert` and `tls_key`"
+                ),
+            );
+        }
         let callers = file
             .callers
             .into_iter()

@@ -82,7 +82,12 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
         })?;
     let caller_headers = parts.headers.clone();
     let mut headers = parts.headers;
-    for name in HOP_BY_HOP.iter().chain([&header::AUTHORIZATION]) {
+    // The caller's credentials stay here; and the upstream answers uncompressed, so that the
+    // response rules can read it.
+    for name in HOP_BY_HOP
+        .iter()
+        .chain([&header::AUTHORIZATION, &header::ACCEPT_ENCODING])
+    {
         headers.remove(name);
     }
     // Detokenize: blocking work (the store, the audit trail), off the async threads.

@@ -90,3 +90,18 @@ fn upstreams_are_dns_names_and_bare_ips_only_loopback_when_allowed() {
         assert!(check_host(refused, false).is_err(), "{refused:?}");
     }
 }
+
+#[test]
+fn a_listener_off_loopback_needs_tls() {
+    let open = GOOD.replace("127.0.0.1:8443", "0.0.0.0:8443");
+    let mistakes = Config::parse(&open, Path::new(".")).err().unwrap().0;
+    assert!(
+        mistakes[0].starts_with("line 3: ") && mistakes[0].contains("off loopback"),
+        "{mistakes:?}"
+    );
+    let with_tls = open.replace(
+        "listen = \"0.0.0.0:8443\"",
+        "listen = \"0.0.0.0:8443\"\ntls_cert = \"a.pem\"\ntls_key = \"a-key.pem\"",
+    );
+    assert!(Config::parse(&with_tls, Path::new(".")).is_ok());
+}
