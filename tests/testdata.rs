@@ -146,7 +146,7 @@ fn a_dev_guard_is_filled_from_the_test_data_and_a_production_guard_refuses() {
         .unwrap();
     assert!(matches!(
         Synth::for_guard(&prod, 1),
-        Err(piiguard::Error::EnvironmentMismatch { .. })
+        Err(piiguard::Error::Unsupported { .. })
     ));
     let dev = Guard::builder(Keyring::in_memory(Environment::Dev))
         .audit(Arc::new(piiguard::audit::MemorySink::new()))

@@ -72,12 +72,12 @@ impl Synth {
     /// holds real data, and test data is for dev and staging.
     ///
     /// # Errors
-    /// [`Error::EnvironmentMismatch`] for a production guard.
+    /// [`Error::Unsupported`] for a production guard.
     pub fn for_guard(guard: &Guard, seed: u64) -> Result<Self, Error> {
         match guard.keyring().environment() {
-            Environment::Prod => Err(Error::EnvironmentMismatch {
-                envelope: Environment::Dev,
-                keyring: Environment::Prod,
+            Environment::Prod => Err(Error::Unsupported {
+                what: "test data in a production guard (fill dev and staging from the test-data \
+                       layer; production holds real data only)",
             }),
             _ => Ok(Self::seeded(seed)),
         }
