@@ -10,6 +10,9 @@ mod common;
 mod proxy {
     pub(crate) mod mock;
 }
+#[path = "../../tests/common/memscan.rs"]
+#[allow(dead_code)] // the scan's other uses are the library's
+mod memscan;
 
 use common::{piiguard, text};
 use piiguard::at_rest::TokenTarget;
@@ -112,6 +115,7 @@ host = "localhost"
 port = {port}
 ca = "processor-ca.pem"
 allow_loopback = true
+keep_alive = {keep_alive}
 
 [upstream.elsewhere]
 host = "localhost"
@@ -213,6 +217,8 @@ justification = "refund"
         checkout = sha256_hex(CHECKOUT_TOKEN),
         reporting = sha256_hex(REPORTING_TOKEN),
         port = mock.port,
+        // `PIIGUARD_PROXY_KEEP_ALIVE=1`: the load test's figure with pooled connections.
+        keep_alive = std::env::var_os("PIIGUARD_PROXY_KEEP_ALIVE").is_some(),
     );
     let path = dir.join("proxy.toml");
     std::fs::write(&path, text).unwrap();
@@ -782,13 +788,17 @@ purpose = "payment"
 /// A new store under the test policy holding customer 7's card as a vault token: the
 /// directory and the token.
 fn with_a_card_token(name: &str) -> (PathBuf, String) {
+    with_this_card_token(name, CARD)
+}
+
+fn with_this_card_token(name: &str, card: &str) -> (PathBuf, String) {
     let dir = fresh(name);
     std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
     drop(Guard::open_local(&dir).unwrap());
     let app = guard_at(&dir, Arc::new(ManualClock::new(now())));
     let payment = Payment {
         customer: 7,
-        card: Pii::new(CARD.into()),
+        card: Pii::new(card.into()),
     };
     let token = stored_token(&app, &payment, "card");
     (dir, token)
@@ -844,7 +854,8 @@ fn load(
 
 /// The bounded load: 8 clients × 1,000 charges through the proxy (TLS to the mock
 /// processor), and the same charges sent straight to the processor, in one run
-/// (`PIIGUARD_PROXY_LOAD=N` for N per client).
+/// (`PIIGUARD_PROXY_LOAD=N` for N per client; `PIIGUARD_PROXY_KEEP_ALIVE=1` to pool the
+/// proxy's upstream connections).
 #[test]
 fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
     let each: usize = std::env::var("PIIGUARD_PROXY_LOAD")
@@ -1049,4 +1060,39 @@ justification = "card payment"
             .count(),
         1
     );
+}
+
+/// What the proxy held stays in no buffer it freed or kept: after requests that carried a card
+/// number out and back, its whole readable memory (as a core dump would see it) holds no 8-byte
+/// fragment of the number.
+#[test]
+fn the_proxy_keeps_no_value_in_memory_after_its_requests() {
+    const DEBIT: &str = "4000056655665556";
+    let (dir, token) = with_this_card_token("memory", DEBIT);
+    let mock = mock::start();
+    let mut proxy = start_proxy(&config(&dir, &mock), &dir);
+    for _ in 0..50 {
+        let reply = post(
+            &format!("{}/v1/charges", proxy.url),
+            Some(CHECKOUT_TOKEN),
+            "application/json",
+            &charge_body(&token),
+            &[],
+        );
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let sent: serde_json::Value =
+        serde_json::from_str(&mock.received().pop().unwrap().body).unwrap();
+    assert_eq!(sent["card"]["number"], DEBIT, "the value went out");
+    let mut needles = memscan::Needles::default();
+    needles.add(DEBIT.as_bytes(), "the card number");
+    let scan = memscan::scan(proxy.child.id(), &needles, &memscan::Needles::default());
+    assert!(scan.bytes > 1 << 20, "the scan read the process");
+    assert!(
+        scan.sentinel_hits.is_empty(),
+        "{} fragments of the card in {:?}",
+        scan.sentinel_hits.len(),
+        scan.sentinel_regions
+    );
+    let _ = proxy.child.kill();
 }

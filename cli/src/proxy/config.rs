@@ -69,6 +69,8 @@ struct UpstreamFile {
     allow_private: bool,
     #[serde(default)]
     authorization_env: Option<String>,
+    #[serde(default)]
+    keep_alive: bool,
 }
 
 fn https_port() -> u16 {
@@ -136,6 +138,8 @@ pub(crate) struct Upstream {
     /// The `Authorization` header sent to the upstream (the callers' own never is), read
     /// from this environment variable at startup.
     pub(crate) authorization_env: Option<String>,
+    /// Idle connections are kept for reuse (faster; their buffers hold the last exchange).
+    pub(crate) keep_alive: bool,
 }
 
 /// A route: requests of `method` on `path` go to `upstream`, rewritten by `rules`.
@@ -267,6 +271,7 @@ impl Config {
                     allow_loopback: upstream.allow_loopback,
                     allow_private: upstream.allow_private,
                     authorization_env: upstream.authorization_env,
+                    keep_alive: upstream.keep_alive,
                 }
             })
             .collect();

@@ -85,6 +85,12 @@ pub(crate) fn client(upstream: &Upstream, timeout: Duration) -> Result<reqwest::
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .dns_resolver(Arc::new(Resolver(reach)));
+    // An idle pooled connection keeps its last exchange in hyper's and rustls's buffers: values
+    // on their way out and back. Unless the upstream asks for keep-alive, each connection
+    // closes after its request, and its buffers are freed (and wiped by the allocator).
+    if !upstream.keep_alive {
+        builder = builder.pool_max_idle_per_host(0);
+    }
     if let Some(ca) = &upstream.ca {
         let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
