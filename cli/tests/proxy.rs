@@ -115,7 +115,7 @@ host = "localhost"
 port = {port}
 ca = "processor-ca.pem"
 allow_loopback = true
-keep_alive = {keep_alive}
+keep_alive_seconds = {keep_alive}
 
 [upstream.elsewhere]
 host = "localhost"
@@ -217,8 +217,8 @@ justification = "refund"
         checkout = sha256_hex(CHECKOUT_TOKEN),
         reporting = sha256_hex(REPORTING_TOKEN),
         port = mock.port,
-        // `PIIGUARD_PROXY_KEEP_ALIVE=1`: the load test's figure with pooled connections.
-        keep_alive = std::env::var_os("PIIGUARD_PROXY_KEEP_ALIVE").is_some(),
+        // `PIIGUARD_PROXY_KEEP_ALIVE=N`: idle upstream connections kept N seconds (default 1).
+        keep_alive = std::env::var("PIIGUARD_PROXY_KEEP_ALIVE").unwrap_or_else(|_| "1".into()),
     );
     let path = dir.join("proxy.toml");
     std::fs::write(&path, text).unwrap();
@@ -854,8 +854,8 @@ fn load(
 
 /// The bounded load: 8 clients × 1,000 charges through the proxy (TLS to the mock
 /// processor), and the same charges sent straight to the processor, in one run
-/// (`PIIGUARD_PROXY_LOAD=N` for N per client; `PIIGUARD_PROXY_KEEP_ALIVE=1` to pool the
-/// proxy's upstream connections).
+/// (`PIIGUARD_PROXY_LOAD=N` for N per client; `PIIGUARD_PROXY_KEEP_ALIVE=N` for the proxy's
+/// idle upstream connections' lifetime, 0 to close each after its request).
 #[test]
 fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
     let each: usize = std::env::var("PIIGUARD_PROXY_LOAD")
@@ -1062,9 +1062,9 @@ justification = "card payment"
     );
 }
 
-/// What the proxy held stays in no buffer it freed or kept: after requests that carried a card
-/// number out and back, its whole readable memory (as a core dump would see it) holds no 8-byte
-/// fragment of the number.
+/// What the proxy held stays in no buffer it freed or kept: once its requests that carried a
+/// card number out and back are over (and its idle upstream connection closed), its whole
+/// readable memory, as a core dump would see it, holds no 8-byte fragment of the number.
 #[test]
 fn the_proxy_keeps_no_value_in_memory_after_its_requests() {
     const DEBIT: &str = "4000056655665556";
@@ -1084,6 +1084,9 @@ fn the_proxy_keeps_no_value_in_memory_after_its_requests() {
     let sent: serde_json::Value =
         serde_json::from_str(&mock.received().pop().unwrap().body).unwrap();
     assert_eq!(sent["card"]["number"], DEBIT, "the value went out");
+    // Idle upstream connections close after a second (`keep_alive_seconds`); the reaper
+    // runs about as often.
+    std::thread::sleep(Duration::from_secs(3));
     let mut needles = memscan::Needles::default();
     needles.add(DEBIT.as_bytes(), "the card number");
     let scan = memscan::scan(proxy.child.id(), &needles, &memscan::Needles::default());

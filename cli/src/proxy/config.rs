@@ -69,8 +69,12 @@ struct UpstreamFile {
     allow_private: bool,
     #[serde(default)]
     authorization_env: Option<String>,
-    #[serde(default)]
-    keep_alive: bool,
+    #[serde(default = "one_second")]
+    keep_alive_seconds: u64,
+}
+
+fn one_second() -> u64 {
+    1
 }
 
 fn https_port() -> u16 {
@@ -138,8 +142,8 @@ pub(crate) struct Upstream {
     /// The `Authorization` header sent to the upstream (the callers' own never is), read
     /// from this environment variable at startup.
     pub(crate) authorization_env: Option<String>,
-    /// Idle connections are kept for reuse (faster; their buffers hold the last exchange).
-    pub(crate) keep_alive: bool,
+    /// How long an idle connection is kept for reuse (its buffers hold its last exchange).
+    pub(crate) keep_alive_seconds: u64,
 }
 
 /// A route: requests of `method` on `path` go to `upstream`, rewritten by `rules`.
@@ -271,7 +275,7 @@ impl Config {
                     allow_loopback: upstream.allow_loopback,
                     allow_private: upstream.allow_private,
                     authorization_env: upstream.authorization_env,
-                    keep_alive: upstream.keep_alive,
+                    keep_alive_seconds: upstream.keep_alive_seconds,
                 }
             })
             .collect();

@@ -86,11 +86,12 @@ pub(crate) fn client(upstream: &Upstream, timeout: Duration) -> Result<reqwest::
         .connect_timeout(timeout.min(Duration::from_secs(10)))
         .dns_resolver(Arc::new(Resolver(reach)));
     // An idle pooled connection keeps its last exchange in hyper's and rustls's buffers: values
-    // on their way out and back. Unless the upstream asks for keep-alive, each connection
-    // closes after its request, and its buffers are freed (and wiped by the allocator).
-    if !upstream.keep_alive {
-        builder = builder.pool_max_idle_per_host(0);
-    }
+    // on their way out and back. So idle connections are closed after `keep_alive_seconds`
+    // (their buffers freed, and wiped by the allocator); 0 closes each after its request.
+    builder = match upstream.keep_alive_seconds {
+        0 => builder.pool_max_idle_per_host(0),
+        seconds => builder.pool_idle_timeout(Duration::from_secs(seconds)),
+    };
     if let Some(ca) = &upstream.ca {
         let pem = std::fs::read(ca).map_err(|e| format!("{}: {e}", ca.display()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem)
