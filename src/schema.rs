@@ -116,6 +116,29 @@ impl RecordSchema {
         self.fields.iter().find(|f| f.rust_name == rust_name)
     }
 
+    /// The names of the classes and sensitivities the record holds, nested records' included,
+    /// each once, in the order met: what retention rules are matched against.
+    pub(crate) fn held_names(&self) -> Vec<&'static str> {
+        fn walk(schema: &RecordSchema, out: &mut Vec<&'static str>) {
+            for field in schema.fields {
+                match field.kind() {
+                    FieldKind::Classified(pii) => {
+                        for name in [pii.class().name(), pii.sensitivity().name()] {
+                            if !out.contains(&name) {
+                                out.push(name);
+                            }
+                        }
+                    }
+                    FieldKind::Nested(inner) => walk(inner(), out),
+                    FieldKind::Plain => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        walk(self, &mut out);
+        out
+    }
+
     /// The classified fields.
     pub fn classified_fields(
         &self,

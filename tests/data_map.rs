@@ -163,3 +163,23 @@ fn the_policy_s_retention_fills_the_time_limits_for_erasure() {
             .contains("- retention: 3650 days from creation")
     );
 }
+
+#[test]
+fn a_nested_record_s_classes_count_for_its_holder_as_the_sweep_counts_them() {
+    let policy = piiguard::Policy::from_toml(
+        "version = \"map-2\"\n[[retention.rule]]\nclasses = [\"address\"]\ndays = 1000\n",
+    )
+    .unwrap();
+    let map = piiguard::data_map().with_retention(policy.retention());
+    let of = |name: &str| map.record(name).unwrap().retention.clone();
+    // The customer holds its address through the nested record.
+    assert_eq!(
+        of("shop.customer").as_deref(),
+        Some("1000 days from last activity")
+    );
+    assert_eq!(
+        of("shop.address").as_deref(),
+        Some("1000 days from last activity")
+    );
+    assert_eq!(of("clinic.visit"), None);
+}

@@ -29,6 +29,10 @@ struct Visit {
 #[test]
 fn the_page_lists_every_type_and_field_in_the_rendered_dom() {
     let map = piiguard::data_map();
+    assert!(
+        map.record("shop.customer").is_some() && map.record("clinic.visit").is_some(),
+        "this binary's types registered"
+    );
     let dir = std::env::temp_dir().join(format!("piiguard-data-map-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let page = dir.join("data-map.html");

@@ -1,6 +1,6 @@
 //! The data map: where personal data is. Every `#[derive(Classified)]` type linked into a
-//! binary registers its schema (through the `inventory` crate, which works on every major
-//! platform, wasm included); [`data_map()`] returns them all, with each field's class,
+//! binary registers its schema (through the `inventory` crate, which supports Linux, macOS,
+//! Windows and wasm; tested here on Linux); [`data_map()`] returns them all, with each field's class,
 //! sensitivity, treatment in each view, blind index, token options, and where the application
 //! says it stores the records (`#[pii(stored_in = "postgres:customers")]`).
 //!
@@ -81,6 +81,10 @@ pub struct RecordEntry {
     /// The retention period, once a policy's rules were applied
     /// ([`DataMap::with_retention`]): `730 days from last activity`.
     pub retention: Option<String>,
+    /// The class and sensitivity names it holds, nested records' included (as the retention
+    /// sweep matches them).
+    #[serde(skip)]
+    held: Vec<&'static str>,
 }
 
 /// One classified field in the map.
@@ -149,20 +153,8 @@ impl RecordEntry {
             nested,
             plain_fields,
             retention: None,
+            held: schema.held_names(),
         }
-    }
-
-    /// The class and sensitivity names the record type holds.
-    fn class_names(&self) -> Vec<&'static str> {
-        let mut out = Vec::new();
-        for f in &self.fields {
-            for name in [f.class, f.sensitivity] {
-                if !out.contains(&name) {
-                    out.push(name);
-                }
-            }
-        }
-        out
     }
 
     /// Whether it holds special-category data (GDPR Art. 9).
@@ -186,7 +178,7 @@ impl DataMap {
         for record in &mut self.records {
             record.retention =
                 retention
-                    .period_of(record.name, &record.class_names())
+                    .period_of(record.name, &record.held)
                     .map(|(days, from)| {
                         let from = match from {
                             crate::policy::RetentionClock::Created => "creation",

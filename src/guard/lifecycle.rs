@@ -7,7 +7,7 @@ use crate::error::Error;
 use crate::keys::Scope;
 use crate::lifecycle::{Activity, Deletion};
 use crate::policy::{Principal, Reason};
-use crate::schema::{FieldKind, RecordSchema, SubjectId};
+use crate::schema::SubjectId;
 use crate::view::Classified;
 use std::fmt;
 use std::fmt::Write as _;
@@ -27,23 +27,6 @@ pub struct RetentionSweep {
     pub kept: u64,
     /// The sweep stopped at its limit: run it again.
     pub more: bool,
-}
-
-/// The classes and sensitivities a record type holds, nested records' included.
-fn classes_of(schema: &RecordSchema, out: &mut Vec<&'static str>) {
-    for field in schema.fields() {
-        match field.kind() {
-            FieldKind::Classified(pii) => {
-                for name in [pii.class().name(), pii.sensitivity().name()] {
-                    if !out.contains(&name) {
-                        out.push(name);
-                    }
-                }
-            }
-            FieldKind::Nested(inner) => classes_of(inner(), out),
-            FieldKind::Plain => {}
-        }
-    }
 }
 
 impl Guard {
@@ -74,8 +57,7 @@ impl Guard {
         let Some(subject) = record.subject_id() else {
             return Ok(());
         };
-        let mut classes = Vec::new();
-        classes_of(T::SCHEMA, &mut classes);
+        let classes = T::SCHEMA.held_names();
         self.inner.lifecycle.touch(
             self.region(),
             &self.scope.tenant,
@@ -188,6 +170,7 @@ impl Guard {
                     if !same && !subject.is_empty() {
                         self.sweep_one(
                             principal,
+                            &policy,
                             &std::mem::take(&mut subject),
                             now,
                             limit,
@@ -198,7 +181,7 @@ impl Guard {
                 }
             }
             if !subject.is_empty() {
-                self.sweep_one(principal, &subject, now, limit, &mut report)?;
+                self.sweep_one(principal, &policy, &subject, now, limit, &mut report)?;
             }
             Ok(report)
         })
@@ -207,15 +190,15 @@ impl Guard {
     fn sweep_one(
         &self,
         principal: &Principal,
+        policy: &crate::policy::Policy,
         rows: &[Activity],
         now: i64,
         limit: usize,
         report: &mut RetentionSweep,
     ) -> Result<(), Error> {
-        let retention = self.policy();
         let due = rows
             .iter()
-            .map(|row| retention.retention().due_at(row))
+            .map(|row| policy.retention().due_at(row))
             .collect::<Option<Vec<i64>>>()
             .and_then(|each| each.into_iter().max())
             .is_some_and(|at| at <= now);

@@ -75,16 +75,20 @@ impl Retention {
         !self.rules.is_empty()
     }
 
-    /// The period of a record type named `record` holding `classes` (class and sensitivity
+    /// The rules covering a record type named `record` that holds `held` (class and
+    /// sensitivity names).
+    fn covering<'a>(&'a self, record: &'a str, held: &'a [&str]) -> impl Iterator<Item = &'a Rule> {
+        self.rules.iter().filter(move |rule| match &rule.covers {
+            Covers::Records(records) => records.iter().any(|r| r == record),
+            Covers::Names(names) => names.iter().any(|n| held.contains(&n.as_str())),
+        })
+    }
+
+    /// The period of a record type named `record` holding `held` (class and sensitivity
     /// names): the longest of the rules covering it, in days, with its clock; `None` if no
     /// rule covers it.
-    pub fn period_of(&self, record: &str, classes: &[&str]) -> Option<(u32, RetentionClock)> {
-        self.rules
-            .iter()
-            .filter(|rule| match &rule.covers {
-                Covers::Records(records) => records.iter().any(|r| r == record),
-                Covers::Names(names) => names.iter().any(|n| classes.contains(&n.as_str())),
-            })
+    pub fn period_of(&self, record: &str, held: &[&str]) -> Option<(u32, RetentionClock)> {
+        self.covering(record, held)
             .map(|rule| (rule.days, rule.from))
             .max_by_key(|(days, _)| *days)
     }
@@ -92,13 +96,8 @@ impl Retention {
     /// When a subject's data of one record type is due for erasure (Unix seconds), or `None`
     /// if no rule covers it.
     pub fn due_at(&self, row: &Activity) -> Option<i64> {
-        let holds: Vec<&str> = row.classes.split(',').collect();
-        self.rules
-            .iter()
-            .filter(|rule| match &rule.covers {
-                Covers::Records(records) => records.contains(&row.record),
-                Covers::Names(names) => names.iter().any(|n| holds.contains(&n.as_str())),
-            })
+        let held: Vec<&str> = row.classes.split(',').collect();
+        self.covering(&row.record, &held)
             .map(|rule| {
                 let from = match rule.from {
                     RetentionClock::Created => row.created,
