@@ -332,6 +332,132 @@ fn precision_and_recall_per_class_meet_the_targets() {
     );
 }
 
+/// Where a value sits in an access log: a path segment, a query parameter, a JSON member, a
+/// quoted or bracketed field.
+const BEFORE: [&str; 14] = [
+    "/", "=", "&", ";", ":", ",", "|", "\"", "'", "(", "[", "{", "<", " ",
+];
+const AFTER: [&str; 14] = [
+    "/", "=", "&", ";", ":", ",", "|", "\"", "'", ")", "]", "}", ">", " ",
+];
+
+/// An access-log line of one of three formats (Common Log Format, combined, nginx JSON) whose
+/// request path or query string holds `value`.
+fn access_log(rng: &mut Rng, value: &str, n: usize) -> String {
+    let client = format!("192.0.2.{}", 1 + n % 250);
+    let request = match rng.below(5) {
+        0 => format!("GET /u/{value}"),
+        1 => format!("GET /v1/customers/{value}/cards?page=2"),
+        2 => format!("POST /search?q={value}&limit=10"),
+        3 => format!("GET /lookup;v={value};x=1"),
+        _ => format!("DELETE /v1/items/{}/{value}", rng.digits(4)),
+    };
+    let when = format!("[23/Nov/2026:10:{:02}:{:02} +0000]", n % 60, (n / 60) % 60);
+    match rng.below(3) {
+        0 => format!(
+            "{client} - - {when} \"{request} HTTP/1.1\" 200 {}",
+            rng.below(9000)
+        ),
+        1 => format!(
+            "{client} - - {when} \"{request} HTTP/1.1\" 404 {} \"https://shop.example.com/a?b=1\" \"Mozilla/5.0 (X11; Linux x86_64)\"",
+            rng.below(9000)
+        ),
+        _ => serde_json::json!({
+            "time_local": when,
+            "remote_addr": client,
+            "request": format!("{request} HTTP/2.0"),
+            "status": 200,
+            "request_time": 0.004,
+        })
+        .to_string(),
+    }
+}
+
+/// Access-log lines (one value each, in the path or the query) with their expected findings:
+/// the client address, which every format writes, and the value.
+fn access_log_corpus(lines: usize) -> Vec<(String, Vec<(String, &'static str)>)> {
+    let mut rng = Rng(0x2545_f491_4f6c_dd1d);
+    (0..lines)
+        .map(|n| {
+            let class = CLASSES[rng.below(CLASSES.len() as u64) as usize];
+            // In a path, what a client library writes: spaces as `%20`, IPv6 as is. The finding
+            // is the encoded text.
+            let value = pii(&mut rng, class).replace(' ', "%20");
+            let line = access_log(&mut rng, &value, n);
+            let client = format!("192.0.2.{}", 1 + n % 250);
+            (line, vec![(client, "ip_address"), (value, class)])
+        })
+        .collect()
+}
+
+#[test]
+fn access_logs_paths_and_query_strings_meet_the_targets() {
+    let scrubber = Scrubber::new();
+    let mut score = Score::default();
+    for (line, expected) in access_log_corpus(10_000) {
+        score.line(
+            &scrubber,
+            &line,
+            expected.iter().map(|(v, class)| (v.as_str(), *class)),
+        );
+    }
+    let (report, met) = score.report(0.98, 0.98, |_| String::new());
+    println!("access logs:\n{report}");
+    assert!(
+        met,
+        "{report}\nfirst problems:\n{}",
+        score
+            .problems
+            .iter()
+            .take(15)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+mod contexts {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+
+        /// Every class's values are found whole after and before every delimiter, and at the
+        /// start and the end of a line.
+        #[test]
+        fn every_class_is_found_in_every_delimiter_context(
+            seed in any::<u64>(),
+            class in 0..CLASSES.len(),
+            before in 0..BEFORE.len() + 1,
+            after in 0..AFTER.len() + 1,
+        ) {
+            let mut rng = Rng(seed | 1);
+            let class = CLASSES[class];
+            let value = pii(&mut rng, class);
+            // The last index stands for the line's start (or end).
+            let (head, open) = match BEFORE.get(before) {
+                Some(d) => ("GET /x", *d),
+                None => ("", ""),
+            };
+            let (close, tail) = match AFTER.get(after) {
+                Some(d) => (*d, "x HTTP/1.1"),
+                None => ("", ""),
+            };
+            let line = format!("{head}{open}{value}{close}{tail}");
+            let found: Vec<(&str, &str)> = Scrubber::new()
+                .find(&line)
+                .into_iter()
+                .map(|f| (&line[f.range], f.class))
+                .collect();
+            prop_assert!(
+                found.contains(&(value.as_str(), class)),
+                "{class} {value:?} in {line:?}: {found:?}"
+            );
+        }
+    }
+}
+
 mod invariants {
     use super::*;
     use proptest::prelude::*;

@@ -31,22 +31,24 @@ pub(super) fn before(s: &[u8], i: usize) -> Option<u8> {
     i.checked_sub(1).map(|j| s[j])
 }
 
-/// A token may start at `i`: not glued to a preceding letter, digit or joining punctuation.
-/// `floor` is where the previous finding ended: its mask will end in `]`, so a token right
-/// after it is free (this keeps scrubbing idempotent).
+/// A token may start at `i`: not glued to a preceding letter, digit or joining punctuation
+/// (`_`, `.`, `-`, `+`). A `/` is a delimiter, as `=`, `&`, `;` and the others are: a value
+/// right after it is a path segment (`GET /u/4111111111111111`). `floor` is where the previous
+/// finding ended: its mask will end in `]`, so a token right after it is free (this keeps
+/// scrubbing idempotent).
 pub(crate) fn starts_token(s: &[u8], i: usize, floor: usize) -> bool {
     i == floor
-        || !before(s, i)
-            .is_some_and(|b| is_alnum(b) || matches!(b, b'_' | b'.' | b'-' | b'/' | b'+'))
+        || !before(s, i).is_some_and(|b| is_alnum(b) || matches!(b, b'_' | b'.' | b'-' | b'+'))
 }
 
 /// A token may end at `end`: not followed by a letter, digit or joining punctuation (a final
-/// `.`, `-` or `/` counts as a boundary when what follows it is not alphanumeric).
+/// `.` or `-` counts as a boundary when what follows it is not alphanumeric; a `/` always
+/// does, as the end of a path segment).
 pub(super) fn ends_token(s: &[u8], end: usize) -> bool {
     match s.get(end) {
         None => true,
         Some(&b) if is_alnum(b) || b == b'_' => false,
-        Some(b'.' | b'-' | b'/') => !s.get(end + 1).copied().is_some_and(is_alnum),
+        Some(b'.' | b'-') => !s.get(end + 1).copied().is_some_and(is_alnum),
         Some(_) => true,
     }
 }

@@ -65,6 +65,10 @@ pub(crate) fn ipv6(s: &[u8], colon: usize, floor: usize) -> Option<Hit> {
     while start > floor && hex_or_colon(s[start - 1]) {
         start -= 1;
     }
+    // A single `:` before the address is a delimiter (`ip:2001:db8::1`), not a part of it.
+    if s[start] == b':' && s.get(start + 1) != Some(&b':') && start < colon {
+        start += 1;
+    }
     let mut end = colon;
     while end < s.len() && (hex_or_colon(s[end]) || s[end] == b'.') {
         end += 1;

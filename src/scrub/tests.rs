@@ -457,3 +457,34 @@ fn ibans_of_the_registry_s_latest_countries() {
         finds(&text, &grouped.join(" "), "iban");
     }
 }
+
+/// A `/` is a delimiter: values in request paths are found, each segment on its own, and a
+/// number's groups do not run across segments.
+#[test]
+fn values_in_url_paths_are_found_segment_by_segment() {
+    let scrubber = Scrubber::new();
+    for (line, scrubbed) in [
+        ("GET /u/4111111111111111", "GET /u/[REDACTED:card_number]"),
+        ("GET /ip/203.0.113.9", "GET /ip/[REDACTED:ip_address]"),
+        (
+            "GET /users/123-45-6789",
+            "GET /users/[REDACTED:national_id]",
+        ),
+        (
+            "GET /u/jane@example.com/4111111111111111",
+            "GET /u/[REDACTED:email]/[REDACTED:card_number]",
+        ),
+        (
+            "DELETE /v1/items/0645/905-52-2194 HTTP/1.1",
+            "DELETE /v1/items/0645/[REDACTED:national_id] HTTP/1.1",
+        ),
+        (
+            "GET /v1/customers/4111-1111-1111-1111/cards?page=2",
+            "GET /v1/customers/[REDACTED:card_number]/cards?page=2",
+        ),
+    ] {
+        assert_eq!(scrubber.scrub(line), scrubbed, "{line}");
+    }
+    // Outside a path, a slash still groups a phone number's digits.
+    assert_eq!(scrubber.scrub("Tel. 030/12345678"), "Tel. [REDACTED:phone]");
+}

@@ -111,8 +111,10 @@ impl Groups {
     }
 
     /// Reads groups of digits from `i`, separated by single spaces, dashes, dots or slashes
-    /// (two kinds at most). `None` past eight groups or 17 digits: not a phone number.
+    /// (two kinds at most; slashes not in a path segment, see [`slash_joins`]). `None` past
+    /// eight groups or 17 digits: not a phone number.
     fn read(s: &[u8], i: usize) -> Option<Groups> {
+        let slash = slash_joins(s, i);
         let mut g = Groups {
             lens: [0; 8],
             n: 0,
@@ -140,7 +142,7 @@ impl Groups {
             }
             match s.get(j) {
                 Some(&b @ (b' ' | b'-' | b'.' | b'/'))
-                    if s.get(j + 1).is_some_and(u8::is_ascii_digit) =>
+                    if (b != b'/' || slash) && s.get(j + 1).is_some_and(u8::is_ascii_digit) =>
                 {
                     match g.sep {
                         None => g.sep = Some(b),
@@ -201,6 +203,7 @@ fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
     // One quick pass over the digits and single separators: most digit runs in logs are short
     // counts, times (`10:30`), or glued to a word other than an extension (a timestamp's `T`),
     // and are refused before their groups are read.
+    let slash = slash_joins(s, i);
     let mut end = i;
     let mut d = 0;
     let mut last = 0;
@@ -208,7 +211,7 @@ fn national(s: &[u8], i: usize, floor: usize) -> Option<Hit> {
         if b.is_ascii_digit() {
             d += 1;
             last += 1;
-        } else if matches!(b, b' ' | b'-' | b'.' | b'/')
+        } else if (matches!(b, b' ' | b'-' | b'.') || (b == b'/' && slash))
             && s.get(end + 1).is_some_and(u8::is_ascii_digit)
         {
             last = 0;
@@ -296,11 +299,18 @@ fn national_shape(s: &[u8], i: usize, floor: usize, g: &Groups) -> bool {
     nanp || trunk || grouped || named(s, floor, i)
 }
 
+/// Whether a `/` may separate the groups of a number starting at `i` (`030/1234567`): not when
+/// the number itself follows a `/`, as a path segment does (`/items/0645/905-52-2194` is two
+/// segments, not one number).
+fn slash_joins(s: &[u8], i: usize) -> bool {
+    i == 0 || s[i - 1] != b'/'
+}
+
 /// Whether digits at `i` continue a token before them: they follow a separator, and the token
 /// before it holds a digit (the middle of a card or an IBAN that was not a finding, the tail
 /// of `2A 015 868 93`). A finding before `floor` is a mask by the next scan, not a token.
 fn within_identifier(s: &[u8], floor: usize, i: usize) -> bool {
-    if i < 2 || !matches!(s[i - 1], b' ' | b'-' | b'.' | b'/') {
+    if i < 2 || !matches!(s[i - 1], b' ' | b'-' | b'.') {
         return false;
     }
     s[floor.min(i - 1)..i - 1]
