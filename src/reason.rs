@@ -79,6 +79,12 @@ crate::names::name_enum! {
         SmallGroups = "small_groups",
         /// A subject erased because its retention period ended.
         Retention = "retention",
+        /// A front end (the proxy) refused a malformed request: a path that does not
+        /// normalise, a body that cannot be read.
+        BadRequest = "bad_request",
+        /// A front end (the proxy) withheld a response holding personal data of a class the
+        /// caller may not see, which no rule of the route tokenized.
+        ResponseWithheld = "response_withheld",
     }
 }
 

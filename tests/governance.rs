@@ -628,6 +628,26 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
             .is_err()
     );
     assert!(f.guard.is_blocked("batch-job").unwrap());
+    // A view denied as a whole is an error too (a service answers 429), not a page of
+    // redacted fields; and it is audited as denied.
+    let view = f.guard.view(&service, &c, "send_receipt");
+    assert!(matches!(
+        view,
+        Err(Error::Denied {
+            reason: Reason::RateLimited
+        })
+    ));
+    let last = f
+        .audit
+        .events()
+        .into_iter()
+        .rev()
+        .find(|e| e.action == Action::View)
+        .unwrap();
+    assert_eq!(
+        (last.outcome, last.reason),
+        (Outcome::Denied, Reason::RateLimited)
+    );
     // Only an admin may lift it, and the reset is audited.
     let service_reset = f.guard.reset_monitor(&service, "batch-job");
     assert!(matches!(

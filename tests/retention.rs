@@ -2,6 +2,7 @@
 //! without a store (the lifecycle records in memory). The engines' behaviour over years of
 //! simulated time is `tests/fleet/retention.rs`.
 
+use piiguard::at_rest::Forgotten;
 use piiguard::audit::MemorySink;
 use piiguard::clock::ManualClock;
 use piiguard::keys::{Environment, Keyring, MemoryKeyStore};
@@ -122,4 +123,15 @@ fn a_guard_without_a_store_sweeps_from_memory() {
     assert!(!opens(0) && !opens(1) && opens(2));
     assert_eq!(guard.deletion_register(10).unwrap().len(), 2);
     assert!(guard.deletions_of(&3u64).unwrap().is_empty());
+    // Forgetting a swept subject again erases nothing, and registers nothing; the first
+    // request to forget a live one does, once.
+    assert_eq!(guard.forget_subject(&dpo, &1u64).unwrap(), Forgotten::NoKey);
+    assert_eq!(guard.deletion_register(10).unwrap().len(), 2);
+    assert_eq!(
+        guard.forget_subject(&dpo, &3u64).unwrap(),
+        Forgotten::Destroyed
+    );
+    assert_eq!(guard.forget_subject(&dpo, &3u64).unwrap(), Forgotten::NoKey);
+    assert_eq!(guard.deletions_of(&3u64).unwrap().len(), 1);
+    assert_eq!(guard.deletion_register(10).unwrap().len(), 3);
 }

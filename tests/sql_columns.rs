@@ -135,6 +135,67 @@ fn assemble(
     })
 }
 
+/// A refused column read is evidence of tampering: it is on the record (as a failed view of
+/// the row would be), and a good read or a caller's mistake is not.
+#[test]
+fn a_refused_column_read_is_audited() {
+    use piiguard::audit::{Action, MemorySink, Outcome};
+    use piiguard::keys::{Environment, Keyring};
+    let audit = std::sync::Arc::new(MemorySink::new());
+    let guard = Guard::builder(Keyring::in_memory(Environment::Dev))
+        .audit(audit.clone())
+        .build()
+        .unwrap();
+    let (a, b) = (customer(1, SENTINEL), customer(2, "john.q8z@example.com"));
+    let email = guard.column(&a, |c| &c.email).unwrap().envelope().clone();
+    let other = guard.column(&b, |c| &c.email).unwrap().envelope().clone();
+    guard
+        .read_column::<Customer, String>("email", Some(&a.id), email.clone())
+        .unwrap();
+    assert!(matches!(
+        guard.read_column::<Customer, String>("nope", Some(&a.id), email.clone()),
+        Err(Error::FieldNotFound)
+    ));
+    assert!(audit.events().is_empty(), "a good read discloses nothing");
+    // b's value swapped into a's row; a's value read as its passport; a flipped byte.
+    assert!(mismatch(guard.read_column::<Customer, String>(
+        "email",
+        Some(&a.id),
+        other
+    )));
+    assert!(mismatch(guard.read_column::<Customer, String>(
+        "passport",
+        Some(&a.id),
+        email.clone()
+    )));
+    let mut bytes = email.as_bytes().to_vec();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let flipped = Envelope::parse_bytes(&bytes).unwrap();
+    assert!(
+        guard
+            .read_column::<Customer, String>("email", Some(&a.id), flipped)
+            .is_err()
+    );
+    let events = audit.events();
+    assert_eq!(events.len(), 3, "{events:?}");
+    for (event, field) in events.iter().zip(["email", "passport", "email"]) {
+        assert_eq!(
+            (event.action, event.outcome),
+            (Action::View, Outcome::Failed)
+        );
+        assert_eq!(event.reason.code(), "open_failed");
+        assert_eq!(event.object.record.as_deref(), Some("Customer"));
+        assert_eq!(event.object.field.as_deref(), Some(field));
+        assert_eq!(event.object.subject.as_deref(), Some(a.id.as_str()));
+        let line = format!("{event:?}");
+        assert!(
+            !line.contains(SENTINEL) && !line.contains("john.q8z"),
+            "{line}"
+        );
+    }
+}
+
 fn mismatch(result: Result<Pii<String>, Error>) -> bool {
     matches!(result, Err(Error::ColumnMismatch { .. }))
 }

@@ -435,6 +435,38 @@ fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited(
     ));
 }
 
+/// An access about one subject refuses another subject's token (a proxy's charge for
+/// customer 7 carrying customer 8's card token), and says so in the trail.
+#[test]
+fn a_token_of_another_subject_than_the_access_is_about_is_refused() {
+    use piiguard::Reason;
+    use piiguard::at_rest::TokenTarget;
+    let f = fixture();
+    let seven = field(&f.guard.to_json(&customer(7)).unwrap(), "card");
+    let eight = field(&f.guard.to_json(&customer(8)).unwrap(), "card");
+    let target = TokenTarget::of::<Customer>("card").unwrap();
+    let payments = prod("pay-1", "payments");
+    let about = |id: u64| Access::new("payment").justified_by("order 4411").about(&id);
+    assert_eq!(
+        f.guard
+            .detokenize(&payments, &target, &seven, about(7))
+            .unwrap()
+            .expose(),
+        CARD
+    );
+    let refused = f.guard.detokenize(&payments, &target, &eight, about(7));
+    assert!(
+        matches!(refused, Err(Error::Token { reason }) if reason.contains("subject")),
+        "{:?}",
+        refused.err()
+    );
+    let last = f.audit.events().pop().unwrap();
+    assert_eq!(
+        (last.action, last.outcome, last.reason),
+        (Action::Detokenize, Outcome::Failed, Reason::TokenRefused)
+    );
+}
+
 #[test]
 fn a_token_posted_as_input_is_never_resolved_to_another_records_value() {
     let f = fixture();

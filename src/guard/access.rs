@@ -71,8 +71,9 @@ impl Guard {
     /// `token_refused`).
     ///
     /// # Errors
-    /// [`Error::Token`] for an altered, foreign, expired or unknown token; [`Error::Denied`];
-    /// the key errors of opening the value; the audit sink's errors.
+    /// [`Error::Token`] for an altered, foreign, expired or unknown token, or one of another
+    /// subject than [`Access::about`] names; [`Error::Denied`]; the key errors of opening the
+    /// value; the audit sink's errors.
     pub fn detokenize(
         &self,
         principal: &Principal,
@@ -98,7 +99,17 @@ impl Guard {
         event.object.class = Some(Text::from_static(target.pii().class().name()));
         event.object.sensitivity = Some(Text::from_static(target.pii().sensitivity().name()));
         let keys = self.storage_keys();
-        let (subject, envelope) = match keys.resolve_target(target, token) {
+        let resolved = keys
+            .resolve_target(target, token)
+            .and_then(|(subject, envelope)| match access.subject() {
+                Some(expected) if subject.as_ref().map(SubjectId::as_str) != Some(expected) => {
+                    Err(Error::Token {
+                        reason: "the token is not of the subject the access is about",
+                    })
+                }
+                _ => Ok((subject, envelope)),
+            });
+        let (subject, envelope) = match resolved {
             Ok(found) => found,
             Err(error) => {
                 event.outcome = Outcome::Failed;
@@ -222,7 +233,11 @@ impl Guard {
     /// or "support" view of an API response.
     ///
     /// # Errors
-    /// The audit sink's errors (then nothing is returned).
+    /// [`Error::Denied`] when the view is denied as a whole: a presented grant that is not
+    /// valid, or the access monitor's hard limit or block (`rate_limited`,
+    /// `monitor_unavailable`) — a service can answer 403 or 429. A view whose fields the
+    /// policy simply does not reveal is not an error: it comes back redacted (and is audited
+    /// as denied). The audit sink's errors (then nothing is returned).
     pub fn view<'r, T: Classified + ?Sized>(
         &self,
         principal: &Principal,
@@ -270,8 +285,9 @@ impl Guard {
             });
         }
         // One view is one access for the monitor, counting each revealed class once (a read of
-        // one's own data on the owner counts); over the hard limit, every revealed field of the
-        // view is redacted instead.
+        // one's own data on the owner counts); over the hard limit (or with the principal
+        // blocked) the view as a whole is denied: an error, so that a service answers 429 or
+        // 403 rather than a page of redacted fields.
         let mut classes: Vec<&str> = Vec::new();
         let mut owner = true;
         for (f, at) in fields.iter().zip(&located) {
@@ -288,9 +304,18 @@ impl Guard {
             let mut admission = this.admit(principal, owner, &classes, unix_ms(now));
             alerts = std::mem::take(&mut admission.alerts);
             if admission.denied {
-                for f in fields.iter_mut().filter(|f| f.decision.reveals()) {
-                    f.decision = Decision::deny(admission.reason());
-                }
+                let mut event = this.event(
+                    Action::View,
+                    Outcome::Denied,
+                    admission.reason(),
+                    principal,
+                    Some(&access),
+                );
+                event.object.record = Some(Text::from_static(T::SCHEMA.name()));
+                event.object.subject = record.subject_id().map(|s| s.as_str().into());
+                let denied = this.deny(&event, principal)?;
+                this.raise(principal, alerts)?;
+                return Err(denied);
             }
         }
         let main = fields

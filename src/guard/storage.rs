@@ -1,12 +1,15 @@
 //! The storage door through the guard: records and columns as stored, lookups. None of it
-//! discloses a value, so none of it is audited.
+//! discloses a value, so none of it is audited — but a column read refused as tampered or
+//! swapped, which is evidence.
 
 use super::Guard;
 use crate::at_rest::Column;
+use crate::audit::{Action, Outcome, Text};
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::names::View;
 use crate::pii::Pii;
+use crate::policy::{Principal, Reason};
 use crate::value::PiiValue;
 use crate::view::Classified;
 use std::fmt;
@@ -60,18 +63,50 @@ impl Guard {
 
     /// A column value read back as field `field` of record type `T` for `subject`: still
     /// encrypted, and checked to belong there (another field's, record's, subject's or
-    /// tenant's value is [`Error::ColumnMismatch`]). Not audited: it discloses nothing.
+    /// tenant's value is [`Error::ColumnMismatch`]). A column read that succeeds is not
+    /// audited: it discloses nothing. One that is refused — a tampered, swapped or foreign
+    /// value — is evidence, and is audited as a view of the row would be (`view`, failed,
+    /// `open_failed`, naming the record type, field and subject, by the principal
+    /// `piiguard`); if that event cannot be written, its error is returned instead.
     ///
     /// # Errors
-    /// As [`StorageKeys::read_column`](crate::at_rest::StorageKeys::read_column).
+    /// As [`StorageKeys::read_column`](crate::at_rest::StorageKeys::read_column); the audit
+    /// sink's errors.
     pub fn read_column<T: Classified, V: PiiValue>(
         &self,
         field: &str,
         subject: Option<&dyn fmt::Display>,
         envelope: Envelope,
     ) -> Result<Pii<V>, Error> {
-        self.storage_keys()
-            .read_column::<T, V>(field, subject, envelope)
+        let read = self
+            .storage_keys()
+            .read_column::<T, V>(field, subject, envelope);
+        match read {
+            // A field the record type does not have, or a value read as the wrong Rust type,
+            // is the caller's mistake, not evidence.
+            Err(error) if !matches!(error, Error::FieldNotFound | Error::Decode { .. }) => {
+                let mut event = self.event(
+                    Action::View,
+                    Outcome::Failed,
+                    Reason::OpenFailed,
+                    &Principal::new("piiguard"),
+                    None,
+                );
+                event.object.record = Some(Text::from_static(T::SCHEMA.name()));
+                event.object.field = T::SCHEMA
+                    .classified_fields()
+                    .find(|(f, _)| f.name() == field || f.rust_name() == field)
+                    .map(|(f, p)| {
+                        event.object.class = Some(Text::from_static(p.class().name()));
+                        Text::from_static(f.name())
+                    });
+                event.object.subject = subject.map(|s| s.to_string().into());
+                event.detail = Some(Text::from(format!("column read refused: {error}")));
+                self.record(&event)?;
+                Err(error)
+            }
+            other => other,
+        }
     }
 
     /// The blind indexes a lookup of `value` in field `field` of record type `T` must match,

@@ -128,6 +128,7 @@ pub struct Access {
     justification: Option<String>,
     grant: Option<GrantToken>,
     channel: Option<String>,
+    subject: Option<String>,
 }
 
 /// The longest justification kept (bytes); longer text is cut at a character boundary.
@@ -174,6 +175,27 @@ impl Access {
         self
     }
 
+    /// Says whose data the access is for: [`Guard::detokenize`](crate::Guard::detokenize)
+    /// then refuses a vault token whose entry names another subject, or none (failed,
+    /// `token_refused`) — a proxy's charge for customer 7 cannot carry customer 8's card
+    /// token. Format-preserving (FF1) tokens carry no subject: this cannot be checked for
+    /// them.
+    ///
+    /// ```
+    /// use piiguard::Access;
+    /// let access = Access::new("payment").about(&7);
+    /// assert_eq!(access.subject(), Some("7"));
+    /// ```
+    pub fn about(mut self, subject: &dyn fmt::Display) -> Self {
+        self.subject = Some(subject.to_string());
+        self
+    }
+
+    /// The subject named by [`Access::about`], if any.
+    pub fn subject(&self) -> Option<&str> {
+        self.subject.as_deref()
+    }
+
     /// The channel named by [`Access::via`], if any.
     pub fn channel(&self) -> Option<&str> {
         self.channel.as_deref()
@@ -208,6 +230,8 @@ impl fmt::Debug for Access {
             .field("justified", &self.justification.is_some())
             .field("grant", &self.grant)
             .field("channel", &self.channel)
+            // A subject id may itself be personal data: only whether one was named.
+            .field("about_subject", &self.subject.is_some())
             .finish()
     }
 }
