@@ -43,6 +43,18 @@ struct ListenFile {
     tls_key: Option<PathBuf>,
     #[serde(default)]
     client_ca: Option<PathBuf>,
+    #[serde(default)]
+    header_timeout_seconds: Option<u64>,
+    #[serde(default)]
+    body_timeout_seconds: Option<u64>,
+    #[serde(default)]
+    max_connections: Option<usize>,
+    #[serde(default)]
+    max_requests_per_caller: Option<usize>,
+    #[serde(default)]
+    refusal_window_seconds: Option<u64>,
+    #[serde(default)]
+    refusals_per_source: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -91,6 +103,10 @@ struct RouteFile {
     purpose: String,
     #[serde(default)]
     justification: Option<String>,
+    #[serde(default)]
+    pass_through: bool,
+    #[serde(default)]
+    forward_headers: Vec<Spanned<String>>,
     #[serde(default, rename = "rule")]
     rules: Vec<Spanned<RuleFile>>,
 }
@@ -113,6 +129,8 @@ struct RuleFile {
     subject_json: Option<String>,
     #[serde(default)]
     subject_header: Option<String>,
+    #[serde(default)]
+    any_subject: bool,
     #[serde(default)]
     convergent: bool,
     #[serde(default)]
@@ -155,7 +173,18 @@ pub(crate) struct Route {
     pub(crate) purpose: String,
     /// Written with each detokenization, where the policy asks for a justification.
     pub(crate) justification: Option<String>,
+    /// Responses go back without the default-deny scan.
+    pub(crate) pass_through: bool,
+    /// Request headers forwarded besides the default ones and the rules' own.
+    pub(crate) forward_headers: Vec<http::HeaderName>,
     pub(crate) rules: Vec<Rule>,
+}
+
+impl Route {
+    /// `METHOD /pattern`: how audit events and the request log name the route.
+    pub(crate) fn template(&self) -> String {
+        format!("{} {}", self.method, self.path.template())
+    }
 }
 
 /// The listener's TLS: its certificate chain and key, and the CA whose client certificates
@@ -166,12 +195,30 @@ pub(crate) struct ListenTls {
     pub(crate) client_ca: Option<PathBuf>,
 }
 
+/// The limits that bound what one caller, or anyone, can hold of the proxy.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Limits {
+    /// The time to send a request's head (and finish a TLS handshake).
+    pub(crate) header_timeout: Duration,
+    /// The time to send a request's whole body.
+    pub(crate) body_timeout: Duration,
+    /// Connections open at once.
+    pub(crate) max_connections: usize,
+    /// Requests of one caller under way at once.
+    pub(crate) max_requests_per_caller: usize,
+    /// How often refusals before authentication are summarized in one event.
+    pub(crate) refusal_window: Duration,
+    /// Refusals before authentication one source may have in a window before `429`.
+    pub(crate) refusals_per_source: u64,
+}
+
 /// The whole configuration, checked.
 pub(crate) struct Config {
     pub(crate) listen: SocketAddr,
     pub(crate) tls: Option<ListenTls>,
     pub(crate) max_body: usize,
     pub(crate) timeout: Duration,
+    pub(crate) limits: Limits,
     pub(crate) callers: Vec<Caller>,
     pub(crate) upstreams: Vec<Upstream>,
     pub(crate) routes: Vec<Route>,
@@ -212,6 +259,14 @@ impl Config {
                 );
                 SocketAddr::from(([127, 0, 0, 1], 0))
             });
+        let limits = Limits {
+            header_timeout: Duration::from_secs(file.proxy.header_timeout_seconds.unwrap_or(10)),
+            body_timeout: Duration::from_secs(file.proxy.body_timeout_seconds.unwrap_or(10)),
+            max_connections: file.proxy.max_connections.unwrap_or(1024),
+            max_requests_per_caller: file.proxy.max_requests_per_caller.unwrap_or(64),
+            refusal_window: Duration::from_secs(file.proxy.refusal_window_seconds.unwrap_or(60)),
+            refusals_per_source: file.proxy.refusals_per_source.unwrap_or(100),
+        };
         let tls = match (file.proxy.tls_cert, file.proxy.tls_key) {
             (Some(cert), Some(key)) => Some(ListenTls {
                 cert: base.join(cert),
@@ -312,6 +367,37 @@ impl Config {
                 if route.rules.is_empty() {
                     wrong(span.clone(), format!("route {:?} has no rule", route.name));
                 }
+                let forward_headers = route
+                    .forward_headers
+                    .iter()
+                    .filter_map(
+                        |name| match http::HeaderName::try_from(name.get_ref().as_str()) {
+                            Ok(header) if super::headers::forwardable(&header) => Some(header),
+                            Ok(_) => {
+                                wrong(
+                                    name.span(),
+                                    format!(
+                                        "route {:?}: the {} header is never forwarded",
+                                        route.name,
+                                        name.get_ref()
+                                    ),
+                                );
+                                None
+                            }
+                            Err(_) => {
+                                wrong(
+                                    name.span(),
+                                    format!(
+                                        "route {:?}: {:?} is not a header name",
+                                        route.name,
+                                        name.get_ref()
+                                    ),
+                                );
+                                None
+                            }
+                        },
+                    )
+                    .collect();
                 let rules = route
                     .rules
                     .into_iter()
@@ -329,6 +415,8 @@ impl Config {
                     path,
                     purpose: route.purpose,
                     justification: route.justification,
+                    pass_through: route.pass_through,
+                    forward_headers,
                     rules,
                 }
             })
@@ -339,6 +427,21 @@ impl Config {
         if callers.is_empty() {
             mistakes.push("no [[caller]]: the proxy would refuse everyone".into());
         }
+        for (zero, key) in [
+            (limits.header_timeout.is_zero(), "header_timeout_seconds"),
+            (limits.body_timeout.is_zero(), "body_timeout_seconds"),
+            (limits.max_connections == 0, "max_connections"),
+            (
+                limits.max_requests_per_caller == 0,
+                "max_requests_per_caller",
+            ),
+            (limits.refusal_window.is_zero(), "refusal_window_seconds"),
+            (limits.refusals_per_source == 0, "refusals_per_source"),
+        ] {
+            if zero {
+                mistakes.push(format!("[proxy] `{key}` must be above 0"));
+            }
+        }
         if !mistakes.is_empty() {
             return Err(Mistakes(mistakes));
         }
@@ -347,6 +450,7 @@ impl Config {
             tls,
             max_body: file.proxy.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY),
             timeout: Duration::from_secs(file.proxy.timeout_seconds.unwrap_or(30)),
+            limits,
             callers,
             upstreams,
             routes,
@@ -406,9 +510,10 @@ fn rule_of(rule: RuleFile) -> Result<Rule, String> {
         && (rule.convergent
             || rule.token_ttl_days.is_some()
             || rule.subject_json.is_some()
-            || rule.subject_header.is_some())
+            || rule.subject_header.is_some()
+            || rule.any_subject)
     {
-        return Err("format-preserving (FF1) tokens take no subject, expiry or `convergent`: they are always deterministic".into());
+        return Err("format-preserving (FF1) tokens carry no subject, expiry or `convergent`: they are always deterministic, so the subject of an FF1 token cannot be checked (use vault tokens where it must be)".into());
     }
     let subject = match (rule.subject_json, rule.subject_header) {
         (Some(pointer), None) => Subject::Json(Locator::pointer(&pointer)?),
@@ -425,8 +530,19 @@ fn rule_of(rule: RuleFile) -> Result<Rule, String> {
                 .into(),
         );
     }
-    if rule.operation == Operation::Detokenize && !matches!(subject, Subject::None) {
-        return Err("a detokenize rule takes no subject: the token's store entry names it".into());
+    // A vault token's store entry names its subject: a detokenize rule says where the
+    // request names its subject, and a token of another subject is refused.
+    match (rule.operation, format, &subject, rule.any_subject) {
+        (Operation::Detokenize, None, Subject::None, false) => {
+            return Err("a detokenize rule names whose token it takes: `subject_json` or `subject_header` (a token of another subject is then refused), or `any_subject = true`".into());
+        }
+        (Operation::Detokenize, None, Subject::Json(_) | Subject::Header(_), true) => {
+            return Err("`any_subject` or a subject, not both".into());
+        }
+        (Operation::Tokenize, _, _, true) => {
+            return Err("`any_subject` applies to detokenize rules".into());
+        }
+        _ => {}
     }
     Ok(Rule {
         on: rule.on,

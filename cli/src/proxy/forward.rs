@@ -1,19 +1,30 @@
-//! One request through the proxy: authenticate the caller, find the route, detokenize the
-//! request, send it to the upstream, tokenize the response, answer. Anything refused is
-//! answered with a clear status and never half-done: the upstream sees a request only once
-//! every value in it was swapped, and the caller a response only once every value was.
+//! One request through the proxy: authenticate the caller, normalise the path and find the
+//! route, read the body within the limits, detokenize the request, send it to the upstream,
+//! tokenize the response, scan what is left of it, answer — and one line of the request log.
+//! Anything refused is answered with a clear status, is on the audit record, and is never
+//! half-done: the upstream sees a request only once every value in it was swapped, and the
+//! caller a response only once every value was.
 
 use super::config::{Caller, Config, Route};
+use super::listen::Peer;
+use super::path;
 use super::refusal::Refusal;
 use super::rewrite::rewrite;
 use super::rule::{Direction, Operation, Rule};
+use super::scan;
+use super::tally::{Cause, Tally};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use piiguard::{Access, Guard, Principal, Reason};
+use piiguard::policy::Target;
+use piiguard::scrub::Scrubber;
+use piiguard::{Access, Class, Guard, Principal, Reason};
 use sha2::{Digest, Sha256};
+use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Semaphore;
 use zeroize::Zeroizing;
 
 /// Everything a request needs, shared by every connection.
@@ -23,73 +34,189 @@ pub(crate) struct Proxy {
     pub(crate) clients: Vec<reqwest::Client>,
     /// The `Authorization` header for each upstream, if it has one.
     pub(crate) authorizations: Vec<Option<HeaderValue>>,
+    /// Refusals before authentication, summarized once per window.
+    pub(crate) tally: Tally,
+    /// Each caller's requests under way (`max_requests_per_caller`).
+    pub(crate) in_flight: Vec<Arc<Semaphore>>,
+    pub(crate) scrubber: Scrubber,
 }
 
-/// Headers that belong to one connection, never forwarded (RFC 9110 §7.6.1), and the ones the
-/// proxy sets itself.
-const HOP_BY_HOP: [header::HeaderName; 9] = [
+impl Proxy {
+    pub(crate) fn new(
+        config: Config,
+        guard: Guard,
+        clients: Vec<reqwest::Client>,
+        authorizations: Vec<Option<HeaderValue>>,
+    ) -> Self {
+        let in_flight = config
+            .callers
+            .iter()
+            .map(|_| Arc::new(Semaphore::new(config.limits.max_requests_per_caller)))
+            .collect();
+        Self {
+            tally: Tally::new(config.limits.refusals_per_source),
+            in_flight,
+            config,
+            guard,
+            clients,
+            authorizations,
+            scrubber: Scrubber::new(),
+        }
+    }
+}
+
+/// Headers of the upstream's response that belong to its connection, never passed back.
+const HOP_BY_HOP: [header::HeaderName; 8] = [
     header::CONNECTION,
     header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
     header::TE,
     header::TRAILER,
     header::TRANSFER_ENCODING,
     header::UPGRADE,
-    header::HOST,
     header::CONTENT_LENGTH,
+    header::HeaderName::from_static("keep-alive"),
 ];
 
-/// The axum handler.
-pub(crate) async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
-    match forward(&proxy, request).await {
-        Ok(response) => response,
-        Err(refusal) => refusal.into_response(),
-    }
+/// What the request log says of a request.
+#[derive(Default)]
+struct Said {
+    caller: Option<usize>,
+    route: Option<usize>,
 }
 
-async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refusal> {
+/// The axum handler: the request, then its line in the request log.
+pub(crate) async fn handle(State(proxy): State<Arc<Proxy>>, request: Request) -> Response {
+    let started = Instant::now();
+    let mut said = Said::default();
+    let response = match forward(&proxy, request, &mut said).await {
+        Ok(response) => response,
+        Err(refusal) => refusal.into_response(),
+    };
+    log(&proxy, &said, response.status(), started.elapsed());
+    response
+}
+
+/// One scrubbed line per request: the caller, the route's template (never the raw path), the
+/// status and the time taken.
+fn log(proxy: &Proxy, said: &Said, status: StatusCode, took: Duration) {
+    let caller = said
+        .caller
+        .map_or("-", |i| proxy.config.callers[i].name.as_str());
+    let route = said
+        .route
+        .map_or_else(|| "-".to_owned(), |i| proxy.config.routes[i].template());
+    let line = format!(
+        "piiguard proxy: request caller={caller} route=\"{route}\" status={} ms={:.1}",
+        status.as_u16(),
+        took.as_secs_f64() * 1000.0
+    );
+    eprintln!("{}", proxy.scrubber.scrub(&line));
+}
+
+async fn forward(
+    proxy: &Arc<Proxy>,
+    request: Request,
+    said: &mut Said,
+) -> Result<Response, Refusal> {
     let (parts, body) = request.into_parts();
-    let what = format!("{} {}", parts.method, parts.uri.path());
+    let source = parts
+        .extensions
+        .get::<Peer>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |peer| peer.0);
+    // Before authentication a refusal is only counted (`tally`); a source over its limit is
+    // refused before its token is read.
+    if proxy.tally.limited(source) {
+        proxy.tally.count(source, Cause::Unauthenticated, true);
+        return Err(Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too many unauthenticated requests from this address: try again later",
+        ));
+    }
     let Some(caller) = authenticate(&proxy.config.callers, &parts.headers) else {
-        let anonymous =
-            Principal::new("anonymous").in_environment(proxy.guard.keyring().environment());
-        audit_refusal(proxy, anonymous, Reason::Unauthenticated, what).await?;
+        proxy.tally.count(source, Cause::Unauthenticated, false);
         return Err(Refusal::new(
             StatusCode::UNAUTHORIZED,
             "a bearer token of a declared caller is required",
         ));
     };
+    said.caller = Some(caller);
     let principal = principal(proxy, &proxy.config.callers[caller]);
+    // From here every refusal is the caller's and goes on the record, one event each.
+    match authenticated(proxy, parts, body, caller, &principal, said).await {
+        Ok(response) => Ok(response),
+        Err(refusal) => match refusal.audit {
+            Some(reason) => {
+                let route = said.route.map_or_else(
+                    || "no route".to_owned(),
+                    |i| {
+                        let route = &proxy.config.routes[i];
+                        format!("route {} ({})", route.name, route.template())
+                    },
+                );
+                let detail = format!(
+                    "{route}: {}",
+                    refusal.detail.as_deref().unwrap_or(&refusal.message)
+                );
+                audit_refusal(proxy, principal, reason, detail).await?;
+                Err(refusal)
+            }
+            None => Err(refusal),
+        },
+    }
+}
+
+async fn authenticated(
+    proxy: &Arc<Proxy>,
+    parts: http::request::Parts,
+    body: axum::body::Body,
+    caller: usize,
+    principal: &Principal,
+    said: &mut Said,
+) -> Result<Response, Refusal> {
+    let segments = path::normalize(parts.uri.path()).map_err(|why| {
+        Refusal::audited(StatusCode::BAD_REQUEST, Reason::BadRequest, why.to_string())
+    })?;
     let Some(route) = proxy
         .config
         .routes
         .iter()
-        .position(|r| r.method == parts.method && r.path.matches(parts.uri.path()))
+        .position(|r| r.method == parts.method && r.path.matches(&segments))
     else {
-        audit_refusal(proxy, principal, Reason::NoRoute, what.clone()).await?;
-        return Err(Refusal::new(
+        // The caller's answer names its own path; the record only its shape.
+        return Err(Refusal::audited(
             StatusCode::NOT_FOUND,
-            format!("no route declares {what}"),
-        ));
+            Reason::NoRoute,
+            format!("no route declares {} {}", parts.method, parts.uri.path()),
+        )
+        .recorded_as(format!(
+            "{} with {} path segments",
+            parts.method,
+            segments.len()
+        )));
     };
-    let body = axum::body::to_bytes(body, proxy.config.max_body)
-        .await
+    said.route = Some(route);
+    let route_ref = &proxy.config.routes[route];
+    let _in_flight = Arc::clone(&proxy.in_flight[caller])
+        .try_acquire_owned()
         .map_err(|_| {
-            Refusal::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!("the request body is over {} bytes", proxy.config.max_body),
+            Refusal::audited(
+                StatusCode::TOO_MANY_REQUESTS,
+                Reason::RateLimited,
+                format!(
+                    "more than {} requests of this caller under way",
+                    proxy.config.limits.max_requests_per_caller
+                ),
             )
         })?;
-    let caller_headers = parts.headers.clone();
-    let mut headers = parts.headers;
-    // The caller's credentials stay here; and the upstream answers uncompressed, so that the
-    // response rules can read it.
-    for name in HOP_BY_HOP
-        .iter()
-        .chain([&header::AUTHORIZATION, &header::ACCEPT_ENCODING])
-    {
-        headers.remove(name);
-    }
+    let body = read_body(
+        &parts.headers,
+        body,
+        proxy.config.max_body,
+        proxy.config.limits.body_timeout,
+    )
+    .await?;
+    let caller_headers = parts.headers;
+    let headers = super::headers::outbound(&caller_headers, route_ref);
     // Detokenize: blocking work (the store, the audit trail), off the async threads.
     let (headers, new_body) = {
         let proxy = Arc::clone(proxy);
@@ -115,14 +242,10 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
             )
         })??
     };
-    let route_ref = &proxy.config.routes[route];
     let upstream = &proxy.config.upstreams[route_ref.upstream];
-    let url = format!(
-        "https://{}:{}{}",
-        upstream.host,
-        upstream.port,
-        parts.uri.path_and_query().map_or("/", |p| p.as_str())
-    );
+    // The URL is built from the segments the route matched: what matched is what is sent.
+    let url = path::upstream_url(&upstream.host, upstream.port, &segments, parts.uri.query())
+        .map_err(|why| Refusal::new(StatusCode::BAD_GATEWAY, why))?;
     let mut outbound = proxy.clients[route_ref.upstream]
         .request(parts.method.clone(), url)
         .headers(headers);
@@ -143,9 +266,10 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
         headers.remove(name);
     }
     let body = read_limited(answer, proxy.config.max_body, &route_ref.name).await?;
-    // Tokenize what came back, before the caller sees it.
+    // Tokenize what came back, then scan what is left, before the caller sees it.
     let (headers, new_body) = {
         let proxy = Arc::clone(proxy);
+        let principal = principal.clone();
         tokio::task::spawn_blocking(move || {
             let (headers, new) = swap_all(
                 &proxy,
@@ -156,7 +280,21 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
                 &body,
                 &caller_headers,
             )?;
-            Ok::<_, Refusal>((headers, new.map_or(body, Bytes::from_owner)))
+            let body = new.map_or(body, Bytes::from_owner);
+            let route = &proxy.config.routes[route];
+            if !route.pass_through {
+                let may_see = |class: &str| may_see(&proxy, &principal, route, class);
+                if let Some(found) = scan::withheld(&proxy.scrubber, &headers, &body, &may_see) {
+                    return Err(Refusal::audited(
+                        StatusCode::BAD_GATEWAY,
+                        Reason::ResponseWithheld,
+                        format!(
+                            "the upstream's response held {found}, which the caller may not see: withheld"
+                        ),
+                    ));
+                }
+            }
+            Ok::<_, Refusal>((headers, body))
         })
         .await
         .map_err(|_| {
@@ -170,6 +308,84 @@ async fn forward(proxy: &Arc<Proxy>, request: Request) -> Result<Response, Refus
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     Ok(response)
+}
+
+/// Whether the policy lets `principal` see values of the scrubber's class tag `class` in the
+/// clear, for the route's purpose. Credentials and tags that are no class of the library's
+/// (a JWT, a bearer token, a MAC address) never are.
+fn may_see(proxy: &Proxy, principal: &Principal, route: &Route, class: &str) -> bool {
+    let Some(class) = Class::from_name(class) else {
+        return false;
+    };
+    let access = Access::new(&route.purpose);
+    proxy
+        .guard
+        .policy()
+        .decide(
+            principal,
+            &access,
+            &Target::new(class.name(), class.sensitivity()),
+            proxy.guard.keyring().environment(),
+        )
+        .reveals()
+}
+
+/// The request body, within the limits: over `limit` is `413`, not all there within
+/// `timeout` is `408`, unreadable (a malformed chunk, a cut connection) is `400`.
+async fn read_body(
+    headers: &HeaderMap,
+    mut body: axum::body::Body,
+    limit: usize,
+    timeout: Duration,
+) -> Result<Bytes, Refusal> {
+    use http_body_util::BodyExt as _;
+    let too_large = || {
+        Refusal::audited(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            Reason::BadRequest,
+            format!("the request body is over {limit} bytes"),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut out = Zeroizing::new(Vec::new());
+    loop {
+        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
+            Err(_) => {
+                return Err(Refusal::audited(
+                    StatusCode::REQUEST_TIMEOUT,
+                    Reason::BadRequest,
+                    format!(
+                        "the request body did not arrive within {} s",
+                        timeout.as_secs()
+                    ),
+                ));
+            }
+            Ok(None) => break,
+            Ok(Some(Err(_))) => {
+                return Err(Refusal::audited(
+                    StatusCode::BAD_REQUEST,
+                    Reason::BadRequest,
+                    "the request body could not be read (malformed chunked encoding, or the \
+                     connection was cut)",
+                ));
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if out.len() + data.len() > limit {
+                return Err(too_large());
+            }
+            out.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from_owner(out))
 }
 
 /// A rewritten body, in a buffer wiped when it drops.
@@ -190,16 +406,24 @@ fn swap_all(
     if rules.is_empty() {
         return Ok((headers, None));
     }
-    let mut access = Access::new(&route.purpose).via(&format!("route {}", route.name));
+    let mut access =
+        Access::new(&route.purpose).via(&format!("route {} ({})", route.name, route.template()));
     if let Some(justification) = &route.justification {
         access = access.justified_by(justification);
     }
     let guard = &proxy.guard;
     let mut swap = |rule: &Rule, value: &str, subject: Option<&str>| {
         let swapped = match (rule.operation, rule.format) {
-            (Operation::Detokenize, None) => guard
-                .detokenize(principal, &rule.target, value, access.clone())
-                .map(|revealed| Zeroizing::new(revealed.expose().clone())),
+            (Operation::Detokenize, None) => {
+                // A rule that names the request's subject takes only that subject's tokens.
+                let access = match subject {
+                    Some(subject) => access.clone().about(&subject),
+                    None => access.clone(),
+                };
+                guard
+                    .detokenize(principal, &rule.target, value, access)
+                    .map(|revealed| Zeroizing::new(revealed.expose().clone()))
+            }
             (Operation::Detokenize, Some(format)) => guard
                 .detokenize_preserving(principal, &rule.target, format, value, access.clone())
                 .map(|revealed| Zeroizing::new(revealed.expose().clone())),

@@ -1,8 +1,10 @@
 //! The listener: plain HTTP (a sidecar on loopback) or TLS, with client certificates from a
-//! given CA required when `client_ca` is set (mutual TLS). One task per connection; a TLS
-//! handshake that takes over ten seconds is dropped.
+//! given CA required when `client_ca` is set (mutual TLS). One task per connection, at most
+//! `max_connections` of them; a TLS handshake or a request head that takes longer than
+//! `header_timeout_seconds` ends the connection; line endings are CRLF only (`strict`).
 
 use super::config::ListenTls;
+use super::strict::Strict;
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject as _;
@@ -49,10 +51,43 @@ pub(crate) fn acceptor(tls: &ListenTls) -> Result<TlsAcceptor, String> {
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 
-/// Serves `app` on `listener` until the process ends.
-pub(crate) async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, app: Router) {
+/// The address a request came from, put in each request's extensions.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Peer(pub(crate) std::net::IpAddr);
+
+/// What bounds the listener's connections.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ConnectionLimits {
+    /// Connections open at once; past it, the next is accepted when one closes.
+    pub(crate) max_connections: usize,
+    /// The time a client has to send a request's head (and a TLS handshake).
+    pub(crate) header_timeout: Duration,
+}
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    tls: Option<TlsAcceptor>,
+    app: Router,
+    limits: ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()>,
+) {
+    let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    tokio::pin!(shutdown);
     loop {
-        let Ok((tcp, _peer)) = listener.accept().await else {
+        // A connection slot first: at the limit, connections wait in the kernel's backlog.
+        let permit = tokio::select! {
+            permit = Arc::clone(&open).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => return,
+            },
+            () = &mut shutdown => return,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => return,
+        };
+        let Ok((tcp, peer)) = accepted else {
             // Out of descriptors, say: wait a little rather than spin.
             tokio::time::sleep(Duration::from_millis(50)).await;
             continue;
@@ -62,18 +97,28 @@ pub(crate) async fn serve(listener: TcpListener, tls: Option<TlsAcceptor>, app: 
         let tls = tls.clone();
         // Each connection its own task: a slow client holds up no other.
         tokio::spawn(async move {
-            let service = hyper_util::service::TowerToHyperService::new(app);
-            let http = hyper::server::conn::http1::Builder::new();
+            let _permit = permit;
+            let peer = Peer(peer.ip());
+            let service = hyper::service::service_fn(move |mut request: http::Request<_>| {
+                request.extensions_mut().insert(peer);
+                let mut app = app.clone();
+                tower_service::Service::call(&mut app, request)
+            });
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_timeout);
             match tls {
                 Some(acceptor) => {
                     let handshake =
-                        tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp));
+                        tokio::time::timeout(limits.header_timeout, acceptor.accept(tcp));
                     if let Ok(Ok(stream)) = handshake.await {
-                        let _ = http.serve_connection(TokioIo::new(stream), service).await;
+                        let io = TokioIo::new(Strict::new(stream));
+                        let _ = http.serve_connection(io, service).await;
                     }
                 }
                 None => {
-                    let _ = http.serve_connection(TokioIo::new(tcp), service).await;
+                    let io = TokioIo::new(Strict::new(tcp));
+                    let _ = http.serve_connection(io, service).await;
                 }
             }
         });

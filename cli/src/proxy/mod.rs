@@ -12,11 +12,16 @@
 
 mod config;
 mod forward;
+mod headers;
 mod listen;
+mod path;
 mod refusal;
 mod rewrite;
 mod route;
 mod rule;
+mod scan;
+mod strict;
+mod tally;
 mod upstream;
 
 use crate::Usage;
@@ -79,12 +84,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     }
     let guard = guard(&args.at)?;
     let listen = config.listen;
-    let proxy = Arc::new(Proxy {
-        config,
-        guard,
-        clients,
-        authorizations,
-    });
+    let limits = config.limits;
+    let proxy = Arc::new(Proxy::new(config, guard, clients, authorizations));
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -99,10 +100,70 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         eprintln!("piiguard proxy: listening on {scheme}://{bound}");
         let app = axum::Router::new()
             .fallback(forward::handle)
-            .with_state(proxy);
-        listen::serve(listener, tls, app).await;
+            .with_state(Arc::clone(&proxy));
+        let summaries = tokio::spawn(summarize(Arc::clone(&proxy), limits.refusal_window));
+        let connections = listen::ConnectionLimits {
+            max_connections: limits.max_connections,
+            header_timeout: limits.header_timeout,
+        };
+        listen::serve(listener, tls, app, connections, stopped()).await;
+        // Stopped (SIGTERM or ^C): the window so far goes on the record before the exit.
+        summaries.abort();
+        let seconds = limits.refusal_window.as_secs();
+        if let Err(e) = tokio::task::spawn_blocking(move || write_summaries(&proxy, seconds)).await
+        {
+            eprintln!("piiguard proxy: the last refusals could not be summarized: {e}");
+        }
+        eprintln!("piiguard proxy: stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn stopped() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
+}
+
+/// Every `window`, the refusals before authentication counted in it become one chained
+/// event per cause.
+async fn summarize(proxy: Arc<Proxy>, window: std::time::Duration) {
+    let mut every = tokio::time::interval(window);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    every.tick().await;
+    loop {
+        every.tick().await;
+        let proxy = Arc::clone(&proxy);
+        let seconds = window.as_secs();
+        let _ = tokio::task::spawn_blocking(move || write_summaries(&proxy, seconds)).await;
+    }
+}
+
+fn write_summaries(proxy: &Proxy, seconds: u64) {
+    let anonymous =
+        piiguard::Principal::new("anonymous").in_environment(proxy.guard.keyring().environment());
+    for summary in proxy.tally.close(seconds) {
+        if let Err(e) = proxy
+            .guard
+            .refuse(&anonymous, summary.reason, &summary.detail)
+        {
+            // The counts are lost with the event; say so where an operator looks.
+            eprintln!(
+                "piiguard proxy: {} refusals could not be audited: {e}",
+                summary.reason
+            );
+        }
+    }
 }
 
 /// The `Authorization` header an upstream gets, from the environment variable its

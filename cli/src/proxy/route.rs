@@ -77,7 +77,7 @@ impl PathPattern {
             && self
                 .segments
                 .iter()
-                .zip(&parts)
+                .zip(parts)
                 .all(|(segment, part)| match segment {
                     Segment::Literal(text) => text == part,
                     Segment::Any => true,

@@ -26,6 +26,7 @@ purpose = "payment"
   on = "request"
   operation = "detokenize"
   json = "/card/number"
+  subject_json = "/customer"
   record = "Payment"
   field = "card"
   class = "card_number"
@@ -40,8 +41,80 @@ fn a_good_file_is_read_with_its_defaults() {
     assert_eq!(config.timeout.as_secs(), 30);
     assert_eq!(config.upstreams[0].port, 443);
     assert!(!config.upstreams[0].allow_loopback);
-    assert!(config.routes[0].path.matches("/v1/customers/c_1/charges"));
+    assert!(
+        config.routes[0]
+            .path
+            .matches(&crate::proxy::path::normalize("/v1/customers/c_1/charges").unwrap())
+    );
     assert_eq!(config.callers[0].token_sha256[0], 0x9f);
+    let limits = config.limits;
+    assert_eq!(
+        (
+            limits.header_timeout.as_secs(),
+            limits.body_timeout.as_secs(),
+            limits.max_connections,
+            limits.max_requests_per_caller,
+            limits.refusal_window.as_secs(),
+            limits.refusals_per_source
+        ),
+        (10, 10, 1024, 64, 60, 100)
+    );
+    assert!(!config.routes[0].pass_through);
+}
+
+#[test]
+fn a_detokenize_rule_says_whose_tokens_it_takes() {
+    let mistake = |text: &str| {
+        Config::parse(text, Path::new("."))
+            .err()
+            .map(|m| m.0.join("\n"))
+            .unwrap_or_default()
+    };
+    let none = GOOD.replace("  subject_json = \"/customer\"\n", "");
+    assert!(
+        mistake(&none).contains("names whose token it takes"),
+        "{}",
+        mistake(&none)
+    );
+    let any = GOOD.replace("subject_json = \"/customer\"", "any_subject = true");
+    assert_eq!(mistake(&any), "");
+    let both = GOOD.replace(
+        "subject_json = \"/customer\"",
+        "subject_json = \"/customer\"\n  any_subject = true",
+    );
+    assert!(mistake(&both).contains("not both"), "{}", mistake(&both));
+    let header = GOOD.replace(
+        "subject_json = \"/customer\"",
+        "subject_header = \"x-customer\"",
+    );
+    assert_eq!(mistake(&header), "");
+    let ff1 = GOOD.replace(
+        "subject_json = \"/customer\"",
+        "subject_json = \"/customer\"\n  format = \"card\"",
+    );
+    assert!(
+        mistake(&ff1).contains("subject of an FF1 token cannot be checked"),
+        "{}",
+        mistake(&ff1)
+    );
+    let zero = GOOD.replace(
+        "listen = \"127.0.0.1:8443\"",
+        "listen = \"127.0.0.1:8443\"\nmax_connections = 0",
+    );
+    assert!(
+        mistake(&zero).contains("`max_connections` must be above 0"),
+        "{}",
+        mistake(&zero)
+    );
+    let cookies = GOOD.replace(
+        "purpose = \"payment\"",
+        "purpose = \"payment\"\nforward_headers = [\"x-api-version\", \"authorization\"]",
+    );
+    assert!(
+        mistake(&cookies).contains("the authorization header is never forwarded"),
+        "{}",
+        mistake(&cookies)
+    );
 }
 
 #[test]

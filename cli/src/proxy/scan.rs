@@ -1,0 +1,105 @@
+//! Default-deny on the way back: after a route's response rules have tokenized what they
+//! cover, the whole response — every header (`Location` included) and the body — is scanned
+//! by the scrubber, and a finding of a class the caller may not see in the clear refuses it.
+//! A route that must pass its responses on as they are says `pass_through = true`.
+//!
+//! A compressed body cannot be read, so it is refused the same way; credentials the scrubber
+//! finds (a JWT, a bearer token) and classes the library does not know are never the caller's
+//! to see.
+
+use http::HeaderMap;
+use piiguard::scrub::Scrubber;
+
+/// Where a finding was: a header's name, or the body.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Withheld {
+    pub(crate) class: &'static str,
+    pub(crate) place: String,
+}
+
+impl std::fmt::Display for Withheld {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "a value of class {} in {}", self.class, self.place)
+    }
+}
+
+/// The first finding in `headers` and `body` of a class `may_see` refuses, if any.
+pub(crate) fn withheld(
+    scrubber: &Scrubber,
+    headers: &HeaderMap,
+    body: &[u8],
+    may_see: &dyn Fn(&str) -> bool,
+) -> Option<Withheld> {
+    if let Some(encoding) = headers.get(http::header::CONTENT_ENCODING)
+        && !encoding.as_bytes().eq_ignore_ascii_case(b"identity")
+        && !body.is_empty()
+    {
+        return Some(Withheld {
+            class: "unknown",
+            place: "a compressed body, which cannot be checked".into(),
+        });
+    }
+    for (name, value) in headers {
+        let text = String::from_utf8_lossy(value.as_bytes());
+        if let Some(finding) = scrubber.find(&text).iter().find(|f| !may_see(f.class)) {
+            return Some(Withheld {
+                class: finding.class,
+                place: format!("header {name}"),
+            });
+        }
+    }
+    let text = match std::str::from_utf8(body) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        // Not UTF-8: its readable runs are scanned (the copy is wiped).
+        Err(_) => std::borrow::Cow::Owned(String::from_utf8_lossy(body).into_owned()),
+    };
+    let found = scrubber
+        .find(&text)
+        .iter()
+        .find(|f| !may_see(f.class))
+        .map(|finding| Withheld {
+            class: finding.class,
+            place: "the body".into(),
+        });
+    if let std::borrow::Cow::Owned(mut copy) = text {
+        zeroize::Zeroize::zeroize(&mut copy);
+    }
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::withheld;
+    use http::{HeaderMap, HeaderValue};
+    use piiguard::scrub::Scrubber;
+
+    #[test]
+    fn a_value_anywhere_in_a_response_is_found_unless_the_caller_may_see_its_class() {
+        let scrubber = Scrubber::new();
+        let cards_ok = |class: &str| class == "card_number";
+        let nothing = |_: &str| false;
+        let body = br#"{"id":"ch_1","card":"4111111111111111"}"#;
+        let none = HeaderMap::new();
+        let found = withheld(&scrubber, &none, body, &nothing).unwrap();
+        assert_eq!(
+            (found.class, found.place.as_str()),
+            ("card_number", "the body")
+        );
+        assert!(!found.to_string().contains("4111"));
+        assert_eq!(withheld(&scrubber, &none, body, &cards_ok), None);
+        let mut redirect = HeaderMap::new();
+        redirect.insert(
+            "location",
+            HeaderValue::from_static("https://shop.example.com/cards/4111111111111111"),
+        );
+        let found = withheld(&scrubber, &redirect, b"", &nothing).unwrap();
+        assert_eq!(found.place, "header location");
+        let mut gzip = HeaderMap::new();
+        gzip.insert("content-encoding", HeaderValue::from_static("gzip"));
+        assert!(withheld(&scrubber, &gzip, b"\x1f\x8b...", &cards_ok).is_some());
+        assert_eq!(
+            withheld(&scrubber, &none, br#"{"id":"ch_1"}"#, &nothing),
+            None
+        );
+    }
+}
