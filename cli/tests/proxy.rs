@@ -8,6 +8,7 @@
 
 mod common;
 mod proxy {
+    pub(crate) mod edges;
     pub(crate) mod mock;
 }
 #[path = "../../tests/common/memscan.rs"]
@@ -92,6 +93,11 @@ fn sha256_hex(text: &str) -> String {
 /// The proxy's configuration: the mock as `processor` (and, undeclared as loopback, as
 /// `elsewhere`), two callers, three routes.
 fn config(dir: &Path, mock: &Mock) -> PathBuf {
+    config_with(dir, mock, "")
+}
+
+/// [`config`], with more `[proxy]` keys (`limits`, one per line).
+fn config_with(dir: &Path, mock: &Mock, limits: &str) -> PathBuf {
     std::fs::write(dir.join("processor-ca.pem"), &mock.ca_pem).unwrap();
     let text = format!(
         r#"
@@ -99,6 +105,8 @@ fn config(dir: &Path, mock: &Mock) -> PathBuf {
 listen = "127.0.0.1:0"
 max_body_bytes = 65536
 timeout_seconds = 10
+refusal_window_seconds = 1
+{limits}
 
 [[caller]]
 name = "checkout-service"
@@ -134,6 +142,7 @@ justification = "card payment requested by the customer"
   on = "request"
   operation = "detokenize"
   json = "/card/number"
+  subject_json = "/customer"
   record = "Payment"
   field = "card"
   class = "card_number"
@@ -159,6 +168,7 @@ justification = "customs declaration"
   on = "request"
   operation = "detokenize"
   form = "passport"
+  subject_header = "x-customer"
   record = "Traveller"
   field = "passport"
   class = "passport"
@@ -167,6 +177,7 @@ justification = "customs declaration"
   on = "request"
   operation = "detokenize"
   header = "x-card"
+  subject_header = "x-customer"
   record = "Payment"
   field = "card"
   class = "card_number"
@@ -210,6 +221,26 @@ justification = "refund"
   on = "request"
   operation = "detokenize"
   json = "/card"
+  any_subject = true
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+
+# Files: no response rule, so what comes back is scanned (default-deny).
+[[route]]
+name = "files"
+upstream = "processor"
+method = "GET"
+path = "/v1/files/*"
+purpose = "payment"
+justification = "receipts"
+
+  [[route.rule]]
+  on = "request"
+  operation = "detokenize"
+  header = "x-card"
+  any_subject = true
+  optional = true
   record = "Payment"
   field = "card"
   class = "card_number"
@@ -465,7 +496,7 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
         Some(CHECKOUT_TOKEN),
         "application/x-www-form-urlencoded",
         &form,
-        &[("x-card", &card_token)],
+        &[("x-card", &card_token), ("x-customer", "7")],
     );
     assert_eq!(reply.status, 201, "{}", reply.body);
     let shipment = mock.received().pop().unwrap();
@@ -643,7 +674,9 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
     assert_eq!(mock.received().len(), before);
 
     // 5. The audit trail: each detokenization names route, caller, purpose and field; each
-    //    refusal is there; no value anywhere.
+    //    refusal is there; no value anywhere. (The refusals before authentication are
+    //    summarized at the end of their one-second window.)
+    std::thread::sleep(Duration::from_millis(2500));
     let trail = events(&dir);
     let line = serde_json::to_string(&trail).unwrap();
     for value in [CARD, OTHER_CARD, PASSPORT, CHECKOUT_TOKEN] {
@@ -667,7 +700,7 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
     assert_eq!(first["purpose"], "payment");
     assert_eq!(first["object"]["field"], "card");
     assert_eq!(first["object"]["subject"], "7");
-    assert_eq!(first["detail"], "via route charge");
+    assert_eq!(first["detail"], "via route charge (POST /v1/charges)");
     let detokenized = of("detokenize");
     let allowed = detokenized.iter().filter(|d| d.0 == "allowed").count();
     // The fifth is the route to an upstream the resolver then refused to reach: the
@@ -693,23 +726,41 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
         ],
         "denial, altered, foreign, expired, not a token, forgotten"
     );
+    // Refused before authentication: counted, and summarized once per window (1 s here);
+    // after it, each refusal is one event naming the route template or the path's shape.
+    let refusals: Vec<(String, String, String)> = trail
+        .iter()
+        .filter(|e| e["action"] == "request_refused")
+        .map(|e| {
+            (
+                e["reason"].as_str().unwrap().to_owned(),
+                e["principal"]["id"].as_str().unwrap().to_owned(),
+                e["detail"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let unauthenticated: u64 = refusals
+        .iter()
+        .filter(|r| r.0 == "unauthenticated" && r.1 == "anonymous")
+        .map(|r| r.2.split(' ').next().unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(unauthenticated, 2, "{refusals:?}");
+    let by_caller: Vec<(&str, &str)> = refusals
+        .iter()
+        .filter(|r| r.1 == "checkout-service")
+        .map(|r| (r.0.as_str(), r.2.as_str()))
+        .collect();
     assert_eq!(
-        of("request_refused"),
+        by_caller,
         [
+            ("no_route", "no route: POST with 2 path segments"),
             (
-                "denied".into(),
-                "unauthenticated".into(),
-                "anonymous".into()
+                "bad_request",
+                "route charge (POST /v1/charges): the request has no JSON /card/number"
             ),
             (
-                "denied".into(),
-                "unauthenticated".into(),
-                "anonymous".into()
-            ),
-            (
-                "denied".into(),
-                "no_route".into(),
-                "checkout-service".into()
+                "bad_request",
+                "route charge (POST /v1/charges): the request: a body of type text/plain cannot be read for JSON /card/number"
             ),
         ]
     );
@@ -934,6 +985,7 @@ fn mutual_tls_a_foreign_upstream_certificate_and_the_limits_are_enforced() {
   on = "request"
   operation = "detokenize"
   json = "/card/number"
+  subject_json = "/customer"
   record = "Payment"
   field = "card"
   class = "card_number"
@@ -973,6 +1025,15 @@ path = "/v1/charges"
 purpose = "payment"
 justification = "card payment"
 {rule}
+  [[route.rule]]
+  on = "response"
+  operation = "tokenize"
+  json = "/card/number"
+  subject_json = "/customer"
+  record = "Payment"
+  field = "card"
+  class = "card_number"
+
 [[route]]
 name = "slow"
 upstream = "processor"

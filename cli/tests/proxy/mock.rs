@@ -161,17 +161,31 @@ async fn answer(
             (200, r#"{"late":true}"#.to_owned())
         }
         ("POST", "/v1/shipments") => (201, r#"{"id":"sh_1"}"#.to_owned()),
+        // A processor's endpoint that answers with a card number no rule of a route covers.
+        ("GET", "/v1/declined" | "/v1/files/declined") => (
+            200,
+            r#"{"status":"declined","card":"4111111111111111"}"#.to_owned(),
+        ),
+        // A redirect whose Location holds a card number.
+        ("GET", "/v1/files/moved") => (302, r#"{"moved":true}"#.to_owned()),
+        ("GET", p) if p.starts_with("/v1/files/") => (200, r#"{"file":"ok"}"#.to_owned()),
         _ => (404, r#"{"error":"no such endpoint"}"#.to_owned()),
     };
+    let moved = path == "/v1/files/moved";
     log.lock().unwrap().push(Received {
         method,
         path,
         headers,
         body,
     });
-    Ok(Response::builder()
+    let mut response = Response::builder()
         .status(status)
-        .header("content-type", "application/json")
-        .body(Full::new(Bytes::from(reply)))
-        .unwrap())
+        .header("content-type", "application/json");
+    if moved {
+        response = response.header(
+            "location",
+            "https://shop.example.com/v1/cards/4111111111111111",
+        );
+    }
+    Ok(response.body(Full::new(Bytes::from(reply))).unwrap())
 }
