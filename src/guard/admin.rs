@@ -148,7 +148,8 @@ impl Guard {
     /// Erases a data subject by destroying their key in the guard's scope (crypto-shredding):
     /// every envelope of theirs becomes permanently unreadable, and the erasure is written to
     /// the deletion register. Idempotent: forgetting a subject again finds no key
-    /// ([`Forgotten::NoKey`]) and registers nothing. Needs an admin role; audited.
+    /// ([`Forgotten::NoKey`]) and no activity, and registers nothing. Needs an admin role;
+    /// audited.
     ///
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`]; key store errors; audit errors.
@@ -167,9 +168,9 @@ impl Guard {
             let subject = SubjectId::from_display(subject);
             let rows = self.activity_of(subject.as_str())?;
             let forgotten = self.storage_keys().destroy_subject_key(&subject.as_str())?;
-            // Only an erasure is registered: a subject already forgotten (or never keyed)
-            // had nothing left to erase.
-            if forgotten == Forgotten::Destroyed {
+            // Only an erasure is registered: a key destroyed, or activity of the subject's
+            // on record. A subject already forgotten has neither left.
+            if forgotten == Forgotten::Destroyed || !rows.is_empty() {
                 self.register(Some(subject.as_str()), "request", &rows, principal.id())?;
             }
             Ok(forgotten)

@@ -461,3 +461,53 @@ fn bodies_headers_line_endings_and_the_request_log() {
     let trail = serde_json::to_string(&events(&dir)).unwrap();
     assert!(!trail.contains(CARD), "{trail}");
 }
+
+/// One caller cannot take every worker: past `max_requests_per_caller` requests under way, the
+/// next is 429 at once (audited `rate_limited`), and once they end the caller is served again.
+#[test]
+fn one_caller_has_at_most_its_share_of_requests_under_way() {
+    let (dir, token, _mock, proxy) = running(
+        "edges-share",
+        "max_requests_per_caller = 2\nbody_timeout_seconds = 2",
+    );
+    let head = format!(
+        "POST /v1/charges HTTP/1.1\r\nHost: proxy\r\nAuthorization: Bearer {CHECKOUT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    );
+    // Two requests whose bodies never come hold the caller's two places.
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| {
+            let mut tcp = TcpStream::connect(address(&proxy)).unwrap();
+            tcp.write_all(head.as_bytes()).unwrap();
+            tcp
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let charges = format!("{}/v1/charges", proxy.url);
+    let reply = post(
+        &charges,
+        Some(CHECKOUT_TOKEN),
+        "application/json",
+        &charge_body(&token),
+        &[],
+    );
+    assert_eq!(reply.status, 429, "{}", reply.body);
+    assert!(
+        reply.body.contains("more than 2 requests"),
+        "{}",
+        reply.body
+    );
+    // The held ones time out (408); then the caller is served.
+    std::thread::sleep(Duration::from_millis(2500));
+    drop(held);
+    let reply = post(
+        &charges,
+        Some(CHECKOUT_TOKEN),
+        "application/json",
+        &charge_body(&token),
+        &[],
+    );
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let limited = refusals(&dir, "rate_limited");
+    assert_eq!(limited.len(), 1, "{limited:?}");
+    assert_eq!(limited[0]["principal"]["id"], "checkout-service");
+}
