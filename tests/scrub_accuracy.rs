@@ -445,7 +445,9 @@ mod contexts {
                 None => ("", ""),
             };
             let line = format!("{head}{open}{value}{close}{tail}");
+            // Loopback addresses, which stay readable by default, are masked here too.
             let found: Vec<(&str, &str)> = Scrubber::new()
+                .mask_host_addresses()
                 .find(&line)
                 .into_iter()
                 .map(|f| (&line[f.range], f.class))

@@ -159,6 +159,8 @@ pub(crate) fn national_id(rng: &mut Rng, scheme: &str) -> String {
                 ('N', 'K'),
                 ('N', 'T'),
                 ('T', 'N'),
+                // HMRC's administrative prefix, never issued.
+                ('Z', 'Z'),
             ]
             .contains(&(a, b))
             {
