@@ -13,13 +13,13 @@ use super::rewrite::rewrite;
 use super::rule::{Direction, Operation, Rule};
 use super::scan;
 use super::tally::{Cause, Tally};
+use super::transfer::{read_body, read_limited, upstream_failed};
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode, header};
-use piiguard::policy::Target;
 use piiguard::scrub::Scrubber;
-use piiguard::{Access, Class, Guard, Principal, Reason};
+use piiguard::{Access, Guard, Principal, Reason};
 use sha2::{Digest, Sha256};
 use std::net::{IpAddr, Ipv4Addr};
 use std::sync::Arc;
@@ -283,7 +283,7 @@ async fn authenticated(
             let body = new.map_or(body, Bytes::from_owner);
             let route = &proxy.config.routes[route];
             if !route.pass_through {
-                let may_see = |class: &str| may_see(&proxy, &principal, route, class);
+                let may_see = |class: &str| scan::visible(&proxy.guard, &principal, &route.purpose, class);
                 if let Some(found) = scan::withheld(&proxy.scrubber, &headers, &body, &may_see) {
                     return Err(Refusal::audited(
                         StatusCode::BAD_GATEWAY,
@@ -308,84 +308,6 @@ async fn authenticated(
     *response.status_mut() = status;
     *response.headers_mut() = headers;
     Ok(response)
-}
-
-/// Whether the policy lets `principal` see values of the scrubber's class tag `class` in the
-/// clear, for the route's purpose. Credentials and tags that are no class of the library's
-/// (a JWT, a bearer token, a MAC address) never are.
-fn may_see(proxy: &Proxy, principal: &Principal, route: &Route, class: &str) -> bool {
-    let Some(class) = Class::from_name(class) else {
-        return false;
-    };
-    let access = Access::new(&route.purpose);
-    proxy
-        .guard
-        .policy()
-        .decide(
-            principal,
-            &access,
-            &Target::new(class.name(), class.sensitivity()),
-            proxy.guard.keyring().environment(),
-        )
-        .reveals()
-}
-
-/// The request body, within the limits: over `limit` is `413`, not all there within
-/// `timeout` is `408`, unreadable (a malformed chunk, a cut connection) is `400`.
-async fn read_body(
-    headers: &HeaderMap,
-    mut body: axum::body::Body,
-    limit: usize,
-    timeout: Duration,
-) -> Result<Bytes, Refusal> {
-    use http_body_util::BodyExt as _;
-    let too_large = || {
-        Refusal::audited(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            Reason::BadRequest,
-            format!("the request body is over {limit} bytes"),
-        )
-    };
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    let deadline = tokio::time::Instant::now() + timeout;
-    let mut out = Zeroizing::new(Vec::new());
-    loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => {
-                return Err(Refusal::audited(
-                    StatusCode::REQUEST_TIMEOUT,
-                    Reason::BadRequest,
-                    format!(
-                        "the request body did not arrive within {} s",
-                        timeout.as_secs()
-                    ),
-                ));
-            }
-            Ok(None) => break,
-            Ok(Some(Err(_))) => {
-                return Err(Refusal::audited(
-                    StatusCode::BAD_REQUEST,
-                    Reason::BadRequest,
-                    "the request body could not be read (malformed chunked encoding, or the \
-                     connection was cut)",
-                ));
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        if let Ok(data) = frame.into_data() {
-            if out.len() + data.len() > limit {
-                return Err(too_large());
-            }
-            out.extend_from_slice(&data);
-        }
-    }
-    Ok(Bytes::from_owner(out))
 }
 
 /// A rewritten body, in a buffer wiped when it drops.
@@ -504,52 +426,4 @@ async fn audit_refusal(
                 format!("the refusal could not be audited: {e}"),
             )
         })
-}
-
-fn upstream_failed(route: &str, error: &reqwest::Error) -> Refusal {
-    let status = if error.is_timeout() {
-        StatusCode::GATEWAY_TIMEOUT
-    } else {
-        StatusCode::BAD_GATEWAY
-    };
-    // reqwest's text names the URL (host and path), never the body.
-    let mut cause = String::new();
-    let mut source: Option<&dyn std::error::Error> = Some(error);
-    while let Some(e) = source {
-        cause = e.to_string();
-        source = e.source();
-    }
-    Refusal::new(
-        status,
-        format!("route {route}: the upstream could not be reached: {cause}"),
-    )
-}
-
-async fn read_limited(
-    mut answer: reqwest::Response,
-    limit: usize,
-    route: &str,
-) -> Result<Bytes, Refusal> {
-    let too_large = || {
-        Refusal::new(
-            StatusCode::BAD_GATEWAY,
-            format!("route {route}: the upstream's response is over {limit} bytes"),
-        )
-    };
-    if answer.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(too_large());
-    }
-    let mut out = Vec::new();
-    while let Some(chunk) = answer
-        .chunk()
-        .await
-        .map_err(|e| upstream_failed(route, &e))?
-    {
-        if out.len() + chunk.len() > limit {
-            zeroize::Zeroize::zeroize(&mut out);
-            return Err(too_large());
-        }
-        out.extend_from_slice(&chunk);
-    }
-    Ok(Bytes::from_owner(Zeroizing::new(out)))
 }

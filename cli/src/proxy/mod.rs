@@ -22,6 +22,7 @@ mod rule;
 mod scan;
 mod strict;
 mod tally;
+mod transfer;
 mod upstream;
 
 use crate::Usage;

@@ -8,7 +8,9 @@
 //! to see.
 
 use http::HeaderMap;
+use piiguard::policy::Target;
 use piiguard::scrub::Scrubber;
+use piiguard::{Access, Class, Guard, Principal};
 
 /// Where a finding was: a header's name, or the body.
 #[derive(Debug, PartialEq, Eq)]
@@ -21,6 +23,24 @@ impl std::fmt::Display for Withheld {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "a value of class {} in {}", self.class, self.place)
     }
+}
+
+/// Whether the policy lets `principal` see values of the scrubber's class tag `class` in the
+/// clear, for `purpose`. Credentials and tags that are no class of the library's (a JWT, a
+/// bearer token, a MAC address) never are.
+pub(crate) fn visible(guard: &Guard, principal: &Principal, purpose: &str, class: &str) -> bool {
+    let Some(class) = Class::from_name(class) else {
+        return false;
+    };
+    guard
+        .policy()
+        .decide(
+            principal,
+            &Access::new(purpose),
+            &Target::new(class.name(), class.sensitivity()),
+            guard.keyring().environment(),
+        )
+        .reveals()
 }
 
 /// The first finding in `headers` and `body` of a class `may_see` refuses, if any.
