@@ -19,6 +19,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// A charge of customer 7's through the proxy with `token`, as the checkout service.
+fn charge(proxy: &Running, token: &str) -> crate::Reply {
+    post(
+        &format!("{}/v1/charges", proxy.url),
+        Some(CHECKOUT_TOKEN),
+        "application/json",
+        &charge_body(token),
+        &[],
+    )
+}
+
 /// The proxy's `host:port`.
 fn address(proxy: &Running) -> String {
     proxy.url.trim_start_matches("http://").to_owned()
@@ -196,13 +207,7 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
         }
         if served.is_none() {
             // A charge of another caller's, in the middle of it all.
-            let reply = post(
-                &format!("{}/v1/charges", proxy.url),
-                Some(CHECKOUT_TOKEN),
-                "application/json",
-                &charge_body(&token),
-                &[],
-            );
+            let reply = charge(&proxy, &token);
             served = Some(reply.status);
         }
         std::thread::sleep(Duration::from_millis(1000));
@@ -336,13 +341,7 @@ fn a_flood_of_unauthenticated_requests_leaves_the_store_bounded() {
         "sources are counted, never written"
     );
     // Once the window is over, the address is served again.
-    let reply = post(
-        &format!("{}/v1/charges", proxy.url),
-        Some(CHECKOUT_TOKEN),
-        "application/json",
-        &charge_body(&token),
-        &[],
-    );
+    let reply = charge(&proxy, &token);
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
@@ -361,14 +360,7 @@ fn another_subjects_token_is_refused() {
         },
         "card",
     );
-    let charges = format!("{}/v1/charges", proxy.url);
-    let reply = post(
-        &charges,
-        Some(CHECKOUT_TOKEN),
-        "application/json",
-        &charge_body(&eights),
-        &[],
-    );
+    let reply = charge(&proxy, &eights);
     assert_eq!(reply.status, 422, "{}", reply.body);
     assert!(reply.body.contains("subject"), "{}", reply.body);
     assert!(mock.received().is_empty(), "the processor got nothing");
@@ -382,13 +374,7 @@ fn another_subjects_token_is_refused() {
         (&"failed".into(), &"token_refused".into())
     );
     // Customer 7's own token still goes through.
-    let reply = post(
-        &charges,
-        Some(CHECKOUT_TOKEN),
-        "application/json",
-        &charge_body(&token),
-        &[],
-    );
+    let reply = charge(&proxy, &token);
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
@@ -482,14 +468,7 @@ fn one_caller_has_at_most_its_share_of_requests_under_way() {
         })
         .collect();
     std::thread::sleep(Duration::from_millis(300));
-    let charges = format!("{}/v1/charges", proxy.url);
-    let reply = post(
-        &charges,
-        Some(CHECKOUT_TOKEN),
-        "application/json",
-        &charge_body(&token),
-        &[],
-    );
+    let reply = charge(&proxy, &token);
     assert_eq!(reply.status, 429, "{}", reply.body);
     assert!(
         reply.body.contains("more than 2 requests"),
@@ -499,13 +478,7 @@ fn one_caller_has_at_most_its_share_of_requests_under_way() {
     // The held ones time out (408); then the caller is served.
     std::thread::sleep(Duration::from_millis(2500));
     drop(held);
-    let reply = post(
-        &charges,
-        Some(CHECKOUT_TOKEN),
-        "application/json",
-        &charge_body(&token),
-        &[],
-    );
+    let reply = charge(&proxy, &token);
     assert_eq!(reply.status, 200, "{}", reply.body);
     let limited = refusals(&dir, "rate_limited");
     assert_eq!(limited.len(), 1, "{limited:?}");
