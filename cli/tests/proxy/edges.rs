@@ -159,13 +159,26 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
     let body_head = format!(
         "POST /v1/charges HTTP/1.1\r\nHost: proxy\r\nAuthorization: Bearer {CHECKOUT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n"
     );
-    // (socket, what it dribbles, how far it got, whether it is closed, what it was answered)
+    /// A slow client: its socket, what it dribbles, how far it got, whether the proxy closed
+    /// the connection, and what the proxy answered.
     struct Slow {
         tcp: TcpStream,
         bytes: Vec<u8>,
         sent: usize,
         closed: bool,
         answer: Vec<u8>,
+    }
+    impl Slow {
+        /// Reads what the proxy sent, noting a closed connection.
+        fn look(&mut self) {
+            let mut buf = [0u8; 512];
+            match self.tcp.read(&mut buf) {
+                Ok(0) => self.closed = true,
+                Ok(n) => self.answer.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
+                Err(_) => self.closed = true,
+            }
+        }
     }
     let mut slow: Vec<Slow> = Vec::new();
     for n in 0..250 {
@@ -190,13 +203,7 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
     let mut served = None;
     while started.elapsed() < Duration::from_secs(5) {
         for s in slow.iter_mut().filter(|s| !s.closed) {
-            let mut buf = [0u8; 512];
-            match s.tcp.read(&mut buf) {
-                Ok(0) => s.closed = true,
-                Ok(n) => s.answer.extend_from_slice(&buf[..n]),
-                Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-                Err(_) => s.closed = true,
-            }
+            s.look();
             if !s.closed && s.sent < s.bytes.len() {
                 match s.tcp.write(&s.bytes[s.sent..=s.sent]) {
                     Ok(n) => s.sent += n,
@@ -206,7 +213,7 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
             }
         }
         if served.is_none() {
-            // A charge of another caller's, in the middle of it all.
+            // A charge, in the middle of it all.
             let reply = charge(&proxy, &token);
             served = Some(reply.status);
         }
@@ -214,15 +221,7 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
     }
     // A last look at what the proxy did.
     std::thread::sleep(Duration::from_millis(200));
-    for s in slow.iter_mut().filter(|s| !s.closed) {
-        let mut buf = [0u8; 512];
-        match s.tcp.read(&mut buf) {
-            Ok(0) => s.closed = true,
-            Ok(n) => s.answer.extend_from_slice(&buf[..n]),
-            Err(e) if e.kind() == ErrorKind::WouldBlock => {}
-            Err(_) => s.closed = true,
-        }
-    }
+    slow.iter_mut().filter(|s| !s.closed).for_each(Slow::look);
     let open_heads = slow[..200].iter().filter(|s| !s.closed).count();
     let open_bodies = slow[200..].iter().filter(|s| !s.closed).count();
     let timed_out = slow[200..]
