@@ -251,10 +251,8 @@ impl Guard {
         let now = this.now();
         // A grant that is no longer (or never was) valid is a denial, not a silently redacted
         // view.
-        if let Some(reason) = access
-            .grant()
-            .and_then(|token| this.grant_refusal(principal, token, now.unix_timestamp()))
-        {
+        // A view denied as a whole: one denied event, and the error.
+        let whole_denial = |reason: Reason| -> Result<Error, Error> {
             let mut event = this.event(
                 Action::View,
                 Outcome::Denied,
@@ -264,7 +262,13 @@ impl Guard {
             );
             event.object.record = Some(Text::from_static(T::SCHEMA.name()));
             event.object.subject = record.subject_id().map(|s| s.as_str().into());
-            return Err(this.deny(&event, principal)?);
+            this.deny(&event, principal)
+        };
+        if let Some(reason) = access
+            .grant()
+            .and_then(|token| this.grant_refusal(principal, token, now.unix_timestamp()))
+        {
+            return Err(whole_denial(reason)?);
         }
         let mut fields: Vec<FieldDecision> = Vec::new();
         let mut located = Vec::new();
@@ -304,16 +308,7 @@ impl Guard {
             let mut admission = this.admit(principal, owner, &classes, unix_ms(now));
             alerts = std::mem::take(&mut admission.alerts);
             if admission.denied {
-                let mut event = this.event(
-                    Action::View,
-                    Outcome::Denied,
-                    admission.reason(),
-                    principal,
-                    Some(&access),
-                );
-                event.object.record = Some(Text::from_static(T::SCHEMA.name()));
-                event.object.subject = record.subject_id().map(|s| s.as_str().into());
-                let denied = this.deny(&event, principal)?;
+                let denied = whole_denial(admission.reason())?;
                 this.raise(principal, alerts)?;
                 return Err(denied);
             }
