@@ -181,14 +181,20 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
         }
     }
     let mut slow: Vec<Slow> = Vec::new();
-    for n in 0..250 {
+    // 200 slow heads, 50 slow bodies, and 10 connections that stay idle after a request.
+    for n in 0..260 {
         let tcp = TcpStream::connect(address(&proxy)).unwrap();
         let (bytes, sent) = if n < 200 {
             (head.to_vec(), 0)
-        } else {
+        } else if n < 250 {
             let mut tcp = &tcp;
             tcp.write_all(body_head.as_bytes()).unwrap();
             (vec![b' '; 1000], 0)
+        } else {
+            let mut tcp = &tcp;
+            tcp.write_all(b"GET /v1/files/x HTTP/1.1\r\nHost: proxy\r\n\r\n")
+                .unwrap();
+            (Vec::new(), 0)
         };
         tcp.set_nonblocking(true).unwrap();
         slow.push(Slow {
@@ -223,14 +229,24 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
     std::thread::sleep(Duration::from_millis(200));
     slow.iter_mut().filter(|s| !s.closed).for_each(Slow::look);
     let open_heads = slow[..200].iter().filter(|s| !s.closed).count();
-    let open_bodies = slow[200..].iter().filter(|s| !s.closed).count();
-    let timed_out = slow[200..]
+    let open_bodies = slow[200..250].iter().filter(|s| !s.closed).count();
+    let open_idle = slow[250..].iter().filter(|s| !s.closed).count();
+    let answered_idle = slow[250..]
+        .iter()
+        .filter(|s| s.answer.starts_with(b"HTTP/1.1 401"))
+        .count();
+    let timed_out = slow[200..250]
         .iter()
         .filter(|s| s.answer.starts_with(b"HTTP/1.1 408"))
         .count();
     println!(
-        "slow clients: 200 sending their head and 50 their body at 1 byte/s; after {:.1} s {open_heads} heads and {open_bodies} bodies still open, {timed_out} bodies answered 408; a charge meanwhile: {served:?}",
+        "slow clients: 200 sending their head and 50 their body at 1 byte/s, 10 idle after a request; after {:.1} s {open_heads} heads, {open_bodies} bodies and {open_idle} idle connections still open, {timed_out} bodies answered 408; a charge meanwhile: {served:?}",
         started.elapsed().as_secs_f64()
+    );
+    assert_eq!(answered_idle, 10, "the idle ones were answered first");
+    assert_eq!(
+        open_idle, 0,
+        "an idle connection is closed as a slow head is"
     );
     assert_eq!(open_heads, 0, "every slow head was cut off");
     assert_eq!(open_bodies, 0, "every slow body was cut off");
