@@ -110,9 +110,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         listen::serve(listener, tls, app, connections, stopped()).await;
         // Stopped (SIGTERM or ^C): the window so far goes on the record before the exit.
         summaries.abort();
-        let seconds = limits.refusal_window.as_secs();
-        if let Err(e) = tokio::task::spawn_blocking(move || write_summaries(&proxy, seconds)).await
-        {
+        if let Err(e) = tokio::task::spawn_blocking(move || write_summaries(&proxy)).await {
             eprintln!("piiguard proxy: the last refusals could not be summarized: {e}");
         }
         eprintln!("piiguard proxy: stopped");
@@ -145,15 +143,14 @@ async fn summarize(proxy: Arc<Proxy>, window: std::time::Duration) {
     loop {
         every.tick().await;
         let proxy = Arc::clone(&proxy);
-        let seconds = window.as_secs();
-        let _ = tokio::task::spawn_blocking(move || write_summaries(&proxy, seconds)).await;
+        let _ = tokio::task::spawn_blocking(move || write_summaries(&proxy)).await;
     }
 }
 
-fn write_summaries(proxy: &Proxy, seconds: u64) {
+fn write_summaries(proxy: &Proxy) {
     let anonymous =
         piiguard::Principal::new("anonymous").in_environment(proxy.guard.keyring().environment());
-    for summary in proxy.tally.close(seconds) {
+    for summary in proxy.tally.close() {
         if let Err(e) = proxy
             .guard
             .refuse(&anonymous, summary.reason, &summary.detail)

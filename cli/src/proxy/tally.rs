@@ -13,6 +13,7 @@ use piiguard::Reason;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
+use std::time::Instant;
 
 /// The most sources counted one by one in a window; past it, new sources share one count.
 const MAX_SOURCES: usize = 65_536;
@@ -39,12 +40,24 @@ struct Counts {
     limited: u64,
 }
 
-#[derive(Default, Debug)]
+#[derive(Debug)]
 struct Window {
+    opened: Instant,
     by_source: HashMap<IpAddr, u64>,
     /// Sources past `MAX_SOURCES`, counted together.
     overflow: u64,
     causes: HashMap<Cause, Counts>,
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Self {
+            opened: Instant::now(),
+            by_source: HashMap::new(),
+            overflow: 0,
+            causes: HashMap::new(),
+        }
+    }
 }
 
 /// The counts of the current window.
@@ -96,10 +109,10 @@ impl Tally {
         counts.limited += u64::from(limited);
     }
 
-    /// Ends the window: one summary per cause seen in it (`seconds` long), and the counts
-    /// start again.
-    pub(crate) fn close(&self, seconds: u64) -> Vec<Summary> {
+    /// Ends the window: one summary per cause seen in it, and the counts start again.
+    pub(crate) fn close(&self) -> Vec<Summary> {
         let window = std::mem::take(&mut *self.window.lock().unwrap_or_else(|e| e.into_inner()));
+        let seconds = window.opened.elapsed().as_secs_f64().round();
         let busiest = window.by_source.values().copied().max().unwrap_or(0);
         let sources = window.by_source.len() + usize::from(window.overflow > 0);
         let mut out: Vec<Summary> = window
@@ -108,9 +121,12 @@ impl Tally {
             .map(|(cause, counts)| Summary {
                 reason: cause.reason(),
                 detail: format!(
-                    "{} requests refused in {seconds} s from {sources} sources (the busiest \
+                    "{} requests refused in {seconds} s from {sources} {} (the busiest \
                      {busiest}); {} answered 429 over the limit of {} per source",
-                    counts.requests, counts.limited, self.per_source
+                    counts.requests,
+                    if sources == 1 { "source" } else { "sources" },
+                    counts.limited,
+                    self.per_source
                 ),
             })
             .collect();
@@ -136,16 +152,16 @@ mod tests {
         assert!(tally.limited(a));
         assert!(!tally.limited(b));
         tally.count(b, Cause::Unauthenticated, false);
-        let summaries = tally.close(10);
+        let summaries = tally.close();
         assert_eq!(summaries.len(), 1);
         assert_eq!(summaries[0].reason.code(), "unauthenticated");
         assert_eq!(
             summaries[0].detail,
-            "11 requests refused in 10 s from 2 sources (the busiest 10); 7 answered 429 over the limit of 3 per source"
+            "11 requests refused in 0 s from 2 sources (the busiest 10); 7 answered 429 over the limit of 3 per source"
         );
         assert!(!summaries[0].detail.contains("192.0.2.7"));
         // A new window: nothing to say, and nobody limited.
-        assert!(tally.close(10).is_empty());
+        assert!(tally.close().is_empty());
         assert!(!tally.limited(a));
     }
 }
