@@ -1,5 +1,9 @@
-//! Reveals per second with the audit trail and the monitor's counts in each store, from 1 and 4
-//! processes, and audit appends per second from 1 and 8 threads; the ratio to one process on a local directory.
+//! What the audited path gets out of each store, next to what the store itself can durably
+//! commit, in one run: for 1, 2, 4 and 8 processes, plain durable one-row inserts (one per
+//! transaction, through the same client library, each process on its own connection: the
+//! store's limit on this machine) and reveals (policy decision, monitor count, audit event
+//! committed, decryption), and their ratio; then audit appends per second from 1 and 8
+//! threads of one process.
 //!
 //! ```sh
 //! cargo run --release --example fleet_throughput --features postgres
@@ -52,6 +56,69 @@ fn open(target: &str) -> Guard {
     }
 }
 
+/// A child of the baseline: durable one-row inserts, one per transaction, for `SECONDS` once
+/// `go` exists; prints how many.
+fn inserter(target: &str, go: &Path) {
+    let count = |run: &mut dyn FnMut()| {
+        while !go.exists() {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let start = Instant::now();
+        let mut n = 0u64;
+        while start.elapsed() < Duration::from_secs(SECONDS) {
+            run();
+            n += 1;
+        }
+        println!("{n}");
+    };
+    let row = "x".repeat(200);
+    match target.strip_prefix("pg:") {
+        Some(url) => {
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            let insert = client
+                .prepare("INSERT INTO bench_baseline (line) VALUES ($1)")
+                .unwrap();
+            count(&mut || {
+                client.execute(&insert, &[&row]).unwrap();
+            });
+        }
+        None => {
+            let conn = rusqlite::Connection::open(Path::new(target).join("baseline.db")).unwrap();
+            conn.busy_timeout(Duration::from_secs(30)).unwrap();
+            conn.execute_batch("PRAGMA synchronous = FULL").unwrap();
+            let mut insert = conn
+                .prepare("INSERT INTO bench_baseline (line) VALUES (?1)")
+                .unwrap();
+            count(&mut || {
+                insert.execute([&row]).unwrap();
+            });
+        }
+    }
+}
+
+/// The baseline's table, in the store's own database (PostgreSQL) or beside it (SQLite, in WAL
+/// as the store is).
+fn make_baseline(target: &str) {
+    match target.strip_prefix("pg:") {
+        Some(url) => {
+            let mut client = postgres::Client::connect(url, postgres::NoTls).unwrap();
+            client
+                .batch_execute(
+                    "CREATE TABLE bench_baseline (id BIGSERIAL PRIMARY KEY, line TEXT NOT NULL)",
+                )
+                .unwrap();
+        }
+        None => {
+            let conn = rusqlite::Connection::open(Path::new(target).join("baseline.db")).unwrap();
+            conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 CREATE TABLE bench_baseline (id INTEGER PRIMARY KEY, line TEXT NOT NULL);",
+            )
+            .unwrap();
+        }
+    }
+}
+
 /// A child: reveals for `SECONDS` once `go` exists, prints how many.
 fn child(target: &str, id: &str, go: &Path) {
     let guard = open(target);
@@ -81,16 +148,16 @@ fn child(target: &str, id: &str, go: &Path) {
     println!("{n}");
 }
 
-/// Reveals per second from `procs` processes at once.
-fn reveals_per_second(target: &str, procs: usize, scratch: &Path) -> f64 {
-    let go = scratch.join(format!("go-{procs}-{}", target.len()));
+/// What `procs` processes at once do per second: `work` is `reveal` or `insert`.
+fn per_second(work: &str, target: &str, procs: usize, scratch: &Path) -> f64 {
+    let go = scratch.join(format!("go-{work}-{procs}-{}", target.len()));
     let _ = std::fs::remove_file(&go);
     let children: Vec<_> = (0..procs)
         .map(|i| {
             Command::new(std::env::current_exe().unwrap())
                 .env(
                     "FLEET_BENCH_CHILD",
-                    format!("{target}\n{i}\n{}", go.display()),
+                    format!("{work}\n{target}\n{i}\n{}", go.display()),
                 )
                 .stdout(Stdio::piped())
                 .spawn()
@@ -155,12 +222,16 @@ fn appends_per_second(sink: &dyn AuditSink, threads: usize) -> f64 {
 fn main() {
     if let Ok(spec) = std::env::var("FLEET_BENCH_CHILD") {
         let mut parts = spec.lines();
-        let (target, id, go) = (
+        let (work, target, id, go) = (
+            parts.next().unwrap(),
             parts.next().unwrap(),
             parts.next().unwrap(),
             PathBuf::from(parts.next().unwrap()),
         );
-        child(target, id, &go);
+        match work {
+            "insert" => inserter(target, &go),
+            _ => child(target, id, &go),
+        }
         return;
     }
     let scratch = std::env::temp_dir().join(format!("piiguard-fleet-bench-{}", std::process::id()));
@@ -191,16 +262,25 @@ fn main() {
     }
 
     println!(
-        "reveals per second (policy decision, monitor count and audit event in the store, decrypt):"
+        "per second, all processes together: plain durable one-row inserts (the store's limit), and \
+         reveals (policy decision, monitor count and audit event committed, decryption):"
     );
-    println!("| store | processes | reveals/s | ratio to 1 process, local |");
-    println!("|---|---|---|---|");
-    let mut base = None;
+    println!(
+        "| store | processes | inserts/s | reveals/s | reveals / inserts | reveals / 1 process |"
+    );
+    println!("|---|---|---|---|---|---|");
     for (name, target) in &targets {
-        for procs in [1, 4] {
-            let rate = reveals_per_second(target, procs, &scratch);
-            let base = *base.get_or_insert(rate);
-            println!("| {name} | {procs} | {rate:.0} | {:.2}× |", rate / base);
+        make_baseline(target);
+        let mut one = None;
+        for procs in [1, 2, 4, 8] {
+            let inserts = per_second("insert", target, procs, &scratch);
+            let reveals = per_second("reveal", target, procs, &scratch);
+            let one = *one.get_or_insert(reveals);
+            println!(
+                "| {name} | {procs} | {inserts:.0} | {reveals:.0} | {:.2}× | {:.2}× |",
+                reveals / inserts,
+                reveals / one
+            );
         }
     }
 
