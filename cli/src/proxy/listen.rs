@@ -4,7 +4,8 @@
 //! `header_timeout_seconds` ends the connection; line endings are CRLF only (`strict`).
 
 use super::config::ListenTls;
-use super::strict::Strict;
+use super::strict::{Seen, Strict};
+use super::tally::Cause;
 use axum::Router;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::pem::PemObject as _;
@@ -64,12 +65,17 @@ pub(crate) struct ConnectionLimits {
     pub(crate) header_timeout: Duration,
 }
 
-/// Serves `app` on `listener` until `shutdown` resolves.
+/// Counts a connection refused before any request of it reached the proxy's handler.
+pub(crate) type Refused = Arc<dyn Fn(std::net::IpAddr, Cause) + Send + Sync>;
+
+/// Serves `app` on `listener` until `shutdown` resolves; connections cut for being slow or
+/// malformed are counted by `refused`.
 pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     app: Router,
     limits: ConnectionLimits,
+    refused: Refused,
     shutdown: impl std::future::Future<Output = ()>,
 ) {
     let open = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
@@ -95,10 +101,12 @@ pub(crate) async fn serve(
         let _ = tcp.set_nodelay(true);
         let app = app.clone();
         let tls = tls.clone();
+        let refused = Arc::clone(&refused);
         // Each connection its own task: a slow client holds up no other.
         tokio::spawn(async move {
             let _permit = permit;
-            let peer = Peer(peer.ip());
+            let source = peer.ip();
+            let peer = Peer(source);
             let service = hyper::service::service_fn(move |mut request: http::Request<_>| {
                 request.extensions_mut().insert(peer);
                 let mut app = app.clone();
@@ -107,19 +115,36 @@ pub(crate) async fn serve(
             let mut http = hyper::server::conn::http1::Builder::new();
             http.timer(hyper_util::rt::TokioTimer::new())
                 .header_read_timeout(limits.header_timeout);
-            match tls {
+            let seen = Arc::new(Seen::default());
+            let served = match tls {
                 Some(acceptor) => {
-                    let handshake =
-                        tokio::time::timeout(limits.header_timeout, acceptor.accept(tcp));
-                    if let Ok(Ok(stream)) = handshake.await {
-                        let io = TokioIo::new(Strict::new(stream));
-                        let _ = http.serve_connection(io, service).await;
+                    match tokio::time::timeout(limits.header_timeout, acceptor.accept(tcp)).await {
+                        Ok(Ok(stream)) => {
+                            let io = TokioIo::new(Strict::new(stream, Arc::clone(&seen)));
+                            http.serve_connection(io, service).await
+                        }
+                        // No certificate of the clients' CA, or not TLS at all.
+                        Ok(Err(_)) => return refused(source, Cause::Unauthenticated),
+                        Err(_) => return refused(source, Cause::SlowHead),
                     }
                 }
                 None => {
-                    let io = TokioIo::new(Strict::new(tcp));
-                    let _ = http.serve_connection(io, service).await;
+                    let io = TokioIo::new(Strict::new(tcp, Arc::clone(&seen)));
+                    http.serve_connection(io, service).await
                 }
+            };
+            // (hyper ends a connection whose first read fails without an error of its own.)
+            match served {
+                _ if seen.refused() => refused(source, Cause::Malformed),
+                Err(error) if error.is_parse() || error.is_parse_too_large() => {
+                    refused(source, Cause::Malformed);
+                }
+                // Cut while its head was still arriving; an idle connection closed between
+                // requests is no refusal.
+                Err(error) if error.is_timeout() && seen.mid_request() => {
+                    refused(source, Cause::SlowHead);
+                }
+                _ => {}
             }
         });
     }

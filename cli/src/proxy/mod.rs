@@ -107,7 +107,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
             max_connections: limits.max_connections,
             header_timeout: limits.header_timeout,
         };
-        listen::serve(listener, tls, app, connections, stopped()).await;
+        let refused: listen::Refused = {
+            let proxy = Arc::clone(&proxy);
+            Arc::new(move |source, cause| proxy.tally.count(source, cause, false))
+        };
+        listen::serve(listener, tls, app, connections, refused, stopped()).await;
         // Stopped (SIGTERM or ^C): the window so far goes on the record before the exit.
         summaries.abort();
         if let Err(e) = tokio::task::spawn_blocking(move || write_summaries(&proxy)).await {

@@ -8,6 +8,8 @@
 
 use std::io;
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
@@ -55,6 +57,12 @@ impl Default for Framing {
 pub(crate) struct NotCrlf;
 
 impl Framing {
+    /// Whether part of a request head (or of a chunk-size line or trailers) has arrived and
+    /// the rest has not: a connection cut now was cut in the middle of a request.
+    pub(crate) fn mid_request(&self) -> bool {
+        !self.lines.is_empty() || !matches!(self.state, State::Lines { trailers: false })
+    }
+
     /// Follows `bytes`, the next bytes of the connection.
     pub(crate) fn feed(&mut self, mut bytes: &[u8]) -> Result<(), NotCrlf> {
         while !bytes.is_empty() {
@@ -190,13 +198,36 @@ fn body_of(head: &[u8]) -> State {
 pub(crate) struct Strict<S> {
     inner: S,
     framing: Framing,
+    seen: Arc<Seen>,
+}
+
+/// What the check saw of its connection, for whoever counts the refusals once hyper is done
+/// with it.
+#[derive(Default, Debug)]
+pub(crate) struct Seen {
+    /// A line did not end in CRLF.
+    refused: AtomicBool,
+    /// The last read left a request incomplete.
+    mid_request: AtomicBool,
+}
+
+impl Seen {
+    pub(crate) fn refused(&self) -> bool {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn mid_request(&self) -> bool {
+        self.mid_request.load(Ordering::Relaxed)
+    }
 }
 
 impl<S> Strict<S> {
-    pub(crate) fn new(inner: S) -> Self {
+    /// `inner`, checked; `seen` says afterwards what the check saw.
+    pub(crate) fn new(inner: S, seen: Arc<Seen>) -> Self {
         Self {
             inner,
             framing: Framing::default(),
+            seen,
         }
     }
 }
@@ -212,12 +243,19 @@ impl<S: AsyncRead + Unpin> AsyncRead for Strict<S> {
         match Pin::new(&mut this.inner).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 let new = &buf.filled()[before..];
-                match this.framing.feed(new) {
+                let fed = this.framing.feed(new);
+                this.seen
+                    .mid_request
+                    .store(this.framing.mid_request(), Ordering::Relaxed);
+                match fed {
                     Ok(()) => Poll::Ready(Ok(())),
-                    Err(NotCrlf) => Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "a request line did not end in CRLF",
-                    ))),
+                    Err(NotCrlf) => {
+                        this.seen.refused.store(true, Ordering::Relaxed);
+                        Poll::Ready(Err(io::Error::new(
+                            io::ErrorKind::InvalidData,
+                            "a request line did not end in CRLF",
+                        )))
+                    }
                 }
             }
             other => other,

@@ -21,14 +21,31 @@ const MAX_SOURCES: usize = 65_536;
 /// A refusal before authentication.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Cause {
-    /// No bearer token of a declared caller.
+    /// No bearer token of a declared caller (or, with mutual TLS, no client certificate of
+    /// the clients' CA).
     Unauthenticated,
+    /// A connection cut because its request's head (or its TLS handshake) did not arrive
+    /// within `header_timeout_seconds`.
+    SlowHead,
+    /// A connection cut on a malformed request: a line not ending in CRLF, a request hyper
+    /// could not parse.
+    Malformed,
 }
 
 impl Cause {
     fn reason(self) -> Reason {
         match self {
             Self::Unauthenticated => Reason::Unauthenticated,
+            Self::SlowHead | Self::Malformed => Reason::BadRequest,
+        }
+    }
+
+    /// What the summary counts.
+    fn counted(self) -> &'static str {
+        match self {
+            Self::Unauthenticated => "requests refused",
+            Self::SlowHead => "connections cut before their request's head arrived",
+            Self::Malformed => "connections cut on a malformed request",
         }
     }
 }
@@ -120,17 +137,24 @@ impl Tally {
             .into_iter()
             .map(|(cause, counts)| Summary {
                 reason: cause.reason(),
-                detail: format!(
-                    "{} requests refused in {seconds} s from {sources} {} (the busiest \
-                     {busiest}); {} answered 429 over the limit of {} per source",
-                    counts.requests,
-                    if sources == 1 { "source" } else { "sources" },
-                    counts.limited,
-                    self.per_source
-                ),
+                detail: {
+                    let mut detail = format!(
+                        "{} {} in {seconds} s from {sources} {} (the busiest {busiest})",
+                        counts.requests,
+                        cause.counted(),
+                        if sources == 1 { "source" } else { "sources" },
+                    );
+                    if cause == Cause::Unauthenticated {
+                        detail.push_str(&format!(
+                            "; {} answered 429 over the limit of {} per source",
+                            counts.limited, self.per_source
+                        ));
+                    }
+                    detail
+                },
             })
             .collect();
-        out.sort_by_key(|s| s.reason.code());
+        out.sort_by(|a, b| (a.reason.code(), &a.detail).cmp(&(b.reason.code(), &b.detail)));
         out
     }
 }
@@ -160,6 +184,28 @@ mod tests {
             "11 requests refused in 0 s from 2 sources (the busiest 10); 7 answered 429 over the limit of 3 per source"
         );
         assert!(!summaries[0].detail.contains("192.0.2.7"));
+        // Connections cut before a request: counted apart, summarized by what they were.
+        tally.count(b, Cause::SlowHead, false);
+        tally.count(b, Cause::SlowHead, false);
+        tally.count(a, Cause::Malformed, false);
+        let summaries = tally.close();
+        let details: Vec<(&str, &str)> = summaries
+            .iter()
+            .map(|s| (s.reason.code(), s.detail.as_str()))
+            .collect();
+        assert_eq!(
+            details,
+            [
+                (
+                    "bad_request",
+                    "1 connections cut on a malformed request in 0 s from 2 sources (the busiest 2)"
+                ),
+                (
+                    "bad_request",
+                    "2 connections cut before their request's head arrived in 0 s from 2 sources (the busiest 2)"
+                ),
+            ]
+        );
         // A new window: nothing to say, and nobody limited.
         assert!(tally.close().is_empty());
         assert!(!tally.limited(a));

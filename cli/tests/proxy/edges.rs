@@ -150,7 +150,7 @@ fn encoded_paths_never_reach_another_upstream_path_and_uncovered_responses_are_s
 /// proxy serves other callers meanwhile.
 #[test]
 fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
-    let (_dir, token, _mock, proxy) = running(
+    let (dir, token, _mock, proxy) = running(
         "edges-slow",
         "header_timeout_seconds = 2\nbody_timeout_seconds = 2",
     );
@@ -248,6 +248,30 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
         open_idle, 0,
         "an idle connection is closed as a slow head is"
     );
+    // The slow heads are on the record as summaries (the window is a second); the idle
+    // connections, closed between requests, are not refusals; the slow bodies are one event
+    // each (their callers had authenticated).
+    std::thread::sleep(Duration::from_millis(2500));
+    let cut: u64 = refusals(&dir, "bad_request")
+        .iter()
+        .filter_map(|e| {
+            let detail = e["detail"].as_str().unwrap();
+            detail
+                .contains("connections cut before their request's head arrived")
+                .then(|| detail.split(' ').next().unwrap().parse::<u64>().unwrap())
+        })
+        .sum();
+    assert_eq!(cut, 200, "every slow head counted once");
+    let slow_bodies = refusals(&dir, "bad_request")
+        .iter()
+        .filter(|e| {
+            e["detail"]
+                .as_str()
+                .unwrap()
+                .contains("did not arrive within 2 s")
+        })
+        .count();
+    assert_eq!(slow_bodies, 50);
     assert_eq!(open_heads, 0, "every slow head was cut off");
     assert_eq!(open_bodies, 0, "every slow body was cut off");
     assert_eq!(timed_out, 50, "each slow body was told why");
@@ -418,6 +442,21 @@ fn bodies_headers_line_endings_and_the_request_log() {
         "a bare LF is refused: {answer}"
     );
     assert!(mock.received().is_empty(), "{:?}", mock.received());
+    // Not HTTP at all: hyper answers 400 itself.
+    let answer = raw(&proxy, b"NOT HTTP AT ALL\r\n\r\n");
+    assert!(answer.is_empty() || status(&answer) == 400, "{answer}");
+    // Both cut connections are on the record, counted in the window's summary.
+    std::thread::sleep(Duration::from_millis(2500));
+    let cut: u64 = refusals(&dir, "bad_request")
+        .iter()
+        .filter_map(|e| {
+            let detail = e["detail"].as_str().unwrap();
+            detail
+                .contains("connections cut on a malformed request")
+                .then(|| detail.split(' ').next().unwrap().parse::<u64>().unwrap())
+        })
+        .sum();
+    assert_eq!(cut, 2, "the cut connections are on the record");
     // The caller's cookies, forwarding headers and API key stay here; what a request needs
     // goes on.
     let reply = post(
