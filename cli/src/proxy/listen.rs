@@ -3,7 +3,7 @@
 //! `max_connections` of them; a TLS handshake or a request head that takes longer than
 //! `header_timeout_seconds` ends the connection; line endings are CRLF only (`strict`).
 
-use super::config::ListenTls;
+use super::config::{Limits, ListenTls};
 use super::strict::{Seen, Strict};
 use super::tally::Cause;
 use axum::Router;
@@ -56,15 +56,6 @@ pub(crate) fn acceptor(tls: &ListenTls) -> Result<TlsAcceptor, String> {
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Peer(pub(crate) std::net::IpAddr);
 
-/// What bounds the listener's connections.
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct ConnectionLimits {
-    /// Connections open at once; past it, the next is accepted when one closes.
-    pub(crate) max_connections: usize,
-    /// The time a client has to send a request's head (and a TLS handshake).
-    pub(crate) header_timeout: Duration,
-}
-
 /// Counts a connection refused before any request of it reached the proxy's handler.
 pub(crate) type Refused = Arc<dyn Fn(std::net::IpAddr, Cause) + Send + Sync>;
 
@@ -74,7 +65,7 @@ pub(crate) async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     app: Router,
-    limits: ConnectionLimits,
+    limits: Limits,
     refused: Refused,
     shutdown: impl std::future::Future<Output = ()>,
 ) {

@@ -103,15 +103,11 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
             .fallback(forward::handle)
             .with_state(Arc::clone(&proxy));
         let summaries = tokio::spawn(summarize(Arc::clone(&proxy), limits.refusal_window));
-        let connections = listen::ConnectionLimits {
-            max_connections: limits.max_connections,
-            header_timeout: limits.header_timeout,
-        };
         let refused: listen::Refused = {
             let proxy = Arc::clone(&proxy);
             Arc::new(move |source, cause| proxy.tally.count(source, cause, false))
         };
-        listen::serve(listener, tls, app, connections, refused, stopped()).await;
+        listen::serve(listener, tls, app, limits, refused, stopped()).await;
         // Stopped (SIGTERM or ^C): the window so far goes on the record before the exit.
         summaries.abort();
         if let Err(e) = tokio::task::spawn_blocking(move || write_summaries(&proxy)).await {
@@ -124,6 +120,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
 
 /// Resolves on SIGTERM or SIGINT.
 async fn stopped() {
+    #[cfg(unix)]
     let terminate = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             Ok(mut signal) => {
@@ -132,6 +129,8 @@ async fn stopped() {
             Err(_) => std::future::pending().await,
         }
     };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         () = terminate => {}
