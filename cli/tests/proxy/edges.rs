@@ -538,3 +538,26 @@ fn one_caller_has_at_most_its_share_of_requests_under_way() {
     assert_eq!(limited.len(), 1, "{limited:?}");
     assert_eq!(limited[0]["principal"]["id"], "checkout-service");
 }
+
+/// `max_connections` bounds the connections open at once: with two held by clients that send
+/// nothing, a third waits in the kernel's backlog until the header timeout frees a slot.
+#[test]
+fn connections_past_the_limit_wait_for_a_free_slot() {
+    let (_dir, token, _mock, proxy) = running(
+        "edges-connections",
+        "max_connections = 2\nheader_timeout_seconds = 2",
+    );
+    let held: Vec<TcpStream> = (0..2)
+        .map(|_| TcpStream::connect(address(&proxy)).unwrap())
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let started = Instant::now();
+    let reply = charge(&proxy, &token);
+    let waited = started.elapsed();
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(
+        waited >= Duration::from_millis(1500),
+        "served only once a slot was free: {waited:?}"
+    );
+    drop(held);
+}
