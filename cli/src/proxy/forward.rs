@@ -242,6 +242,17 @@ async fn authenticated(
             )
         })??
     };
+    // A token no rule read would reach the third party as it is.
+    let outbound_body: &[u8] = new_body.as_deref().map_or(&body, |b| b.as_slice());
+    if let Some(place) = scan::stray_token(&headers, parts.uri.query(), outbound_body) {
+        return Err(Refusal::audited(
+            StatusCode::BAD_REQUEST,
+            Reason::BadRequest,
+            format!(
+                "the request holds a vault token in {place}, where no rule of the route reads one"
+            ),
+        ));
+    }
     let upstream = &proxy.config.upstreams[route_ref.upstream];
     // The URL is built from the segments the route matched: what matched is what is sent.
     let url = path::upstream_url(&upstream.host, upstream.port, &segments, parts.uri.query())

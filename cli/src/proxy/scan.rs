@@ -6,10 +6,14 @@
 //! A compressed body cannot be read, so it is refused the same way; credentials the scrubber
 //! finds (a JWT, a bearer token) and classes the library does not know are never the caller's
 //! to see.
+//!
+//! On the way out, [`stray_token`] finds a vault token that no rule of the route read — in
+//! the body, a forwarded header or the query — which would reach the third party as it is.
 
 use http::HeaderMap;
 use piiguard::policy::Target;
 use piiguard::scrub::Scrubber;
+use piiguard::token::{TOKEN_PREFIX, TokenInfo};
 use piiguard::{Access, Class, Guard, Principal};
 
 /// Where a finding was: a header's name, or the body.
@@ -87,9 +91,40 @@ pub(crate) fn withheld(
     found
 }
 
+/// Where a vault token is in an outbound request after its rules were applied (each one a
+/// rule read is a value by now): a header's name, `the query` or `the body`.
+pub(crate) fn stray_token(headers: &HeaderMap, query: Option<&str>, body: &[u8]) -> Option<String> {
+    let holds = |bytes: &[u8]| {
+        let prefix = TOKEN_PREFIX.as_bytes();
+        let mut from = 0;
+        while let Some(at) = bytes[from..]
+            .windows(prefix.len())
+            .position(|w| w == prefix)
+            .map(|i| from + i)
+        {
+            let end = bytes[at + prefix.len()..]
+                .iter()
+                .position(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_')))
+                .map_or(bytes.len(), |n| at + prefix.len() + n);
+            if std::str::from_utf8(&bytes[at..end]).is_ok_and(|t| TokenInfo::parse(t).is_ok()) {
+                return true;
+            }
+            from = at + prefix.len();
+        }
+        false
+    };
+    if let Some((name, _)) = headers.iter().find(|(_, v)| holds(v.as_bytes())) {
+        return Some(format!("header {name}"));
+    }
+    if query.is_some_and(|q| holds(q.as_bytes())) {
+        return Some("the query".into());
+    }
+    holds(body).then(|| "the body".into())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::withheld;
+    use super::{stray_token, withheld};
     use http::{HeaderMap, HeaderValue};
     use piiguard::scrub::Scrubber;
 
@@ -121,5 +156,43 @@ mod tests {
             withheld(&scrubber, &none, br#"{"id":"ch_1"}"#, &nothing),
             None
         );
+    }
+
+    #[test]
+    fn a_vault_token_left_anywhere_in_a_request_is_found() {
+        use piiguard::keys::{Environment, Keyring};
+        let guard = piiguard::Guard::builder(Keyring::in_memory(Environment::Dev))
+            .audit(std::sync::Arc::new(piiguard::audit::MemorySink::new()))
+            .tokens(std::sync::Arc::new(piiguard::token::MemoryTokenStore::new()))
+            .build()
+            .unwrap();
+        let target = piiguard::at_rest::TokenTarget::named(
+            "Payment",
+            "card",
+            piiguard::PiiField::of(piiguard::Class::CardNumber)
+                .with_storage(piiguard::Treatment::Tokenize),
+        );
+        let token = guard
+            .tokenize(&target, Some(&7), "4111111111111111")
+            .unwrap();
+        let none = HeaderMap::new();
+        let body = format!(r#"{{"card":"4111111111111111","note":"{token}"}}"#);
+        assert_eq!(
+            stray_token(&none, None, body.as_bytes()).as_deref(),
+            Some("the body")
+        );
+        let query = format!("ref={token}&page=2");
+        assert_eq!(
+            stray_token(&none, Some(&query), b"{}").as_deref(),
+            Some("the query")
+        );
+        let mut headers = HeaderMap::new();
+        headers.insert("idempotency-key", HeaderValue::from_str(&token).unwrap());
+        assert_eq!(
+            stray_token(&headers, None, b"").as_deref(),
+            Some("header idempotency-key")
+        );
+        // Text that only looks like the start of one is no token.
+        assert_eq!(stray_token(&none, Some("q=tok_abc"), b"tok_ tok_zz"), None);
     }
 }

@@ -485,6 +485,30 @@ fn bodies_headers_line_endings_and_the_request_log() {
         assert!(!names.contains(&stripped), "{stripped}: {names:?}");
     }
     assert!(names.contains(&"idempotency-key"), "{names:?}");
+    // A token in a field no rule reads would reach the third party as it is: refused.
+    let stray = serde_json::json!({
+        "customer": 7, "amount": 1200, "card": { "number": token }, "note": token,
+    })
+    .to_string();
+    let before = mock.received().len();
+    let reply = post(
+        &format!("{}/v1/charges", proxy.url),
+        Some(CHECKOUT_TOKEN),
+        "application/json",
+        &stray,
+        &[],
+    );
+    assert_eq!(reply.status, 400, "{}", reply.body);
+    assert!(
+        reply.body.contains("vault token in the body"),
+        "{}",
+        reply.body
+    );
+    assert_eq!(
+        mock.received().len(),
+        before,
+        "nothing reached the processor"
+    );
     // A card number in a path: the log and the record name the route's template.
     let answer = raw(&proxy, &get(&format!("/v1/files/{CARD}")));
     assert_eq!(status(&answer), 200, "{answer}");
