@@ -353,7 +353,7 @@ fn a_flood_of_unauthenticated_requests_leaves_the_store_bounded() {
         sent as f64 / flood.as_secs_f64(),
         summaries.len(),
     );
-    assert!(sent > 1000, "a flood: {sent}");
+    assert!(sent > 500, "a flood: {sent}");
     assert_eq!(counted, sent, "every refusal is counted in a summary");
     assert!(
         summaries.len() <= 6,
@@ -532,7 +532,7 @@ fn bodies_headers_line_endings_and_the_request_log() {
 fn one_caller_has_at_most_its_share_of_requests_under_way() {
     let (dir, token, _mock, proxy) = running(
         "edges-share",
-        "max_requests_per_caller = 2\nbody_timeout_seconds = 2",
+        "max_requests_per_caller = 2\nbody_timeout_seconds = 4",
     );
     let head = format!(
         "POST /v1/charges HTTP/1.1\r\nHost: proxy\r\nAuthorization: Bearer {CHECKOUT_TOKEN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
@@ -545,8 +545,16 @@ fn one_caller_has_at_most_its_share_of_requests_under_way() {
             tcp
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(300));
-    let reply = charge(&proxy, &token);
+    // Once the proxy has read their heads (on a loaded machine that takes a moment), the
+    // caller's next request is refused at once.
+    let started = Instant::now();
+    let reply = loop {
+        std::thread::sleep(Duration::from_millis(100));
+        let reply = charge(&proxy, &token);
+        if reply.status != 200 || started.elapsed() > Duration::from_secs(3) {
+            break reply;
+        }
+    };
     assert_eq!(reply.status, 429, "{}", reply.body);
     assert!(
         reply.body.contains("more than 2 requests"),
@@ -554,7 +562,7 @@ fn one_caller_has_at_most_its_share_of_requests_under_way() {
         reply.body
     );
     // The held ones time out (408); then the caller is served.
-    std::thread::sleep(Duration::from_millis(2500));
+    std::thread::sleep(Duration::from_millis(4500));
     drop(held);
     let reply = charge(&proxy, &token);
     assert_eq!(reply.status, 200, "{}", reply.body);
