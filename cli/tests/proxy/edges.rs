@@ -70,6 +70,19 @@ fn running(name: &str, limits: &str) -> (PathBuf, String, Mock, Running) {
     (dir, token, mock, proxy)
 }
 
+/// How many refusals the window summaries of `reason` whose detail says `what` counted.
+fn summarized(dir: &Path, reason: &str, what: &str) -> u64 {
+    refusals(dir, reason)
+        .iter()
+        .filter_map(|e| {
+            let detail = e["detail"].as_str().unwrap();
+            detail
+                .contains(what)
+                .then(|| detail.split(' ').next().unwrap().parse::<u64>().unwrap())
+        })
+        .sum()
+}
+
 fn refusals(dir: &Path, reason: &str) -> Vec<serde_json::Value> {
     events(dir)
         .into_iter()
@@ -252,15 +265,11 @@ fn slow_clients_are_cut_off_and_the_proxy_keeps_serving() {
     // connections, closed between requests, are not refusals; the slow bodies are one event
     // each (their callers had authenticated).
     std::thread::sleep(Duration::from_millis(2500));
-    let cut: u64 = refusals(&dir, "bad_request")
-        .iter()
-        .filter_map(|e| {
-            let detail = e["detail"].as_str().unwrap();
-            detail
-                .contains("connections cut before their request's head arrived")
-                .then(|| detail.split(' ').next().unwrap().parse::<u64>().unwrap())
-        })
-        .sum();
+    let cut = summarized(
+        &dir,
+        "bad_request",
+        "connections cut before their request's head arrived",
+    );
     assert_eq!(cut, 200, "every slow head counted once");
     let slow_bodies = refusals(&dir, "bad_request")
         .iter()
@@ -447,15 +456,11 @@ fn bodies_headers_line_endings_and_the_request_log() {
     assert!(answer.is_empty() || status(&answer) == 400, "{answer}");
     // Both cut connections are on the record, counted in the window's summary.
     std::thread::sleep(Duration::from_millis(2500));
-    let cut: u64 = refusals(&dir, "bad_request")
-        .iter()
-        .filter_map(|e| {
-            let detail = e["detail"].as_str().unwrap();
-            detail
-                .contains("connections cut on a malformed request")
-                .then(|| detail.split(' ').next().unwrap().parse::<u64>().unwrap())
-        })
-        .sum();
+    let cut = summarized(
+        &dir,
+        "bad_request",
+        "connections cut on a malformed request",
+    );
     assert_eq!(cut, 2, "the cut connections are on the record");
     // The caller's cookies, forwarding headers and API key stay here; what a request needs
     // goes on.
