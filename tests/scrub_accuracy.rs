@@ -302,8 +302,8 @@ fn corpus(lines: usize) -> Vec<(String, Vec<(String, &'static str)>)> {
 }
 
 /// Scores `lines` (each with its expected findings), prints the report, and fails below 0.98
-/// precision or recall for any class.
-fn meets_the_targets(title: &str, lines: Vec<(String, Vec<(String, &'static str)>)>) -> Score {
+/// precision or recall for any class, or when a class is missing from them.
+fn meets_the_targets(title: &str, lines: Vec<(String, Vec<(String, &'static str)>)>) {
     let scrubber = Scrubber::new();
     let mut score = Score::default();
     for (line, expected) in lines {
@@ -326,17 +326,16 @@ fn meets_the_targets(title: &str, lines: Vec<(String, Vec<(String, &'static str)
             .collect::<Vec<_>>()
             .join("\n")
     );
-    score
-}
-
-#[test]
-fn precision_and_recall_per_class_meet_the_targets() {
-    let score = meets_the_targets("log lines", corpus(20_000));
     assert_eq!(
         score.classes().count(),
         CLASSES.len(),
         "every class is in the corpus"
     );
+}
+
+#[test]
+fn precision_and_recall_per_class_meet_the_targets() {
+    meets_the_targets("log lines", corpus(20_000));
 }
 
 /// Where a value sits in an access log: a path segment, a query parameter, a JSON member, a
@@ -399,12 +398,7 @@ fn access_log_corpus(lines: usize) -> Vec<(String, Vec<(String, &'static str)>)>
 
 #[test]
 fn access_logs_paths_and_query_strings_meet_the_targets() {
-    let score = meets_the_targets("access logs", access_log_corpus(10_000));
-    assert_eq!(
-        score.classes().count(),
-        CLASSES.len(),
-        "every class is in the corpus"
-    );
+    meets_the_targets("access logs", access_log_corpus(10_000));
 }
 
 mod contexts {

@@ -996,6 +996,7 @@ fn mutual_tls_a_foreign_upstream_certificate_and_the_limits_are_enforced() {
 listen = "127.0.0.1:0"
 max_body_bytes = 1024
 timeout_seconds = 1
+refusal_window_seconds = 1
 tls_cert = "proxy.pem"
 tls_key = "proxy-key.pem"
 client_ca = "clients-ca.pem"
@@ -1121,6 +1122,18 @@ justification = "card payment"
             .count(),
         1
     );
+    // The handshake refused for want of a client certificate is on the record, counted in
+    // the window's summary of unauthenticated attempts.
+    std::thread::sleep(Duration::from_millis(2500));
+    let unauthenticated: u64 = events(&dir)
+        .iter()
+        .filter(|e| e["action"] == "request_refused" && e["reason"] == "unauthenticated")
+        .map(|e| {
+            let detail = e["detail"].as_str().unwrap();
+            detail.split(' ').next().unwrap().parse::<u64>().unwrap()
+        })
+        .sum();
+    assert!(unauthenticated >= 1, "the refused handshake is counted");
 }
 
 /// What the proxy held stays in no buffer it freed or kept: once its requests that carried a

@@ -249,8 +249,6 @@ impl Guard {
         let this = &pinned;
         let access = access.into();
         let now = this.now();
-        // A grant that is no longer (or never was) valid is a denial, not a silently redacted
-        // view.
         // A view denied as a whole: one denied event, and the error.
         let whole_denial = |reason: Reason| -> Result<Error, Error> {
             let mut event = this.event(
@@ -264,6 +262,8 @@ impl Guard {
             event.object.subject = record.subject_id().map(|s| s.as_str().into());
             this.deny(&event, principal)
         };
+        // A grant that is no longer (or never was) valid is a denial, not a silently redacted
+        // view.
         if let Some(reason) = access
             .grant()
             .and_then(|token| this.grant_refusal(principal, token, now.unix_timestamp()))

@@ -65,18 +65,6 @@ impl Proxy {
     }
 }
 
-/// Headers of the upstream's response that belong to its connection, never passed back.
-const HOP_BY_HOP: [header::HeaderName; 8] = [
-    header::CONNECTION,
-    header::PROXY_AUTHENTICATE,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-    header::CONTENT_LENGTH,
-    header::HeaderName::from_static("keep-alive"),
-];
-
 /// What the request log says of a request.
 #[derive(Default)]
 struct Said {
@@ -273,9 +261,7 @@ async fn authenticated(
         .map_err(|e| upstream_failed(&route_ref.name, &e))?;
     let status = answer.status();
     let mut headers = answer.headers().clone();
-    for name in &HOP_BY_HOP {
-        headers.remove(name);
-    }
+    super::headers::strip_hop_by_hop(&mut headers);
     let body = read_limited(answer, proxy.config.max_body, &route_ref.name).await?;
     // Tokenize what came back, then scan what is left, before the caller sees it.
     let (headers, new_body) = {

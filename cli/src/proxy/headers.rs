@@ -17,9 +17,9 @@ pub(crate) static ALWAYS: [HeaderName; 5] = [
     HeaderName::from_static("x-request-id"),
 ];
 
-/// Never forwarded, even when a route names them: they belong to one connection, or the
-/// proxy sets them itself (RFC 9110 §7.6.1), or they are the caller's credentials.
-pub(crate) static NEVER: [HeaderName; 12] = [
+/// Headers of one connection (RFC 9110 §7.6.1), or framing the proxy sets itself: never
+/// passed on, either way.
+pub(crate) static HOP_BY_HOP: [HeaderName; 9] = [
     header::CONNECTION,
     header::PROXY_AUTHENTICATE,
     header::PROXY_AUTHORIZATION,
@@ -27,13 +27,27 @@ pub(crate) static NEVER: [HeaderName; 12] = [
     header::TRAILER,
     header::TRANSFER_ENCODING,
     header::UPGRADE,
-    header::HOST,
     header::CONTENT_LENGTH,
-    header::AUTHORIZATION,
-    // The upstream answers uncompressed, so that the response can be read.
-    header::ACCEPT_ENCODING,
     HeaderName::from_static("keep-alive"),
 ];
+
+/// The caller's own request headers that never go to the upstream, even when a route names
+/// them: its host, its credentials, and `Accept-Encoding` (the upstream answers uncompressed,
+/// so that the response can be read).
+static CALLERS_OWN: [HeaderName; 3] =
+    [header::HOST, header::AUTHORIZATION, header::ACCEPT_ENCODING];
+
+/// Whether a request header may go to the upstream at all.
+pub(crate) fn forwardable(name: &HeaderName) -> bool {
+    !HOP_BY_HOP.contains(name) && !CALLERS_OWN.contains(name)
+}
+
+/// Removes the headers of one connection from an upstream's response.
+pub(crate) fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    for name in &HOP_BY_HOP {
+        headers.remove(name);
+    }
+}
 
 /// The headers of the caller's request that go to the upstream on `route`.
 pub(crate) fn outbound(caller: &HeaderMap, route: &Route) -> HeaderMap {
@@ -45,7 +59,7 @@ pub(crate) fn outbound(caller: &HeaderMap, route: &Route) -> HeaderMap {
         .iter()
         .chain(&route.forward_headers)
         .chain(rewritten)
-        .filter(|name| !NEVER.contains(name))
+        .filter(|name| forwardable(name))
         .collect();
     let mut out = HeaderMap::new();
     for (name, value) in caller {
@@ -54,9 +68,4 @@ pub(crate) fn outbound(caller: &HeaderMap, route: &Route) -> HeaderMap {
         }
     }
     out
-}
-
-/// Whether a route may name `name` in `forward_headers`.
-pub(crate) fn forwardable(name: &HeaderName) -> bool {
-    !NEVER.contains(name)
 }

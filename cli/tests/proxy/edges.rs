@@ -598,3 +598,38 @@ fn connections_past_the_limit_wait_for_a_free_slot() {
     );
     drop(held);
 }
+
+/// Stopping the proxy (SIGTERM) writes the refusals counted in the window so far before it
+/// exits: nothing counted is lost to an orderly stop.
+#[test]
+fn a_stopped_proxy_writes_its_last_window_first() {
+    let (dir, _token) = with_a_card_token("edges-stop");
+    let mock = mock::start();
+    let path = config_with(&dir, &mock, "");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replace("refusal_window_seconds = 1", "refusal_window_seconds = 600"),
+    )
+    .unwrap();
+    let mut proxy = start_proxy(&path, &dir);
+    for _ in 0..3 {
+        let answer = raw(
+            &proxy,
+            b"GET /v1/files/x HTTP/1.1\r\nHost: proxy\r\nConnection: close\r\n\r\n",
+        );
+        assert_eq!(status(&answer), 401, "{answer}");
+    }
+    assert_eq!(
+        summarized(&dir, "unauthenticated", "requests refused"),
+        0,
+        "a long window"
+    );
+    let stopped = std::process::Command::new("kill")
+        .args(["-TERM", &proxy.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(stopped.success());
+    assert!(proxy.child.wait().unwrap().success(), "an orderly stop");
+    assert_eq!(summarized(&dir, "unauthenticated", "requests refused"), 3);
+}
