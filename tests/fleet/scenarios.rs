@@ -510,12 +510,16 @@ pub(crate) fn the_monitor_counts_fleet_wide(t: &Target) {
         reveals, 400,
         "every allowed reveal of 16 threads in 4 processes is audited once"
     );
-    let alerts: Vec<&str> = events
+    // Each threshold alerts once. An alert is written after the reveal that crossed it
+    // commits, so two processes' alerts may reach the trail in either order (seen once in a
+    // clean-clone run: suspicious before elevated); the counts below say which reveal crossed.
+    let mut alerts: Vec<&str> = events
         .iter()
         .filter(|e| e["action"] == "access_alert")
         .map(|e| e["detail"].as_str().unwrap().split(' ').next().unwrap())
         .collect();
-    assert_eq!(alerts, ["elevated", "suspicious", "limit_reached"]);
+    alerts.sort_unstable();
+    assert_eq!(alerts, ["elevated", "limit_reached", "suspicious"]);
     let crossing = |kind: &str| {
         events
             .iter()
