@@ -352,6 +352,12 @@ pub enum ChainProblem {
     BrokenLink,
     /// The last line is incomplete (a crash during a write, or a cut in the middle of a line).
     Torn,
+    /// A checkpoint of a store's trail does not verify: its signature, its number or its link
+    /// to the checkpoint before is wrong (forged, edited, removed or reordered), a writer it
+    /// names goes back, or a writer's event differs from the head the checkpoint bound.
+    BadCheckpoint,
+    /// The event is stored as another writer's than the one its line names (moved).
+    WrongWriter,
     /// The trail ends before the last event the writer reported: lines were cut off the end.
     Truncated {
         /// The last event number the writer reported.
@@ -378,6 +384,10 @@ impl fmt::Display for ChainProblem {
             ),
             Self::BrokenLink => f.write_str("does not link to the previous line"),
             Self::Torn => f.write_str("incomplete last line (torn write)"),
+            Self::BadCheckpoint => {
+                f.write_str("a checkpoint does not verify (forged, edited, removed or reordered)")
+            }
+            Self::WrongWriter => f.write_str("stored under another writer than its own (moved)"),
             Self::Truncated { expected, found } => write!(
                 f,
                 "the trail ends at event {found}, the writer reported {expected} (cut off)"

@@ -267,9 +267,12 @@ fn eight_threads_of_reveals_lose_and_duplicate_no_event() {
     assert!(!text.contains(SENTINEL));
 }
 
+/// A store's trail: one chain per writer (each opened trail a writer of its own), signed
+/// checkpoints binding their heads. Every kind of tampering is refused, and the one window a
+/// checkpoint does not cover yet is reported as such.
 #[test]
 #[cfg(feature = "sqlite")]
-fn the_store_trail_keeps_the_same_chain_across_restarts() {
+fn a_store_trail_of_several_writers_refuses_every_tampering() {
     let dir = TempDir::new("sqlite");
     let path = dir.join("store.db");
     let open = |keyring: &Keyring| {
@@ -279,36 +282,198 @@ fn the_store_trail_keeps_the_same_chain_across_restarts() {
             .unwrap()
     };
     let keyring = Keyring::in_memory(Environment::Dev);
-    write_events(&keyring, Arc::new(open(&keyring)), 3);
-    let sink = Arc::new(open(&keyring));
-    write_events(&keyring, sink.clone(), 2);
-    assert_eq!(sink.verify().unwrap().unwrap().events, 5);
-    let rows = sink.lines().unwrap();
-    assert!(rows.iter().all(|l| !l.contains(SENTINEL)));
-
-    // Tampering with a row is detected.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute(
-        "UPDATE audit_events SET line = replace(line, '\"denied\"', '\"allowed\"') WHERE seq = 2",
-        [],
-    )
-    .unwrap();
-    assert_eq!(problem(sink.verify()), (2, ChainProblem::BadMac));
-    conn.execute("DELETE FROM audit_events WHERE seq = 2", [])
-        .unwrap();
+    let a = Arc::new(open(&keyring));
+    let b = Arc::new(open(&keyring));
+    write_events(&keyring, a.clone(), 3);
+    write_events(&keyring, b.clone(), 3);
+    // (A writer also makes one on its own at its first event: this one binds both.)
+    let head = a.checkpoint().unwrap();
+    write_events(&keyring, a.clone(), 2);
+    let report = a.verify_reaching(Some(&head)).unwrap();
     assert_eq!(
-        problem(sink.verify()),
+        (report.events, report.writers, report.unsealed, report.head),
+        (8, 2, 2, head.clone())
+    );
+    assert!(a.lines().unwrap().iter().all(|l| !l.contains(SENTINEL)));
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let sql = |statement: &str| conn.execute_batch(statement).unwrap();
+    sql("CREATE TABLE saved AS SELECT * FROM audit_events;
+         CREATE TABLE saved_checkpoints AS SELECT * FROM audit_checkpoints;");
+    let restore = "DELETE FROM audit_events; INSERT INTO audit_events SELECT * FROM saved;
+                   DELETE FROM audit_checkpoints;
+                   INSERT INTO audit_checkpoints SELECT * FROM saved_checkpoints;";
+    let verify = || a.verify_reaching(Some(&head));
+    let writer_a: String = conn
+        .query_row("SELECT writer FROM audit_events WHERE seq = 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let writer_b: String = conn
+        .query_row("SELECT writer FROM audit_events WHERE seq = 4", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_ne!(writer_a, writer_b);
+
+    // Edited.
+    sql("UPDATE audit_events SET line = replace(line, '\"denied\"', '\"allowed\"') WHERE seq = 2");
+    assert_eq!(problem(verify()), (2, ChainProblem::BadMac));
+    sql(restore);
+    // Deleted (in the middle of a writer's chain).
+    sql("DELETE FROM audit_events WHERE seq = 2");
+    assert_eq!(
+        problem(verify()),
         (
-            2,
+            3,
             ChainProblem::Gap {
                 expected: 2,
                 found: 3
             }
         )
     );
-    conn.execute("DELETE FROM audit_events WHERE seq >= 4", [])
+    sql(restore);
+    // Inserted: a copy of a real line, at the end of its own writer or under another.
+    sql(&format!(
+        "INSERT INTO audit_events (writer, wseq, line)
+         SELECT writer, 99, line FROM saved WHERE seq = 1;"
+    ));
+    assert!(matches!(
+        problem(verify()).1,
+        ChainProblem::OutOfOrder {
+            expected: 6,
+            found: 1
+        }
+    ));
+    sql(restore);
+    sql(&format!(
+        "INSERT INTO audit_events (writer, wseq, line)
+         SELECT '{writer_b}', 99, line FROM saved WHERE seq = 1;"
+    ));
+    assert_eq!(problem(verify()).1, ChainProblem::WrongWriter);
+    sql(restore);
+    // Reordered (two events of one writer swap places).
+    sql("UPDATE audit_events SET seq = -seq WHERE seq IN (1, 2);
+         UPDATE audit_events SET seq = 3 + seq WHERE seq IN (-1, -2);");
+    assert!(matches!(
+        problem(verify()).1,
+        ChainProblem::OutOfOrder { .. } | ChainProblem::Gap { .. }
+    ));
+    sql(restore);
+    // One writer's tail cut below the checkpoint: refused. After it (the unsealed window):
+    // every remaining event verifies, and the report says how many are unsealed.
+    sql(&format!(
+        "DELETE FROM audit_events WHERE writer = '{writer_a}' AND wseq >= 3"
+    ));
+    assert_eq!(
+        problem(verify()).1,
+        ChainProblem::Truncated {
+            expected: 3,
+            found: 2
+        }
+    );
+    sql(restore);
+    sql(&format!(
+        "DELETE FROM audit_events WHERE writer = '{writer_a}' AND wseq = 5"
+    ));
+    assert_eq!(verify().unwrap().unsealed, 1);
+    sql(restore);
+    // A whole writer dropped (its registration too).
+    sql(&format!(
+        "DELETE FROM audit_events WHERE writer = '{writer_b}';
+         DELETE FROM audit_writers WHERE writer = '{writer_b}';"
+    ));
+    assert_eq!(
+        problem(verify()).1,
+        ChainProblem::Truncated {
+            expected: 3,
+            found: 0
+        }
+    );
+    sql(restore);
+    // A forged checkpoint (edited to bind less), and the checkpoints removed.
+    sql("UPDATE audit_checkpoints SET line = replace(line, '\"seq\":3', '\"seq\":2')");
+    assert_eq!(problem(verify()).1, ChainProblem::BadCheckpoint);
+    sql(restore);
+    sql("DELETE FROM audit_checkpoints");
+    assert_eq!(
+        problem(verify()).1,
+        ChainProblem::Truncated {
+            expected: head.seq,
+            found: 0
+        }
+    );
+    sql(restore);
+    assert_eq!(verify().unwrap().events, 8);
+
+    // A writer that dies mid-way leaves a chain that verifies; a new one writes on.
+    drop(b);
+    let c = Arc::new(open(&keyring));
+    write_events(&keyring, c.clone(), 1);
+    let next = c.checkpoint().unwrap();
+    assert!(next.seq > head.seq);
+    let report = c.verify_reaching(Some(&next)).unwrap();
+    assert_eq!((report.events, report.writers, report.unsealed), (9, 3, 0));
+}
+
+/// A trail written before writers existed (one chain, lines without a writer) is moved over as
+/// the writer `legacy` by the store's migration, and verifies with the new writers' events.
+#[test]
+#[cfg(feature = "sqlite")]
+fn a_single_chain_trail_moves_over_as_the_legacy_writer() {
+    let dir = TempDir::new("legacy");
+    let keyring = Keyring::in_memory(Environment::Dev);
+    // The old lines: a single chain, as the file sink still writes them.
+    let jsonl = dir.join("old.jsonl");
+    write_events(
+        &keyring,
+        Arc::new(JsonlSink::open(&jsonl, &keyring).unwrap()),
+        4,
+    );
+    let old = lines(&jsonl);
+    // A store at schema 4, holding them.
+    let path = dir.join("store.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         CREATE TABLE audit_events (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
+         PRAGMA user_version = 4;",
+    )
+    .unwrap();
+    for (seq, line) in old.iter().enumerate() {
+        conn.execute(
+            "INSERT INTO audit_events (seq, line) VALUES (?1, ?2)",
+            rusqlite::params![seq as i64 + 1, line],
+        )
         .unwrap();
-    assert!(sink.verify().is_err());
+    }
+    drop(conn);
+    let audit = Arc::new(
+        piiguard::store::SqliteStore::open(&path)
+            .unwrap()
+            .audit(&keyring)
+            .unwrap(),
+    );
+    assert_eq!(audit.verify().unwrap().unwrap().events, 4);
+    write_events(&keyring, audit.clone(), 1);
+    let head = audit.checkpoint().unwrap();
+    let report = audit.verify_reaching(Some(&head)).unwrap();
+    assert_eq!((report.events, report.writers, report.unsealed), (5, 2, 0));
+    // The legacy chain is bound like any writer's: cutting its end is refused.
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "DELETE FROM audit_events WHERE writer = 'legacy' AND wseq = 4",
+            [],
+        )
+        .unwrap();
+    assert_eq!(
+        problem(audit.verify_reaching(Some(&head))).1,
+        ChainProblem::Truncated {
+            expected: 4,
+            found: 3
+        }
+    );
 }
 
 /// A trail longer than a page (1,000 lines), written one by one and in bulk, is verified in

@@ -7,6 +7,12 @@
 //! predecessor's MAC, an edited line fails its MAC, a deleted or reordered line breaks the
 //! numbering and the links, an inserted line cannot carry a valid MAC, and a cut-off end is
 //! caught by comparing with the last head the writer reported.
+//!
+//! In a store, each writer (a process's trail, or one of its connections) keeps a chain of its
+//! own: its lines begin with `"writer":"<id>"`, so that a line cannot be moved to another
+//! writer's chain, and are numbered from 1 per writer. Writers never wait for each other; the
+//! [checkpoints](super::checkpoint) bind every writer's head at intervals. A trail written
+//! before writers existed is the writer `legacy`, whose lines carry no writer.
 
 use super::event::AuditEvent;
 use crate::codec::{hex32, unhex32};
@@ -19,7 +25,9 @@ use serde::{Deserialize, Serialize};
 const DOMAIN: &[u8] = b"piiguard/audit-chain/v1\n";
 /// `,"mac":"` + 64 hex digits + `"}`.
 const MAC_SUFFIX_LEN: usize = 8 + 64 + 2;
-const GENESIS: [u8; 32] = [0; 32];
+pub(crate) const GENESIS: [u8; 32] = [0; 32];
+/// The writer of a store's events chained before writers existed (one chain for all).
+pub(crate) const LEGACY: &str = "legacy";
 
 /// The end of a chain: the last event number and its MAC. Keep it somewhere the log's writer
 /// cannot change (another system) to detect lines cut off the end after a restart.
@@ -36,12 +44,21 @@ pub struct ChainHead {
 pub struct ChainReport {
     /// Events checked.
     pub events: u64,
-    /// The head of the trail.
+    /// The head of the trail: a file's last line; a store's last checkpoint (its number and
+    /// the hash of its line).
     pub head: ChainHead,
+    /// The chains checked: 1 for a file, one per writer for a store.
+    pub writers: u64,
+    /// Events after the last checkpoint (a store's): each verified in its writer's chain, but
+    /// a cut of a writer's last events in this window is not detectable until the next
+    /// checkpoint binds them. Always 0 for a file.
+    pub unsealed: u64,
 }
 
 #[derive(Serialize)]
 struct LineOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    writer: Option<&'a str>,
     seq: u64,
     #[serde(flatten)]
     event: &'a AuditEvent,
@@ -51,6 +68,8 @@ struct LineOut<'a> {
 
 #[derive(Deserialize)]
 struct LineIn {
+    #[serde(default)]
+    writer: Option<String>,
     seq: u64,
     prev: String,
     key: String,
@@ -61,6 +80,7 @@ struct LineIn {
 /// The writer's side: the MAC key, the next number and the previous MAC.
 pub(crate) struct Chain {
     key: MacKey,
+    writer: Option<String>,
     seq: u64,
     prev: [u8; 32],
 }
@@ -70,9 +90,28 @@ impl Chain {
     pub(crate) fn start(keyring: &Keyring) -> Result<Self, Error> {
         Ok(Self {
             key: keyring.mac_key(MacUse::AuditChain)?,
+            writer: None,
             seq: 0,
             prev: GENESIS,
         })
+    }
+
+    /// A new writer's chain in a store: a fresh id, lines numbered from 1.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) fn new_writer(keyring: &Keyring) -> Result<Self, Error> {
+        let mut id = [0u8; 8];
+        crate::crypto::random::fill_public(&mut id);
+        let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self {
+            writer: Some(format!("w-{id}")),
+            ..Self::start(keyring)?
+        })
+    }
+
+    /// The writer this chain belongs to (`None`: a file's single chain).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
+    pub(crate) fn writer(&self) -> &str {
+        self.writer.as_deref().unwrap_or(LEGACY)
     }
 
     /// Continues after `last_line` (verified first), under the active key.
@@ -83,6 +122,7 @@ impl Chain {
             .map_err(|problem| Error::AuditChain { line: 0, problem })?;
         Ok(Self {
             key: keyring.mac_key(MacUse::AuditChain)?,
+            writer: parsed.writer,
             seq: parsed.seq,
             prev: parsed.mac,
         })
@@ -114,6 +154,7 @@ impl Chain {
         let seq = self.seq + 1;
         let prev = hex32(&self.prev);
         let mut line = serde_json::to_string(&LineOut {
+            writer: self.writer.as_deref(),
             seq,
             event,
             prev: &prev,
@@ -133,11 +174,12 @@ impl Chain {
     }
 }
 
-struct Parsed {
-    seq: u64,
-    prev: String,
-    mac: [u8; 32],
-    event: AuditEvent,
+pub(crate) struct Parsed {
+    pub(crate) writer: Option<String>,
+    pub(crate) seq: u64,
+    pub(crate) prev: String,
+    pub(crate) mac: [u8; 32],
+    pub(crate) event: AuditEvent,
 }
 
 /// Checks lines one by one, caching MAC keys by reference.
@@ -154,7 +196,7 @@ impl<'k> Verifier<'k> {
         }
     }
 
-    fn check(&mut self, line: &str) -> Result<Parsed, ChainProblem> {
+    pub(crate) fn check(&mut self, line: &str) -> Result<Parsed, ChainProblem> {
         let split = line
             .len()
             .checked_sub(MAC_SUFFIX_LEN)
@@ -185,6 +227,7 @@ impl<'k> Verifier<'k> {
             return Err(ChainProblem::BadMac);
         }
         Ok(Parsed {
+            writer: parsed.writer,
             seq: parsed.seq,
             prev: parsed.prev,
             mac,
@@ -195,6 +238,8 @@ impl<'k> Verifier<'k> {
 
 /// Verifies a whole trail given as lines (each without its newline; `complete` is false when
 /// the text did not end with a newline). `expected` is a head reported earlier by the writer.
+/// A file holds one chain; an export of a store's trail holds each writer's, interleaved in
+/// the order they were stored, and each is verified on its own.
 pub(crate) fn verify_lines(
     keyring: &Keyring,
     lines: impl IntoIterator<Item = impl AsRef<str>>,
@@ -203,8 +248,8 @@ pub(crate) fn verify_lines(
     mut each: impl FnMut(u64, &AuditEvent),
 ) -> Result<ChainReport, Error> {
     let mut verifier = Verifier::new(keyring);
-    let mut seq = 0;
-    let mut prev = GENESIS;
+    let mut chains: Vec<(Option<String>, u64, [u8; 32])> = Vec::new();
+    let (mut seq, mut prev) = (0, GENESIS);
     let mut lines = lines.into_iter().peekable();
     let mut number = 0u64;
     while let Some(line) = lines.next() {
@@ -217,7 +262,15 @@ pub(crate) fn verify_lines(
             return Err(fail(ChainProblem::Torn));
         }
         let parsed = verifier.check(line.as_ref()).map_err(fail)?;
-        let expected_seq = seq + 1;
+        let chain = match chains.iter().position(|(w, _, _)| *w == parsed.writer) {
+            Some(i) => i,
+            None => {
+                chains.push((parsed.writer.clone(), 0, GENESIS));
+                chains.len() - 1
+            }
+        };
+        let (_, chain_seq, chain_prev) = &mut chains[chain];
+        let expected_seq = *chain_seq + 1;
         if parsed.seq > expected_seq {
             return Err(fail(ChainProblem::Gap {
                 expected: expected_seq,
@@ -230,12 +283,12 @@ pub(crate) fn verify_lines(
                 found: parsed.seq,
             }));
         }
-        if unhex32(&parsed.prev) != Some(prev) {
+        if unhex32(&parsed.prev) != Some(*chain_prev) {
             return Err(fail(ChainProblem::BrokenLink));
         }
-        each(parsed.seq, &parsed.event);
-        seq = parsed.seq;
-        prev = parsed.mac;
+        each(number, &parsed.event);
+        (*chain_seq, *chain_prev) = (parsed.seq, parsed.mac);
+        (seq, prev) = (parsed.seq, parsed.mac);
     }
     let head = ChainHead {
         seq,
@@ -252,46 +305,10 @@ pub(crate) fn verify_lines(
             },
         });
     }
-    Ok(ChainReport { events: seq, head })
-}
-
-/// Lines this many at a time from a store.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-const PAGE: usize = 1000;
-
-/// Verifies a stored trail read in pages (`read(after, limit)` gives the lines after event
-/// `after`), calling `each` with every verified event: memory stays bounded by a page, whatever
-/// the trail's length. A failed read ends the walk with its error.
-#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
-pub(crate) fn verify_paged(
-    keyring: &Keyring,
-    expected: Option<&ChainHead>,
-    mut read: impl FnMut(u64, usize) -> Result<Vec<(u64, String)>, Error>,
-    each: impl FnMut(u64, &AuditEvent),
-) -> Result<ChainReport, Error> {
-    let mut failure = None;
-    let mut after = 0;
-    let mut done = false;
-    let pages = std::iter::from_fn(|| {
-        if done {
-            return None;
-        }
-        match read(after, PAGE) {
-            Ok(page) => {
-                done = page.len() < PAGE;
-                after = page.last().map_or(after, |(seq, _)| *seq);
-                Some(page.into_iter().map(|(_, line)| line))
-            }
-            Err(e) => {
-                failure = Some(e);
-                None
-            }
-        }
+    Ok(ChainReport {
+        events: number,
+        head,
+        writers: chains.len().max(1) as u64,
+        unsealed: 0,
     })
-    .flatten();
-    let report = verify_lines(keyring, pages, true, expected, each);
-    match failure {
-        Some(e) => Err(e),
-        None => report,
-    }
 }

@@ -4,17 +4,29 @@
 //! queue; the next thread to take the chain commits all of them at once. A service's reveals
 //! then cost one sync per batch instead of one each.
 
-use super::{AuditEvent, Chain, ChainHead};
+use super::{AuditEvent, Chain};
 use crate::error::Error;
+use crate::monitor::Tally;
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+
+/// One event to store, with the monitor's counts to take in the same commit (if any).
+pub(crate) struct Entry {
+    pub(crate) event: AuditEvent,
+    pub(crate) tally: Option<Tally>,
+}
+
+/// What became of one entry of a stored batch: the counts its tally found before it (empty
+/// without a tally), or `None` when its tally was refused (blocked, or at the hard limit) and
+/// nothing of it was stored.
+pub(crate) type Stored = Option<Vec<u32>>;
 
 /// The events waiting for a batch, and the outcomes of those a batch took.
 #[derive(Default)]
 struct Queue {
     next_ticket: u64,
-    waiting: Vec<(u64, AuditEvent)>,
-    outcomes: HashMap<u64, Result<(), Error>>,
+    waiting: Vec<(u64, Entry)>,
+    outcomes: HashMap<u64, Result<Stored, Error>>,
     /// A thread is storing a batch: the others wait for its outcome or for their turn.
     storing: bool,
 }
@@ -55,22 +67,24 @@ impl GroupCommit {
     }
 
     /// The head after the last event this writer stored.
-    pub(crate) fn head(&self) -> ChainHead {
+    #[cfg(test)]
+    pub(crate) fn head(&self) -> super::ChainHead {
         lock(&self.chain).head()
     }
 
-    /// Records `event` in a batch with whatever other threads are waiting to record. `store` is
-    /// called with the chain and one batch's events, in order; it must chain and store all of
-    /// them in one transaction, or none (stepping the chain back) and fail.
+    /// Records `entry` in a batch with whatever other threads are waiting to record. `store` is
+    /// called with the chain and one batch's entries, in order; it must chain and store all of
+    /// them (but those whose tally it refuses) in one transaction and say what became of each,
+    /// or store none (stepping the chain back) and fail.
     pub(crate) fn record(
         &self,
-        event: &AuditEvent,
-        store: impl FnOnce(&mut Chain, &[AuditEvent]) -> Result<(), Error>,
-    ) -> Result<(), Error> {
+        entry: Entry,
+        store: impl FnOnce(&mut Chain, &[Entry]) -> Result<Vec<Stored>, Error>,
+    ) -> Result<Stored, Error> {
         let mut queue = lock(&self.queue);
         let ticket = queue.next_ticket;
         queue.next_ticket += 1;
-        queue.waiting.push((ticket, event.clone()));
+        queue.waiting.push((ticket, entry));
         // Wait until a batch took this event and answered, or until no batch is being stored:
         // then this thread stores everything waiting, its own event among it.
         loop {
@@ -86,7 +100,7 @@ impl GroupCommit {
                 .unwrap_or_else(PoisonError::into_inner);
         }
         queue.storing = true;
-        let (tickets, events): (Vec<u64>, Vec<AuditEvent>) =
+        let (tickets, entries): (Vec<u64>, Vec<Entry>) =
             std::mem::take(&mut queue.waiting).into_iter().unzip();
         drop(queue);
 
@@ -94,10 +108,17 @@ impl GroupCommit {
         // with an error, and the panic goes on in this thread. (A chain left mid-batch is
         // re-read from the stored head by the next batch, whose head check fails.)
         let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            store(&mut lock(&self.chain), &events)
+            store(&mut lock(&self.chain), &entries)
         }));
         let (result, panic) = match stored {
-            Ok(result) => (result, None),
+            Ok(Ok(outcomes)) if outcomes.len() == tickets.len() => (Ok(outcomes), None),
+            Ok(Ok(_)) => (
+                Err(Error::Audit {
+                    reason: "the audit writer lost an event",
+                }),
+                None,
+            ),
+            Ok(Err(e)) => (Err(e), None),
             Err(panic) => (
                 Err(Error::Audit {
                     reason: "the audit writer failed",
@@ -107,9 +128,25 @@ impl GroupCommit {
         };
 
         let mut queue = lock(&self.queue);
-        for &other in tickets.iter().filter(|&&t| t != ticket) {
-            let outcome = result.as_ref().copied().map_err(again);
-            queue.outcomes.insert(other, outcome);
+        let mut mine = Err(Error::Audit {
+            reason: "the audit writer lost an event",
+        });
+        match result {
+            Ok(outcomes) => {
+                for (t, outcome) in tickets.into_iter().zip(outcomes) {
+                    if t == ticket {
+                        mine = Ok(outcome);
+                    } else {
+                        queue.outcomes.insert(t, Ok(outcome));
+                    }
+                }
+            }
+            Err(error) => {
+                for &other in tickets.iter().filter(|&&t| t != ticket) {
+                    queue.outcomes.insert(other, Err(again(&error)));
+                }
+                mine = Err(error);
+            }
         }
         queue.storing = false;
         drop(queue);
@@ -117,15 +154,15 @@ impl GroupCommit {
         if let Some(panic) = panic {
             std::panic::resume_unwind(panic);
         }
-        result
+        mine
     }
 
     /// Records `events`, in order, as one batch of their own, after the batch being stored (if
     /// any) and before the events waiting now. `store` is called as for [`record`](Self::record).
     pub(crate) fn record_all(
         &self,
-        events: &[AuditEvent],
-        store: impl FnOnce(&mut Chain, &[AuditEvent]) -> Result<(), Error>,
+        events: &[Entry],
+        store: impl FnOnce(&mut Chain, &[Entry]) -> Result<Vec<Stored>, Error>,
     ) -> Result<(), Error> {
         let mut queue = lock(&self.queue);
         while queue.storing {
@@ -141,7 +178,9 @@ impl GroupCommit {
         }));
         lock(&self.queue).storing = false;
         self.stored.notify_all();
-        stored.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        stored
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map(drop)
     }
 }
 
@@ -172,6 +211,13 @@ mod tests {
         }
     }
 
+    fn entry(n: usize) -> Entry {
+        Entry {
+            event: event(n),
+            tally: None,
+        }
+    }
+
     #[test]
     fn every_event_is_stored_once_in_fewer_batches_than_events() {
         let keyring = Keyring::in_memory(Environment::Dev);
@@ -184,15 +230,15 @@ mod tests {
                 scope.spawn(move || {
                     for i in 0..200 {
                         group
-                            .record(&event(t * 1000 + i), |chain, events| {
+                            .record(entry(t * 1000 + i), |chain, entries| {
                                 batches.fetch_add(1, Ordering::Relaxed);
                                 // A slow commit, as a sync is: others queue meanwhile.
                                 std::thread::sleep(std::time::Duration::from_micros(200));
                                 let mut stored = stored.lock().unwrap();
-                                for e in events {
-                                    stored.push(chain.seal(e)?);
+                                for e in entries {
+                                    stored.push(chain.seal(&e.event)?);
                                 }
-                                Ok(())
+                                Ok(entries.iter().map(|_| Some(Vec::new())).collect())
                             })
                             .unwrap();
                     }
@@ -221,16 +267,16 @@ mod tests {
         let keyring = Keyring::in_memory(Environment::Dev);
         let group = GroupCommit::new(Chain::start(&keyring).unwrap());
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            group.record(&event(1), |_, _| panic!("the store's driver panicked"))
+            group.record(entry(1), |_, _| panic!("the store's driver panicked"))
         }));
         assert!(panicked.is_err());
         // Not stuck: the next event is stored.
         group
-            .record(&event(2), |chain, events| {
-                for e in events {
-                    chain.seal(e)?;
+            .record(entry(2), |chain, entries| {
+                for e in entries {
+                    chain.seal(&e.event)?;
                 }
-                Ok(())
+                Ok(entries.iter().map(|_| Some(Vec::new())).collect())
             })
             .unwrap();
         assert_eq!(group.head().seq, 1);
@@ -246,7 +292,7 @@ mod tests {
                 let (group, failures) = (&group, &failures);
                 scope.spawn(move || {
                     for i in 0..50 {
-                        let result = group.record(&event(t * 100 + i), |_, _| {
+                        let result = group.record(entry(t * 100 + i), |_, _| {
                             std::thread::sleep(std::time::Duration::from_micros(100));
                             Err(Error::Audit {
                                 reason: "disk full",

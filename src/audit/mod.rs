@@ -6,13 +6,16 @@
 //! - [`JsonlSink`]: a JSON-lines file with a keyed BLAKE3 hash chain ([`verify_jsonl`] detects
 //!   any edited, deleted, inserted, reordered or cut-off line), durable appends.
 //! - [`SqliteAudit`](crate::store::SqliteAudit) and `PgAudit` (feature `postgres`): the same
-//!   chain in the store, one chain for every process sharing it, read and verified in pages.
+//!   lines in the store, one chain per writer (so that writers never wait for each other) and
+//!   signed checkpoints binding every writer's head at intervals; read and verified in pages.
 //! - [`MemorySink`]: in memory, for tests.
 //! - `TracingSink` (feature `tracing`): events as `tracing` events, target `piiguard::audit`.
 //!
 //! A sink that fails to record makes the access fail: nothing is revealed without its record.
 
 mod chain;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod checkpoint;
 mod event;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 mod group;
@@ -20,6 +23,8 @@ mod jsonl;
 mod text;
 #[cfg(feature = "tracing")]
 mod tracing_sink;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+mod trail;
 
 pub use chain::{ChainHead, ChainProblem, ChainReport};
 pub use event::{Action, Actor, AuditEvent, Object, Outcome};
@@ -29,12 +34,17 @@ pub use text::Text;
 pub use tracing_sink::TracingSink;
 
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) use chain::{Chain, verify_paged};
+pub(crate) use chain::Chain;
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use checkpoint::{WriterHead, line_hash, mac_of, seal as seal_checkpoint};
 pub(crate) use event::timestamp;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) use group::GroupCommit;
+pub(crate) use group::{Entry, GroupCommit, Stored};
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
+pub(crate) use trail::{PAGE, Row, verify_trail};
 
 use crate::error::Error;
+pub use crate::monitor::Tally;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Where audit events go. Implementations must be safe to call from many threads at once and
@@ -60,6 +70,30 @@ pub trait AuditSink: Send + Sync {
     fn chain_head(&self) -> Option<ChainHead> {
         None
     }
+
+    /// Records `event` and takes the monitor's `tally` in one commit, for sinks in a store that
+    /// keeps the monitor's counts too ([`Tallied::Unsupported`] for the others: the guard then
+    /// counts and records in two steps). The guard calls it only when its counters are that
+    /// store's.
+    ///
+    /// # Errors
+    /// As [`record`](Self::record): nothing is stored then, neither counts nor event.
+    fn record_tallied(&self, event: &AuditEvent, tally: &Tally) -> Result<Tallied, Error> {
+        let _ = (event, tally);
+        Ok(Tallied::Unsupported)
+    }
+}
+
+/// What became of [`AuditSink::record_tallied`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tallied {
+    /// The sink keeps no counts: nothing was stored.
+    Unsupported,
+    /// Counted and recorded in one commit: how many events each track of the tally held in
+    /// the window before this one.
+    Recorded(Vec<u32>),
+    /// The principal is blocked, or at the hard limit: nothing was stored.
+    Refused,
 }
 
 impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
@@ -73,6 +107,10 @@ impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
 
     fn chain_head(&self) -> Option<ChainHead> {
         (**self).chain_head()
+    }
+
+    fn record_tallied(&self, event: &AuditEvent, tally: &Tally) -> Result<Tallied, Error> {
+        (**self).record_tallied(event, tally)
     }
 }
 

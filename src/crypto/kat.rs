@@ -4,7 +4,7 @@
 use super::aead::aws_lc::AwsLcSiv;
 use super::aead::rust_crypto::RustCryptoSiv;
 use super::aead::{NONCE_LEN, Siv, TAG_LEN};
-use super::{kdf, keyed_hash};
+use super::{kdf, keyed_hash, signature};
 use serde_json::Value;
 
 fn vectors(name: &str) -> Value {
@@ -198,6 +198,40 @@ fn blake3_keyed_hash_and_derive_key() {
             derived[..32],
             "len {len}"
         );
+    }
+}
+
+#[test]
+fn rfc8032_ed25519() {
+    // RFC 8032 §7.1, tests 1 and 2: secret key (seed), public key, message, signature.
+    let cases = [
+        (
+            "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60",
+            "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a",
+            "",
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b",
+        ),
+        (
+            "4ccd089b28ff96da9db6c346ec114e0f5b8a319f35aba624da8cf6ed4fb8a6fb",
+            "3d4017c3e843895a92b70aa74d1b7ebc9c982ccf2ec4968cc0cd55f12af4660c",
+            "72",
+            "92a009a9f0d4cab8720e820b5f642540a2b27b5416503f8fb3762223ebdb69da085ac1e43e15996e458f3613d0f11d8c387b2eaeb4302aeeb00d291612bb0c00",
+        ),
+    ];
+    let bytes = |h: &str| hex(&Value::String(h.to_owned()));
+    for (seed, public, message, expected) in cases {
+        let key = signature::SignKey::from_seed(&bytes(seed).try_into().unwrap());
+        let public: [u8; 32] = bytes(public).try_into().unwrap();
+        assert_eq!(key.public(), public);
+        let message = bytes(message);
+        let signed = key.sign(&message);
+        assert_eq!(signed.to_vec(), bytes(expected));
+        assert!(signature::verify(&public, &message, &signed));
+        let mut flipped = signed;
+        flipped[5] ^= 1;
+        assert!(!signature::verify(&public, &message, &flipped));
+        assert!(!signature::verify(&public, b"another message", &signed));
+        assert!(!signature::verify(&public, &message, &signed[..63]));
     }
 }
 

@@ -22,8 +22,8 @@ pub(crate) fn derive_key(context: &str, material: &[u8]) -> [u8; 32] {
     blake3::derive_key(context, material)
 }
 
-/// Plain BLAKE3 of public bytes (a version tag of a sealed file, not a secret's hash).
-#[cfg(feature = "local-key-file")]
+/// Plain BLAKE3 of public bytes (a version tag of a sealed file, the link between audit
+/// checkpoints; not a secret's hash).
 pub(crate) fn digest(input: &[u8]) -> [u8; 32] {
     blake3::hash(input).into()
 }

@@ -169,64 +169,6 @@ impl Guard {
         self.record(&event)
     }
 
-    /// The common end of a reveal and a detokenization: the decision (`allows` it or not),
-    /// the access count, the audit event, and only then `open`. A refusal is audited and
-    /// returned as [`Error::Denied`]; a failure to open is audited as failed.
-    pub(super) fn disclose<R>(
-        &self,
-        principal: &Principal,
-        access: &Access,
-        at: &Located,
-        (mut event, now): (AuditEvent, time::OffsetDateTime),
-        allows: fn(&Decision) -> bool,
-        open: impl FnOnce() -> Result<R, Error>,
-    ) -> Result<R, Error> {
-        let mut decision = self.decide_at(principal, access, at, now.unix_timestamp());
-        let mut alerts = Vec::new();
-        if allows(&decision) {
-            let owner = decision.reason == Reason::Owner;
-            let mut admission =
-                self.admit(principal, owner, &[at.pii.class().name()], unix_ms(now));
-            alerts = std::mem::take(&mut admission.alerts);
-            if admission.denied {
-                decision = Decision::deny(admission.reason());
-            }
-        }
-        event.reason = decision.reason;
-        if !allows(&decision) {
-            event.outcome = Outcome::Denied;
-            if decision.reason == Reason::RoleRule {
-                event.reason = Reason::RevealNotPermitted;
-                let gives = format!("policy gives {}", decision.disclosure);
-                event.detail = Some(Text::from(match event.detail.take() {
-                    Some(via) => format!("{}; {gives}", &*via),
-                    None => gives,
-                }));
-            }
-            let denied = self.deny(&event, principal)?;
-            self.raise(principal, alerts)?;
-            return Err(denied);
-        }
-        match open() {
-            Ok(revealed) => {
-                self.record(&event)?;
-                self.raise(principal, alerts)?;
-                Ok(revealed)
-            }
-            Err(error) => {
-                event.outcome = Outcome::Failed;
-                // A token that turns out not to be one (an FF1 token that does not decrypt
-                // to the format) is a refused token, not data that failed to open.
-                event.reason = match error {
-                    Error::Token { .. } => Reason::TokenRefused,
-                    _ => Reason::OpenFailed,
-                };
-                self.record(&event)?;
-                Err(error)
-            }
-        }
-    }
-
     /// Decides how each classified field of `record` is shown to `principal` for `access`, and
     /// writes one audit event listing the decisions. The returned [`PolicyView`] serializes the
     /// record with every field revealed, masked, hashed or redacted as decided — the "owner"
@@ -303,8 +245,11 @@ impl Guard {
                 }
             }
         }
+        // With a store keeping counts and trail, the view is counted with its event, in one
+        // commit, once built; else counted first.
+        let tallied = this.inner.tallied && !classes.is_empty();
         let mut alerts = Vec::new();
-        if !classes.is_empty() {
+        if !classes.is_empty() && !tallied {
             let mut admission = this.admit(principal, owner, &classes, unix_ms(now));
             alerts = std::mem::take(&mut admission.alerts);
             if admission.denied {
@@ -366,6 +311,22 @@ impl Guard {
         if nothing {
             event.outcome = Outcome::Denied;
             this.deny(&event, principal)?;
+        } else if tallied {
+            match this.record_counted(&event, principal, owner, &classes, unix_ms(now))? {
+                Some(raised) => alerts = raised,
+                None => {
+                    // Refused in the store: counted again in steps, which decide the denial.
+                    let mut admission = this.admit(principal, owner, &classes, unix_ms(now));
+                    alerts = std::mem::take(&mut admission.alerts);
+                    if admission.denied {
+                        drop(view);
+                        let denied = whole_denial(admission.reason())?;
+                        this.raise(principal, alerts)?;
+                        return Err(denied);
+                    }
+                    this.record(&event)?;
+                }
+            }
         } else {
             this.record(&event)?;
         }

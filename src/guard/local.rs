@@ -76,6 +76,7 @@ impl LocalGuard {
             .tokens(Arc::new(store.clone()))
             .lifecycle(Arc::new(store.clone()))
             .policies(Arc::new(store))
+            .tallied()
             .build()?;
         guard.adopt_policy_file(&text)?;
         Ok(guard)

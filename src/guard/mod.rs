@@ -5,6 +5,7 @@ mod access;
 mod admin;
 mod anonymize;
 mod break_glass;
+mod disclose;
 mod lifecycle;
 mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
@@ -28,10 +29,10 @@ use crate::at_rest::StorageKeys;
 use crate::audit::{
     Action, Actor, AuditEvent, AuditSink, ChainReport, Object, Outcome, Text, timestamp,
 };
-use crate::clock::{Clock, SystemClock, unix_ms};
+use crate::clock::{Clock, SystemClock};
 use crate::error::Error;
 use crate::keys::{Keyring, Scope};
-use crate::monitor::{Admission, Alert, AlertKind, Counters, MemoryCounters};
+use crate::monitor::{Alert, Counters, MemoryCounters};
 use crate::policy::grant_store::Grants;
 use crate::policy::{Access, Policy, PolicyStore, Principal, Reason};
 use crate::policy::{GrantStore, MemoryGrantStore};
@@ -53,6 +54,9 @@ struct Inner {
     lifecycle: Arc<dyn crate::lifecycle::LifecycleStore>,
     subsystem: Text,
     on_alert: Option<AlertHandler>,
+    /// The audit sink keeps the monitor's counts too (a store's, with that store's counters):
+    /// a disclosure's counts and event go in one commit.
+    tallied: bool,
 }
 
 /// Keys, policy, audit and monitoring in one handle: `Send + Sync`, and cheap to clone (the
@@ -141,6 +145,7 @@ pub struct GuardBuilder {
     policies: Option<Arc<dyn PolicyStore>>,
     tokens: Option<Arc<dyn TokenStore>>,
     lifecycle: Option<Arc<dyn crate::lifecycle::LifecycleStore>>,
+    tallied: bool,
 }
 
 impl GuardBuilder {
@@ -153,6 +158,14 @@ impl GuardBuilder {
     /// Where audit events go (required).
     pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
         self.audit = Some(sink);
+        self.tallied = false;
+        self
+    }
+
+    /// The audit sink and the counters are one store's: a disclosure's counts and event go in
+    /// one commit ([`AuditSink::record_tallied`]). Undone by a later `audit` or `counters`.
+    pub(super) fn tallied(mut self) -> Self {
+        self.tallied = true;
         self
     }
 
@@ -192,6 +205,7 @@ impl GuardBuilder {
     /// shares, the policy's thresholds and hard limit hold on the fleet-wide count.
     pub fn counters(mut self, counters: Arc<dyn Counters>) -> Self {
         self.counters = Some(counters);
+        self.tallied = false;
         self
     }
 
@@ -248,6 +262,7 @@ impl GuardBuilder {
                     .unwrap_or_else(|| Arc::new(crate::lifecycle::MemoryLifecycleStore::new())),
                 subsystem: Text::from(self.subsystem),
                 on_alert: self.on_alert,
+                tallied: self.tallied,
             }),
             scope,
             pinned: None,
@@ -265,6 +280,7 @@ impl Guard {
             clock: Arc::new(SystemClock),
             subsystem: "piiguard".to_owned(),
             on_alert: None,
+            tallied: false,
             scope: Scope::new(),
             grants: None,
             counters: None,
@@ -400,72 +416,6 @@ impl Guard {
 
     fn record(&self, event: &AuditEvent) -> Result<(), Error> {
         self.inner.audit.record(event)
-    }
-
-    /// Audits and reports alerts.
-    fn raise(&self, principal: &Principal, alerts: Vec<Alert>) -> Result<(), Error> {
-        for alert in alerts {
-            let outcome = match alert.kind {
-                AlertKind::LimitReached => Outcome::Denied,
-                _ => Outcome::Allowed,
-            };
-            let mut event = self.event(
-                Action::AccessAlert,
-                outcome,
-                Reason::Threshold,
-                principal,
-                None,
-            );
-            event.object.class = alert.class.as_deref().map(Text::from);
-            event.detail = Some(
-                format!(
-                    "{} count={} window_secs={}",
-                    alert.kind.name(),
-                    alert.count,
-                    alert.window.as_secs()
-                )
-                .into(),
-            );
-            self.record(&event)?;
-            if let Some(handler) = &self.inner.on_alert {
-                handler(&alert);
-            }
-        }
-        Ok(())
-    }
-
-    /// Counts a disclosure of `classes` to `principal`: reads of the principal's own data
-    /// (`owner`) on the owner counts (when the policy keeps them), the others on the staff
-    /// counts and limit.
-    /// Counters that cannot be asked refuse the access ([`Reason::MonitorUnavailable`]).
-    fn admit(&self, principal: &Principal, owner: bool, classes: &[&str], now: i64) -> Admission {
-        let current = self.current();
-        let admitted = if owner {
-            current.owner_monitor.as_ref().map_or_else(
-                || Ok(Admission::default()),
-                |m| m.admit_reveal(principal.id(), classes, now),
-            )
-        } else {
-            current.monitor.admit_reveal(principal.id(), classes, now)
-        };
-        admitted.unwrap_or_else(|_| Admission::unavailable())
-    }
-
-    /// Records a denial (its event, the denial count, any alert) and returns the
-    /// [`Error::Denied`] to give the caller; `Err` if the audit sink failed.
-    fn deny(&self, event: &AuditEvent, principal: &Principal) -> Result<Error, Error> {
-        self.record(event)?;
-        let now = unix_ms(self.now());
-        let alerts = self
-            .current()
-            .monitor
-            .record_denial(principal.id(), now)?
-            .into_iter()
-            .collect();
-        self.raise(principal, alerts)?;
-        Ok(Error::Denied {
-            reason: event.reason,
-        })
     }
 }
 

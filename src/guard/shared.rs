@@ -50,6 +50,7 @@ impl Guard {
             .counters(Arc::new(store.clone()))
             .tokens(Arc::new(store.clone()))
             .lifecycle(Arc::new(store.clone()))
-            .policies(Arc::new(store)))
+            .policies(Arc::new(store))
+            .tallied())
     }
 }

@@ -1,5 +1,5 @@
-//! MAC keys for the audit hash chain and break-glass grants, derived from the keyring's
-//! integrity root key (default region).
+//! MAC keys for the audit hash chain and break-glass grants, and the signing key of the audit
+//! trail's checkpoints, derived from the keyring's integrity root key (default region).
 //!
 //! A MAC names the root key version it was made under (`integrity-local.1`), so a chain or a
 //! grant made before a rotation still verifies after it, as long as that version is not
@@ -66,6 +66,36 @@ impl fmt::Debug for MacKey {
 }
 
 const SALT: &[u8] = b"piiguard/v1/mac-key";
+const SIGN_SALT: &[u8] = b"piiguard/v1/checkpoint-signing-key";
+
+/// The Ed25519 key that signs the audit trail's checkpoints, named as a MAC key is
+/// (`integrity-local.1`). Its public half checks checkpoints without the root key.
+pub(crate) struct CheckpointKey {
+    key_ref: String,
+    key: crate::crypto::signature::SignKey,
+}
+
+impl CheckpointKey {
+    pub(crate) fn key_ref(&self) -> &str {
+        &self.key_ref
+    }
+
+    pub(crate) fn public(&self) -> [u8; 32] {
+        self.key.public()
+    }
+
+    pub(crate) fn sign(&self, message: &[u8]) -> [u8; 64] {
+        self.key.sign(message)
+    }
+}
+
+impl fmt::Debug for CheckpointKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckpointKey")
+            .field("key", &self.key_ref)
+            .finish_non_exhaustive()
+    }
+}
 
 impl Keyring {
     /// The MAC key for `usage` under the active integrity key of the default region.
@@ -88,6 +118,50 @@ impl Keyring {
             .find(id, version, Purpose::Integrity, self.default_region())?
             .key;
         self.derive_mac_key(key, usage)
+    }
+
+    /// The checkpoint signing key under the active integrity root key.
+    pub(crate) fn checkpoint_key(&self) -> Result<CheckpointKey, Error> {
+        let keys = self.read()?;
+        let key = keys.active(Purpose::Integrity, self.default_region())?.key;
+        self.derive_checkpoint_key(key)
+    }
+
+    /// The checkpoint signing key a checkpoint names (`integrity-local.1`).
+    pub(crate) fn checkpoint_key_for(&self, key_ref: &str) -> Result<CheckpointKey, Error> {
+        let (id, version) = key_ref
+            .rsplit_once('.')
+            .and_then(|(id, v)| Some((id, v.parse::<u32>().ok()?)))
+            .ok_or(Error::Keyring {
+                reason: "a checkpoint names a malformed key",
+            })?;
+        let keys = self.read_knowing(id, version)?;
+        let key = keys
+            .find(id, version, Purpose::Integrity, self.default_region())?
+            .key;
+        self.derive_checkpoint_key(key)
+    }
+
+    fn derive_checkpoint_key(
+        &self,
+        root: &super::material::RootKey,
+    ) -> Result<CheckpointKey, Error> {
+        let material = root.material.as_ref().ok_or_else(|| Error::KeyDestroyed {
+            id: root.id.clone(),
+            version: root.version,
+        })?;
+        let mut seed = Zeroizing::new([0u8; 32]);
+        hkdf_sha256(
+            SIGN_SALT,
+            material.bytes(),
+            &[b"audit-checkpoint|", self.environment().name().as_bytes()],
+            &mut *seed,
+        )
+        .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
+        Ok(CheckpointKey {
+            key_ref: format!("{}.{}", root.id, root.version),
+            key: crate::crypto::signature::SignKey::from_seed(&seed),
+        })
     }
 
     fn derive_mac_key(

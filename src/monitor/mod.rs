@@ -7,8 +7,10 @@
 //! section.
 
 mod counters;
+mod tally;
 
 pub use counters::{Counters, MemoryCounters};
+pub use tally::Tally;
 
 use crate::error::Error;
 use std::fmt;
@@ -345,7 +347,7 @@ impl Monitor {
 mod tests {
     use super::*;
 
-    fn monitor(hard_limit: Option<u32>) -> Monitor {
+    pub(super) fn monitor(hard_limit: Option<u32>) -> Monitor {
         Monitor::new(Thresholds {
             window: Duration::from_secs(60),
             total: Levels {

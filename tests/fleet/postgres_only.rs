@@ -1,5 +1,6 @@
 //! What only the PostgreSQL engine has: migrations a DBA can run, a service role with no DDL
-//! and `INSERT` alone on the audit trail, and an audit table an administrator can tamper with.
+//! and no privilege on the audit events (it stores them through a function the migrations
+//! own), and an audit table an administrator can tamper with.
 
 use super::scenarios::{customer, mailer};
 use super::target::{Target, pg_guard};
@@ -72,96 +73,133 @@ fn the_service_role_may_only_append_to_the_audit_trail() {
     assert!(t.guard().verify_audit().is_ok());
 }
 
-fn problem(t: &Target) -> (u64, ChainProblem) {
-    match t.guard().verify_audit() {
-        Err(Error::AuditChain { line, problem }) => (line, problem),
-        other => panic!("expected a chain error, got {other:?}"),
-    }
-}
-
+/// The trail of several writers (two instances, each with writers of its own) and the
+/// checkpoints binding them: every kind of tampering an administrator of the database can do
+/// is refused, and the window after the last checkpoint is reported as such.
 #[test]
 fn tampering_with_the_audit_table_is_detected() {
     let t = Target::postgres("tamper");
     let pg = t.pg.as_ref().unwrap();
-    let guard = pg_guard(&pg.app_url);
+    let (one, two) = (pg_guard(&pg.app_url), pg_guard(&pg.app_url));
     let c = customer(2);
-    for _ in 0..5 {
-        drop(
-            guard
-                .reveal(&mailer(), &c, |c| &c.email, "send_receipt")
-                .unwrap(),
-        );
+    for guard in [&one, &two, &one] {
+        for _ in 0..2 {
+            drop(
+                guard
+                    .reveal(&mailer(), &c, |c| &c.email, "send_receipt")
+                    .unwrap(),
+            );
+        }
     }
-    assert_eq!(t.guard().verify_audit().unwrap().events, 5);
-    let save = "CREATE TABLE saved AS SELECT * FROM piiguard_audit_events";
+    // A checkpoint binds both instances' writers (the service's role makes it).
+    let head = one.audit_head().expect("a checkpoint");
+    drop(
+        two.reveal(&mailer(), &c, |c| &c.email, "send_receipt")
+            .unwrap(),
+    );
+    let audit = PgStore::connect(&pg.admin_url, 1)
+        .unwrap()
+        .audit(one.keyring())
+        .unwrap();
+    let verify = || audit.verify_reaching(Some(&head));
+    let problem = |result: Result<piiguard::audit::ChainReport, Error>| match result {
+        Err(Error::AuditChain { line, problem }) => (line, problem),
+        other => panic!("expected a chain error, got {other:?}"),
+    };
+    let report = verify().unwrap();
+    assert_eq!((report.events, report.unsealed), (7, 1));
+    assert!(report.writers >= 2);
+    t.sql(
+        "CREATE TABLE saved AS SELECT * FROM piiguard_audit_events;
+         CREATE TABLE saved_checkpoints AS SELECT * FROM piiguard_audit_checkpoints;",
+    )
+    .unwrap();
     let restore = "DELETE FROM piiguard_audit_events;
-                   INSERT INTO piiguard_audit_events SELECT * FROM saved";
-    t.sql(save).unwrap();
+                   INSERT INTO piiguard_audit_events SELECT * FROM saved;
+                   DELETE FROM piiguard_audit_checkpoints;
+                   INSERT INTO piiguard_audit_checkpoints SELECT * FROM saved_checkpoints;";
+    // The first event's writer.
+    let first = "(SELECT writer FROM saved ORDER BY seq LIMIT 1)";
 
     // Edited.
     t.sql(
         "UPDATE piiguard_audit_events SET line = replace(line, 'send_receipt', 'other')
-           WHERE seq = 3",
+           WHERE seq = (SELECT MIN(seq) FROM saved) + 1",
     )
     .unwrap();
-    assert_eq!(problem(&t), (3, ChainProblem::BadMac));
+    assert_eq!(problem(verify()).1, ChainProblem::BadMac);
     t.sql(restore).unwrap();
-    // Deleted.
-    t.sql("DELETE FROM piiguard_audit_events WHERE seq = 2")
+    // Deleted (a writer's first event).
+    t.sql("DELETE FROM piiguard_audit_events WHERE seq = (SELECT MIN(seq) FROM saved)")
         .unwrap();
-    assert_eq!(
-        problem(&t),
-        (
-            2,
-            ChainProblem::Gap {
-                expected: 2,
-                found: 3
-            }
-        )
-    );
+    assert!(matches!(
+        problem(verify()).1,
+        ChainProblem::Gap { expected: 1, .. }
+    ));
     t.sql(restore).unwrap();
-    // Inserted (a copy of a real line under a new number).
-    t.sql("INSERT INTO piiguard_audit_events SELECT 6, line FROM saved WHERE seq = 1")
-        .unwrap();
-    assert!(matches!(problem(&t).1, ChainProblem::OutOfOrder { .. }));
-    t.sql(restore).unwrap();
-    // Reordered.
-    t.sql(
-        "UPDATE piiguard_audit_events SET seq = -seq WHERE seq IN (2, 3);
-           UPDATE piiguard_audit_events SET seq = 5 - seq WHERE seq IN (-2, -3)",
-    )
+    // Inserted (a copy of a real line at the end of its writer, or under another writer).
+    t.sql(&format!(
+        "INSERT INTO piiguard_audit_events (writer, wseq, line)
+         SELECT writer, 99, line FROM saved WHERE writer = {first} AND wseq = 1"
+    ))
     .unwrap();
     assert!(matches!(
-        problem(&t).1,
-        ChainProblem::OutOfOrder { .. } | ChainProblem::Gap { .. } | ChainProblem::BrokenLink
+        problem(verify()).1,
+        ChainProblem::OutOfOrder { found: 1, .. }
     ));
     t.sql(restore).unwrap();
-    // Cut off the end: the head row still names the last event.
-    t.sql("DELETE FROM piiguard_audit_events WHERE seq >= 4")
-        .unwrap();
-    assert_eq!(
-        problem(&t).1,
-        ChainProblem::Truncated {
-            expected: 5,
-            found: 3
-        }
-    );
-    // With the head row moved back too, the table verifies on its own; the head the service
-    // holds (or one kept elsewhere) does not.
-    t.sql("UPDATE piiguard_audit_head SET seq = 3, line = (SELECT line FROM saved WHERE seq = 3)")
-        .unwrap();
-    assert_eq!(t.guard().verify_audit().unwrap().events, 3);
-    let audit = PgStore::connect(&pg.admin_url, 1)
-        .unwrap()
-        .audit(guard.keyring())
-        .unwrap();
+    t.sql(&format!(
+        "INSERT INTO piiguard_audit_events (writer, wseq, line)
+         SELECT 'w-0000000000000000', 1, line FROM saved WHERE writer = {first} AND wseq = 1"
+    ))
+    .unwrap();
+    assert_eq!(problem(verify()).1, ChainProblem::WrongWriter);
+    t.sql(restore).unwrap();
+    // Reordered (a writer's first two events swap places).
+    t.sql(&format!(
+        "UPDATE piiguard_audit_events SET seq = -seq WHERE writer = {first} AND wseq IN (1, 2);
+         UPDATE piiguard_audit_events e SET seq = (SELECT seq FROM saved s
+             WHERE s.writer = e.writer AND s.wseq = 3 - e.wseq) WHERE seq < 0"
+    ))
+    .unwrap();
     assert!(matches!(
-        audit.verify_reaching(guard.audit_head().as_ref()),
-        Err(Error::AuditChain {
-            problem: ChainProblem::Truncated { .. },
-            ..
-        })
+        problem(verify()).1,
+        ChainProblem::OutOfOrder { .. } | ChainProblem::Gap { .. }
     ));
+    t.sql(restore).unwrap();
+    // A writer's tail cut below the checkpoint.
+    t.sql(&format!(
+        "DELETE FROM piiguard_audit_events WHERE writer = {first} AND wseq > 1"
+    ))
+    .unwrap();
+    assert!(matches!(
+        problem(verify()).1,
+        ChainProblem::Truncated { found: 1, .. }
+    ));
+    t.sql(restore).unwrap();
+    // A whole writer dropped.
+    t.sql(&format!(
+        "DELETE FROM piiguard_audit_events WHERE writer = {first};
+         DELETE FROM piiguard_audit_writers WHERE writer = {first};"
+    ))
+    .unwrap();
+    assert!(matches!(
+        problem(verify()).1,
+        ChainProblem::Truncated { found: 0, .. }
+    ));
+    t.sql(restore).unwrap();
+    // A forged checkpoint, and the checkpoints removed.
+    t.sql("UPDATE piiguard_audit_checkpoints SET line = replace(line, '\"seq\":2', '\"seq\":1')")
+        .unwrap();
+    assert_eq!(problem(verify()).1, ChainProblem::BadCheckpoint);
+    t.sql(restore).unwrap();
+    t.sql("DELETE FROM piiguard_audit_checkpoints").unwrap();
+    assert!(matches!(
+        problem(verify()).1,
+        ChainProblem::Truncated { found: 0, .. }
+    ));
+    t.sql(restore).unwrap();
+    assert_eq!(verify().unwrap().events, 7);
 }
 
 #[test]

@@ -33,7 +33,9 @@ type SubjectRow = (String, String, String, String, i32, Vec<u8>);
 
 struct Tables {
     subject_keys: Vec<SubjectRow>,
-    audit: Vec<(i64, String)>,
+    audit: Vec<(i64, String, i64, String)>,
+    writers: Vec<(String, i64, i64)>,
+    checkpoints: Vec<(i64, i64, String)>,
     requests: Vec<(String, String, String, i64)>,
     revoked: Vec<String>,
     events: Vec<(String, String, i64)>,
@@ -72,8 +74,18 @@ fn read(conn: &Connection) -> rusqlite::Result<Tables> {
         )?,
         audit: all(
             conn,
-            "SELECT seq, line FROM audit_events ORDER BY seq",
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            "SELECT seq, writer, wseq, line FROM audit_events ORDER BY seq",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?,
+        writers: all(
+            conn,
+            "SELECT writer, started, sealed FROM audit_writers",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?,
+        checkpoints: all(
+            conn,
+            "SELECT seq, at_ms, line FROM audit_checkpoints ORDER BY seq",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?,
         requests: all(
             conn,
@@ -212,7 +224,7 @@ impl PgStore {
                 .query_one(
                     "SELECT NOT EXISTS (SELECT 1 FROM piiguard_key_set)
                         AND NOT EXISTS (SELECT 1 FROM piiguard_subject_keys)
-                        AND (SELECT seq FROM piiguard_audit_head WHERE id = 1) = 0",
+                        AND NOT EXISTS (SELECT 1 FROM piiguard_audit_writers)",
                     &[],
                 )?
                 .get(0);
@@ -231,16 +243,30 @@ impl PgStore {
                     &[region, tenant, subject, key_id, version, wrapped],
                 )?;
             }
-            for (seq, line) in &tables.audit {
+            for (writer, started, sealed) in &tables.writers {
                 tx.execute(
-                    "INSERT INTO piiguard_audit_events (seq, line) VALUES ($1, $2)",
-                    &[seq, line],
+                    "INSERT INTO piiguard_audit_writers (writer, started, sealed)
+                     VALUES ($1, $2, $3)",
+                    &[writer, started, sealed],
                 )?;
             }
-            if let Some((seq, line)) = tables.audit.last() {
+            for (seq, writer, wseq, line) in &tables.audit {
                 tx.execute(
-                    "UPDATE piiguard_audit_head SET seq = $1, line = $2 WHERE id = 1",
-                    &[seq, line],
+                    "INSERT INTO piiguard_audit_events (seq, writer, wseq, line)
+                     VALUES ($1, $2, $3, $4)",
+                    &[seq, writer, wseq, line],
+                )?;
+            }
+            // Events of the service's writers go after the imported ones.
+            tx.execute(
+                "SELECT setval('piiguard_audit_events_seq',
+                     COALESCE((SELECT MAX(seq) FROM piiguard_audit_events), 0) + 1, false)",
+                &[],
+            )?;
+            for (seq, at, line) in &tables.checkpoints {
+                tx.execute(
+                    "INSERT INTO piiguard_audit_checkpoints (seq, at_ms, line) VALUES ($1, $2, $3)",
+                    &[seq, at, line],
                 )?;
             }
             for (id, requester, request, at) in &tables.requests {

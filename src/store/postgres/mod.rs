@@ -30,15 +30,17 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// A job for a connection thread.
 type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
-/// One connection, made again when it broke.
+/// One connection, made again when it broke, with the statements prepared on it.
 struct Connection {
     url: String,
     client: Option<Client>,
+    prepared: Vec<(&'static str, postgres::Statement)>,
 }
 
 impl Connection {
     fn client(&mut self) -> Result<&mut Client, postgres::Error> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
+            self.prepared.clear();
             self.client = Some(Client::connect(&self.url, NoTls)?);
         }
         Ok(self
@@ -46,11 +48,40 @@ impl Connection {
             .as_mut()
             .unwrap_or_else(|| unreachable!("connected just above")))
     }
+
+    /// The client and `sql` prepared on it (once per connection): a call is then one round
+    /// trip.
+    fn prepared(
+        &mut self,
+        sql: &'static str,
+    ) -> Result<(&mut Client, postgres::Statement), postgres::Error> {
+        self.client()?;
+        let statement = match self.prepared.iter().find(|(s, _)| *s == sql) {
+            Some((_, statement)) => statement.clone(),
+            None => {
+                let statement = self
+                    .client
+                    .as_mut()
+                    .unwrap_or_else(|| unreachable!("connected just above"))
+                    .prepare(sql)?;
+                self.prepared.push((sql, statement.clone()));
+                statement
+            }
+        };
+        let client = self
+            .client
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("connected just above"));
+        Ok((client, statement))
+    }
 }
 
 struct Pool {
     jobs: Mutex<Sender<Job>>,
     redacted_url: String,
+    /// The connection string (never printed), for a connection of one's own.
+    url: String,
+    connections: usize,
 }
 
 /// The store on PostgreSQL: the key set (sealed, compare-and-swap), subject keys, the audit
@@ -95,7 +126,11 @@ fn redact(url: &str) -> String {
 }
 
 fn worker(url: String, jobs: Arc<Mutex<Receiver<Job>>>) {
-    let mut connection = Connection { url, client: None };
+    let mut connection = Connection {
+        url,
+        client: None,
+        prepared: Vec::new(),
+    };
     loop {
         let job = jobs.lock().unwrap_or_else(PoisonError::into_inner).recv();
         match job {
@@ -138,6 +173,8 @@ impl PgStore {
             pool: Arc::new(Pool {
                 jobs: Mutex::new(sender),
                 redacted_url: redact(url),
+                url: url.to_owned(),
+                connections: connections.max(1),
             }),
         };
         store
@@ -174,6 +211,45 @@ impl PgStore {
         result.recv().map_err(|_| RunError::Gone)?
     }
 
+    /// Runs `job` on a connection thread with `sql` prepared on its connection (once per
+    /// connection), and waits for its result.
+    pub(crate) fn run_prepared<T: Send + 'static>(
+        &self,
+        sql: &'static str,
+        job: impl FnOnce(&mut Client, &postgres::Statement) -> Result<T, postgres::Error>
+        + Send
+        + 'static,
+    ) -> Result<T, RunError> {
+        let (reply, result): (SyncSender<Result<T, RunError>>, _) = sync_channel(1);
+        let job: Job = Box::new(move |connection| {
+            let outcome = match connection.prepared(sql) {
+                Ok((client, statement)) => job(client, &statement).map_err(RunError::Query),
+                Err(e) => Err(RunError::Query(e)),
+            };
+            if matches!(outcome, Err(RunError::Query(ref e)) if e.is_closed()) {
+                connection.client = None;
+            }
+            let _ = reply.send(outcome);
+        });
+        self.pool
+            .jobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .send(job)
+            .map_err(|_| RunError::Gone)?;
+        result.recv().map_err(|_| RunError::Gone)?
+    }
+
+    /// A connection of the caller's own (a long read in one snapshot: verifying the trail).
+    pub(crate) fn connect_own(&self) -> Result<Client, postgres::Error> {
+        Client::connect(&self.pool.url, NoTls)
+    }
+
+    /// How many connections the store keeps.
+    pub(crate) fn connections(&self) -> usize {
+        self.pool.connections
+    }
+
     /// Runs `job` and maps its failure to [`Error::KeyStore`] with `reason` (never
     /// PostgreSQL's message, which can quote a value).
     pub(crate) fn call<T: Send + 'static>(
@@ -207,7 +283,7 @@ impl super::SharedStore for PgStore {
             Ok(client
                 .query_one(
                     "SELECT EXISTS (SELECT 1 FROM piiguard_subject_keys)
-                         OR (SELECT seq FROM piiguard_audit_head WHERE id = 1) > 0",
+                         OR EXISTS (SELECT 1 FROM piiguard_audit_writers)",
                     &[],
                 )?
                 .get(0))

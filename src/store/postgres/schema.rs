@@ -122,6 +122,89 @@ const MIGRATIONS: &[&str] = &[
          UNIQUE (region, id)
      );
      CREATE INDEX piiguard_deletions_by_subject ON piiguard_deletions (region, subject);",
+    // 4: the audit trail's writers, each with a chain of its own, and its checkpoints; the
+    // events so far are the writer `legacy`, numbered as they were. No more head row: writers
+    // never wait for each other. Two functions the service's role may run and nothing more:
+    // one stores an event with the monitor's counts of it in one statement (one round trip,
+    // one commit), the other reads the writers' heads for a checkpoint.
+    "ALTER TABLE piiguard_audit_events
+         ADD COLUMN writer TEXT NOT NULL DEFAULT 'legacy',
+         ADD COLUMN wseq BIGINT;
+     UPDATE piiguard_audit_events SET wseq = seq;
+     ALTER TABLE piiguard_audit_events
+         ALTER COLUMN wseq SET NOT NULL,
+         ALTER COLUMN writer DROP DEFAULT;
+     CREATE SEQUENCE piiguard_audit_events_seq OWNED BY piiguard_audit_events.seq;
+     SELECT setval('piiguard_audit_events_seq',
+         COALESCE((SELECT MAX(seq) FROM piiguard_audit_events), 0) + 1, false);
+     ALTER TABLE piiguard_audit_events
+         ALTER COLUMN seq SET DEFAULT nextval('piiguard_audit_events_seq');
+     CREATE UNIQUE INDEX piiguard_audit_events_by_writer
+         ON piiguard_audit_events (writer, wseq);
+     CREATE TABLE piiguard_audit_writers (
+         writer TEXT PRIMARY KEY,
+         started BIGINT NOT NULL,
+         sealed BIGINT NOT NULL DEFAULT 0
+     );
+     INSERT INTO piiguard_audit_writers (writer, started)
+         SELECT 'legacy', 0 WHERE EXISTS (SELECT 1 FROM piiguard_audit_events);
+     CREATE TABLE piiguard_audit_checkpoints (
+         seq BIGINT PRIMARY KEY,
+         at_ms BIGINT NOT NULL,
+         line TEXT NOT NULL
+     );
+     DROP TABLE piiguard_audit_head;
+     CREATE FUNCTION piiguard_audit_record(
+         p_writer TEXT, p_wseq BIGINT, p_line TEXT, p_principal TEXT, p_tracks TEXT[],
+         p_caps INTEGER[], p_limit INTEGER, p_now BIGINT, p_window BIGINT
+     ) RETURNS INTEGER[] LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
+     DECLARE
+         v_before INTEGER[] := '{}';
+         v_count INTEGER;
+         v_since BIGINT := p_now - p_window;
+     BEGIN
+         IF p_principal IS NOT NULL THEN
+             IF EXISTS (SELECT 1 FROM piiguard_monitor_blocks WHERE principal = p_principal) THEN
+                 RETURN NULL;
+             END IF;
+             FOR i IN 1 .. COALESCE(array_length(p_tracks, 1), 0) LOOP
+                 PERFORM pg_advisory_xact_lock(
+                     hashtextextended(p_principal || chr(31) || p_tracks[i], 0));
+                 IF random() < 0.02 THEN
+                     DELETE FROM piiguard_monitor_events
+                     WHERE principal = p_principal AND track = p_tracks[i] AND at_ms <= v_since;
+                 END IF;
+                 SELECT COUNT(*) INTO v_count FROM (
+                     SELECT 1 FROM piiguard_monitor_events
+                     WHERE principal = p_principal AND track = p_tracks[i] AND at_ms > v_since
+                     LIMIT p_caps[i]) AS recent;
+                 IF i = 1 AND p_limit IS NOT NULL AND v_count >= p_limit THEN
+                     RETURN NULL;
+                 END IF;
+                 INSERT INTO piiguard_monitor_events (principal, track, at_ms)
+                     VALUES (p_principal, p_tracks[i], p_now);
+                 v_before := v_before || v_count;
+             END LOOP;
+         END IF;
+         IF p_wseq = 1 THEN
+             INSERT INTO piiguard_audit_writers (writer, started) VALUES (p_writer, p_now)
+                 ON CONFLICT DO NOTHING;
+         END IF;
+         INSERT INTO piiguard_audit_events (writer, wseq, line) VALUES (p_writer, p_wseq, p_line);
+         RETURN v_before;
+     END $$;
+     REVOKE EXECUTE ON FUNCTION piiguard_audit_record(
+         TEXT, BIGINT, TEXT, TEXT, TEXT[], INTEGER[], INTEGER, BIGINT, BIGINT) FROM PUBLIC;
+     CREATE FUNCTION piiguard_audit_heads() RETURNS TABLE (writer TEXT, wseq BIGINT, mac TEXT)
+     LANGUAGE sql STABLE SECURITY DEFINER SET search_path FROM CURRENT AS $$
+         SELECT w.writer, e.wseq, substr(e.line, length(e.line) - 65, 64)
+         FROM piiguard_audit_writers w
+         CROSS JOIN LATERAL (
+             SELECT ev.wseq, ev.line FROM piiguard_audit_events ev
+             WHERE ev.writer = w.writer ORDER BY ev.wseq DESC LIMIT 1) e
+         WHERE e.wseq > w.sealed ORDER BY w.writer
+     $$;
+     REVOKE EXECUTE ON FUNCTION piiguard_audit_heads() FROM PUBLIC;",
 ];
 
 impl PgStore {
@@ -129,17 +212,21 @@ impl PgStore {
     pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 
     /// What the service's own role needs (replace `piiguard_app` with it), once the tables
-    /// exist: no DDL, no superuser, and on the audit trail `INSERT` only — its rows can be
-    /// neither changed nor read back by the service (an auditor's role with `SELECT` on
-    /// `piiguard_audit_events` verifies it). The chain's head row is what writers read and
-    /// move on, under a row lock, to chain each event to the last.
+    /// exist: no DDL, no superuser, and no privilege on the audit events at all — it stores
+    /// them through `piiguard_audit_record` (with the monitor's counts, in one statement) and
+    /// reads its writers' heads for a checkpoint through `piiguard_audit_heads`, two functions
+    /// the migrations own; its rows can be neither changed nor read back by the service (an
+    /// auditor's role with `SELECT` on the audit tables verifies them).
     pub const RUNTIME_GRANTS: &'static str = "\
 GRANT SELECT ON piiguard_schema TO piiguard_app;
 GRANT SELECT, INSERT, UPDATE ON piiguard_key_set TO piiguard_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON piiguard_subject_keys TO piiguard_app;
 GRANT SELECT, UPDATE ON piiguard_tallies TO piiguard_app;
-GRANT INSERT ON piiguard_audit_events TO piiguard_app;
-GRANT SELECT, UPDATE ON piiguard_audit_head TO piiguard_app;
+GRANT EXECUTE ON FUNCTION piiguard_audit_record(
+    TEXT, BIGINT, TEXT, TEXT, TEXT[], INTEGER[], INTEGER, BIGINT, BIGINT) TO piiguard_app;
+GRANT EXECUTE ON FUNCTION piiguard_audit_heads() TO piiguard_app;
+GRANT SELECT, UPDATE ON piiguard_audit_writers TO piiguard_app;
+GRANT SELECT, INSERT ON piiguard_audit_checkpoints TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_grant_requests TO piiguard_app;
 GRANT SELECT, INSERT ON piiguard_revoked_grants TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_monitor_events TO piiguard_app;

@@ -1,15 +1,22 @@
-//! [`SqliteAudit`]: the audit trail in the SQLite store — one hash chain for every process,
-//! serialized by the database: each event is chained to the last stored one inside the
-//! transaction that stores it, so N writers make one chain with no fork, gap or duplicate.
+//! [`SqliteAudit`]: the audit trail in the SQLite store — one hash chain per writer (each
+//! opened trail is a writer of its own, so processes never chain onto each other's events),
+//! and signed checkpoints binding every writer's head at intervals. A batch of events, with
+//! the monitor's counts of those that carry them, is one write transaction: one sync.
 
 use super::SqliteStore;
 use crate::audit::{
-    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, GroupCommit, verify_paged,
+    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, Entry, GroupCommit, PAGE, Row, Stored,
+    Tallied, Tally, WriterHead, line_hash, mac_of, seal_checkpoint, verify_trail,
 };
 use crate::error::Error;
 use crate::keys::Keyring;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::fmt;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+/// How often a writer makes sure a checkpoint binds the trail's heads.
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(60);
 
 /// The audit trail in the store's `audit_events` table, one row per chained line (the same
 /// lines as the JSON-lines file: [`export_jsonl`](Self::export_jsonl) writes one that
@@ -29,6 +36,8 @@ pub struct SqliteAudit {
     store: SqliteStore,
     keyring: Keyring,
     group: GroupCommit,
+    /// When this writer last made sure of a checkpoint.
+    checked: Mutex<Option<Instant>>,
 }
 
 impl fmt::Debug for SqliteAudit {
@@ -44,44 +53,31 @@ fn audit_failed(reason: &'static str) -> impl FnOnce(rusqlite::Error) -> Error {
 }
 
 impl SqliteStore {
-    /// The store's audit trail, chained under `keyring`'s integrity key; it writes through a
-    /// connection of its own, so an event's commit does not hold up key lookups.
+    /// The store's audit trail, chained under `keyring`'s integrity key as a writer of its
+    /// own; it writes through a connection of its own, so an event's commit does not hold up
+    /// key lookups.
     ///
     /// # Errors
-    /// [`Error::Audit`] if the table cannot be read; [`Error::AuditChain`] if its last event
-    /// does not verify.
+    /// [`Error::Audit`] if the store cannot be opened again; the keyring's errors.
     pub fn audit(&self, keyring: &Keyring) -> Result<SqliteAudit, Error> {
-        let store = self.sibling()?;
-        let chain = match last_line(&store)? {
-            Some((_, line)) => Chain::resume(keyring, &line)?,
-            None => Chain::start(keyring)?,
-        };
         Ok(SqliteAudit {
-            store,
+            store: self.sibling()?,
             keyring: keyring.clone(),
-            group: GroupCommit::new(chain),
+            group: GroupCommit::new(Chain::new_writer(keyring)?),
+            checked: Mutex::new(None),
         })
     }
 }
 
-fn last_line(store: &SqliteStore) -> Result<Option<(u64, String)>, Error> {
-    store
-        .conn()
-        .prepare_cached("SELECT seq, line FROM audit_events ORDER BY seq DESC LIMIT 1")
-        .and_then(|mut stmt| {
-            stmt.query_row([], |row| {
-                Ok((
-                    u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
-                    row.get(1)?,
-                ))
-            })
-            .optional()
-        })
-        .map_err(audit_failed("cannot read the audit table"))
+fn now_ms() -> i64 {
+    i64::try_from(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis(),
+    )
+    .unwrap_or(i64::MAX)
 }
-
-/// How many times an event is chained again when other writers keep getting in first.
-const ATTEMPTS: usize = 1000;
 
 impl SqliteAudit {
     /// The stored lines, in order (what [`verify`](AuditSink::verify) checks).
@@ -165,18 +161,28 @@ impl SqliteAudit {
     }
 
     /// Records `events`, in order, chained and stored in one transaction: a bulk writer's way
-    /// (an import, a generated trail) to the throughput of one commit for many events. Other
-    /// writers' events go before or after the whole batch, never inside it.
+    /// (an import, a generated trail) to the throughput of one commit for many events.
     ///
     /// # Errors
     /// As [`AuditSink::record`]: nothing of the batch is stored then.
     pub fn record_all(&self, events: &[AuditEvent]) -> Result<(), Error> {
+        let entries: Vec<Entry> = events
+            .iter()
+            .map(|event| Entry {
+                event: event.clone(),
+                tally: None,
+            })
+            .collect();
         self.group
-            .record_all(events, |chain, events| self.store_batch(chain, events))
+            .record_all(&entries, |chain, entries| self.store_batch(chain, entries))?;
+        self.checkpoint_if_due();
+        Ok(())
     }
 
-    /// Writes the trail as a JSON-lines file (the same chained lines), for archiving or for
-    /// [`verify_jsonl`](crate::audit::verify_jsonl) elsewhere.
+    /// Writes the trail as a JSON-lines file (the same chained lines, every writer's, in the
+    /// order they were stored), for archiving or for
+    /// [`verify_jsonl`](crate::audit::verify_jsonl) elsewhere, which verifies each writer's
+    /// chain (the checkpoints stay in the store).
     ///
     /// # Errors
     /// [`Error::Audit`] if the table cannot be read; I/O errors.
@@ -191,8 +197,9 @@ impl SqliteAudit {
         Ok(lines.len() as u64)
     }
 
-    /// Verifies the whole trail, and that it reaches `expected` (a head reported earlier and
-    /// kept where the trail's writers cannot change it): rows cut off its end are refused with
+    /// Verifies the whole trail, and that it still holds `expected` (a checkpoint's head,
+    /// reported earlier by [`checkpoint`](Self::checkpoint) and kept where the trail's writers
+    /// cannot change it): checkpoints cut off its end are refused with
     /// [`ChainProblem::Truncated`](crate::ChainProblem::Truncated).
     ///
     /// # Errors
@@ -202,11 +209,12 @@ impl SqliteAudit {
         self.verify_each(expected, |_, _| {})
     }
 
-    /// Verifies the whole trail as [`verify_reaching`](Self::verify_reaching) does, reading it
-    /// in pages (memory bounded by a page, whatever the trail's length), and calls `each` with
-    /// every verified event in order: an analysis of the trail (`piiguard audit report`) sees
-    /// only events whose chain holds. When the chain breaks, `each` has seen the events before
-    /// the break.
+    /// Verifies the whole trail as [`verify_reaching`](Self::verify_reaching) does — the
+    /// checkpoints, then every writer's chain in one pass over the rows in the order they were
+    /// stored (memory bounded by a page and the number of writers) — and calls `each` with
+    /// every verified event and its storage number: an analysis of the trail (`piiguard audit
+    /// report`) sees only events whose chain holds. When a chain breaks, `each` has seen the
+    /// events before the break.
     ///
     /// # Errors
     /// [`Error::AuditChain`] at the first bad row; [`Error::Audit`] if the table cannot be
@@ -216,84 +224,225 @@ impl SqliteAudit {
         expected: Option<&ChainHead>,
         each: impl FnMut(u64, &AuditEvent),
     ) -> Result<ChainReport, Error> {
-        verify_paged(
+        let checkpoints = self.checkpoints()?;
+        verify_trail(
             &self.keyring,
+            checkpoints.into_iter().map(Ok),
             expected,
-            |after, limit| self.lines_after(after, limit),
+            |after, limit| self.rows_after(after, limit),
             each,
         )
     }
 
-    /// Chains and stores one batch of events in one transaction, chaining again from the
-    /// stored head while other processes' events get in first.
-    fn store_batch(&self, chain: &mut Chain, events: &[AuditEvent]) -> Result<(), Error> {
-        for _ in 0..ATTEMPTS {
-            if self.try_record(chain, events)?.is_some() {
-                return Ok(());
-            }
+    /// The checkpoint lines, in order.
+    fn checkpoints(&self) -> Result<Vec<String>, Error> {
+        let conn = self.store.conn();
+        let mut statement = conn
+            .prepare("SELECT line FROM audit_checkpoints ORDER BY seq")
+            .map_err(audit_failed("cannot read the audit checkpoints"))?;
+        statement
+            .query_map([], |row| row.get(0))
+            .map_err(audit_failed("cannot read the audit checkpoints"))?
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(audit_failed("cannot read the audit checkpoints"))
+    }
+
+    /// At most `limit` rows after storage number `after`, with their writers.
+    fn rows_after(&self, after: u64, limit: usize) -> Result<Vec<Row>, Error> {
+        let conn = self.store.conn();
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT seq, writer, line FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+            )
+            .map_err(audit_failed("cannot read the audit table"))?;
+        let after = i64::try_from(after).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit.min(PAGE * 10)).unwrap_or(i64::MAX);
+        statement
+            .query_map(params![after, limit], |row| {
+                Ok((
+                    u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
+                    row.get(1)?,
+                    row.get(2)?,
+                ))
+            })
+            .map_err(audit_failed("cannot read the audit table"))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(audit_failed("cannot read the audit table"))
+    }
+
+    /// Binds every writer's head in a new signed checkpoint, unless no writer moved since the
+    /// last one, and returns the last checkpoint's head: keep it where the trail's writers
+    /// cannot change it, and hand it to [`verify_reaching`](Self::verify_reaching) later.
+    /// Writers make one on their own every minute while they write.
+    ///
+    /// ```
+    /// use piiguard::audit::AuditSink;
+    /// use piiguard::keys::{Environment, Keyring};
+    /// use piiguard::store::SqliteStore;
+    ///
+    /// let keyring = Keyring::in_memory(Environment::Dev);
+    /// let store = SqliteStore::in_memory()?;
+    /// let audit = store.audit(&keyring)?;
+    /// let head = audit.checkpoint()?;
+    /// assert_eq!(audit.verify_reaching(Some(&head))?.unsealed, 0);
+    /// # Ok::<(), piiguard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Audit`] if the store fails; the keyring's errors.
+    pub fn checkpoint(&self) -> Result<ChainHead, Error> {
+        // The key first: deriving it may ask the store, outside the transaction.
+        let key = self.keyring.checkpoint_key()?;
+        let failed = audit_failed("cannot write an audit checkpoint");
+        let mut conn = self.store.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(audit_failed("cannot write an audit checkpoint"))?;
+        let last: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT seq, line FROM audit_checkpoints ORDER BY seq DESC LIMIT 1",
+                [],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(audit_failed("cannot read the audit checkpoints"))?;
+        let heads = Self::moved_heads(&tx).map_err(audit_failed("cannot read the audit heads"))?;
+        let (seq, prev) = last.as_ref().map_or((1, [0; 32]), |(seq, line)| {
+            (u64::try_from(*seq).unwrap_or(0) + 1, line_hash(line))
+        });
+        if heads.is_empty() {
+            return Ok(ChainHead {
+                seq: seq - 1,
+                mac: crate::codec::hex32(&prev),
+            });
         }
-        Err(Error::Audit {
-            reason: "other writers kept getting in first",
+        let time = crate::audit::timestamp(time::OffsetDateTime::now_utc());
+        let line = seal_checkpoint(&key, seq, prev, &time, &heads)?;
+        tx.execute(
+            "INSERT INTO audit_checkpoints (seq, at_ms, line) VALUES (?1, ?2, ?3)",
+            params![i64::try_from(seq).unwrap_or(i64::MAX), now_ms(), line],
+        )
+        .map_err(audit_failed("cannot write an audit checkpoint"))?;
+        let mut sealed = tx
+            .prepare_cached("UPDATE audit_writers SET sealed = ?2 WHERE writer = ?1")
+            .map_err(audit_failed("cannot write an audit checkpoint"))?;
+        for head in &heads {
+            sealed
+                .execute(params![
+                    head.writer,
+                    i64::try_from(head.seq).unwrap_or(i64::MAX)
+                ])
+                .map_err(audit_failed("cannot write an audit checkpoint"))?;
+        }
+        drop(sealed);
+        tx.commit().map_err(failed)?;
+        Ok(ChainHead {
+            seq,
+            mac: crate::codec::hex32(&line_hash(&line)),
         })
     }
 
-    /// Tries once to chain `events` to the stored head and store them: `Ok(None)` when another
-    /// writer's event is the head now (`chain` is then moved on to it).
-    fn try_record(&self, chain: &mut Chain, events: &[AuditEvent]) -> Result<Option<()>, Error> {
-        let behind = {
-            let mut conn = self.store.conn();
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .map_err(audit_failed(
-                    "cannot start a transaction on the audit table",
-                ))?;
-            let head: Option<(i64, String)> = tx
-                .prepare_cached("SELECT seq, line FROM audit_events ORDER BY seq DESC LIMIT 1")
-                .and_then(|mut stmt| {
-                    stmt.query_row([], |row| Ok((row.get(0)?, row.get(1)?)))
-                        .optional()
-                })
-                .map_err(audit_failed("cannot read the audit table"))?;
-            let stored = head.as_ref().map_or(0, |(seq, _)| *seq);
-            if u64::try_from(stored).ok() == Some(chain.head().seq) {
-                let position = chain.position();
-                let stored = Self::insert(&tx, chain, events, stored)
-                    .and_then(|()| tx.commit().map_err(audit_failed("cannot store the event")));
-                if let Err(e) = stored {
-                    // Not stored: the next events take these ones' places in the chain.
-                    chain.restore(position);
-                    return Err(e);
-                }
-                return Ok(Some(()));
-            }
-            head
-        };
-        // Another writer's event is the head: verify it and chain on from it (outside the
-        // transaction, since verifying may ask the keyring, which may ask the store).
-        match behind {
-            Some((_, line)) => *chain = Chain::resume(&self.keyring, &line)?,
-            None => *chain = Chain::start(&self.keyring)?,
-        }
-        Ok(None)
+    /// The heads of the writers whose chains moved since the last checkpoint.
+    fn moved_heads(tx: &rusqlite::Transaction<'_>) -> rusqlite::Result<Vec<WriterHead>> {
+        let mut statement = tx.prepare_cached(
+            "SELECT w.writer, e.wseq, e.line FROM audit_writers w
+             JOIN audit_events e ON e.writer = w.writer
+              AND e.wseq = (SELECT MAX(wseq) FROM audit_events WHERE writer = w.writer)
+             WHERE e.wseq > w.sealed ORDER BY w.writer",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let line: String = row.get(2)?;
+            Ok(WriterHead {
+                writer: row.get(0)?,
+                seq: u64::try_from(row.get::<_, i64>(1)?).unwrap_or(0),
+                mac: mac_of(&line).unwrap_or_default().to_owned(),
+            })
+        })?;
+        rows.collect()
     }
 
-    /// Seals each event on the chain and inserts it after row `stored`.
-    fn insert(
-        tx: &rusqlite::Transaction<'_>,
-        chain: &mut Chain,
-        events: &[AuditEvent],
-        stored: i64,
-    ) -> Result<(), Error> {
-        let mut insert = tx
-            .prepare_cached("INSERT INTO audit_events (seq, line) VALUES (?1, ?2)")
-            .map_err(audit_failed("cannot store the event"))?;
-        for (seq, event) in (stored + 1..).zip(events) {
-            let line = chain.seal(event)?;
-            insert
-                .execute(params![seq, line])
-                .map_err(audit_failed("cannot store the event"))?;
+    /// Makes a checkpoint when this writer has not made sure of one for a while (and the last
+    /// one is as old): a failure leaves the events unsealed until the next, and is not the
+    /// event's failure (the event is stored).
+    fn checkpoint_if_due(&self) {
+        let mut checked = self.checked.lock().unwrap_or_else(PoisonError::into_inner);
+        if checked.is_some_and(|at| at.elapsed() < CHECKPOINT_EVERY) {
+            return;
         }
-        Ok(())
+        *checked = Some(Instant::now());
+        drop(checked);
+        let recent = self
+            .store
+            .conn()
+            .query_row(
+                "SELECT COALESCE(MAX(at_ms), 0) FROM audit_checkpoints",
+                [],
+                |row| row.get::<_, i64>(0),
+            )
+            .is_ok_and(|at| {
+                now_ms().saturating_sub(at)
+                    < i64::try_from(CHECKPOINT_EVERY.as_millis()).unwrap_or(i64::MAX)
+            });
+        if !recent {
+            let _ = self.checkpoint();
+        }
+    }
+
+    /// Chains and stores one batch in one transaction: each entry's tally taken (an entry
+    /// whose tally is refused is left out), then its event chained and inserted.
+    fn store_batch(&self, chain: &mut Chain, entries: &[Entry]) -> Result<Vec<Stored>, Error> {
+        let position = chain.position();
+        let stored = self.try_store(chain, entries);
+        if stored.is_err() {
+            // Not stored: the next events take these ones' places in the chain.
+            chain.restore(position);
+        }
+        stored
+    }
+
+    fn try_store(&self, chain: &mut Chain, entries: &[Entry]) -> Result<Vec<Stored>, Error> {
+        let failed = audit_failed("cannot store the event");
+        let mut conn = self.store.conn();
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(audit_failed(
+                "cannot start a transaction on the audit table",
+            ))?;
+        if chain.head().seq == 0 {
+            tx.execute(
+                "INSERT OR IGNORE INTO audit_writers (writer, started) VALUES (?1, ?2)",
+                params![chain.writer(), now_ms()],
+            )
+            .map_err(audit_failed("cannot register the audit writer"))?;
+        }
+        let mut outcomes = Vec::with_capacity(entries.len());
+        {
+            let mut insert = tx
+                .prepare_cached("INSERT INTO audit_events (writer, wseq, line) VALUES (?1, ?2, ?3)")
+                .map_err(audit_failed("cannot store the event"))?;
+            for entry in entries {
+                let before = match &entry.tally {
+                    Some(tally) => match super::counters::take_tally(&tx, tally)
+                        .map_err(audit_failed("cannot count an access"))?
+                    {
+                        Some(before) => before,
+                        None => {
+                            outcomes.push(None);
+                            continue;
+                        }
+                    },
+                    None => Vec::new(),
+                };
+                let line = chain.seal(&entry.event)?;
+                let wseq = i64::try_from(chain.head().seq).unwrap_or(i64::MAX);
+                insert
+                    .execute(params![chain.writer(), wseq, line])
+                    .map_err(audit_failed("cannot store the event"))?;
+                outcomes.push(Some(before));
+            }
+        }
+        tx.commit().map_err(failed)?;
+        Ok(outcomes)
     }
 }
 
@@ -302,18 +451,38 @@ impl AuditSink for SqliteAudit {
     /// threads record while a commit is under way go into the next commit together: one sync
     /// for all of them.
     fn record(&self, event: &AuditEvent) -> Result<(), Error> {
+        let entry = Entry {
+            event: event.clone(),
+            tally: None,
+        };
         self.group
-            .record(event, |chain, events| self.store_batch(chain, events))
+            .record(entry, |chain, entries| self.store_batch(chain, entries))?;
+        self.checkpoint_if_due();
+        Ok(())
     }
 
+    /// The monitor's counts and the event in one transaction, batched with the other threads'
+    /// events as [`record`](Self::record) is.
+    fn record_tallied(&self, event: &AuditEvent, tally: &Tally) -> Result<Tallied, Error> {
+        let entry = Entry {
+            event: event.clone(),
+            tally: Some(tally.clone()),
+        };
+        let stored = self
+            .group
+            .record(entry, |chain, entries| self.store_batch(chain, entries))?;
+        self.checkpoint_if_due();
+        Ok(stored.map_or(Tallied::Refused, Tallied::Recorded))
+    }
+
+    /// A new checkpoint's head (see [`checkpoint`](SqliteAudit::checkpoint)); `None` if it
+    /// cannot be written.
     fn chain_head(&self) -> Option<ChainHead> {
-        Some(self.group.head())
+        self.checkpoint().ok()
     }
 
-    /// Verifies the whole trail, every writer's events, and that it still reaches the last
-    /// event this instance wrote.
+    /// Verifies the whole trail: the checkpoints and every writer's chain.
     fn verify(&self) -> Result<Option<ChainReport>, Error> {
-        let head = self.chain_head();
-        self.verify_reaching(head.as_ref()).map(Some)
+        self.verify_reaching(None).map(Some)
     }
 }

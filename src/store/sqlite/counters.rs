@@ -107,3 +107,37 @@ impl Counters for SqliteStore {
         tx.commit().map_err(failed("cannot commit a reset"))
     }
 }
+
+/// Takes `tally` in the caller's write transaction (see [`Tally`](crate::monitor::Tally)):
+/// `None` when refused (blocked, or at the hard limit), nothing counted then; else the counts
+/// each track held before.
+pub(super) fn take_tally(
+    tx: &rusqlite::Transaction<'_>,
+    tally: &crate::monitor::Tally,
+) -> rusqlite::Result<Option<Vec<u32>>> {
+    let principal = tally.principal.as_str();
+    let blocked: bool = tx
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM monitor_blocks WHERE principal = ?1)")?
+        .query_row([principal], |row| row.get(0))?;
+    if blocked {
+        return Ok(None);
+    }
+    let since = tally.now_ms.saturating_sub(tally.window_ms);
+    let mut before = Vec::with_capacity(tally.tracks.len());
+    for (i, (track, cap)) in tally.tracks.iter().enumerate() {
+        tx.prepare_cached(
+            "DELETE FROM monitor_events WHERE principal = ?1 AND track = ?2 AND at_ms <= ?3",
+        )?
+        .execute(params![principal, track, since])?;
+        let count = count_in(tx, principal, track, since, *cap)?;
+        if i == 0 && tally.limit.is_some_and(|l| count >= l) {
+            return Ok(None);
+        }
+        tx.prepare_cached(
+            "INSERT INTO monitor_events (principal, track, at_ms) VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![principal, track, tally.now_ms])?;
+        before.push(count);
+    }
+    Ok(Some(before))
+}

@@ -126,6 +126,24 @@ const MIGRATIONS: &[&str] = &[
          UNIQUE (region, id)
      );
      CREATE INDEX deletions_by_subject ON deletions (region, subject);",
+    // 5: the audit trail's writers, each with a chain of its own, and its checkpoints. The
+    // events so far are the writer `legacy`, numbered as they were.
+    "ALTER TABLE audit_events ADD COLUMN writer TEXT NOT NULL DEFAULT 'legacy';
+     ALTER TABLE audit_events ADD COLUMN wseq INTEGER;
+     UPDATE audit_events SET wseq = seq;
+     CREATE UNIQUE INDEX audit_events_by_writer ON audit_events (writer, wseq);
+     CREATE TABLE audit_writers (
+         writer TEXT PRIMARY KEY,
+         started INTEGER NOT NULL,
+         sealed INTEGER NOT NULL DEFAULT 0
+     ) WITHOUT ROWID;
+     INSERT INTO audit_writers (writer, started)
+         SELECT 'legacy', 0 WHERE EXISTS (SELECT 1 FROM audit_events);
+     CREATE TABLE audit_checkpoints (
+         seq INTEGER PRIMARY KEY,
+         at_ms INTEGER NOT NULL,
+         line TEXT NOT NULL
+     );",
 ];
 
 /// The store in one SQLite database: the key set, subject keys, the audit trail, break-glass
