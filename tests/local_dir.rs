@@ -170,10 +170,13 @@ fn a_known_head_detects_events_cut_off_the_end() {
                 .unwrap(),
         );
     }
+    // A checkpoint binds the trail's heads now: keep it elsewhere.
     let head = guard.audit_head().unwrap();
     drop(guard);
-    // Two events cut off the end: the table alone still verifies...
+    // Two events cut off the end: the checkpoint in the store catches it...
     let db = rusqlite::Connection::open(dir.0.join("store.db")).unwrap();
+    db.execute_batch("CREATE TABLE saved AS SELECT * FROM audit_events")
+        .unwrap();
     let cut = db
         .execute(
             "DELETE FROM audit_events WHERE seq > (SELECT MAX(seq) - 2 FROM audit_events)",
@@ -181,9 +184,22 @@ fn a_known_head_detects_events_cut_off_the_end() {
         )
         .unwrap();
     assert_eq!(cut, 2);
+    assert!(matches!(
+        Guard::open_local(&dir.0).unwrap().verify_audit(),
+        Err(Error::AuditChain {
+            problem: piiguard::ChainProblem::Truncated { .. },
+            ..
+        })
+    ));
+    // ...and with that checkpoint cut too, the tables alone verify, but not against the head
+    // kept elsewhere.
+    db.execute(
+        "DELETE FROM audit_checkpoints WHERE seq = (SELECT MAX(seq) FROM audit_checkpoints)",
+        [],
+    )
+    .unwrap();
     drop(db);
     assert!(Guard::open_local(&dir.0).unwrap().verify_audit().is_ok());
-    // ...but not against the head kept elsewhere.
     match Guard::local(&dir.0).expect_head(head).open() {
         Err(Error::AuditChain {
             problem: piiguard::ChainProblem::Truncated { .. },

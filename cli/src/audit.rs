@@ -16,8 +16,9 @@ pub(crate) struct Args {
 
 #[derive(clap::Subcommand)]
 enum Command {
-    /// Verifies the whole audit trail (every writer's events, one hash chain). Exit 0 when it
-    /// verifies, 1 at the first bad event (its number and what is wrong).
+    /// Verifies the whole audit trail: the signed checkpoints, then every writer's hash chain.
+    /// Exit 0 when it verifies, 1 at the first bad event (its number and what is wrong). Events
+    /// after the last checkpoint are verified in their chains and counted as not sealed yet.
     Verify(At),
     /// Prints the last events of the trail, one per line; with `--follow`, goes on printing
     /// new events as they are written, until interrupted.
@@ -84,13 +85,19 @@ fn verify(at: &At) -> Result<ExitCode, Usage> {
             if at.json {
                 let out = serde_json::json!({
                     "store": shown, "intact": true, "events": report.events,
-                    "head": { "seq": report.head.seq, "mac": report.head.mac },
+                    "writers": report.writers, "unsealed": report.unsealed,
+                    "checkpoint": { "seq": report.head.seq, "hash": report.head.mac },
                 });
                 println!("{out}");
             } else {
                 println!(
-                    "{shown}: {} events, the chain is intact (head {} {})",
-                    report.events, report.head.seq, report.head.mac
+                    "{shown}: {} events from {} writers, every chain is intact; checkpoint {} \
+                     ({}); {} events after it, not sealed yet",
+                    report.events,
+                    report.writers,
+                    report.head.seq,
+                    report.head.mac,
+                    report.unsealed
                 );
             }
             Ok(ExitCode::SUCCESS)

@@ -61,12 +61,16 @@ fn audit_verify_passes_an_intact_trail_and_names_the_first_bad_event() {
     let dir = directory("verify");
     let out = run(&["audit", "verify", "--dir", arg(&dir)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert!(text(&out.stdout).contains("events, the chain is intact"));
+    assert!(text(&out.stdout).contains("every chain is intact"));
     let out = run(&["audit", "verify", "--json", "--dir", arg(&dir)]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["intact"], true);
     let events = json["events"].as_u64().unwrap();
     assert!(events >= 3, "{events}");
+    // Every process that wrote was a writer; each made sure of a checkpoint at its first event.
+    assert!(json["writers"].as_u64().unwrap() >= 1, "{json}");
+    assert!(json["checkpoint"]["seq"].as_u64().unwrap() >= 1, "{json}");
+    assert!(json["unsealed"].as_u64().unwrap() < events, "{json}");
 
     // An edited event: the reveal of customer 2 made to look like a view.
     let db = rusqlite::Connection::open(dir.join("store.db")).unwrap();
