@@ -62,6 +62,38 @@ pub trait Counters: Send + Sync {
     fn reset(&self, principal: &str) -> Result<(), Error>;
 }
 
+/// How a store keeps a window's counts: in steps of a hundredth of the window (a 24-hour
+/// window in 14.4-minute steps), one row per principal, track and step, so that a count costs
+/// a hundred rows at most, whatever the rate. An event counts until the step it fell in has
+/// left the window: up to a hundredth of the window longer than the window, never shorter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Steps {
+    /// The step's length, in milliseconds.
+    pub width: i64,
+    /// The step `now` falls in.
+    pub now: i64,
+    /// The first step still in the window.
+    pub first: i64,
+}
+
+impl Steps {
+    /// The steps of a `window_ms` window ending at `now_ms`.
+    ///
+    /// ```
+    /// use piiguard::monitor::Steps;
+    /// let day = Steps::of(86_400_000 + 5, 86_400_000);
+    /// assert_eq!((day.width, day.now, day.first), (864_000, 100, 0));
+    /// ```
+    pub fn of(now_ms: i64, window_ms: i64) -> Self {
+        let width = (window_ms / 100).max(1);
+        Self {
+            width,
+            now: now_ms.div_euclid(width),
+            first: now_ms.saturating_sub(window_ms).div_euclid(width),
+        }
+    }
+}
+
 /// [`Counters`] in memory: one process.
 #[derive(Debug, Default)]
 pub struct MemoryCounters {

@@ -9,7 +9,7 @@
 mod counters;
 mod tally;
 
-pub use counters::{Counters, MemoryCounters};
+pub use counters::{Counters, MemoryCounters, Steps};
 pub use tally::Tally;
 
 use crate::error::Error;

@@ -1,14 +1,15 @@
-//! The monitor's counts in PostgreSQL: one row per counted event, so every host counts the
-//! fleet-wide window; a transaction-scoped advisory lock per principal and track makes the
+//! The monitor's counts in PostgreSQL: one row per principal, track and step of the window
+//! ([`Steps`]), so every host counts the fleet-wide window and a count reads a hundred rows at
+//! most; a transaction-scoped advisory lock per principal and track makes the
 //! check and the count of the hard limit one step. Counts commit without waiting for the
 //! server's WAL flush (`synchronous_commit = off` for their transactions only).
 
 use super::PgStore;
 use crate::error::Error;
-use crate::monitor::Counters;
+use crate::monitor::{Counters, Steps};
 
-const COUNT: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM piiguard_monitor_events
-                     WHERE principal = $1 AND track = $2 AND at_ms > $3 LIMIT $4) AS recent";
+const COUNT: &str = "SELECT LEAST(COALESCE(SUM(n), 0), $5)::BIGINT FROM piiguard_monitor_counts
+                     WHERE principal = $1 AND track = $2 AND width = $3 AND bucket >= $4";
 
 fn count(row: &postgres::Row) -> u32 {
     u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX)
@@ -25,7 +26,7 @@ impl Counters for PgStore {
         limit: Option<u32>,
     ) -> Result<u32, Error> {
         let (principal, track) = (principal.to_owned(), track.to_owned());
-        let since = now_ms.saturating_sub(window_ms);
+        let steps = Steps::of(now_ms, window_ms);
         self.call("cannot count an access", move |client| {
             let mut tx = client.transaction()?;
             // A count need not wait for the server's disk (as on SQLite): it survives a crash
@@ -36,19 +37,29 @@ impl Counters for PgStore {
                 &[&principal, &track],
             )?;
             tx.execute(
-                "DELETE FROM piiguard_monitor_events
-                 WHERE principal = $1 AND track = $2 AND at_ms <= $3",
-                &[&principal, &track, &since],
+                "DELETE FROM piiguard_monitor_counts WHERE principal = $1 AND track = $2
+                 AND (width <> $3 OR bucket < $4)",
+                &[&principal, &track, &steps.width, &steps.first],
             )?;
-            let before =
-                count(&tx.query_one(COUNT, &[&principal, &track, &since, &i64::from(cap)])?);
+            let before = count(&tx.query_one(
+                COUNT,
+                &[
+                    &principal,
+                    &track,
+                    &steps.width,
+                    &steps.first,
+                    &i64::from(cap),
+                ],
+            )?);
             if limit.is_some_and(|l| before >= l) {
                 tx.commit()?;
                 return Ok(before);
             }
             tx.execute(
-                "INSERT INTO piiguard_monitor_events (principal, track, at_ms) VALUES ($1, $2, $3)",
-                &[&principal, &track, &now_ms],
+                "INSERT INTO piiguard_monitor_counts (principal, track, width, bucket, n)
+                 VALUES ($1, $2, $3, $4, 1) ON CONFLICT (principal, track, width, bucket)
+                 DO UPDATE SET n = piiguard_monitor_counts.n + 1",
+                &[&principal, &track, &steps.width, &steps.now],
             )?;
             tx.commit()?;
             Ok(before)
@@ -64,11 +75,17 @@ impl Counters for PgStore {
         cap: u32,
     ) -> Result<u32, Error> {
         let (principal, track) = (principal.to_owned(), track.to_owned());
-        let since = now_ms.saturating_sub(window_ms);
+        let steps = Steps::of(now_ms, window_ms);
         self.call("cannot count", move |client| {
             Ok(count(&client.query_one(
                 COUNT,
-                &[&principal, &track, &since, &i64::from(cap)],
+                &[
+                    &principal,
+                    &track,
+                    &steps.width,
+                    &steps.first,
+                    &i64::from(cap),
+                ],
             )?))
         })
     }
@@ -105,7 +122,7 @@ impl Counters for PgStore {
                 &[&principal],
             )?;
             tx.execute(
-                "DELETE FROM piiguard_monitor_events WHERE principal = $1",
+                "DELETE FROM piiguard_monitor_counts WHERE principal = $1",
                 &[&principal],
             )?;
             tx.commit()

@@ -38,7 +38,7 @@ struct Tables {
     checkpoints: Vec<(i64, i64, String)>,
     requests: Vec<(String, String, String, i64)>,
     revoked: Vec<String>,
-    events: Vec<(String, String, i64)>,
+    events: Vec<(String, String, i64, i64, i64)>,
     blocks: Vec<String>,
     policies: Vec<(String, String)>,
     tokens: Vec<TokenEntry>,
@@ -95,8 +95,8 @@ fn read(conn: &Connection) -> rusqlite::Result<Tables> {
         revoked: all(conn, "SELECT id FROM revoked_grants", |r| r.get(0))?,
         events: all(
             conn,
-            "SELECT principal, track, at_ms FROM monitor_events",
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            "SELECT principal, track, width, bucket, n FROM monitor_counts",
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?,
         blocks: all(conn, "SELECT principal FROM monitor_blocks", |r| r.get(0))?,
         policies: all(
@@ -283,11 +283,11 @@ impl PgStore {
                     &[id],
                 )?;
             }
-            for (principal, track, at) in &tables.events {
+            for (principal, track, width, bucket, n) in &tables.events {
                 tx.execute(
-                    "INSERT INTO piiguard_monitor_events (principal, track, at_ms)
-                     VALUES ($1, $2, $3)",
-                    &[principal, track, at],
+                    "INSERT INTO piiguard_monitor_counts (principal, track, width, bucket, n)
+                     VALUES ($1, $2, $3, $4, $5)",
+                    &[principal, track, width, bucket, n],
                 )?;
             }
             for principal in &tables.blocks {

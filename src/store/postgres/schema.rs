@@ -126,7 +126,9 @@ const MIGRATIONS: &[&str] = &[
     // events so far are the writer `legacy`, numbered as they were. No more head row: writers
     // never wait for each other. Two functions the service's role may run and nothing more:
     // one stores an event with the monitor's counts of it in one statement (one round trip,
-    // one commit), the other reads the writers' heads for a checkpoint.
+    // one commit), the other reads the writers' heads for a checkpoint. The monitor's counts
+    // per step of the window instead of one row per event (those so far in steps of a day's
+    // window).
     "ALTER TABLE piiguard_audit_events
          ADD COLUMN writer TEXT NOT NULL DEFAULT 'legacy',
          ADD COLUMN wseq BIGINT;
@@ -154,14 +156,28 @@ const MIGRATIONS: &[&str] = &[
          line TEXT NOT NULL
      );
      DROP TABLE piiguard_audit_head;
+     CREATE TABLE piiguard_monitor_counts (
+         principal TEXT NOT NULL,
+         track TEXT NOT NULL,
+         width BIGINT NOT NULL,
+         bucket BIGINT NOT NULL,
+         n BIGINT NOT NULL,
+         PRIMARY KEY (principal, track, width, bucket)
+     );
+     INSERT INTO piiguard_monitor_counts (principal, track, width, bucket, n)
+         SELECT principal, track, 864000, at_ms / 864000, COUNT(*) FROM piiguard_monitor_events
+         GROUP BY principal, track, at_ms / 864000;
+     DROP TABLE piiguard_monitor_events;
      CREATE FUNCTION piiguard_audit_record(
          p_writer TEXT, p_wseq BIGINT, p_line TEXT, p_principal TEXT, p_tracks TEXT[],
          p_caps INTEGER[], p_limit INTEGER, p_now BIGINT, p_window BIGINT
      ) RETURNS INTEGER[] LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
      DECLARE
          v_before INTEGER[] := '{}';
-         v_count INTEGER;
-         v_since BIGINT := p_now - p_window;
+         v_count BIGINT;
+         v_width BIGINT := GREATEST(p_window / 100, 1);
+         v_step BIGINT := floor(p_now::numeric / GREATEST(p_window / 100, 1));
+         v_first BIGINT := floor((p_now - p_window)::numeric / GREATEST(p_window / 100, 1));
      BEGIN
          IF p_principal IS NOT NULL THEN
              IF EXISTS (SELECT 1 FROM piiguard_monitor_blocks WHERE principal = p_principal) THEN
@@ -171,19 +187,22 @@ const MIGRATIONS: &[&str] = &[
                  PERFORM pg_advisory_xact_lock(
                      hashtextextended(p_principal || chr(31) || p_tracks[i], 0));
                  IF random() < 0.02 THEN
-                     DELETE FROM piiguard_monitor_events
-                     WHERE principal = p_principal AND track = p_tracks[i] AND at_ms <= v_since;
+                     DELETE FROM piiguard_monitor_counts
+                     WHERE principal = p_principal AND track = p_tracks[i]
+                       AND (width <> v_width OR bucket < v_first);
                  END IF;
-                 SELECT COUNT(*) INTO v_count FROM (
-                     SELECT 1 FROM piiguard_monitor_events
-                     WHERE principal = p_principal AND track = p_tracks[i] AND at_ms > v_since
-                     LIMIT p_caps[i]) AS recent;
+                 SELECT LEAST(COALESCE(SUM(n), 0), p_caps[i]) INTO v_count
+                 FROM piiguard_monitor_counts
+                 WHERE principal = p_principal AND track = p_tracks[i] AND width = v_width
+                   AND bucket >= v_first;
                  IF i = 1 AND p_limit IS NOT NULL AND v_count >= p_limit THEN
                      RETURN NULL;
                  END IF;
-                 INSERT INTO piiguard_monitor_events (principal, track, at_ms)
-                     VALUES (p_principal, p_tracks[i], p_now);
-                 v_before := v_before || v_count;
+                 INSERT INTO piiguard_monitor_counts (principal, track, width, bucket, n)
+                     VALUES (p_principal, p_tracks[i], v_width, v_step, 1)
+                     ON CONFLICT (principal, track, width, bucket)
+                     DO UPDATE SET n = piiguard_monitor_counts.n + 1;
+                 v_before := v_before || v_count::INTEGER;
              END LOOP;
          END IF;
          IF p_wseq = 1 THEN
@@ -229,7 +248,7 @@ GRANT SELECT, UPDATE ON piiguard_audit_writers TO piiguard_app;
 GRANT SELECT, INSERT ON piiguard_audit_checkpoints TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_grant_requests TO piiguard_app;
 GRANT SELECT, INSERT ON piiguard_revoked_grants TO piiguard_app;
-GRANT SELECT, INSERT, DELETE ON piiguard_monitor_events TO piiguard_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON piiguard_monitor_counts TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_monitor_blocks TO piiguard_app;
 GRANT SELECT, INSERT ON piiguard_policies TO piiguard_app;
 GRANT SELECT, INSERT, DELETE ON piiguard_tokens TO piiguard_app;

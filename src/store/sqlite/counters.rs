@@ -1,23 +1,47 @@
-//! The monitor's counts in the SQLite store: one row per counted event, so every instance
-//! counts the fleet-wide window.
+//! The monitor's counts in the SQLite store: one row per principal, track and step of the
+//! window ([`Steps`]), so every instance counts the fleet-wide window and a count reads a
+//! hundred rows at most.
 
 use super::{SqliteStore, failed};
 use crate::error::Error;
-use crate::monitor::Counters;
+use crate::monitor::{Counters, Steps};
 use rusqlite::{Connection, TransactionBehavior, params};
 
 fn count_in(
     conn: &Connection,
     principal: &str,
     track: &str,
-    since: i64,
+    steps: Steps,
     cap: u32,
 ) -> rusqlite::Result<u32> {
+    let sum: i64 = conn
+        .prepare_cached(
+            "SELECT COALESCE(SUM(n), 0) FROM monitor_counts
+             WHERE principal = ?1 AND track = ?2 AND width = ?3 AND bucket >= ?4",
+        )?
+        .query_row(params![principal, track, steps.width, steps.first], |row| {
+            row.get(0)
+        })?;
+    Ok(u32::try_from(sum).unwrap_or(u32::MAX).min(cap))
+}
+
+/// Drops the steps that left the window (and those of another window length).
+fn prune_in(conn: &Connection, principal: &str, track: &str, steps: Steps) -> rusqlite::Result<()> {
     conn.prepare_cached(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM monitor_events
-         WHERE principal = ?1 AND track = ?2 AND at_ms > ?3 LIMIT ?4)",
+        "DELETE FROM monitor_counts WHERE principal = ?1 AND track = ?2
+         AND (width <> ?3 OR bucket < ?4)",
     )?
-    .query_row(params![principal, track, since, cap], |row| row.get(0))
+    .execute(params![principal, track, steps.width, steps.first])?;
+    Ok(())
+}
+
+fn add_in(conn: &Connection, principal: &str, track: &str, steps: Steps) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO monitor_counts (principal, track, width, bucket, n) VALUES (?1, ?2, ?3, ?4, 1)
+         ON CONFLICT (principal, track, width, bucket) DO UPDATE SET n = n + 1",
+    )?
+    .execute(params![principal, track, steps.width, steps.now])?;
+    Ok(())
 }
 
 impl Counters for SqliteStore {
@@ -30,25 +54,17 @@ impl Counters for SqliteStore {
         cap: u32,
         limit: Option<u32>,
     ) -> Result<u32, Error> {
-        let since = now_ms.saturating_sub(window_ms);
+        let steps = Steps::of(now_ms, window_ms);
         let mut conn = self.counts_conn();
         let tx = conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(failed("cannot start a transaction on the store"))?;
-        tx.prepare_cached(
-            "DELETE FROM monitor_events WHERE principal = ?1 AND track = ?2 AND at_ms <= ?3",
-        )
-        .and_then(|mut stmt| stmt.execute(params![principal, track, since]))
-        .map_err(failed("cannot drop old counts"))?;
-        let before = count_in(&tx, principal, track, since, cap).map_err(failed("cannot count"))?;
+        prune_in(&tx, principal, track, steps).map_err(failed("cannot drop old counts"))?;
+        let before = count_in(&tx, principal, track, steps, cap).map_err(failed("cannot count"))?;
         if limit.is_some_and(|l| before >= l) {
             return Ok(before);
         }
-        tx.prepare_cached(
-            "INSERT INTO monitor_events (principal, track, at_ms) VALUES (?1, ?2, ?3)",
-        )
-        .and_then(|mut stmt| stmt.execute(params![principal, track, now_ms]))
-        .map_err(failed("cannot count an access"))?;
+        add_in(&tx, principal, track, steps).map_err(failed("cannot count an access"))?;
         tx.commit().map_err(failed("cannot commit a count"))?;
         Ok(before)
     }
@@ -65,7 +81,7 @@ impl Counters for SqliteStore {
             &self.counts_conn(),
             principal,
             track,
-            now_ms.saturating_sub(window_ms),
+            Steps::of(now_ms, window_ms),
             cap,
         )
         .map_err(failed("cannot count"))
@@ -99,7 +115,7 @@ impl Counters for SqliteStore {
         )
         .and_then(|_| {
             tx.execute(
-                "DELETE FROM monitor_events WHERE principal = ?1",
+                "DELETE FROM monitor_counts WHERE principal = ?1",
                 [principal],
             )
         })
@@ -122,21 +138,15 @@ pub(super) fn take_tally(
     if blocked {
         return Ok(None);
     }
-    let since = tally.now_ms.saturating_sub(tally.window_ms);
+    let steps = Steps::of(tally.now_ms, tally.window_ms);
     let mut before = Vec::with_capacity(tally.tracks.len());
     for (i, (track, cap)) in tally.tracks.iter().enumerate() {
-        tx.prepare_cached(
-            "DELETE FROM monitor_events WHERE principal = ?1 AND track = ?2 AND at_ms <= ?3",
-        )?
-        .execute(params![principal, track, since])?;
-        let count = count_in(tx, principal, track, since, *cap)?;
+        prune_in(tx, principal, track, steps)?;
+        let count = count_in(tx, principal, track, steps, *cap)?;
         if i == 0 && tally.limit.is_some_and(|l| count >= l) {
             return Ok(None);
         }
-        tx.prepare_cached(
-            "INSERT INTO monitor_events (principal, track, at_ms) VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![principal, track, tally.now_ms])?;
+        add_in(tx, principal, track, steps)?;
         before.push(count);
     }
     Ok(Some(before))

@@ -126,8 +126,10 @@ const MIGRATIONS: &[&str] = &[
          UNIQUE (region, id)
      );
      CREATE INDEX deletions_by_subject ON deletions (region, subject);",
-    // 5: the audit trail's writers, each with a chain of its own, and its checkpoints. The
-    // events so far are the writer `legacy`, numbered as they were.
+    // 5: the audit trail's writers, each with a chain of its own, and its checkpoints (the
+    // events so far are the writer `legacy`, numbered as they were); the monitor's counts per
+    // step of the window instead of one row per event (those so far in steps of a day's
+    // window).
     "ALTER TABLE audit_events ADD COLUMN writer TEXT NOT NULL DEFAULT 'legacy';
      ALTER TABLE audit_events ADD COLUMN wseq INTEGER;
      UPDATE audit_events SET wseq = seq;
@@ -143,7 +145,19 @@ const MIGRATIONS: &[&str] = &[
          seq INTEGER PRIMARY KEY,
          at_ms INTEGER NOT NULL,
          line TEXT NOT NULL
-     );",
+     );
+     CREATE TABLE monitor_counts (
+         principal TEXT NOT NULL,
+         track TEXT NOT NULL,
+         width INTEGER NOT NULL,
+         bucket INTEGER NOT NULL,
+         n INTEGER NOT NULL,
+         PRIMARY KEY (principal, track, width, bucket)
+     ) WITHOUT ROWID;
+     INSERT INTO monitor_counts (principal, track, width, bucket, n)
+         SELECT principal, track, 864000, at_ms / 864000, COUNT(*) FROM monitor_events
+         GROUP BY principal, track, at_ms / 864000;
+     DROP TABLE monitor_events;",
 ];
 
 /// The store in one SQLite database: the key set, subject keys, the audit trail, break-glass
