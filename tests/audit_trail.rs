@@ -437,6 +437,10 @@ fn a_single_chain_trail_moves_over_as_the_legacy_writer() {
     conn.execute_batch(
         "PRAGMA journal_mode = WAL;
          CREATE TABLE audit_events (seq INTEGER PRIMARY KEY, line TEXT NOT NULL);
+         CREATE TABLE monitor_events (principal TEXT NOT NULL, track TEXT NOT NULL,
+             at_ms INTEGER NOT NULL);
+         INSERT INTO monitor_events VALUES ('mailer', 'reveals', 864000 * 5 + 1),
+             ('mailer', 'reveals', 864000 * 5 + 2), ('mailer', 'reveals', 864000 * 7);
          PRAGMA user_version = 4;",
     )
     .unwrap();
@@ -455,6 +459,16 @@ fn a_single_chain_trail_moves_over_as_the_legacy_writer() {
             .unwrap(),
     );
     assert_eq!(audit.verify().unwrap().unwrap().events, 4);
+    // The monitor's counts moved over too, in steps of a day's window.
+    let steps: Vec<(i64, i64)> = rusqlite::Connection::open(&path)
+        .unwrap()
+        .prepare("SELECT bucket, n FROM monitor_counts WHERE principal = 'mailer' ORDER BY bucket")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(steps, vec![(5, 2), (7, 1)]);
     write_events(&keyring, audit.clone(), 1);
     let head = audit.checkpoint().unwrap();
     let report = audit.verify_reaching(Some(&head)).unwrap();
