@@ -334,10 +334,8 @@ fn a_store_trail_of_several_writers_refuses_every_tampering() {
     );
     sql(restore);
     // Inserted: a copy of a real line, at the end of its own writer or under another.
-    sql(&format!(
-        "INSERT INTO audit_events (writer, wseq, line)
-         SELECT writer, 99, line FROM saved WHERE seq = 1;"
-    ));
+    sql("INSERT INTO audit_events (writer, wseq, line)
+         SELECT writer, 99, line FROM saved WHERE seq = 1;");
     assert!(matches!(
         problem(verify()).1,
         ChainProblem::OutOfOrder {

@@ -27,6 +27,7 @@ const DOMAIN: &[u8] = b"piiguard/audit-chain/v1\n";
 const MAC_SUFFIX_LEN: usize = 8 + 64 + 2;
 pub(crate) const GENESIS: [u8; 32] = [0; 32];
 /// The writer of a store's events chained before writers existed (one chain for all).
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) const LEGACY: &str = "legacy";
 
 /// The end of a chain: the last event number and its MAC. Keep it somewhere the log's writer

@@ -24,6 +24,10 @@ pub(crate) fn derive_key(context: &str, material: &[u8]) -> [u8; 32] {
 
 /// Plain BLAKE3 of public bytes (a version tag of a sealed file, the link between audit
 /// checkpoints; not a secret's hash).
+#[cfg_attr(
+    not(any(feature = "local-key-file", feature = "sqlite", feature = "postgres")),
+    allow(dead_code)
+)]
 pub(crate) fn digest(input: &[u8]) -> [u8; 32] {
     blake3::hash(input).into()
 }

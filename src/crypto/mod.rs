@@ -14,6 +14,7 @@ pub(crate) mod keyed_hash;
 #[cfg(feature = "local-key-file")]
 pub(crate) mod password;
 pub(crate) mod random;
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) mod signature;
 
 #[cfg(test)]

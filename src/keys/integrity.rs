@@ -66,15 +66,18 @@ impl fmt::Debug for MacKey {
 }
 
 const SALT: &[u8] = b"piiguard/v1/mac-key";
+#[cfg(any(feature = "sqlite", feature = "postgres"))]
 const SIGN_SALT: &[u8] = b"piiguard/v1/checkpoint-signing-key";
 
 /// The Ed25519 key that signs the audit trail's checkpoints, named as a MAC key is
 /// (`integrity-local.1`). Its public half checks checkpoints without the root key.
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) struct CheckpointKey {
     key_ref: String,
     key: crate::crypto::signature::SignKey,
 }
 
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 impl CheckpointKey {
     pub(crate) fn key_ref(&self) -> &str {
         &self.key_ref
@@ -121,6 +124,7 @@ impl Keyring {
     }
 
     /// The checkpoint signing key under the active integrity root key.
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn checkpoint_key(&self) -> Result<CheckpointKey, Error> {
         let keys = self.read()?;
         let key = keys.active(Purpose::Integrity, self.default_region())?.key;
@@ -128,6 +132,7 @@ impl Keyring {
     }
 
     /// The checkpoint signing key a checkpoint names (`integrity-local.1`).
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn checkpoint_key_for(&self, key_ref: &str) -> Result<CheckpointKey, Error> {
         let (id, version) = key_ref
             .rsplit_once('.')
@@ -142,6 +147,7 @@ impl Keyring {
         self.derive_checkpoint_key(key)
     }
 
+    #[cfg(any(feature = "sqlite", feature = "postgres"))]
     fn derive_checkpoint_key(
         &self,
         root: &super::material::RootKey,

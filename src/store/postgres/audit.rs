@@ -273,8 +273,7 @@ impl PgAudit {
     pub fn checkpoint(&self) -> Result<ChainHead, Error> {
         let key = self.keyring.checkpoint_key()?;
         let time = crate::audit::timestamp(time::OffsetDateTime::now_utc());
-        let sealed = self
-            .store
+        self.store
             .run(move |client| {
                 let mut tx = client.transaction()?;
                 let locked: bool = tx
@@ -328,8 +327,7 @@ impl PgAudit {
                     mac: crate::codec::hex32(&line_hash(&line)),
                 }))
             })
-            .map_err(|_| audit_failed("cannot write an audit checkpoint"))?;
-        sealed
+            .map_err(|_| audit_failed("cannot write an audit checkpoint"))?
     }
 
     /// Makes a checkpoint when this instance has not made sure of one for a while (and the

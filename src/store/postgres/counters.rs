@@ -8,7 +8,8 @@ use super::PgStore;
 use crate::error::Error;
 use crate::monitor::{Counters, Steps};
 
-const COUNT: &str = "SELECT LEAST(COALESCE(SUM(n), 0)::BIGINT, $5::BIGINT) FROM piiguard_monitor_counts
+const COUNT: &str =
+    "SELECT LEAST(COALESCE(SUM(n), 0)::BIGINT, $5::BIGINT) FROM piiguard_monitor_counts
                      WHERE principal = $1 AND track = $2 AND width = $3 AND bucket >= $4";
 
 fn count(row: &postgres::Row) -> u32 {
