@@ -60,12 +60,14 @@ start_postgres() {
     local port
     port=$(free_port)
     "${run_as[@]}" "$bin/initdb" -D "$data/db" -U postgres --auth=trust -E UTF8 >/dev/null
-    "${run_as[@]}" "$bin/pg_ctl" -D "$data/db" -l "$data/log" -w \
-        -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c fsync=on -c max_connections=200" \
-        start >/dev/null
+    local options="-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$data -c fsync=on -c max_connections=200"
+    "${run_as[@]}" "$bin/pg_ctl" -D "$data/db" -l "$data/log" -w -o "$options" start >/dev/null
     log "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port ($data)"
     echo "export PIIGUARD_TEST_POSTGRES='postgres://postgres@127.0.0.1:$port/postgres'"
     echo "export PIIGUARD_TEST_POSTGRES_STOP='${run_as[*]} $bin/pg_ctl -D $data/db -m fast stop'"
+    # For the crash test, which scripts/test.sh runs alone after the suite.
+    echo "export PIIGUARD_TEST_POSTGRES_CRASH='${run_as[*]} $bin/pg_ctl -D $data/db -m immediate stop'"
+    echo "export PIIGUARD_TEST_POSTGRES_START='${run_as[*]} $bin/pg_ctl -D $data/db -l $data/log -w -o \"$options\" start'"
 }
 
 free_port() {

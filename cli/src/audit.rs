@@ -162,13 +162,23 @@ fn repair(args: &RecoverArgs) -> Result<ExitCode, Usage> {
 /// Events read from the store at a time.
 const PAGE: usize = 1000;
 
+/// How far back `--follow` looks for events that became visible after later ones: on
+/// PostgreSQL, writers commit concurrently, so an event can commit after one with a higher
+/// storage number.
+const LOOK_BACK: u64 = 1000;
+
 fn follow(args: &TailArgs) -> Result<ExitCode, Usage> {
     let at = &args.at;
     let trail = trail(at)?;
     let last = trail.last_seq().map_err(failed(at))?;
-    let mut after = last.saturating_sub(args.lines);
+    let floor = last.saturating_sub(args.lines);
+    let mut seen = Seen {
+        floor,
+        after: floor,
+        printed: std::collections::BTreeSet::new(),
+    };
     loop {
-        let printed = print_after(&trail, at, &mut after)?;
+        let printed = print_after(&trail, at, &mut seen)?;
         if !args.follow {
             return Ok(ExitCode::SUCCESS);
         }
@@ -178,23 +188,40 @@ fn follow(args: &TailArgs) -> Result<ExitCode, Usage> {
     }
 }
 
-/// Prints every event after `after` (moving it on); returns how many.
-fn print_after(trail: &Trail, at: &At, after: &mut u64) -> Result<usize, Usage> {
+/// Where `tail` is: nothing at or below `floor` is printed; `after` is the highest storage
+/// number printed, and `printed` those printed within the look-back below it.
+struct Seen {
+    floor: u64,
+    after: u64,
+    printed: std::collections::BTreeSet<u64>,
+}
+
+/// Prints every event after `seen.after`, and those within the look-back below it not printed
+/// yet (moving it on); returns how many.
+fn print_after(trail: &Trail, at: &At, seen: &mut Seen) -> Result<usize, Usage> {
     let mut printed = 0;
     let mut out = std::io::stdout().lock();
+    let mut from = seen.after.saturating_sub(LOOK_BACK).max(seen.floor);
     loop {
-        let page = trail.lines_after(*after, PAGE).map_err(failed(at))?;
+        let page = trail.lines_after(from, PAGE).map_err(failed(at))?;
         for (seq, line) in &page {
+            from = *seq;
+            if !seen.printed.insert(*seq) {
+                continue;
+            }
             let text = if at.json { line.clone() } else { summary(line) };
             // A closed pipe (`| head`) ends the command quietly.
             if writeln!(out, "{text}").is_err() {
                 std::process::exit(0);
             }
-            *after = *seq;
+            seen.after = seen.after.max(*seq);
+            printed += 1;
         }
-        printed += page.len();
         if page.len() < PAGE {
             let _ = out.flush();
+            seen.printed = seen
+                .printed
+                .split_off(&seen.after.saturating_sub(LOOK_BACK));
             return Ok(printed);
         }
     }

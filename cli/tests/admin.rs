@@ -289,9 +289,36 @@ fn audit_tail_prints_the_last_events_and_follows_new_ones() {
         let event: serde_json::Value = serde_json::from_str(&line).unwrap();
         followed.push(event["object"]["subject"].as_str().unwrap().to_owned());
     }
+    // An event that becomes visible after one with a higher number (writers on PostgreSQL
+    // commit concurrently) is printed too, once.
+    let db = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+    let max: i64 = db
+        .query_row("SELECT MAX(seq) FROM audit_events", [], |r| r.get(0))
+        .unwrap();
+    let copy = |seq: i64, wseq: i64, subject: &str| {
+        db.execute(
+            "INSERT INTO audit_events (seq, writer, wseq, line)
+             SELECT ?1, 'w-late', ?2, replace(line, '\"subject\":\"8\"', ?3)
+             FROM audit_events WHERE seq = ?4",
+            rusqlite::params![seq, wseq, format!("\"subject\":\"{subject}\""), max],
+        )
+        .unwrap();
+    };
+    copy(max + 3, 1, "later");
+    copy(max + 1, 2, "late");
+    for _ in 0..2 {
+        let line = received
+            .recv_timeout(Duration::from_secs(20))
+            .expect("tail -f printed the late event");
+        let event: serde_json::Value = serde_json::from_str(&line).unwrap();
+        followed.push(event["object"]["subject"].as_str().unwrap().to_owned());
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(received.try_recv().is_err(), "nothing printed twice");
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(followed, ["6", "7", "8"]);
+    followed[3..].sort();
+    assert_eq!(followed, ["6", "7", "8", "late", "later"]);
     std::fs::remove_dir_all(dir).unwrap();
 }
 

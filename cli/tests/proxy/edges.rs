@@ -517,6 +517,17 @@ fn bodies_headers_line_endings_and_the_request_log() {
     // A card number in a path: the log and the record name the route's template.
     let answer = raw(&proxy, &get(&format!("/v1/files/{CARD}")));
     assert_eq!(status(&answer), 200, "{answer}");
+    // The request's log line is written once its response is sent: wait for it.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !proxy
+        .stderr
+        .lock()
+        .unwrap()
+        .contains("route=\"GET /v1/files/*\"")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     let log = proxy.stderr.lock().unwrap().clone();
     assert!(
         log.contains("request caller=checkout-service route=\"POST /v1/charges\" status=200"),
