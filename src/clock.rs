@@ -60,6 +60,12 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
 }
 
 /// Unix milliseconds of a time.
+/// Now, in Unix milliseconds (the system clock: for the store's own bookkeeping, not for what
+/// a guard's clock decides).
+pub(crate) fn now_unix_ms() -> i64 {
+    unix_ms(OffsetDateTime::now_utc())
+}
+
 pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }

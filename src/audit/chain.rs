@@ -183,6 +183,29 @@ pub(crate) struct Parsed {
     pub(crate) event: AuditEvent,
 }
 
+impl Parsed {
+    /// Whether this line comes right after its chain's line number `seq` whose MAC is `mac`.
+    pub(crate) fn follows(&self, seq: u64, mac: [u8; 32]) -> Result<(), ChainProblem> {
+        let expected = seq + 1;
+        if self.seq > expected {
+            return Err(ChainProblem::Gap {
+                expected,
+                found: self.seq,
+            });
+        }
+        if self.seq < expected {
+            return Err(ChainProblem::OutOfOrder {
+                expected,
+                found: self.seq,
+            });
+        }
+        if unhex32(&self.prev) != Some(mac) {
+            return Err(ChainProblem::BrokenLink);
+        }
+        Ok(())
+    }
+}
+
 /// Checks lines one by one, caching MAC keys by reference.
 pub(crate) struct Verifier<'k> {
     keyring: &'k Keyring,
@@ -271,22 +294,7 @@ pub(crate) fn verify_lines(
             }
         };
         let (_, chain_seq, chain_prev) = &mut chains[chain];
-        let expected_seq = *chain_seq + 1;
-        if parsed.seq > expected_seq {
-            return Err(fail(ChainProblem::Gap {
-                expected: expected_seq,
-                found: parsed.seq,
-            }));
-        }
-        if parsed.seq < expected_seq {
-            return Err(fail(ChainProblem::OutOfOrder {
-                expected: expected_seq,
-                found: parsed.seq,
-            }));
-        }
-        if unhex32(&parsed.prev) != Some(*chain_prev) {
-            return Err(fail(ChainProblem::BrokenLink));
-        }
+        parsed.follows(*chain_seq, *chain_prev).map_err(fail)?;
         each(number, &parsed.event);
         (*chain_seq, *chain_prev) = (parsed.seq, parsed.mac);
         (seq, prev) = (parsed.seq, parsed.mac);

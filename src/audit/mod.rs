@@ -41,7 +41,7 @@ pub(crate) use event::timestamp;
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
 pub(crate) use group::{Entry, GroupCommit, Stored};
 #[cfg(any(feature = "sqlite", feature = "postgres"))]
-pub(crate) use trail::{PAGE, Row, verify_trail};
+pub(crate) use trail::{Row, verify_trail};
 
 use crate::error::Error;
 pub use crate::monitor::Tally;
@@ -64,9 +64,10 @@ pub trait AuditSink: Send + Sync {
         Ok(None)
     }
 
-    /// The head of the chain (the last event number and its MAC), for sinks that keep one.
-    /// Keep it somewhere the trail's writer cannot change, and hand it back when the trail is
-    /// opened again, so that lines cut off its end are detected.
+    /// The head of the chain, for sinks that keep one: a file's last event number and MAC; a
+    /// store's new checkpoint (its number and hash; `None` if it cannot be made). Keep it
+    /// somewhere the trail's writers cannot change, and hand it back when the trail is opened
+    /// again, so that lines cut off its end are detected.
     fn chain_head(&self) -> Option<ChainHead> {
         None
     }

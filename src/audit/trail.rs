@@ -73,22 +73,7 @@ pub(crate) fn verify_trail(
                 return Err(fail(ChainProblem::WrongWriter));
             }
             let (seq, prev) = chains.get(&writer).copied().unwrap_or((0, GENESIS));
-            let expected_seq = seq + 1;
-            if parsed.seq > expected_seq {
-                return Err(fail(ChainProblem::Gap {
-                    expected: expected_seq,
-                    found: parsed.seq,
-                }));
-            }
-            if parsed.seq < expected_seq {
-                return Err(fail(ChainProblem::OutOfOrder {
-                    expected: expected_seq,
-                    found: parsed.seq,
-                }));
-            }
-            if unhex32(&parsed.prev) != Some(prev) {
-                return Err(fail(ChainProblem::BrokenLink));
-            }
+            parsed.follows(seq, prev).map_err(fail)?;
             match sealed.heads.get(&writer) {
                 Some(&(bound, mac)) if bound == parsed.seq && mac != parsed.mac => {
                     return Err(fail(ChainProblem::BadCheckpoint));

@@ -29,17 +29,17 @@ pub struct LocalGuard {
 }
 
 impl LocalGuard {
-    /// The audit trail must reach at least this head (reported by [`Guard::audit_head`] and
-    /// kept where the trail's writers cannot change it): events cut off its end are refused
-    /// with [`ChainProblem::Truncated`](crate::ChainProblem::Truncated). The whole trail is
-    /// verified.
+    /// The audit trail must still hold this checkpoint (reported by [`Guard::audit_head`] and
+    /// kept where the trail's writers cannot change it): checkpoints cut off its end are
+    /// refused with [`ChainProblem::Truncated`](crate::ChainProblem::Truncated), and every
+    /// writer must reach the head it bound. The whole trail is verified.
     pub fn expect_head(mut self, head: ChainHead) -> Self {
         self.head = Some(head);
         self
     }
 
     /// Opens the guard over the directory's store (`store.db`): the keyring of
-    /// [`Keyring::open_local`], the audit trail (one chain for every process), break-glass
+    /// [`Keyring::open_local`], the audit trail (a chain per process, and checkpoints), break-glass
     /// requests and revocations, the access monitor's counts and vault tokens — all shared with the other
     /// processes serving the directory. The policy in force is kept in the store too: when
     /// `policy.toml` holds another policy than the one in force (the
@@ -103,8 +103,9 @@ impl Guard {
         }
     }
 
-    /// The head of the audit chain (the last event number and its MAC), for sinks that keep
-    /// one: keep it where the trail's writer cannot change it, and hand it to
+    /// The head of the audit trail, for sinks that keep a chain: a file's last event number and
+    /// MAC; a store's new checkpoint (made now, binding every writer's head: its number and
+    /// hash). Keep it where the trail's writers cannot change it, and hand it to
     /// [`LocalGuard::expect_head`] at the next start.
     pub fn audit_head(&self) -> Option<ChainHead> {
         self.inner.audit.chain_head()

@@ -103,48 +103,56 @@ impl fmt::Debug for CheckpointKey {
 impl Keyring {
     /// The MAC key for `usage` under the active integrity key of the default region.
     pub(crate) fn mac_key(&self, usage: MacUse) -> Result<MacKey, Error> {
-        let keys = self.read()?;
-        let key = keys.active(Purpose::Integrity, self.default_region())?.key;
-        self.derive_mac_key(key, usage)
+        self.with_active_integrity(|root| self.derive_mac_key(root, usage))
     }
 
     /// The MAC key for `usage` under the integrity key a MAC names (`id.version`).
     pub(crate) fn mac_key_for(&self, key_ref: &str, usage: MacUse) -> Result<MacKey, Error> {
-        let (id, version) = key_ref
-            .rsplit_once('.')
-            .and_then(|(id, v)| Some((id, v.parse::<u32>().ok()?)))
-            .ok_or(Error::Keyring {
-                reason: "a MAC names a malformed key",
-            })?;
-        let keys = self.read_knowing(id, version)?;
-        let key = keys
-            .find(id, version, Purpose::Integrity, self.default_region())?
-            .key;
-        self.derive_mac_key(key, usage)
+        self.with_named_integrity(key_ref, "a MAC names a malformed key", |root| {
+            self.derive_mac_key(root, usage)
+        })
     }
 
     /// The checkpoint signing key under the active integrity root key.
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn checkpoint_key(&self) -> Result<CheckpointKey, Error> {
-        let keys = self.read()?;
-        let key = keys.active(Purpose::Integrity, self.default_region())?.key;
-        self.derive_checkpoint_key(key)
+        self.with_active_integrity(|root| self.derive_checkpoint_key(root))
     }
 
     /// The checkpoint signing key a checkpoint names (`integrity-local.1`).
     #[cfg(any(feature = "sqlite", feature = "postgres"))]
     pub(crate) fn checkpoint_key_for(&self, key_ref: &str) -> Result<CheckpointKey, Error> {
+        self.with_named_integrity(key_ref, "a checkpoint names a malformed key", |root| {
+            self.derive_checkpoint_key(root)
+        })
+    }
+
+    /// `derive` under the active integrity root key of the default region.
+    fn with_active_integrity<T>(
+        &self,
+        derive: impl FnOnce(&super::material::RootKey) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let keys = self.read()?;
+        derive(keys.active(Purpose::Integrity, self.default_region())?.key)
+    }
+
+    /// `derive` under the integrity root key `key_ref` names (`id.version`); `malformed` when
+    /// it names none.
+    fn with_named_integrity<T>(
+        &self,
+        key_ref: &str,
+        malformed: &'static str,
+        derive: impl FnOnce(&super::material::RootKey) -> Result<T, Error>,
+    ) -> Result<T, Error> {
         let (id, version) = key_ref
             .rsplit_once('.')
             .and_then(|(id, v)| Some((id, v.parse::<u32>().ok()?)))
-            .ok_or(Error::Keyring {
-                reason: "a checkpoint names a malformed key",
-            })?;
+            .ok_or(Error::Keyring { reason: malformed })?;
         let keys = self.read_knowing(id, version)?;
-        let key = keys
-            .find(id, version, Purpose::Integrity, self.default_region())?
-            .key;
-        self.derive_checkpoint_key(key)
+        derive(
+            keys.find(id, version, Purpose::Integrity, self.default_region())?
+                .key,
+        )
     }
 
     #[cfg(any(feature = "sqlite", feature = "postgres"))]

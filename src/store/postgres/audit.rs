@@ -10,6 +10,7 @@ use crate::audit::{
     AuditEvent, AuditSink, Chain, ChainHead, ChainReport, Row, Tallied, Tally, WriterHead,
     line_hash, seal_checkpoint, verify_trail,
 };
+use crate::clock::now_unix_ms as now_ms;
 use crate::error::Error;
 use crate::keys::Keyring;
 use std::fmt;
@@ -55,16 +56,6 @@ fn audit_failed(reason: &'static str) -> Error {
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-fn now_ms() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis(),
-    )
-    .unwrap_or(i64::MAX)
 }
 
 fn to_i64(n: u64) -> i64 {

@@ -85,13 +85,13 @@ struct Pool {
 }
 
 /// The store on PostgreSQL: the key set (sealed, compare-and-swap), subject keys, the audit
-/// trail (one chain serialized by the database), break-glass requests and revocations, the
+/// trail (a chain per writer, signed checkpoints), break-glass requests and revocations, the
 /// monitor's counts and the policy in force — for every host of a fleet. Cheap to clone.
 ///
 /// Its tables (`piiguard_*`) are made by [`migrate`](Self::migrate), run with a role that may
 /// create tables, or by the statements of [`migrations`](Self::migrations), run by a DBA; the
 /// service's own role then needs only the grants of [`RUNTIME_GRANTS`](Self::RUNTIME_GRANTS)
-/// (no superuser, no DDL; `INSERT` alone on the audit table).
+/// (no superuser, no DDL; on the audit trail, two functions and nothing more).
 ///
 /// ```no_run
 /// use piiguard::store::PgStore;
@@ -191,24 +191,7 @@ impl PgStore {
         &self,
         job: impl FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
     ) -> Result<T, RunError> {
-        let (reply, result): (SyncSender<Result<T, RunError>>, _) = sync_channel(1);
-        let job: Job = Box::new(move |connection| {
-            let outcome = match connection.client() {
-                Ok(client) => job(client).map_err(RunError::Query),
-                Err(e) => Err(RunError::Query(e)),
-            };
-            if matches!(outcome, Err(RunError::Query(ref e)) if e.is_closed()) {
-                connection.client = None;
-            }
-            let _ = reply.send(outcome);
-        });
-        self.pool
-            .jobs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .send(job)
-            .map_err(|_| RunError::Gone)?;
-        result.recv().map_err(|_| RunError::Gone)?
+        self.dispatch(move |connection| job(connection.client()?))
     }
 
     /// Runs `job` on a connection thread with `sql` prepared on its connection (once per
@@ -220,12 +203,21 @@ impl PgStore {
         + Send
         + 'static,
     ) -> Result<T, RunError> {
+        self.dispatch(move |connection| {
+            let (client, statement) = connection.prepared(sql)?;
+            job(client, &statement)
+        })
+    }
+
+    /// Hands `job` to a connection thread and waits for its answer; a connection found closed
+    /// is dropped, to be made again for the next job.
+    fn dispatch<T: Send + 'static>(
+        &self,
+        job: impl FnOnce(&mut Connection) -> Result<T, postgres::Error> + Send + 'static,
+    ) -> Result<T, RunError> {
         let (reply, result): (SyncSender<Result<T, RunError>>, _) = sync_channel(1);
         let job: Job = Box::new(move |connection| {
-            let outcome = match connection.prepared(sql) {
-                Ok((client, statement)) => job(client, &statement).map_err(RunError::Query),
-                Err(e) => Err(RunError::Query(e)),
-            };
+            let outcome = job(connection).map_err(RunError::Query);
             if matches!(outcome, Err(RunError::Query(ref e)) if e.is_closed()) {
                 connection.client = None;
             }

@@ -5,9 +5,10 @@
 
 use super::SqliteStore;
 use crate::audit::{
-    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, Entry, GroupCommit, PAGE, Row, Stored,
-    Tallied, Tally, WriterHead, line_hash, mac_of, seal_checkpoint, verify_trail,
+    AuditEvent, AuditSink, Chain, ChainHead, ChainReport, Entry, GroupCommit, Row, Stored, Tallied,
+    Tally, WriterHead, line_hash, mac_of, seal_checkpoint, verify_trail,
 };
+use crate::clock::now_unix_ms as now_ms;
 use crate::error::Error;
 use crate::keys::Keyring;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
@@ -69,16 +70,6 @@ impl SqliteStore {
     }
 }
 
-fn now_ms() -> i64 {
-    i64::try_from(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_millis(),
-    )
-    .unwrap_or(i64::MAX)
-}
-
 impl SqliteAudit {
     /// The stored lines, in order (what [`verify`](AuditSink::verify) checks).
     ///
@@ -125,24 +116,11 @@ impl SqliteAudit {
     /// # Errors
     /// [`Error::Audit`] if the table cannot be read.
     pub fn lines_after(&self, after: u64, limit: usize) -> Result<Vec<(u64, String)>, Error> {
-        let conn = self.store.conn();
-        let mut statement = conn
-            .prepare_cached(
-                "SELECT seq, line FROM audit_events WHERE seq > ?1 ORDER BY seq LIMIT ?2",
-            )
-            .map_err(audit_failed("cannot read the audit table"))?;
-        let after = i64::try_from(after).unwrap_or(i64::MAX);
-        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-        statement
-            .query_map(params![after, limit], |row| {
-                Ok((
-                    u64::try_from(row.get::<_, i64>(0)?).unwrap_or(0),
-                    row.get(1)?,
-                ))
-            })
-            .map_err(audit_failed("cannot read the audit table"))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(audit_failed("cannot read the audit table"))
+        Ok(self
+            .rows_after(after, limit)?
+            .into_iter()
+            .map(|(seq, _, line)| (seq, line))
+            .collect())
     }
 
     /// The number of the last stored event (0 for an empty trail).
@@ -256,7 +234,7 @@ impl SqliteAudit {
             )
             .map_err(audit_failed("cannot read the audit table"))?;
         let after = i64::try_from(after).unwrap_or(i64::MAX);
-        let limit = i64::try_from(limit.min(PAGE * 10)).unwrap_or(i64::MAX);
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         statement
             .query_map(params![after, limit], |row| {
                 Ok((
