@@ -272,3 +272,74 @@ fn a_directory_of_the_layout_before_the_store_moves_into_it() {
         .unwrap();
     assert_eq!(revoked, "grant-old");
 }
+
+/// On a store, a reveal's counts and its event are one commit: the counts in the store match
+/// the allowed reveals in the trail, the hard limit denies (audited, its alert once), and what
+/// was denied was neither counted nor shown.
+#[test]
+fn a_reveal_is_counted_with_its_event_and_the_hard_limit_holds() {
+    use piiguard::Reason;
+    let dir = TempDir::new("tallied");
+    std::fs::create_dir_all(&dir.0).unwrap();
+    std::fs::write(
+        dir.0.join("policy.toml"),
+        "version = \"tally-1\"
+         [[rule]]
+         roles = [\"service\"]
+         sensitivities = [\"personal\"]
+         treatment = \"reveal\"
+         [monitor]
+         elevated_after = 2
+         suspicious_after = 3
+         hard_limit = 4",
+    )
+    .unwrap();
+    let guard = Guard::open_local(&dir.0).unwrap();
+    let mailer = Principal::new("mailer").role("service");
+    let c = Customer {
+        id: 9,
+        email: Pii::new("jane.q8z@example.com".into()),
+    };
+    let outcomes: Vec<_> = (0..6)
+        .map(|_| {
+            guard
+                .reveal(&mailer, &c, |c| &c.email, "send_receipt")
+                .map(|shown| shown.expose().clone())
+        })
+        .collect();
+    assert!(
+        outcomes[..4]
+            .iter()
+            .all(|o| o.as_deref() == Ok("jane.q8z@example.com"))
+    );
+    for denied in &outcomes[4..] {
+        assert!(matches!(
+            denied,
+            Err(Error::Denied {
+                reason: Reason::RateLimited
+            })
+        ));
+    }
+    let report = guard.verify_audit().unwrap();
+    let db = rusqlite::Connection::open(dir.0.join("store.db")).unwrap();
+    let count = |sql: &str| -> i64 { db.query_row(sql, [], |r| r.get(0)).unwrap() };
+    let like = |pattern: &str| {
+        count(&format!(
+            "SELECT COUNT(*) FROM audit_events WHERE line LIKE '%{pattern}%'"
+        ))
+    };
+    assert_eq!(like(r#""action":"reveal","outcome":"allowed""#), 4);
+    assert_eq!(like(r#""action":"reveal","outcome":"denied""#), 2);
+    assert_eq!(like("limit_reached"), 1, "the limit's alert, once");
+    assert_eq!(like("elevated count=3"), 1);
+    assert_eq!(like("suspicious count=4"), 1);
+    assert_eq!(
+        count("SELECT SUM(n) FROM monitor_counts WHERE principal = 'mailer' AND track = 'reveals'"),
+        4,
+        "every allowed reveal counted, no denied one"
+    );
+    assert_eq!(
+        report.events as i64,
+        count("SELECT COUNT(*) FROM audit_events")
+    );
+}
