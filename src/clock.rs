@@ -62,6 +62,7 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
 /// Unix milliseconds of a time.
 /// Now, in Unix milliseconds (the system clock: for the store's own bookkeeping, not for what
 /// a guard's clock decides).
+#[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) fn now_unix_ms() -> i64 {
     unix_ms(OffsetDateTime::now_utc())
 }

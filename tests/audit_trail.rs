@@ -641,3 +641,39 @@ mod tracing_sink {
         assert!(lines.iter().all(|l| !l.contains(SENTINEL)));
     }
 }
+
+/// A vault token's row stored through a store's trail (a guard on that store does, so that a
+/// proxy's new tokens share the trail's commits): the row as stored, the first one kept when
+/// its id is taken, readable from the store's tokens.
+#[test]
+#[cfg(feature = "sqlite")]
+fn a_token_row_goes_in_the_trails_commit_and_keeps_the_first_of_an_id() {
+    use piiguard::token::{TokenEntry, TokenStore};
+    let dir = TempDir::new("token-row");
+    let keyring = Keyring::in_memory(Environment::Dev);
+    let store = piiguard::store::SqliteStore::open(dir.join("store.db")).unwrap();
+    let audit = Arc::new(store.audit(&keyring).unwrap());
+    let entry = TokenEntry {
+        id: "tok-1".into(),
+        region: "eu".into(),
+        tenant: String::new(),
+        subject: Some("7".into()),
+        record: "Customer".into(),
+        field: "card".into(),
+        class: "card_number".into(),
+        created: 1_796_000_000,
+        expires: None,
+        token: "tok_AAAA".into(),
+        envelope: "pg1.sealed".into(),
+        key_id: "data-eu".into(),
+        key_version: 1,
+    };
+    assert_eq!(audit.store_token(&entry).unwrap(), Some(entry.clone()));
+    let mut again = entry.clone();
+    again.token = "tok_BBBB".into();
+    assert_eq!(audit.store_token(&again).unwrap(), Some(entry.clone()));
+    assert_eq!(store.get("eu", "", "tok-1").unwrap(), Some(entry));
+    // With an event recorded too, the trail holds the event alone, and verifies.
+    write_events(&keyring, audit.clone(), 1);
+    assert_eq!(audit.verify().unwrap().unwrap().events, 1);
+}

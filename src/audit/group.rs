@@ -7,19 +7,31 @@
 use super::{AuditEvent, Chain};
 use crate::error::Error;
 use crate::monitor::Tally;
+use crate::token::TokenEntry;
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-/// One event to store, with the monitor's counts to take in the same commit (if any).
-pub(crate) struct Entry {
-    pub(crate) event: AuditEvent,
-    pub(crate) tally: Option<Tally>,
+/// What a batch stores: an event, with the monitor's counts to take in the same commit (if
+/// any), or a vault token's row (a proxy's token of a value a third party sent back: no event,
+/// but a sync of its own unless it shares the batch's).
+pub(crate) enum Entry {
+    Event {
+        event: Box<AuditEvent>,
+        tally: Option<Tally>,
+    },
+    Token(Box<TokenEntry>),
 }
 
-/// What became of one entry of a stored batch: the counts its tally found before it (empty
-/// without a tally), or `None` when its tally was refused (blocked, or at the hard limit) and
-/// nothing of it was stored.
-pub(crate) type Stored = Option<Vec<u32>>;
+/// What became of one entry of a stored batch.
+#[derive(Debug)]
+pub(crate) enum Stored {
+    /// The event is stored; the counts its tally found before it (empty without a tally).
+    Event(Vec<u32>),
+    /// Its tally was refused (blocked, or at the hard limit): nothing of it was stored.
+    Refused,
+    /// The token's row as stored (the one already there, when its id was taken).
+    Token(Box<TokenEntry>),
+}
 
 /// The events waiting for a batch, and the outcomes of those a batch took.
 #[derive(Default)]
@@ -212,10 +224,20 @@ mod tests {
     }
 
     fn entry(n: usize) -> Entry {
-        Entry {
-            event: event(n),
+        Entry::Event {
+            event: Box::new(event(n)),
             tally: None,
         }
+    }
+
+    fn sealed(chain: &mut Chain, entries: &[Entry]) -> Result<Vec<String>, Error> {
+        entries
+            .iter()
+            .map(|e| match e {
+                Entry::Event { event, .. } => chain.seal(event),
+                Entry::Token(_) => unreachable!("no tokens here"),
+            })
+            .collect()
     }
 
     #[test]
@@ -234,11 +256,8 @@ mod tests {
                                 batches.fetch_add(1, Ordering::Relaxed);
                                 // A slow commit, as a sync is: others queue meanwhile.
                                 std::thread::sleep(std::time::Duration::from_micros(200));
-                                let mut stored = stored.lock().unwrap();
-                                for e in entries {
-                                    stored.push(chain.seal(&e.event)?);
-                                }
-                                Ok(entries.iter().map(|_| Some(Vec::new())).collect())
+                                stored.lock().unwrap().extend(sealed(chain, entries)?);
+                                Ok(entries.iter().map(|_| Stored::Event(Vec::new())).collect())
                             })
                             .unwrap();
                     }
@@ -273,10 +292,8 @@ mod tests {
         // Not stuck: the next event is stored.
         group
             .record(entry(2), |chain, entries| {
-                for e in entries {
-                    chain.seal(&e.event)?;
-                }
-                Ok(entries.iter().map(|_| Some(Vec::new())).collect())
+                sealed(chain, entries)?;
+                Ok(entries.iter().map(|_| Stored::Event(Vec::new())).collect())
             })
             .unwrap();
         assert_eq!(group.head().seq, 1);

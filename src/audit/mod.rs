@@ -45,6 +45,7 @@ pub(crate) use trail::{Row, verify_trail};
 
 use crate::error::Error;
 pub use crate::monitor::Tally;
+use crate::token::TokenEntry;
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Where audit events go. Implementations must be safe to call from many threads at once and
@@ -83,6 +84,19 @@ pub trait AuditSink: Send + Sync {
         let _ = (event, tally);
         Ok(Tallied::Unsupported)
     }
+
+    /// Stores a vault token's row in the trail's next commit (sharing its sync with the
+    /// events being recorded), for sinks in a store that keeps the tokens too: the row as
+    /// stored (the one already there, when its id was taken). `Ok(None)` for the others: the
+    /// guard then stores the row in its token store. The guard calls it only when its token
+    /// store is that store.
+    ///
+    /// # Errors
+    /// As [`record`](Self::record).
+    fn store_token(&self, entry: &TokenEntry) -> Result<Option<TokenEntry>, Error> {
+        let _ = entry;
+        Ok(None)
+    }
 }
 
 /// What became of [`AuditSink::record_tallied`].
@@ -112,6 +126,10 @@ impl<S: AuditSink + ?Sized> AuditSink for Arc<S> {
 
     fn record_tallied(&self, event: &AuditEvent, tally: &Tally) -> Result<Tallied, Error> {
         (**self).record_tallied(event, tally)
+    }
+
+    fn store_token(&self, entry: &TokenEntry) -> Result<Option<TokenEntry>, Error> {
+        (**self).store_token(entry)
     }
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod admin;
 mod anonymize;
+mod batched_tokens;
 mod break_glass;
 mod disclose;
 mod lifecycle;
@@ -146,6 +147,7 @@ pub struct GuardBuilder {
     tokens: Option<Arc<dyn TokenStore>>,
     lifecycle: Option<Arc<dyn crate::lifecycle::LifecycleStore>>,
     tallied: bool,
+    tokens_with_audit: bool,
 }
 
 impl GuardBuilder {
@@ -159,14 +161,18 @@ impl GuardBuilder {
     pub fn audit(mut self, sink: Arc<dyn AuditSink>) -> Self {
         self.audit = Some(sink);
         self.tallied = false;
+        self.tokens_with_audit = false;
         self
     }
 
-    /// The audit sink and the counters are one store's: a disclosure's counts and event go in
-    /// one commit ([`AuditSink::record_tallied`]). Undone by a later `audit` or `counters`.
+    /// The audit sink, the counters and the token store are one store's: a disclosure's
+    /// counts and event go in one commit ([`AuditSink::record_tallied`]), and a new token's row
+    /// in the trail's next commit ([`AuditSink::store_token`]). A later `audit` undoes both, a
+    /// later `counters` the first, a later `tokens` the second.
     #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
     pub(super) fn tallied(mut self) -> Self {
         self.tallied = true;
+        self.tokens_with_audit = true;
         self
     }
 
@@ -223,6 +229,7 @@ impl GuardBuilder {
     /// refused). A guard on a shared store keeps them in that store.
     pub fn tokens(mut self, store: Arc<dyn TokenStore>) -> Self {
         self.tokens = Some(store);
+        self.tokens_with_audit = false;
         self
     }
 
@@ -250,6 +257,13 @@ impl GuardBuilder {
                 .unwrap_or_else(|| Arc::new(MemoryGrantStore::new())),
         );
         let scope = ScopeKeys::new(&self.keyring, self.scope);
+        let tokens = match self.tokens {
+            Some(store) if self.tokens_with_audit => Some(Arc::new(batched_tokens::BatchedTokens {
+                audit: Arc::clone(&audit),
+                store,
+            }) as Arc<dyn TokenStore>),
+            tokens => tokens,
+        };
         Ok(Guard {
             inner: Arc::new(Inner {
                 keyring: self.keyring,
@@ -257,7 +271,7 @@ impl GuardBuilder {
                 audit,
                 grants,
                 clock: self.clock,
-                tokens: self.tokens,
+                tokens,
                 lifecycle: self
                     .lifecycle
                     .unwrap_or_else(|| Arc::new(crate::lifecycle::MemoryLifecycleStore::new())),
@@ -282,6 +296,7 @@ impl Guard {
             subsystem: "piiguard".to_owned(),
             on_alert: None,
             tallied: false,
+            tokens_with_audit: false,
             scope: Scope::new(),
             grants: None,
             counters: None,

@@ -11,6 +11,7 @@ use crate::audit::{
 use crate::clock::now_unix_ms as now_ms;
 use crate::error::Error;
 use crate::keys::Keyring;
+use crate::token::TokenEntry;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::fmt;
 use std::sync::{Mutex, PoisonError};
@@ -146,8 +147,8 @@ impl SqliteAudit {
     pub fn record_all(&self, events: &[AuditEvent]) -> Result<(), Error> {
         let entries: Vec<Entry> = events
             .iter()
-            .map(|event| Entry {
-                event: event.clone(),
+            .map(|event| Entry::Event {
+                event: Box::new(event.clone()),
                 tally: None,
             })
             .collect();
@@ -367,7 +368,8 @@ impl SqliteAudit {
     }
 
     /// Chains and stores one batch in one transaction: each entry's tally taken (an entry
-    /// whose tally is refused is left out), then its event chained and inserted.
+    /// whose tally is refused is left out), then its event chained and inserted; a token's
+    /// row inserted unless its id is taken.
     fn store_batch(&self, chain: &mut Chain, entries: &[Entry]) -> Result<Vec<Stored>, Error> {
         let position = chain.position();
         let stored = self.try_store(chain, entries);
@@ -399,24 +401,32 @@ impl SqliteAudit {
                 .prepare_cached("INSERT INTO audit_events (writer, wseq, line) VALUES (?1, ?2, ?3)")
                 .map_err(audit_failed("cannot store the event"))?;
             for entry in entries {
-                let before = match &entry.tally {
+                let (event, tally) = match entry {
+                    Entry::Event { event, tally } => (event, tally),
+                    Entry::Token(token) => {
+                        let row = super::tokens::insert_in(&tx, token)?;
+                        outcomes.push(Stored::Token(Box::new(row)));
+                        continue;
+                    }
+                };
+                let before = match tally {
                     Some(tally) => match super::counters::take_tally(&tx, tally)
                         .map_err(audit_failed("cannot count an access"))?
                     {
                         Some(before) => before,
                         None => {
-                            outcomes.push(None);
+                            outcomes.push(Stored::Refused);
                             continue;
                         }
                     },
                     None => Vec::new(),
                 };
-                let line = chain.seal(&entry.event)?;
+                let line = chain.seal(event)?;
                 let wseq = i64::try_from(chain.head().seq).unwrap_or(i64::MAX);
                 insert
                     .execute(params![chain.writer(), wseq, line])
                     .map_err(audit_failed("cannot store the event"))?;
-                outcomes.push(Some(before));
+                outcomes.push(Stored::Event(before));
             }
         }
         tx.commit().map_err(failed)?;
@@ -429,8 +439,8 @@ impl AuditSink for SqliteAudit {
     /// threads record while a commit is under way go into the next commit together: one sync
     /// for all of them.
     fn record(&self, event: &AuditEvent) -> Result<(), Error> {
-        let entry = Entry {
-            event: event.clone(),
+        let entry = Entry::Event {
+            event: Box::new(event.clone()),
             tally: None,
         };
         self.group
@@ -442,15 +452,34 @@ impl AuditSink for SqliteAudit {
     /// The monitor's counts and the event in one transaction, batched with the other threads'
     /// events as [`record`](Self::record) is.
     fn record_tallied(&self, event: &AuditEvent, tally: &Tally) -> Result<Tallied, Error> {
-        let entry = Entry {
-            event: event.clone(),
+        let entry = Entry::Event {
+            event: Box::new(event.clone()),
             tally: Some(tally.clone()),
         };
         let stored = self
             .group
             .record(entry, |chain, entries| self.store_batch(chain, entries))?;
         self.checkpoint_if_due();
-        Ok(stored.map_or(Tallied::Refused, Tallied::Recorded))
+        Ok(match stored {
+            Stored::Event(before) => Tallied::Recorded(before),
+            _ => Tallied::Refused,
+        })
+    }
+
+    /// The token's row in the next batch's transaction, sharing its sync with the other
+    /// threads' events.
+    fn store_token(&self, entry: &TokenEntry) -> Result<Option<TokenEntry>, Error> {
+        let stored = self
+            .group
+            .record(Entry::Token(Box::new(entry.clone())), |chain, entries| {
+                self.store_batch(chain, entries)
+            })?;
+        match stored {
+            Stored::Token(row) => Ok(Some(*row)),
+            _ => Err(Error::Audit {
+                reason: "the audit writer lost a token",
+            }),
+        }
     }
 
     /// A new checkpoint's head (see [`checkpoint`](SqliteAudit::checkpoint)); `None` if it

@@ -39,36 +39,41 @@ fn select(
     .map_err(failed("cannot read a token"))
 }
 
+/// Stores `entry` unless its id is taken, on `conn` (in the caller's transaction, if any);
+/// the row as stored.
+pub(super) fn insert_in(conn: &Connection, entry: &TokenEntry) -> Result<TokenEntry, Error> {
+    conn.prepare_cached(
+        "INSERT OR IGNORE INTO tokens
+         (region, tenant, id, subject, record, field, class, created, expires, token, envelope,
+          key_id, key_version)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+    )
+    .and_then(|mut stmt| {
+        stmt.execute(params![
+            entry.region,
+            entry.tenant,
+            entry.id,
+            entry.subject,
+            entry.record,
+            entry.field,
+            entry.class,
+            entry.created,
+            entry.expires,
+            entry.token,
+            entry.envelope,
+            entry.key_id,
+            entry.key_version
+        ])
+    })
+    .map_err(failed("cannot store a token"))?;
+    select(conn, &entry.region, &entry.tenant, &entry.id)?.ok_or(Error::KeyStore {
+        reason: "a stored token vanished",
+    })
+}
+
 impl TokenStore for SqliteStore {
     fn insert_if_absent(&self, entry: TokenEntry) -> Result<TokenEntry, Error> {
-        let conn = self.conn();
-        conn.prepare_cached(
-            "INSERT OR IGNORE INTO tokens
-             (region, tenant, id, subject, record, field, class, created, expires, token, envelope,
-              key_id, key_version)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-        )
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                entry.region,
-                entry.tenant,
-                entry.id,
-                entry.subject,
-                entry.record,
-                entry.field,
-                entry.class,
-                entry.created,
-                entry.expires,
-                entry.token,
-                entry.envelope,
-                entry.key_id,
-                entry.key_version
-            ])
-        })
-        .map_err(failed("cannot store a token"))?;
-        select(&conn, &entry.region, &entry.tenant, &entry.id)?.ok_or(Error::KeyStore {
-            reason: "a stored token vanished",
-        })
+        insert_in(&self.conn(), &entry)
     }
 
     fn get(&self, region: &str, tenant: &str, id: &str) -> Result<Option<TokenEntry>, Error> {
