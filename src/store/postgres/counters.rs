@@ -12,8 +12,25 @@ const COUNT: &str =
     "SELECT LEAST(COALESCE(SUM(n), 0)::BIGINT, $5::BIGINT) FROM piiguard_monitor_counts
                      WHERE principal = $1 AND track = $2 AND width = $3 AND bucket >= $4";
 
-fn count(row: &postgres::Row) -> u32 {
-    u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX)
+/// How many events `track` holds in the window's steps, capped at `cap`.
+fn count_in(
+    client: &mut impl postgres::GenericClient,
+    principal: &String,
+    track: &String,
+    steps: Steps,
+    cap: u32,
+) -> Result<u32, postgres::Error> {
+    let row = client.query_one(
+        COUNT,
+        &[
+            principal,
+            track,
+            &steps.width,
+            &steps.first,
+            &i64::from(cap),
+        ],
+    )?;
+    Ok(u32::try_from(row.get::<_, i64>(0)).unwrap_or(u32::MAX))
 }
 
 impl Counters for PgStore {
@@ -42,16 +59,7 @@ impl Counters for PgStore {
                  AND (width <> $3 OR bucket < $4)",
                 &[&principal, &track, &steps.width, &steps.first],
             )?;
-            let before = count(&tx.query_one(
-                COUNT,
-                &[
-                    &principal,
-                    &track,
-                    &steps.width,
-                    &steps.first,
-                    &i64::from(cap),
-                ],
-            )?);
+            let before = count_in(&mut tx, &principal, &track, steps, cap)?;
             if limit.is_some_and(|l| before >= l) {
                 tx.commit()?;
                 return Ok(before);
@@ -78,16 +86,7 @@ impl Counters for PgStore {
         let (principal, track) = (principal.to_owned(), track.to_owned());
         let steps = Steps::of(now_ms, window_ms);
         self.call("cannot count", move |client| {
-            Ok(count(&client.query_one(
-                COUNT,
-                &[
-                    &principal,
-                    &track,
-                    &steps.width,
-                    &steps.first,
-                    &i64::from(cap),
-                ],
-            )?))
+            count_in(client, &principal, &track, steps, cap)
         })
     }
 
