@@ -59,7 +59,6 @@ impl<C: Clock + ?Sized> Clock for std::sync::Arc<C> {
     }
 }
 
-/// Unix milliseconds of a time.
 /// Now, in Unix milliseconds (the system clock: for the store's own bookkeeping, not for what
 /// a guard's clock decides).
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
@@ -67,6 +66,7 @@ pub(crate) fn now_unix_ms() -> i64 {
     unix_ms(OffsetDateTime::now_utc())
 }
 
+/// Unix milliseconds of a time.
 pub(crate) fn unix_ms(t: OffsetDateTime) -> i64 {
     i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
@@ -91,6 +91,15 @@ impl Pace {
         }
     }
 
+    /// A pace whose first look is due at once (not one interval from now).
+    #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
+    pub(crate) fn due_now(every: Duration) -> Self {
+        let mut pace = Self::new(every);
+        // The last look as if one interval ago.
+        pace.started = Instant::now().checked_sub(every).unwrap_or(pace.started);
+        pace
+    }
+
     /// Runs `look` if the interval has passed since the last one and no other thread claimed
     /// this turn.
     pub(crate) fn run<E>(&self, look: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
@@ -109,5 +118,30 @@ impl Pace {
             self.last_ms.store(last, Ordering::Relaxed);
         }
         looked
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_pace_due_now_looks_at_once_and_then_once_per_interval() {
+        let looks = std::cell::Cell::new(0);
+        let look = || {
+            looks.set(looks.get() + 1);
+            Ok::<(), ()>(())
+        };
+        let every = Duration::from_secs(60);
+        let due = Pace::due_now(every);
+        due.run(look).unwrap();
+        due.run(look).unwrap();
+        assert_eq!(
+            looks.get(),
+            1,
+            "at once, then not again within the interval"
+        );
+        Pace::new(every).run(look).unwrap();
+        assert_eq!(looks.get(), 1, "a plain pace waits an interval first");
     }
 }

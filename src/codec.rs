@@ -104,8 +104,13 @@ pub(crate) fn push_base64url(out: &mut String, bytes: &[u8]) {
 
 /// Lower-case hexadecimal of 32 bytes (MACs in the audit trail).
 pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
+    hex(bytes)
+}
+
+/// Lower-case hexadecimal of any bytes (a checkpoint's signature, a writer's id).
+pub(crate) fn hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(64);
+    let mut out = String::with_capacity(bytes.len() * 2);
     for b in bytes {
         out.push(char::from(DIGITS[usize::from(b >> 4)]));
         out.push(char::from(DIGITS[usize::from(b & 0xF)]));
@@ -113,23 +118,31 @@ pub(crate) fn hex32(bytes: &[u8; 32]) -> String {
     out
 }
 
-/// 32 bytes from exactly 64 lower-case hexadecimal digits; `None` for anything else (upper
-/// case included: the writer only ever writes lower case).
-pub(crate) fn unhex32(text: &str) -> Option<[u8; 32]> {
-    let digit = |c: u8| match c {
+fn hex_digit(c: u8) -> Option<u8> {
+    match c {
         b'0'..=b'9' => Some(c - b'0'),
         b'a'..=b'f' => Some(c - b'a' + 10),
         _ => None,
-    };
+    }
+}
+
+/// Bytes from exactly `N * 2` lower-case hexadecimal digits; `None` for anything else.
+pub(crate) fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
     let text = text.as_bytes();
-    if text.len() != 64 {
+    if text.len() != N * 2 {
         return None;
     }
-    let mut out = [0u8; 32];
+    let mut out = [0u8; N];
     for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
-        *byte = digit(pair[0])? << 4 | digit(pair[1])?;
+        *byte = hex_digit(pair[0])? << 4 | hex_digit(pair[1])?;
     }
     Some(out)
+}
+
+/// 32 bytes from exactly 64 lower-case hexadecimal digits; `None` for anything else (upper
+/// case included: the writer only ever writes lower case).
+pub(crate) fn unhex32(text: &str) -> Option<[u8; 32]> {
+    unhex::<32>(text)
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@
 //!
 //! In a store, each writer (a process's trail, or one of its connections) keeps a chain of its
 //! own: its lines begin with `"writer":"<id>"`, so that a line cannot be moved to another
-//! writer's chain, and are numbered from 1 per writer. Writers never wait for each other; the
+//! writer's chain, and are numbered from 1 per writer. No writer chains onto another's events; the
 //! [checkpoints](super::checkpoint) bind every writer's head at intervals. A trail written
 //! before writers existed is the writer `legacy`, whose lines carry no writer.
 
@@ -102,9 +102,8 @@ impl Chain {
     pub(crate) fn new_writer(keyring: &Keyring) -> Result<Self, Error> {
         let mut id = [0u8; 8];
         crate::crypto::random::fill_public(&mut id);
-        let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self {
-            writer: Some(format!("w-{id}")),
+            writer: Some(format!("w-{}", crate::codec::hex(&id))),
             ..Self::start(keyring)?
         })
     }

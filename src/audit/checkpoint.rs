@@ -16,7 +16,7 @@
 //! events could be cut without a trace until the next checkpoint (see `docs/AUDIT.md`).
 
 use super::chain::GENESIS;
-use crate::codec::{hex32, unhex32};
+use crate::codec::{hex, hex32, unhex, unhex32};
 use crate::error::{ChainProblem, Error};
 use crate::keys::Keyring;
 use crate::keys::integrity::CheckpointKey;
@@ -52,20 +52,6 @@ struct BodyIn {
     prev: String,
     key: String,
     public: String,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(text: &str) -> Option<Vec<u8>> {
-    if !text.len().is_multiple_of(2) || !text.is_ascii() {
-        return None;
-    }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(&text[i..i + 2], 16).ok())
-        .collect()
 }
 
 /// The hash that the next checkpoint names as `prev`.
@@ -157,7 +143,7 @@ impl<'k> CheckpointVerifier<'k> {
         let signature = tail
             .strip_prefix(",\"sig\":\"")
             .and_then(|t| t.strip_suffix("\"}"))
-            .and_then(unhex)
+            .and_then(unhex::<64>)
             .ok_or_else(fail)?;
         let mut body = String::with_capacity(head.len() + 1);
         body.push_str(head);

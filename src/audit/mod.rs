@@ -6,7 +6,7 @@
 //! - [`JsonlSink`]: a JSON-lines file with a keyed BLAKE3 hash chain ([`verify_jsonl`] detects
 //!   any edited, deleted, inserted, reordered or cut-off line), durable appends.
 //! - [`SqliteAudit`](crate::store::SqliteAudit) and `PgAudit` (feature `postgres`): the same
-//!   lines in the store, one chain per writer (so that writers never wait for each other) and
+//!   lines in the store, one chain per writer (so that no writer chains onto another's events) and
 //!   signed checkpoints binding every writer's head at intervals; read and verified in pages.
 //! - [`MemorySink`]: in memory, for tests.
 //! - `TracingSink` (feature `tracing`): events as `tracing` events, target `piiguard::audit`.

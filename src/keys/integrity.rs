@@ -160,18 +160,7 @@ impl Keyring {
         &self,
         root: &super::material::RootKey,
     ) -> Result<CheckpointKey, Error> {
-        let material = root.material.as_ref().ok_or_else(|| Error::KeyDestroyed {
-            id: root.id.clone(),
-            version: root.version,
-        })?;
-        let mut seed = Zeroizing::new([0u8; 32]);
-        hkdf_sha256(
-            SIGN_SALT,
-            material.bytes(),
-            &[b"audit-checkpoint|", self.environment().name().as_bytes()],
-            &mut *seed,
-        )
-        .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
+        let seed = self.derive_from(root, SIGN_SALT, b"audit-checkpoint")?;
         Ok(CheckpointKey {
             key_ref: format!("{}.{}", root.id, root.version),
             key: crate::crypto::signature::SignKey::from_seed(&seed),
@@ -183,6 +172,20 @@ impl Keyring {
         root: &super::material::RootKey,
         usage: MacUse,
     ) -> Result<MacKey, Error> {
+        Ok(MacKey {
+            key_ref: format!("{}.{}", root.id, root.version),
+            material: KeyMaterial::new(self.derive_from(root, SALT, usage.label())?),
+        })
+    }
+
+    /// 32 bytes from `root` for `label` in this keyring's environment (HKDF-SHA256 under
+    /// `salt`); a destroyed root key derives nothing.
+    fn derive_from(
+        &self,
+        root: &super::material::RootKey,
+        salt: &[u8],
+        label: &[u8],
+    ) -> Result<Zeroizing<[u8; 32]>, Error> {
         let material = root.material.as_ref().ok_or_else(|| Error::KeyDestroyed {
             id: root.id.clone(),
             version: root.version,
@@ -190,16 +193,13 @@ impl Keyring {
         let mut okm = Zeroizing::new([0u8; 32]);
         let environment = self.environment().name().as_bytes();
         hkdf_sha256(
-            SALT,
+            salt,
             material.bytes(),
-            &[usage.label(), b"|", environment],
+            &[label, b"|", environment],
             &mut *okm,
         )
         .unwrap_or_else(|_| unreachable!("32 bytes is a valid HKDF-SHA256 output length"));
-        Ok(MacKey {
-            key_ref: format!("{}.{}", root.id, root.version),
-            material: KeyMaterial::new(okm),
-        })
+        Ok(okm)
     }
 }
 

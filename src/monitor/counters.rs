@@ -64,7 +64,7 @@ pub trait Counters: Send + Sync {
 
 /// How a store keeps a window's counts: in steps of a hundredth of the window (a 24-hour
 /// window in 14.4-minute steps), one row per principal, track and step, so that a count costs
-/// a hundred rows at most, whatever the rate. An event counts until the step it fell in has
+/// about a hundred rows, whatever the rate. An event counts until the step it fell in has
 /// left the window: up to a hundredth of the window longer than the window, never shorter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Steps {

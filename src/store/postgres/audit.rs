@@ -10,12 +10,12 @@ use crate::audit::{
     AuditEvent, AuditSink, Chain, ChainHead, ChainReport, Row, Tallied, Tally, WriterHead,
     line_hash, seal_checkpoint, verify_trail,
 };
-use crate::clock::now_unix_ms as now_ms;
+use crate::clock::{Pace, now_unix_ms as now_ms};
 use crate::error::Error;
 use crate::keys::Keyring;
 use std::fmt;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often an instance makes sure a checkpoint binds the trail's heads.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(60);
@@ -39,7 +39,7 @@ pub struct PgAudit {
     writers: Mutex<Writers>,
     returned: Condvar,
     /// When this instance last made sure of a checkpoint.
-    checked: Mutex<Option<Instant>>,
+    checked: Pace,
 }
 
 impl fmt::Debug for PgAudit {
@@ -70,7 +70,7 @@ impl PgStore {
     /// The keyring's errors.
     pub fn audit(&self, keyring: &Keyring) -> Result<PgAudit, Error> {
         // The integrity key must be there before any event is recorded.
-        drop(Chain::new_writer(keyring)?);
+        drop(Chain::start(keyring)?);
         Ok(PgAudit {
             store: self.clone(),
             keyring: keyring.clone(),
@@ -79,7 +79,7 @@ impl PgStore {
                 made: 0,
             }),
             returned: Condvar::new(),
-            checked: Mutex::new(None),
+            checked: Pace::due_now(CHECKPOINT_EVERY),
         })
     }
 }
@@ -325,27 +325,25 @@ impl PgAudit {
     /// last one is as old). A failure leaves events unsealed until the next one; the events
     /// themselves are stored.
     fn checkpoint_if_due(&self) {
-        let mut checked = lock(&self.checked);
-        if checked.is_some_and(|at| at.elapsed() < CHECKPOINT_EVERY) {
-            return;
-        }
-        *checked = Some(Instant::now());
-        drop(checked);
-        let every = to_i64(CHECKPOINT_EVERY.as_millis() as u64);
-        let recent = self
-            .store
-            .run(|client| {
-                Ok(client
-                    .query_one(
-                        "SELECT COALESCE(MAX(at_ms), 0) FROM piiguard_audit_checkpoints",
-                        &[],
-                    )?
-                    .get::<_, i64>(0))
-            })
-            .is_ok_and(|at| now_ms().saturating_sub(at) < every);
-        if !recent {
-            let _ = self.checkpoint();
-        }
+        let _ = self.checked.run(|| {
+            let every = to_i64(CHECKPOINT_EVERY.as_millis() as u64);
+            let recent = self
+                .store
+                .run(|client| {
+                    Ok(client
+                        .query_one(
+                            "SELECT COALESCE(MAX(at_ms), 0) FROM piiguard_audit_checkpoints",
+                            &[],
+                        )?
+                        .get::<_, i64>(0))
+                })
+                .is_ok_and(|at| now_ms().saturating_sub(at) < every);
+            if !recent {
+                // A failure is not retried before the next turn: the events are stored.
+                let _ = self.checkpoint();
+            }
+            Ok::<(), ()>(())
+        });
     }
 
     /// Runs `work` with a writer's chain to itself: a free one, a new one while there are

@@ -1,6 +1,6 @@
 //! The monitor's counts in PostgreSQL: one row per principal, track and step of the window
-//! ([`Steps`]), so every host counts the fleet-wide window and a count reads a hundred rows at
-//! most; a transaction-scoped advisory lock per principal and track makes the
+//! ([`Steps`]), so every host counts the fleet-wide window and a count reads about a
+//! hundred rows; a transaction-scoped advisory lock per principal and track makes the
 //! check and the count of the hard limit one step. Counts commit without waiting for the
 //! server's WAL flush (`synchronous_commit = off` for their transactions only).
 

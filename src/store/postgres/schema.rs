@@ -124,7 +124,7 @@ const MIGRATIONS: &[&str] = &[
      CREATE INDEX piiguard_deletions_by_subject ON piiguard_deletions (region, subject);",
     // 4: the audit trail's writers, each with a chain of its own, and its checkpoints; the
     // events so far are the writer `legacy`, numbered as they were. No more head row: writers
-    // never wait for each other. Two functions the service's role may run and nothing more:
+    // never wait for each other's chain. Two functions the service's role may run and nothing more:
     // one stores an event with the monitor's counts of it in one statement (one round trip,
     // one commit), the other reads the writers' heads for a checkpoint. The monitor's counts
     // per step of the window instead of one row per event (those so far in steps of a day's

@@ -8,14 +8,13 @@ use crate::audit::{
     AuditEvent, AuditSink, Chain, ChainHead, ChainReport, Entry, GroupCommit, Row, Stored, Tallied,
     Tally, WriterHead, line_hash, mac_of, seal_checkpoint, verify_trail,
 };
-use crate::clock::now_unix_ms as now_ms;
+use crate::clock::{Pace, now_unix_ms as now_ms};
 use crate::error::Error;
 use crate::keys::Keyring;
 use crate::token::TokenEntry;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use std::fmt;
-use std::sync::{Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How often a writer makes sure a checkpoint binds the trail's heads.
 const CHECKPOINT_EVERY: Duration = Duration::from_secs(60);
@@ -39,7 +38,7 @@ pub struct SqliteAudit {
     keyring: Keyring,
     group: GroupCommit,
     /// When this writer last made sure of a checkpoint.
-    checked: Mutex<Option<Instant>>,
+    checked: Pace,
 }
 
 impl fmt::Debug for SqliteAudit {
@@ -66,7 +65,7 @@ impl SqliteStore {
             store: self.sibling()?,
             keyring: keyring.clone(),
             group: GroupCommit::new(Chain::new_writer(keyring)?),
-            checked: Mutex::new(None),
+            checked: Pace::due_now(CHECKPOINT_EVERY),
         })
     }
 }
@@ -344,27 +343,25 @@ impl SqliteAudit {
     /// one is as old): a failure leaves the events unsealed until the next, and is not the
     /// event's failure (the event is stored).
     fn checkpoint_if_due(&self) {
-        let mut checked = self.checked.lock().unwrap_or_else(PoisonError::into_inner);
-        if checked.is_some_and(|at| at.elapsed() < CHECKPOINT_EVERY) {
-            return;
-        }
-        *checked = Some(Instant::now());
-        drop(checked);
-        let recent = self
-            .store
-            .conn()
-            .query_row(
-                "SELECT COALESCE(MAX(at_ms), 0) FROM audit_checkpoints",
-                [],
-                |row| row.get::<_, i64>(0),
-            )
-            .is_ok_and(|at| {
-                now_ms().saturating_sub(at)
-                    < i64::try_from(CHECKPOINT_EVERY.as_millis()).unwrap_or(i64::MAX)
-            });
-        if !recent {
-            let _ = self.checkpoint();
-        }
+        let _ = self.checked.run(|| {
+            let recent = self
+                .store
+                .conn()
+                .query_row(
+                    "SELECT COALESCE(MAX(at_ms), 0) FROM audit_checkpoints",
+                    [],
+                    |row| row.get::<_, i64>(0),
+                )
+                .is_ok_and(|at| {
+                    now_ms().saturating_sub(at)
+                        < i64::try_from(CHECKPOINT_EVERY.as_millis()).unwrap_or(i64::MAX)
+                });
+            if !recent {
+                // A failure is not retried before the next turn: the events are stored.
+                let _ = self.checkpoint();
+            }
+            Ok::<(), ()>(())
+        });
     }
 
     /// Chains and stores one batch in one transaction: each entry's tally taken (an entry

@@ -1,6 +1,6 @@
 //! The monitor's counts in the SQLite store: one row per principal, track and step of the
-//! window ([`Steps`]), so every instance counts the fleet-wide window and a count reads a
-//! hundred rows at most.
+//! window ([`Steps`]), so every instance counts the fleet-wide window and a count reads about
+//! a hundred rows.
 
 use super::{SqliteStore, failed};
 use crate::error::Error;
