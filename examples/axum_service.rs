@@ -180,10 +180,11 @@ fn load(g: &Guard, db: &Mutex<rusqlite::Connection>, id: &str) -> Result<Custome
     let row: Option<Row> = db
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .query_row(
+        .prepare_cached(
             "SELECT id, name, email, phone, passport, plan FROM customers WHERE id = ?1",
-            [id],
-            |r| {
+        )
+        .and_then(|mut statement| {
+            statement.query_row([id], |r| {
                 Ok((
                     r.get(0)?,
                     r.get(1)?,
@@ -192,8 +193,8 @@ fn load(g: &Guard, db: &Mutex<rusqlite::Connection>, id: &str) -> Result<Custome
                     r.get(4)?,
                     r.get(5)?,
                 ))
-            },
-        )
+            })
+        })
         .ok();
     let (id, name, email, phone, passport, plan) = row.ok_or(Error::FieldNotFound)?;
     Ok(Customer {

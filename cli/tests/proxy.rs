@@ -367,7 +367,7 @@ fn events(dir: &Path) -> Vec<serde_json::Value> {
             "audit",
             "tail",
             "-n",
-            "10000",
+            "1000000",
             "--json",
             "--dir",
             dir.to_str().unwrap(),
@@ -905,15 +905,19 @@ fn load(
 
 /// The bounded load: 8 clients × 1,000 charges through the proxy (TLS to the mock
 /// processor), and the same charges sent straight to the processor, in one run
-/// (`PIIGUARD_PROXY_LOAD=N` for N per client; `PIIGUARD_PROXY_KEEP_ALIVE=N` for the proxy's
-/// idle upstream connections' lifetime, 0 to close each after its request).
+/// (`PIIGUARD_PROXY_LOAD=N` for N per client; `PIIGUARD_PROXY_CLIENTS=N` for N clients;
+/// `PIIGUARD_PROXY_KEEP_ALIVE=N` for the proxy's idle upstream connections' lifetime, 0 to
+/// close each after its request).
 #[test]
 fn a_bounded_load_through_the_proxy_has_no_error_and_no_half_replaced_body() {
     let each: usize = std::env::var("PIIGUARD_PROXY_LOAD")
         .ok()
         .and_then(|n| n.parse().ok())
         .unwrap_or(1000);
-    let clients = 8;
+    let clients: usize = std::env::var("PIIGUARD_PROXY_CLIENTS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(8);
     let (dir, token) = with_a_card_token("load");
     let mock = mock::start();
     let proxy = start_proxy(&config(&dir, &mock), &dir);

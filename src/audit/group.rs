@@ -10,6 +10,7 @@ use crate::monitor::Tally;
 use crate::token::TokenEntry;
 use std::collections::HashMap;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::Thread;
 
 /// What a batch stores: an event, with the monitor's counts to take in the same commit (if
 /// any), or a vault token's row (a proxy's token of a value a third party sent back: no event,
@@ -37,17 +38,37 @@ pub(crate) enum Stored {
 #[derive(Default)]
 struct Queue {
     next_ticket: u64,
-    waiting: Vec<(u64, Entry)>,
+    /// Each entry with its ticket and the thread waiting for it.
+    waiting: Vec<(u64, Entry, Thread)>,
     outcomes: HashMap<u64, Result<Stored, Error>>,
     /// A thread is storing a batch: the others wait for its outcome or for their turn.
     storing: bool,
+    /// Threads in [`GroupCommit::record_all`] waiting for the batch being stored.
+    idle_waiters: usize,
+}
+
+impl Queue {
+    /// Ends a batch: the thread of the first entry waiting (if any) is the one to wake, to
+    /// store the next batch.
+    fn release(&mut self) -> (Option<Thread>, bool) {
+        self.storing = false;
+        (
+            self.waiting.first().map(|(_, _, thread)| thread.clone()),
+            self.idle_waiters > 0,
+        )
+    }
 }
 
 /// The writer's chain and the events waiting for it.
+///
+/// A thread waits parked; a batch wakes only the threads whose entries it stored, and the
+/// first one waiting, to store the next batch (not every waiting thread: with many threads
+/// waking them all costs more than the batch).
 pub(crate) struct GroupCommit {
     chain: Mutex<Chain>,
     queue: Mutex<Queue>,
-    stored: Condvar,
+    /// For [`record_all`](Self::record_all), which waits for no entry of its own.
+    idle: Condvar,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -74,7 +95,7 @@ impl GroupCommit {
         Self {
             chain: Mutex::new(chain),
             queue: Mutex::new(Queue::default()),
-            stored: Condvar::new(),
+            idle: Condvar::new(),
         }
     }
 
@@ -96,9 +117,10 @@ impl GroupCommit {
         let mut queue = lock(&self.queue);
         let ticket = queue.next_ticket;
         queue.next_ticket += 1;
-        queue.waiting.push((ticket, entry));
+        queue.waiting.push((ticket, entry, std::thread::current()));
         // Wait until a batch took this event and answered, or until no batch is being stored:
-        // then this thread stores everything waiting, its own event among it.
+        // then this thread stores everything waiting, its own event among it. (A wake-up
+        // before the park is kept by it; a spurious one only checks again.)
         loop {
             if let Some(outcome) = queue.outcomes.remove(&ticket) {
                 return outcome;
@@ -106,14 +128,21 @@ impl GroupCommit {
             if !queue.storing {
                 break;
             }
-            queue = self
-                .stored
-                .wait(queue)
-                .unwrap_or_else(PoisonError::into_inner);
+            drop(queue);
+            std::thread::park();
+            queue = lock(&self.queue);
         }
         queue.storing = true;
-        let (tickets, entries): (Vec<u64>, Vec<Entry>) =
-            std::mem::take(&mut queue.waiting).into_iter().unzip();
+        let mut tickets = Vec::with_capacity(queue.waiting.len());
+        let mut entries = Vec::with_capacity(queue.waiting.len());
+        let mut threads = Vec::with_capacity(queue.waiting.len());
+        for (t, entry, thread) in std::mem::take(&mut queue.waiting) {
+            tickets.push(t);
+            entries.push(entry);
+            if t != ticket {
+                threads.push(thread);
+            }
+        }
         drop(queue);
 
         // A panic while storing must not leave the others waiting for ever: they are answered
@@ -122,6 +151,7 @@ impl GroupCommit {
         let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             store(&mut lock(&self.chain), &entries)
         }));
+        drop(entries);
         let (result, panic) = match stored {
             Ok(Ok(outcomes)) if outcomes.len() == tickets.len() => (Ok(outcomes), None),
             Ok(Ok(_)) => (
@@ -160,9 +190,14 @@ impl GroupCommit {
                 mine = Err(error);
             }
         }
-        queue.storing = false;
+        let (next, idle_waiters) = queue.release();
         drop(queue);
-        self.stored.notify_all();
+        for thread in threads.iter().chain(&next) {
+            thread.unpark();
+        }
+        if idle_waiters {
+            self.idle.notify_all();
+        }
         if let Some(panic) = panic {
             std::panic::resume_unwind(panic);
         }
@@ -177,19 +212,26 @@ impl GroupCommit {
         store: impl FnOnce(&mut Chain, &[Entry]) -> Result<Vec<Stored>, Error>,
     ) -> Result<(), Error> {
         let mut queue = lock(&self.queue);
+        queue.idle_waiters += 1;
         while queue.storing {
             queue = self
-                .stored
+                .idle
                 .wait(queue)
                 .unwrap_or_else(PoisonError::into_inner);
         }
+        queue.idle_waiters -= 1;
         queue.storing = true;
         drop(queue);
         let stored = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             store(&mut lock(&self.chain), events)
         }));
-        lock(&self.queue).storing = false;
-        self.stored.notify_all();
+        let (next, idle_waiters) = lock(&self.queue).release();
+        if let Some(thread) = next {
+            thread.unpark();
+        }
+        if idle_waiters {
+            self.idle.notify_all();
+        }
         stored
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             .map(drop)
@@ -279,6 +321,52 @@ mod tests {
         assert_eq!(group.head().seq, 1600);
         let batches = batches.into_inner();
         assert!(batches < 1600, "{batches} batches for 1600 events");
+    }
+
+    #[test]
+    fn batches_of_their_own_interleave_with_waiting_threads_and_none_is_left_parked() {
+        let keyring = Keyring::in_memory(Environment::Dev);
+        let group = GroupCommit::new(Chain::start(&keyring).unwrap());
+        let stored = Mutex::new(Vec::<String>::new());
+        let store = |chain: &mut Chain, entries: &[Entry]| {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+            stored.lock().unwrap().extend(sealed(chain, entries)?);
+            Ok(entries.iter().map(|_| Stored::Event(Vec::new())).collect())
+        };
+        std::thread::scope(|scope| {
+            for t in 0..6 {
+                let (group, store) = (&group, &store);
+                scope.spawn(move || {
+                    for i in 0..150 {
+                        group.record(entry(t * 1000 + i), store).unwrap();
+                    }
+                });
+            }
+            let (group, store) = (&group, &store);
+            scope.spawn(move || {
+                for i in 0..30 {
+                    let own: Vec<Entry> = (0..3).map(|k| entry(9000 + i * 10 + k)).collect();
+                    group.record_all(&own, store).unwrap();
+                }
+            });
+        });
+        let stored = stored.into_inner().unwrap();
+        assert_eq!(stored.len(), 6 * 150 + 30 * 3);
+        // Each batch of its own stayed together, in order.
+        let records: Vec<String> = stored
+            .iter()
+            .map(|line| {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                v["object"]["record"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        for i in 0..30 {
+            let first = format!("r{:05}", 9000 + i * 10);
+            let at = records.iter().position(|r| *r == first).unwrap();
+            assert_eq!(records[at + 1], format!("r{:05}", 9000 + i * 10 + 1));
+            assert_eq!(records[at + 2], format!("r{:05}", 9000 + i * 10 + 2));
+        }
+        assert_eq!(group.head().seq, 990);
     }
 
     #[test]
