@@ -10,17 +10,13 @@
 //! cargo run --example axum_memscan      # Linux; reading a child's memory needs ptrace_scope <= 1
 //! ```
 
-#[allow(dead_code)]
-#[path = "../tests/common/memscan.rs"]
-mod memscan;
-
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
-use memscan::{Needles, scan};
 use piiguard::keys::{Environment, Keyring};
 use piiguard::{Classified, Guard, Pii, Policy, Principal};
 use piiguard_axum::{PiiJson, ViewJson};
+use piiguard_testkit::memscan::{Needles, scan};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};

@@ -4,7 +4,7 @@
 # a server fail, never pass, when it is missing.
 #
 #   scripts/test.sh                 # everything
-#   scripts/test.sh --test fleet    # extra arguments go to cargo test
+#   scripts/test.sh --test store fleet::   # extra arguments go to cargo test
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -21,6 +21,6 @@ cargo test --workspace --all-features "$@"
 
 # PostgreSQL crashing under load stops the server every other test uses: alone, after them.
 if [ $# -eq 0 ]; then
-    cargo test --all-features --test fleet -- --ignored --exact \
-        postgres_only::a_database_crash_mid_write_loses_nothing_acknowledged
+    cargo test --all-features --test store -- --ignored --exact \
+        fleet::postgres_only::a_database_crash_mid_write_loses_nothing_acknowledged
 fi

@@ -11,6 +11,8 @@ pub mod clock;
 mod codec;
 mod crypto;
 pub mod data_map;
+#[doc = include_str!("../docs/GUIDE.md")]
+pub mod guide {}
 mod envelope;
 mod environment;
 mod error;

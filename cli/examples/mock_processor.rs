@@ -10,7 +10,7 @@
 //! and send it a charge; then serves until stopped, printing what the processor receives —
 //! the card number, which only the proxy could have put there.
 
-#[path = "../tests/proxy/mock.rs"]
+#[path = "../tests/cli/proxy/mock.rs"]
 mod mock;
 
 use piiguard::{Classified, Guard, Pii};
