@@ -88,7 +88,10 @@ fn reveal(c: &mut Criterion) {
         email: Pii::new("jane.doe@example.com".into()),
         passport: Pii::new("X12345678".into()),
     };
-    let stored: Customer = guard.from_json(&guard.to_json(&record).unwrap()).unwrap();
+    let stored: Customer = guard
+        .storage()
+        .from_json(&guard.storage().to_json(&record).unwrap())
+        .unwrap();
     let service = Principal::new("mailer").role("service");
 
     let cipher = Aes256GcmSiv::new(&[7u8; 32].into());

@@ -104,12 +104,14 @@ fn tokens(c: &mut Criterion) {
         b.iter(|| {
             black_box(
                 guard
+                    .storage()
                     .tokenize_preserving(&target, last_four, black_box("4111111111111111"))
                     .unwrap(),
             )
         })
     });
     let token = guard
+        .storage()
         .tokenize_preserving(&target, last_four, "4111111111111111")
         .unwrap();
     let proxy = Principal::new("proxy-1").role("proxy");
@@ -172,28 +174,37 @@ fn vault(c: &mut Criterion) {
         email: Pii::new("jane@example.com".into()),
     };
     group.bench_function("piiguard_encrypt_field", |b| {
-        b.iter(|| black_box(guard.to_json(black_box(&encrypted)).unwrap()))
+        b.iter(|| black_box(guard.storage().to_json(black_box(&encrypted)).unwrap()))
     });
     group.bench_function("piiguard_tokenize_field", |b| {
-        b.iter(|| black_box(guard.to_json(black_box(&tokenized)).unwrap()))
+        b.iter(|| black_box(guard.storage().to_json(black_box(&tokenized)).unwrap()))
     });
-    let envelope_row = guard.to_json(&encrypted).unwrap();
-    let token_row = guard.to_json(&tokenized).unwrap();
+    let envelope_row = guard.storage().to_json(&encrypted).unwrap();
+    let token_row = guard.storage().to_json(&tokenized).unwrap();
     group.bench_function("piiguard_read_envelope_row", |b| {
         b.iter(|| {
             black_box(
                 guard
+                    .storage()
                     .from_json::<Encrypted>(black_box(&envelope_row))
                     .unwrap(),
             )
         })
     });
     group.bench_function("piiguard_read_token_row", |b| {
-        b.iter(|| black_box(guard.from_json::<Tokenized>(black_box(&token_row)).unwrap()))
+        b.iter(|| {
+            black_box(
+                guard
+                    .storage()
+                    .from_json::<Tokenized>(black_box(&token_row))
+                    .unwrap(),
+            )
+        })
     });
     let proxied = proxy_guard();
     let target = TokenTarget::of::<Tokenized>("email").unwrap();
     let token = proxied
+        .storage()
         .tokenize(&target, Some(&7), "jane@example.com")
         .unwrap();
     let proxy = Principal::new("proxy-1").role("proxy");

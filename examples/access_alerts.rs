@@ -79,12 +79,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("  {revealed} revealed, {refused} refused once the hard limit was reached");
     println!(
         "  blocked until an operator resets it: {}",
-        guard.is_blocked("export-job").unwrap()
+        guard.storage().is_blocked("export-job").unwrap()
     );
 
     println!("\n== An operator looks into it and resets the principal");
     let operator = Principal::new("ops-1").role("admin");
-    guard.reset_monitor(&operator, "export-job")?;
+    guard.admin(&operator).reset_monitor("export-job")?;
     let after = guard.reveal(&script, &customers[0], |c| &c.email, "newsletter");
     println!("  next reveal allowed: {}", after.is_ok());
 

@@ -145,10 +145,10 @@ async fn create(
                 passport: new.passport,
                 plan: new.plan,
             };
-            let name = g.column(&customer, |c| &c.name)?;
-            let email = g.column(&customer, |c| &c.email)?;
-            let phone = g.column(&customer, |c| &c.phone)?;
-            let passport = g.column(&customer, |c| &c.passport)?;
+            let name = g.storage().column(&customer, |c| &c.name)?;
+            let email = g.storage().column(&customer, |c| &c.email)?;
+            let phone = g.storage().column(&customer, |c| &c.phone)?;
+            let passport = g.storage().column(&customer, |c| &c.passport)?;
             db.lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .execute(
@@ -198,10 +198,18 @@ fn load(g: &Guard, db: &Mutex<rusqlite::Connection>, id: &str) -> Result<Custome
         .ok();
     let (id, name, email, phone, passport, plan) = row.ok_or(Error::FieldNotFound)?;
     Ok(Customer {
-        name: g.read_column::<Customer, _>("name", Some(&id), name)?,
-        email: g.read_column::<Customer, _>("email", Some(&id), email)?,
-        phone: g.read_column::<Customer, _>("phone", Some(&id), phone)?,
-        passport: g.read_column::<Customer, _>("passport", Some(&id), passport)?,
+        name: g
+            .storage()
+            .read_column::<Customer, _>("name", Some(&id), name)?,
+        email: g
+            .storage()
+            .read_column::<Customer, _>("email", Some(&id), email)?,
+        phone: g
+            .storage()
+            .read_column::<Customer, _>("phone", Some(&id), phone)?,
+        passport: g
+            .storage()
+            .read_column::<Customer, _>("passport", Some(&id), passport)?,
         id,
         plan,
     })
@@ -241,7 +249,9 @@ async fn find_by_email(
         .guard
         .run(move |g| {
             let email = zeroize::Zeroizing::new(query.email);
-            let candidates = g.blind_index_candidates::<Customer>("email", &email)?;
+            let candidates = g
+                .storage()
+                .blind_index_candidates::<Customer>("email", &email)?;
             let ids: Vec<String> = {
                 let db = db.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 let mut found = Vec::new();
@@ -307,7 +317,7 @@ async fn approve(
 ) -> Result<Json<serde_json::Value>, Failure> {
     let token = state
         .guard
-        .run(move |g| g.approve(&caller.principal, &id.parse()?))
+        .run(move |g| g.admin(&caller.principal).approve(&id.parse()?))
         .await?;
     Ok(Json(serde_json::json!({ "grant": token.as_str() })))
 }
@@ -319,7 +329,7 @@ async fn forget(
 ) -> Result<StatusCode, Failure> {
     state
         .guard
-        .run(move |g| g.forget_subject(&caller.principal, &id))
+        .run(move |g| g.admin(&caller.principal).forget_subject(&id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -330,7 +340,10 @@ async fn rotate(
 ) -> Result<Json<serde_json::Value>, Failure> {
     let info = state
         .guard
-        .run(move |g| g.rotate_key(&caller.principal, Purpose::FieldEncryption))
+        .run(move |g| {
+            g.admin(&caller.principal)
+                .rotate_key(Purpose::FieldEncryption)
+        })
         .await?;
     Ok(Json(
         serde_json::json!({ "key": info.id, "version": info.version }),

@@ -23,7 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: Vec<String> = [(1, "jane"), (2, "john")]
         .into_iter()
         .map(|(id, who)| {
-            guard.to_json(&Customer {
+            guard.storage().to_json(&Customer {
                 id,
                 email: Pii::new(format!("{who}@example.com")),
                 address: Pii::new(format!("{id} Example Street, Springfield")),
@@ -35,20 +35,23 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== Customer 1 asks to be forgotten");
     let dpo = Principal::new("dpo-1").role("admin");
-    println!("forget_subject(1): {:?}", guard.forget_subject(&dpo, &1)?);
+    println!(
+        "forget_subject(1): {:?}",
+        guard.admin(&dpo).forget_subject(&1)?
+    );
     println!(
         "forget_subject(1) again: {:?}",
-        guard.forget_subject(&dpo, &1)?
+        guard.admin(&dpo).forget_subject(&1)?
     );
     let agent = Principal::new("agent-17").role("support");
-    match guard.forget_subject(&agent, &2) {
+    match guard.admin(&agent).forget_subject(&2) {
         Ok(_) => println!("unexpected: support erased a customer"),
         Err(e) => println!("support trying to erase customer 2: {e}"),
     }
 
     println!("\n== Reading the backup afterwards");
     for row in &backup {
-        let customer: Customer = guard.from_json(row)?;
+        let customer: Customer = guard.storage().from_json(row)?;
         let mailer = Principal::new("mailer").role("service");
         match guard.reveal(&mailer, &customer, |c| &c.email, "send_receipt") {
             Ok(email) => println!("customer {}: {}", customer.id, email.expose()),

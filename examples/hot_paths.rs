@@ -73,7 +73,9 @@ fn main() -> Result<(), Error> {
         .policy(Policy::starter())
         .audit(Arc::new(DroppingSink))
         .build()?;
-    let in_store: Customer = guard.from_json(&guard.to_json(&customer)?)?;
+    let in_store: Customer = guard
+        .storage()
+        .from_json(&guard.storage().to_json(&customer)?)?;
     let mailer = Principal::new("mailer").role("service");
 
     for _ in 0..times {

@@ -35,7 +35,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let admin = Principal::new("ops-1").role("admin");
     let mut table: Vec<String> = (1..=4)
         .map(|id| {
-            guard.to_json(&Customer {
+            guard.storage().to_json(&Customer {
                 id,
                 email: Pii::new(format!("user{id}@example.com")),
             })
@@ -43,8 +43,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect::<Result<_, _>>()?;
     println!("== Four rows under version {}", version_of(&table[0])?);
 
-    let field = guard.rotate_key(&admin, Purpose::FieldEncryption)?;
-    let index = guard.rotate_key(&admin, Purpose::BlindIndex)?;
+    let field = guard.admin(&admin).rotate_key(Purpose::FieldEncryption)?;
+    let index = guard.admin(&admin).rotate_key(Purpose::BlindIndex)?;
     println!(
         "\n== Rotated: {} is now v{}, {} is now v{}",
         field.id, field.version, index.id, index.version
@@ -53,12 +53,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("  {:<16} v{}  {:?}", info.id, info.version, info.state);
     }
 
-    table.push(guard.to_json(&Customer {
+    table.push(guard.storage().to_json(&Customer {
         id: 5,
         email: Pii::new("user5@example.com".into()),
     })?);
     println!("\n== During the rotation: a lookup asks for the index under every valid version");
-    let candidates = guard.blind_index_candidates::<Customer>("email", "user2@example.com")?;
+    let candidates = guard
+        .storage()
+        .blind_index_candidates::<Customer>("email", "user2@example.com")?;
     println!("candidates: {candidates:?}");
     let hit = table
         .iter()
@@ -91,7 +93,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .collect::<Result<Vec<_>, _>>()?
     );
 
-    guard.destroy_key(&admin, &field.id, 1)?;
+    guard.admin(&admin).destroy_key(&field.id, 1)?;
     println!("\n== Version 1 destroyed; every row still opens under v2");
     let mailer = Principal::new("mailer").role("service");
     for record in &records {

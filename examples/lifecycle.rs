@@ -77,7 +77,7 @@ fn main() -> Result<(), piiguard::Error> {
         })
         .collect();
     for patient in &patients {
-        guard.track(patient)?;
+        guard.storage().track(patient)?;
     }
 
     // 1. An anonymized export: ages in bands, postcodes cut, names and diagnoses omitted;
@@ -93,18 +93,18 @@ fn main() -> Result<(), piiguard::Error> {
     }
 
     // 2. Retention: patient 1 is under a legal hold; patient 2 came back in year five.
-    guard.hold_subject(&dpo, &1u64, "case 2024-17")?;
+    guard.admin(&dpo).hold_subject(&1u64, "case 2024-17")?;
     clock.advance(Duration::from_secs(5 * 365 * 86_400));
-    guard.track(&patients[1])?;
+    guard.storage().track(&patients[1])?;
     clock.advance(Duration::from_secs(6 * 365 * 86_400));
-    let sweep = guard.sweep_retention(&dpo, 100)?;
+    let sweep = guard.admin(&dpo).sweep_retention(100)?;
     println!(
         "\nretention sweep after eleven years: {} erased, {} held, {} kept",
         sweep.erased, sweep.held, sweep.kept
     );
 
     // 3. The deletion register: what was erased, when and why, without the data.
-    let register = guard.deletion_register(100)?;
+    let register = guard.storage().deletion_register(100)?;
     println!("deletion register: {} entries", register.len());
     if let Some(entry) = register.first() {
         println!(
@@ -119,7 +119,7 @@ fn main() -> Result<(), piiguard::Error> {
     }
     println!(
         "  patient 3 erased: {}",
-        !guard.deletions_of(&3u64)?.is_empty()
+        !guard.storage().deletions_of(&3u64)?.is_empty()
     );
 
     // 4. The data map of this binary, and the record of processing's skeleton.

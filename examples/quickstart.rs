@@ -51,16 +51,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== With the local guard: envelopes at rest, plus a blind index for lookups");
     let guard = Guard::open_local(".piiguard")?;
-    let row = guard.to_json(&customer)?;
+    let row = guard.storage().to_json(&customer)?;
     println!("{row}");
 
     println!("\n== The export view: keyed pseudonyms, the same for the same person");
-    println!("{}", guard.to_json_in(&customer, View::Export)?);
+    println!("{}", guard.storage().to_json_in(&customer, View::Export)?);
 
     println!("\n== Reading the row back: values stay encrypted until a reveal");
-    let stored: Customer = guard.from_json(&row)?;
+    let stored: Customer = guard.storage().from_json(&row)?;
     println!("{stored:?}");
-    let wanted = guard.blind_index_candidates::<Customer>("email", "Jane.Doe@Example.com")?;
+    let wanted = guard
+        .storage()
+        .blind_index_candidates::<Customer>("email", "Jane.Doe@Example.com")?;
     let stored_index = serde_json::from_str::<serde_json::Value>(&row)?["email_bidx"].clone();
     println!(
         "lookup by email finds the row: {}",

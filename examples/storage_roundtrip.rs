@@ -37,7 +37,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             phone: Pii::classified(phone.to_owned(), piiguard::Class::Phone)?,
             plan: "pro".to_owned(),
         };
-        table.push(guard.to_json(&customer)?);
+        table.push(guard.storage().to_json(&customer)?);
     }
     println!("== The table: every personal field is an envelope; email also has a blind index");
     for row in &table {
@@ -45,7 +45,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     println!("\n== Look up by email (any letter case): WHERE email_bidx IN (candidates)");
-    let candidates = guard.blind_index_candidates::<Customer>("email", "John.Roe@Example.com")?;
+    let candidates = guard
+        .storage()
+        .blind_index_candidates::<Customer>("email", "John.Roe@Example.com")?;
     println!("candidates: {candidates:?}");
     let found = table.iter().find(|row| {
         serde_json::from_str::<serde_json::Value>(row)
@@ -56,7 +58,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let row = found.ok_or("no row matched")?;
 
     println!("\n== Read the row: the values are still encrypted");
-    let customer: Customer = guard.from_json(row)?;
+    let customer: Customer = guard.storage().from_json(row)?;
     println!("{customer:?}");
 
     println!("\n== Reveal one field under the policy, audited (the cleartext is wiped on drop)");
@@ -67,7 +69,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("\n== The same row moved to another customer id does not open");
     let moved = row.replace(r#""id":2"#, r#""id":3"#);
-    let impostor: Customer = guard.from_json(&moved)?;
+    let impostor: Customer = guard.storage().from_json(&moved)?;
     match guard.reveal(&mailer, &impostor, |c| &c.email, "send_receipt") {
         Ok(_) => println!("unexpected: opened"),
         Err(e) => println!("error: {e}"),

@@ -32,7 +32,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         passport: Pii::new("X12345678".into()),
         plan: "pro".into(),
     };
-    let customer: Customer = guard.from_json(&guard.to_json(&signup)?)?;
+    let customer: Customer = guard
+        .storage()
+        .from_json(&guard.storage().to_json(&signup)?)?;
 
     let agent = Principal::new("agent-17").role("support");
     let lead = Principal::new("lead-3").role("security");
@@ -58,11 +60,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("request {request_id} is waiting for an approver");
 
     println!("\n== 4. The security lead approves it (nobody approves their own request)");
-    match guard.approve(&agent, &request_id) {
+    match guard.admin(&agent).approve(&request_id) {
         Ok(_) => println!("unexpected: self-approval"),
         Err(e) => println!("the agent approving it: {e}"),
     }
-    let grant = guard.approve(&lead, &request_id)?;
+    let grant = guard.admin(&lead).approve(&request_id)?;
     println!("granted: {grant:?}");
 
     println!("\n== 5. The agent reveals the passport under the grant");

@@ -59,7 +59,7 @@ fn main() -> Result<(), Error> {
         .build()?;
 
     // 1. The card at rest: a token in the row, its envelope in the token store.
-    let row = guard.to_json(&Payment {
+    let row = guard.storage().to_json(&Payment {
         id: 42,
         card: Pii::new("4111 1111 1111 1111".into()),
     })?;
@@ -67,11 +67,13 @@ fn main() -> Result<(), Error> {
     assert!(!row.contains("4111"));
 
     // 2. Passports by convergent token: the lookup needs no detokenization.
-    let seen = guard.to_json(&CheckIn {
+    let seen = guard.storage().to_json(&CheckIn {
         passport: Pii::new("X1234567L".into()),
         gate: "B12".into(),
     })?;
-    let token = guard.convergent_token::<CheckIn>("passport", "X1234567L")?;
+    let token = guard
+        .storage()
+        .convergent_token::<CheckIn>("passport", "X1234567L")?;
     println!("check-in row:    {seen}");
     println!(
         "lookup by token: found = {}",
@@ -79,7 +81,7 @@ fn main() -> Result<(), Error> {
     );
 
     // 3. Detokenize under policy: payments may, support may not; both audited.
-    let back: Payment = guard.from_json(&row)?;
+    let back: Payment = guard.storage().from_json(&row)?;
     let payments = Principal::new("charge-service")
         .role("payments")
         .in_environment(Environment::Prod);
@@ -126,10 +128,10 @@ fn main() -> Result<(), Error> {
     let admin = Principal::new("ops-1")
         .role("admin")
         .in_environment(Environment::Prod);
-    guard.forget_subject(&admin, &42u64)?;
+    guard.admin(&admin).forget_subject(&42u64)?;
     println!(
         "after forgetting: {}",
-        match guard.from_json::<Payment>(&row) {
+        match guard.storage().from_json::<Payment>(&row) {
             Err(e) => e.to_string(),
             Ok(_) => "still readable (wrong)".into(),
         }

@@ -51,7 +51,8 @@ pub use generalize::Generalize;
 #[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
 pub use guard::LocalGuard;
 pub use guard::{
-    AlertHandler, Anonymization, Anonymized, Guard, GuardBuilder, PolicyView, RetentionSweep,
+    Admin, AlertHandler, Anonymization, Anonymized, Guard, GuardBuilder, PolicyView,
+    RetentionSweep, Storage,
 };
 pub use mem::buffer::SecretBuf;
 pub use mem::protected::Protections;

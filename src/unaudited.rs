@@ -6,9 +6,9 @@
 //! Applications never need this module: the
 //! [`Guard`](crate::Guard) is their one way to cleartext ([`reveal`](crate::Guard::reveal),
 //! [`view`](crate::Guard::view)) and to administrative acts
-//! ([`rotate_key`](crate::Guard::rotate_key), [`destroy_key`](crate::Guard::destroy_key),
-//! [`forget_subject`](crate::Guard::forget_subject),
-//! [`reset_monitor`](crate::Guard::reset_monitor)), each allowed by the policy and audited.
+//! ([`rotate_key`](crate::Admin::rotate_key), [`destroy_key`](crate::Admin::destroy_key),
+//! [`forget_subject`](crate::Admin::forget_subject),
+//! [`reset_monitor`](crate::Admin::reset_monitor)), each allowed by the policy and audited.
 //! Every use of this module is meant to stand out in a code review: `grep unaudited`.
 //!
 //! ```
@@ -29,14 +29,14 @@
 //!     .audit(std::sync::Arc::new(MemorySink::new()))
 //!     .build()?;
 //! let admin = Principal::new("ops-1").role("admin");
-//! let mut stored: Customer = guard.from_json(
-//!     &guard.to_json(&Customer { id: 7, email: Pii::new("jane@example.com".into()) })?,
+//! let mut stored: Customer = guard.storage().from_json(
+//!     &guard.storage().to_json(&Customer { id: 7, email: Pii::new("jane@example.com".into()) })?,
 //! )?;
 //! // An audited rotation; the operators' batch rewrap; then the old version is destroyed.
-//! let old = guard.rotate_key(&admin, Purpose::FieldEncryption)?;
+//! let old = guard.admin(&admin).rotate_key(Purpose::FieldEncryption)?;
 //! let keys = unaudited::keys(guard.keyring());
 //! assert_eq!(keys.rewrap(&mut stored)?.rewrapped, 1);
-//! guard.destroy_key(&admin, &old.id, old.version - 1)?;
+//! guard.admin(&admin).destroy_key(&old.id, old.version - 1)?;
 //! let email = keys.decrypt_unaudited(&stored, |c| &c.email)?;
 //! assert_eq!(email.expose(), "jane@example.com");
 //! # Ok::<(), piiguard::Error>(())

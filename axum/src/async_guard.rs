@@ -96,14 +96,14 @@ impl AsyncGuard {
             .await
     }
 
-    /// The record as stored ([`Guard::to_json`]): may create the subject's key in the store.
+    /// The record as stored ([`Storage::to_json`](piiguard::Storage::to_json)): may create the subject's key in the store.
     ///
     /// # Errors
-    /// As [`Guard::to_json`].
+    /// As [`Storage::to_json`](piiguard::Storage::to_json).
     pub async fn to_json<T: Classified + Send + Sync + 'static>(
         &self,
         record: Arc<T>,
     ) -> Result<String, Error> {
-        self.run(move |g| g.to_json(&*record)).await
+        self.run(move |g| g.storage().to_json(&*record)).await
     }
 }

@@ -45,7 +45,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         customer: 7,
         card: Pii::new("4111111111111111".into()),
     };
-    let row: serde_json::Value = serde_json::from_str(&guard.to_json(&payment)?)?;
+    let row: serde_json::Value = serde_json::from_str(&guard.storage().to_json(&payment)?)?;
     drop(guard);
     let token = row["card"].as_str().unwrap_or_default();
     let mock = mock::start_on(9443);

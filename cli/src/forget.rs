@@ -30,7 +30,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     }
     let operator = args.operator.principal(&guard);
     let outcome = guard
-        .forget_subject(&operator, &args.subject)
+        .admin(&operator)
+        .forget_subject(&args.subject)
         .map_err(failed(at))?;
     let (done, text) = match outcome {
         Forgotten::Destroyed => (

@@ -77,7 +77,10 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
                 guard = guard.scoped(Scope::new().region(region));
             }
             let operator = rotate.operator.principal(&guard);
-            let key = guard.rotate_key(&operator, purpose).map_err(failed(at))?;
+            let key = guard
+                .admin(&operator)
+                .rotate_key(purpose)
+                .map_err(failed(at))?;
             print(at, &[key]);
             Ok(ExitCode::SUCCESS)
         }
@@ -90,7 +93,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
             }
             let operator = destroy.operator.principal(&guard);
             guard
-                .destroy_key(&operator, &destroy.id, destroy.version)
+                .admin(&operator)
+                .destroy_key(&destroy.id, destroy.version)
                 .map_err(failed(at))?;
             if at.json {
                 let out = serde_json::json!({

@@ -69,7 +69,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         } => {
             let guard = guard(at)?;
             let sweep = guard
-                .sweep_retention(&operator.principal(&guard), *limit)
+                .admin(&operator.principal(&guard))
+                .sweep_retention(*limit)
                 .map_err(failed(at))?;
             if at.json {
                 println!(
@@ -98,7 +99,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         } => {
             let guard = guard(at)?;
             guard
-                .hold_subject(&operator.principal(&guard), subject, reason)
+                .admin(&operator.principal(&guard))
+                .hold_subject(subject, reason)
                 .map_err(failed(at))?;
             println!("{subject}: held");
         }
@@ -109,15 +111,16 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         } => {
             let guard = guard(at)?;
             guard
-                .release_subject(&operator.principal(&guard), subject)
+                .admin(&operator.principal(&guard))
+                .release_subject(subject)
                 .map_err(failed(at))?;
             println!("{subject}: released");
         }
         Command::Register { subject, limit, at } => {
             let guard = guard(at)?;
             let mut entries = match subject {
-                Some(subject) => guard.deletions_of(subject),
-                None => guard.deletion_register(*limit),
+                Some(subject) => guard.storage().deletions_of(subject),
+                None => guard.storage().deletion_register(*limit),
             }
             .map_err(failed(at))?;
             entries.truncate(*limit);

@@ -37,7 +37,8 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
             let guard = guard(at)?;
             let operator = sweep.operator.principal(&guard);
             let deleted = guard
-                .sweep_expired_tokens(&operator, sweep.limit)
+                .admin(&operator)
+                .sweep_expired_tokens(sweep.limit)
                 .map_err(failed(at))?;
             if at.json {
                 println!("{}", serde_json::json!({ "deleted": deleted }));

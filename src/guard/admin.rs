@@ -64,12 +64,12 @@ impl Guard {
         })
     }
 
-    /// Rotates the guard region's root key for `purpose`: a new version becomes active, the
-    /// previous one decrypt-only (existing data stays readable). Needs an admin role; audited.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`]; the keyring's errors; audit errors.
-    pub fn rotate_key(&self, principal: &Principal, purpose: Purpose) -> Result<KeyInfo, Error> {
+    /// What [`Admin::rotate_key`](super::Admin::rotate_key) does (the public door is there).
+    pub(crate) fn rotate_key(
+        &self,
+        principal: &Principal,
+        purpose: Purpose,
+    ) -> Result<KeyInfo, Error> {
         if self.pinned.is_none() {
             return self.pin().rotate_key(principal, purpose);
         }
@@ -80,13 +80,13 @@ impl Guard {
         self.administer(event, || self.keyring().rotate(purpose, &region))
     }
 
-    /// Destroys a decrypt-only root key version: its material is erased and everything still
-    /// under it becomes unreadable (rewrap first). Needs an admin role; audited.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`]; [`Error::Keyring`] for the active version;
-    /// [`Error::UnknownKey`]; the provider's errors; audit errors.
-    pub fn destroy_key(&self, principal: &Principal, id: &str, version: u32) -> Result<(), Error> {
+    /// What [`Admin::destroy_key`](super::Admin::destroy_key) does (the public door is there).
+    pub(crate) fn destroy_key(
+        &self,
+        principal: &Principal,
+        id: &str,
+        version: u32,
+    ) -> Result<(), Error> {
         if self.pinned.is_none() {
             return self.pin().destroy_key(principal, id, version);
         }
@@ -123,13 +123,12 @@ impl Guard {
         }
     }
 
-    /// Deletes up to `limit` vault tokens that have expired (they are refused already; this
-    /// tidies the store). Returns how many were deleted. Needs an admin role; audited.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`]; [`Error::Unsupported`] without a token
-    /// store; the store's errors; audit errors.
-    pub fn sweep_expired_tokens(&self, principal: &Principal, limit: usize) -> Result<u64, Error> {
+    /// What [`Admin::sweep_expired_tokens`](super::Admin::sweep_expired_tokens) does (the public door is there).
+    pub(crate) fn sweep_expired_tokens(
+        &self,
+        principal: &Principal,
+        limit: usize,
+    ) -> Result<u64, Error> {
         if self.pinned.is_none() {
             return self.pin().sweep_expired_tokens(principal, limit);
         }
@@ -145,15 +144,8 @@ impl Guard {
         })
     }
 
-    /// Erases a data subject by destroying their key in the guard's scope (crypto-shredding):
-    /// every envelope of theirs becomes permanently unreadable, and the erasure is written to
-    /// the deletion register. Idempotent: forgetting a subject again finds no key
-    /// ([`Forgotten::NoKey`]) and no activity, and registers nothing. Needs an admin role;
-    /// audited.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`]; key store errors; audit errors.
-    pub fn forget_subject(
+    /// What [`Admin::forget_subject`](super::Admin::forget_subject) does (the public door is there).
+    pub(crate) fn forget_subject(
         &self,
         principal: &Principal,
         subject: &impl fmt::Display,
@@ -177,14 +169,12 @@ impl Guard {
         })
     }
 
-    /// Puts a new policy in force: `text` is checked (a bad policy is refused with its line),
-    /// recorded with its version, and then in force on every instance sharing the guard's
-    /// policy store within [`REFRESH`](crate::keys::REFRESH). Needs an admin role; audited.
-    ///
-    /// # Errors
-    /// [`Error::Policy`] for a bad policy (nothing is recorded or changed); [`Error::Denied`]
-    /// with [`Reason::NotAdmin`]; store and audit errors.
-    pub fn install_policy(&self, principal: &Principal, text: &str) -> Result<Arc<Policy>, Error> {
+    /// What [`Admin::install_policy`](super::Admin::install_policy) does (the public door is there).
+    pub(crate) fn install_policy(
+        &self,
+        principal: &Principal,
+        text: &str,
+    ) -> Result<Arc<Policy>, Error> {
         if self.pinned.is_none() {
             return self.pin().install_policy(principal, text);
         }
@@ -224,12 +214,8 @@ impl Guard {
         })
     }
 
-    /// Clears `blocked`'s access-rate counts, lifting a hard-limit block. Needs an admin role;
-    /// audited.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`]; audit errors.
-    pub fn reset_monitor(&self, principal: &Principal, blocked: &str) -> Result<(), Error> {
+    /// What [`Admin::reset_monitor`](super::Admin::reset_monitor) does (the public door is there).
+    pub(crate) fn reset_monitor(&self, principal: &Principal, blocked: &str) -> Result<(), Error> {
         if self.pinned.is_none() {
             return self.pin().reset_monitor(principal, blocked);
         }

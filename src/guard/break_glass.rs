@@ -9,7 +9,7 @@ use crate::policy::{GrantRequest, GrantToken, Principal, Reason, RequestId};
 
 impl Guard {
     /// Asks for elevated access: `request` names the subjects, classes or fields, the
-    /// justification and how long. Audited; an approver then calls [`approve`](Self::approve).
+    /// justification and how long. Audited; an approver then calls [`approve`](crate::Admin::approve).
     ///
     /// # Errors
     /// [`Error::Denied`] with [`Reason::RequestInvalid`] (no justification, no subject, nothing
@@ -66,13 +66,12 @@ impl Guard {
         Ok(id)
     }
 
-    /// Approves a pending request: `approver` needs one of the policy's approver roles and
-    /// may not approve their own request. Returns the grant token for the requester. Audited.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::UnknownRequest`], [`Reason::NotApprover`],
-    /// [`Reason::SelfApproval`] or [`Reason::EnvironmentMismatch`]; key and audit errors.
-    pub fn approve(&self, approver: &Principal, request: &RequestId) -> Result<GrantToken, Error> {
+    /// What [`Admin::approve`](super::Admin::approve) does (the public door is there).
+    pub(crate) fn approve(
+        &self,
+        approver: &Principal,
+        request: &RequestId,
+    ) -> Result<GrantToken, Error> {
         if self.pinned.is_none() {
             return self.pin().approve(approver, request);
         }
@@ -147,14 +146,8 @@ impl Guard {
         Ok(token)
     }
 
-    /// Revokes a grant before it expires: by an approver, or by the principal who holds it.
-    /// Audited; the grant is refused from then on (and, with a revocations file, after a
-    /// restart too).
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::GrantInvalid`] for a token that does not verify, or
-    /// [`Reason::NotApprover`]; I/O and audit errors.
-    pub fn revoke(&self, principal: &Principal, token: &GrantToken) -> Result<(), Error> {
+    /// What [`Admin::revoke`](super::Admin::revoke) does (the public door is there).
+    pub(crate) fn revoke(&self, principal: &Principal, token: &GrantToken) -> Result<(), Error> {
         if self.pinned.is_none() {
             return self.pin().revoke(principal, token);
         }

@@ -30,22 +30,13 @@ pub struct RetentionSweep {
 }
 
 impl Guard {
-    /// Records that `record` was stored now, for retention: its subject's data of this record
-    /// type was created (the first time) and last used (every time). Call it where the
-    /// application stores the record. A record without a subject is not tracked.
-    ///
-    /// # Errors
-    /// The lifecycle store's errors.
-    pub fn track<T: Classified>(&self, record: &T) -> Result<(), Error> {
+    /// What [`Storage::track`](super::Storage::track) does (the public door is there).
+    pub(crate) fn track<T: Classified>(&self, record: &T) -> Result<(), Error> {
         self.track_at(record, None)
     }
 
-    /// As [`track`](Self::track), with the date the application gives for retention rules
-    /// that run `from = "given"` (a contract's end, a case's closing).
-    ///
-    /// # Errors
-    /// The lifecycle store's errors.
-    pub fn track_from<T: Classified>(
+    /// What [`Storage::track_from`](super::Storage::track_from) does (the public door is there).
+    pub(crate) fn track_from<T: Classified>(
         &self,
         record: &T,
         given: time::OffsetDateTime,
@@ -69,12 +60,8 @@ impl Guard {
         )
     }
 
-    /// Puts a legal hold on `subject`: retention will not erase their data until it is
-    /// lifted (an erasure request still does). Needs an admin role; audited with the reason.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`]; the store's and audit sink's errors.
-    pub fn hold_subject(
+    /// What [`Admin::hold_subject`](super::Admin::hold_subject) does (the public door is there).
+    pub(crate) fn hold_subject(
         &self,
         principal: &Principal,
         subject: &impl fmt::Display,
@@ -83,11 +70,8 @@ impl Guard {
         self.set_hold(principal, &subject.to_string(), Some(reason))
     }
 
-    /// Lifts a legal hold. Needs an admin role; audited.
-    ///
-    /// # Errors
-    /// As [`hold_subject`](Self::hold_subject).
-    pub fn release_subject(
+    /// What [`Admin::release_subject`](super::Admin::release_subject) does (the public door is there).
+    pub(crate) fn release_subject(
         &self,
         principal: &Principal,
         subject: &impl fmt::Display,
@@ -119,17 +103,8 @@ impl Guard {
         })
     }
 
-    /// Erases every subject whose data is past its retention period (the policy's
-    /// `[retention]`), at most `limit` of them: each by crypto-shredding (its key destroyed,
-    /// its tokens deleted), with one `subject_erasure` event (reason `retention`) and one
-    /// register entry; subjects under a legal hold are kept. Idempotent and resumable: a
-    /// sweep stopped half-way (a crash) erases the rest the next time, writing no entry
-    /// twice. Covers every tenant of the guard's region. Needs an admin role; audited as
-    /// `retention_sweep`.
-    ///
-    /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`]; the stores' and audit sink's errors.
-    pub fn sweep_retention(
+    /// What [`Admin::sweep_retention`](super::Admin::sweep_retention) does (the public door is there).
+    pub(crate) fn sweep_retention(
         &self,
         principal: &Principal,
         limit: usize,
@@ -312,12 +287,8 @@ impl Guard {
             .activity_of(self.region(), &self.scope.tenant, subject)
     }
 
-    /// The deletion register's entries for `subject` (by its pseudonym, computed here): what
-    /// was erased, when, why and by whom — without the data. Not audited: it discloses none.
-    ///
-    /// # Errors
-    /// The keys' and store's errors.
-    pub fn deletions_of(&self, subject: &impl fmt::Display) -> Result<Vec<Deletion>, Error> {
+    /// What [`Storage::deletions_of`](super::Storage::deletions_of) does (the public door is there).
+    pub(crate) fn deletions_of(&self, subject: &impl fmt::Display) -> Result<Vec<Deletion>, Error> {
         let pseudonym = self
             .storage_keys()
             .register_pseudonym(SubjectId::from_display(subject).as_str())?;
@@ -326,11 +297,8 @@ impl Guard {
             .deletions(self.region(), Some(&pseudonym), 10_000)
     }
 
-    /// The deletion register of the guard's region, oldest first, at most `limit` entries.
-    ///
-    /// # Errors
-    /// The store's errors.
-    pub fn deletion_register(&self, limit: usize) -> Result<Vec<Deletion>, Error> {
+    /// What [`Storage::deletion_register`](super::Storage::deletion_register) does (the public door is there).
+    pub(crate) fn deletion_register(&self, limit: usize) -> Result<Vec<Deletion>, Error> {
         self.inner.lifecycle.deletions(self.region(), None, limit)
     }
 }

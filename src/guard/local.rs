@@ -45,7 +45,7 @@ impl LocalGuard {
     /// `policy.toml` holds another policy than the one in force (the
     /// [starter policy](crate::policy::STARTER_POLICY) is written there when absent; edit
     /// it), opening puts it in force for every process, audited as `policy_change`; so does
-    /// [`Guard::install_policy`].
+    /// [`Admin::install_policy`](crate::Admin::install_policy).
     ///
     /// # Errors
     /// The keyring's errors; [`Error::Policy`] for a bad policy file; [`Error::AuditChain`]

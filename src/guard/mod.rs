@@ -7,6 +7,7 @@ mod anonymize;
 mod batched_tokens;
 mod break_glass;
 mod disclose;
+mod doors;
 mod lifecycle;
 mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
@@ -21,6 +22,7 @@ mod shared;
 mod storage;
 
 pub use anonymize::{Anonymization, Anonymized};
+pub use doors::{Admin, Storage};
 pub use lifecycle::RetentionSweep;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use local::LocalGuard;
@@ -218,7 +220,7 @@ impl GuardBuilder {
 
     /// Where the policy in force is kept for every instance sharing it (default: none, the
     /// policy given here stays in force). With a store, the store's policy is in force once
-    /// one was installed ([`Guard::install_policy`]), and a newly installed one takes effect on
+    /// one was installed ([`Admin::install_policy`]), and a newly installed one takes effect on
     /// every instance within [`REFRESH`](crate::keys::REFRESH).
     pub fn policies(mut self, store: Arc<dyn PolicyStore>) -> Self {
         self.policies = Some(store);
@@ -357,12 +359,8 @@ impl Guard {
         Arc::clone(&self.current().policy)
     }
 
-    /// Whether `principal` reached the policy's hard limit of reveals and is refused until an
-    /// admin calls [`reset_monitor`](Self::reset_monitor).
-    ///
-    /// # Errors
-    /// The monitor's store error.
-    pub fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
+    /// What [`Storage::is_blocked`](super::Storage::is_blocked) does (the public door is there).
+    pub(crate) fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
         self.current().monitor.is_blocked(principal)
     }
 

@@ -12,35 +12,8 @@ use crate::token::TokenFormat;
 use crate::view::Located;
 
 impl Guard {
-    /// The format-preserving token of `value` for the field `target` names: FF1 under a key
-    /// the keyring derives for this tenant, record type and field (see
-    /// [`StorageKeys::tokenize_preserving`](crate::at_rest::StorageKeys::tokenize_preserving)).
-    /// Deterministic: equal values of one field give equal tokens. Not audited: it discloses
-    /// nothing.
-    ///
-    /// ```
-    /// use piiguard::at_rest::TokenTarget;
-    /// use piiguard::audit::MemorySink;
-    /// use piiguard::keys::{Environment, Keyring};
-    /// use piiguard::token::TokenFormat;
-    /// use piiguard::{Class, Guard, PiiField};
-    /// use std::sync::Arc;
-    ///
-    /// let guard = Guard::builder(Keyring::in_memory(Environment::Dev))
-    ///     .audit(Arc::new(MemorySink::new()))
-    ///     .build()?;
-    /// let card = TokenTarget::named("Payment", "card", PiiField::of(Class::CardNumber));
-    /// let format = TokenFormat::Card { keep_first_six: false };
-    /// let token = guard.tokenize_preserving(&card, format, "4111111111111111")?;
-    /// assert!(token.ends_with("1111") && token.len() == 16);
-    /// assert_ne!(token, "4111111111111111");
-    /// # Ok::<(), piiguard::Error>(())
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::InvalidValue`] for a value not of the field's class; [`Error::Token`] for a
-    /// value the format cannot carry; the keys' errors.
-    pub fn tokenize_preserving(
+    /// What [`Storage::tokenize_preserving`](super::Storage::tokenize_preserving) does (the public door is there).
+    pub(crate) fn tokenize_preserving(
         &self,
         target: &TokenTarget,
         format: TokenFormat,

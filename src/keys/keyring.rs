@@ -49,9 +49,9 @@ const CREATED: [Purpose; 5] = [
 ///     .audit(std::sync::Arc::new(piiguard::audit::MemorySink::new()))
 ///     .build()?;
 /// let c = Customer { id: 7, email: Pii::new("jane@example.com".into()) };
-/// let row = guard.to_json(&c)?;
+/// let row = guard.storage().to_json(&c)?;
 /// assert!(!row.contains("jane"));
-/// let back: Customer = guard.from_json(&row)?;
+/// let back: Customer = guard.storage().from_json(&row)?;
 /// assert!(back.email.envelope().is_some());
 /// # Ok::<(), piiguard::Error>(())
 /// ```

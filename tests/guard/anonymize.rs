@@ -209,7 +209,12 @@ fn small_groups_are_suppressed_and_no_direct_identifier_leaves() {
     // Stored records (envelopes) export the same.
     let stored: Vec<Patient> = records
         .iter()
-        .map(|p| guard.from_json(&guard.to_json(p).unwrap()).unwrap())
+        .map(|p| {
+            guard
+                .storage()
+                .from_json(&guard.storage().to_json(p).unwrap())
+                .unwrap()
+        })
         .collect();
     let again = guard
         .anonymize(

@@ -32,7 +32,7 @@ fn victim_row(guard: &Guard) -> serde_json::Value {
         name: Pii::new("Jane Victim".into()),
         note: None,
     };
-    serde_json::from_str(&guard.to_json(&victim).unwrap()).unwrap()
+    serde_json::from_str(&guard.storage().to_json(&victim).unwrap()).unwrap()
 }
 
 fn reveal_name(guard: &Guard, c: &Customer) -> String {
@@ -65,12 +65,12 @@ fn an_envelope_posted_as_input_is_harmless_cleartext_never_the_other_records_val
         assert_ne!(name, "Jane Victim");
         // Stored again, it is a fresh envelope of that text, not the victim's envelope.
         let stored: serde_json::Value =
-            serde_json::from_str(&guard.to_json(&posted).unwrap()).unwrap();
+            serde_json::from_str(&guard.storage().to_json(&posted).unwrap()).unwrap();
         assert_ne!(stored["name"], row["name"]);
     }
 
     // The storage door still reads envelopes.
-    let back: Customer = guard.from_json(&row.to_string()).unwrap();
+    let back: Customer = guard.storage().from_json(&row.to_string()).unwrap();
     assert!(back.name.envelope().is_some());
     assert_eq!(reveal_name(&guard, &back), "Jane Victim");
 }
@@ -87,7 +87,10 @@ fn text_that_starts_like_an_envelope_is_ordinary_input() {
         "pg1. was the first option"
     );
     // It round-trips through storage as the text it is.
-    let back: Customer = guard.from_json(&guard.to_json(&c).unwrap()).unwrap();
+    let back: Customer = guard
+        .storage()
+        .from_json(&guard.storage().to_json(&c).unwrap())
+        .unwrap();
     assert_eq!(reveal_name(&guard, &back), "pg1.Smith");
 }
 

@@ -148,6 +148,7 @@ fn storage_errors_name_the_problem_and_nothing_else() {
     ];
     for (what, row, expected) in cases {
         let error = guard
+            .storage()
             .from_json::<Customer>(row)
             .map(|_| ())
             .expect_err(what)

@@ -244,7 +244,7 @@ fn every_action_writes_exactly_one_event_with_the_elements_an_auditor_needs() {
     assert_eq!(event.grant.as_deref(), Some(id.as_str()));
 
     let (token, event) = exactly_one(&f, Action::Grant, Outcome::Allowed, || {
-        f.guard.approve(&lead, &id).unwrap()
+        f.guard.admin(&lead).approve(&id).unwrap()
     });
     assert_eq!(event.grant.as_deref(), Some(token.id()));
     assert_eq!(event.reason, Reason::Approver);
@@ -263,12 +263,13 @@ fn every_action_writes_exactly_one_event_with_the_elements_an_auditor_needs() {
     drop(passport);
 
     exactly_one(&f, Action::GrantRevoke, Outcome::Allowed, || {
-        f.guard.revoke(&lead, &token).unwrap();
+        f.guard.admin(&lead).revoke(&token).unwrap();
     });
 
     let (info, event) = exactly_one(&f, Action::KeyRotation, Outcome::Allowed, || {
         f.guard
-            .rotate_key(&admin, Purpose::FieldEncryption)
+            .admin(&admin)
+            .rotate_key(Purpose::FieldEncryption)
             .unwrap()
     });
     assert_eq!(info.version, 2);
@@ -277,23 +278,24 @@ fn every_action_writes_exactly_one_event_with_the_elements_an_auditor_needs() {
     exactly_one(&f, Action::KeyRotation, Outcome::Denied, || {
         assert!(
             f.guard
-                .rotate_key(&agent, Purpose::FieldEncryption)
+                .admin(&agent)
+                .rotate_key(Purpose::FieldEncryption)
                 .is_err()
         );
     });
 
-    let stored = f.guard.to_json(&c).unwrap();
+    let stored = f.guard.storage().to_json(&c).unwrap();
     let (forgotten, event) = exactly_one(&f, Action::SubjectErasure, Outcome::Allowed, || {
-        f.guard.forget_subject(&admin, &42).unwrap()
+        f.guard.admin(&admin).forget_subject(&42).unwrap()
     });
     assert_eq!(forgotten, Forgotten::Destroyed);
     assert_eq!(event.object.subject.as_deref(), Some("42"));
     exactly_one(&f, Action::SubjectErasure, Outcome::Denied, || {
-        assert!(f.guard.forget_subject(&agent, &43).is_err());
+        assert!(f.guard.admin(&agent).forget_subject(&43).is_err());
     });
 
     // A reveal that is allowed but cannot open (the subject was erased) is one `failed` event.
-    let back: Customer = f.guard.from_json(&stored).unwrap();
+    let back: Customer = f.guard.storage().from_json(&stored).unwrap();
     let (failed, event) = exactly_one(&f, Action::Reveal, Outcome::Failed, || {
         f.guard
             .reveal(&service, &back, |c| &c.email, "send_receipt")
@@ -331,7 +333,11 @@ fn owner_and_support_views_of_the_same_record() {
         "passport": "[REDACTED:passport]", "diagnosis": "[REDACTED:health]", "plan": "pro"
     });
     // Fresh in memory, and loaded back from storage (values still encrypted at rest).
-    let stored: Customer = f.guard.from_json(&f.guard.to_json(&c).unwrap()).unwrap();
+    let stored: Customer = f
+        .guard
+        .storage()
+        .from_json(&f.guard.storage().to_json(&c).unwrap())
+        .unwrap();
     for record in [&c, &stored] {
         let json = |p: &Principal| -> serde_json::Value {
             let view = f.guard.view(p, record, "self_service").unwrap();
@@ -430,7 +436,10 @@ fn personal_data_typed_into_purposes_and_justifications_is_scrubbed_from_the_tra
         .guard
         .request_access(&prod("agent-17", "support"), request)
         .unwrap();
-    f.guard.approve(&prod("lead-3", "security"), &id).unwrap();
+    f.guard
+        .admin(&prod("lead-3", "security"))
+        .approve(&id)
+        .unwrap();
     for event in f.audit.events() {
         assert!(
             !serde_json::to_string(&event)
@@ -446,7 +455,10 @@ fn grant(f: &Fixture, agent: &Principal, ttl: u64) -> GrantToken {
         .subject("42")
         .class("passport");
     let id = f.guard.request_access(agent, request).unwrap();
-    f.guard.approve(&prod("lead-3", "security"), &id).unwrap()
+    f.guard
+        .admin(&prod("lead-3", "security"))
+        .approve(&id)
+        .unwrap()
 }
 
 fn refused_with(f: &Fixture, result: Result<impl Sized, Error>, reason: Reason) {
@@ -509,7 +521,7 @@ fn misused_grants_are_refused_and_audited() {
     );
 
     // Revoked.
-    f.guard.revoke(&agent, &token).unwrap();
+    f.guard.admin(&agent).revoke(&token).unwrap();
     assert_eq!(last(&f.audit).reason, Reason::Holder);
     let r = f.guard.reveal(&agent, &c, |c| &c.passport, with(&token));
     refused_with(&f, r, Reason::GrantRevoked);
@@ -559,18 +571,18 @@ fn requests_and_approvals_are_checked() {
         refused_with(&f, r, Reason::RequestInvalid);
     }
     let id = f.guard.request_access(&agent, ok()).unwrap();
-    let r = f.guard.approve(&prod("agent-18", "support"), &id);
+    let r = f.guard.admin(&prod("agent-18", "support")).approve(&id);
     refused_with(&f, r, Reason::NotApprover);
     let self_request = f.guard.request_access(&lead, ok()).unwrap();
-    let r = f.guard.approve(&lead, &self_request);
+    let r = f.guard.admin(&lead).approve(&self_request);
     refused_with(&f, r, Reason::SelfApproval);
-    assert!(f.guard.approve(&lead, &id).is_ok());
+    assert!(f.guard.admin(&lead).approve(&id).is_ok());
     // A request is approved once.
-    let r = f.guard.approve(&lead, &id);
+    let r = f.guard.admin(&lead).approve(&id);
     refused_with(&f, r, Reason::UnknownRequest);
     // Only approvers and the holder revoke.
     let token = grant(&f, &agent, 600);
-    let r = f.guard.revoke(&prod("agent-18", "support"), &token);
+    let r = f.guard.admin(&prod("agent-18", "support")).revoke(&token);
     refused_with(&f, r, Reason::NotApprover);
 }
 
@@ -627,7 +639,7 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
             .reveal(&service, &c, |c| &c.email, "send_receipt")
             .is_err()
     );
-    assert!(f.guard.is_blocked("batch-job").unwrap());
+    assert!(f.guard.storage().is_blocked("batch-job").unwrap());
     // A view denied as a whole is an error too (a service answers 429), not a page of
     // redacted fields; and it is audited as denied.
     let view = f.guard.view(&service, &c, "send_receipt");
@@ -649,7 +661,7 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
         (Outcome::Denied, Reason::RateLimited)
     );
     // Only an admin may lift it, and the reset is audited.
-    let service_reset = f.guard.reset_monitor(&service, "batch-job");
+    let service_reset = f.guard.admin(&service).reset_monitor("batch-job");
     assert!(matches!(
         service_reset,
         Err(Error::Denied {
@@ -657,7 +669,8 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
         })
     ));
     f.guard
-        .reset_monitor(&prod("ops-1", "admin"), "batch-job")
+        .admin(&prod("ops-1", "admin"))
+        .reset_monitor("batch-job")
         .unwrap();
     let resets: Vec<AuditEvent> = f
         .audit
@@ -669,7 +682,7 @@ fn the_monitor_alerts_at_the_thresholds_and_the_hard_limit_denies_until_reset() 
         resets.iter().map(|e| e.outcome).collect::<Vec<_>>(),
         [Outcome::Denied, Outcome::Allowed]
     );
-    assert!(!f.guard.is_blocked("batch-job").unwrap());
+    assert!(!f.guard.storage().is_blocked("batch-job").unwrap());
     assert!(
         f.guard
             .reveal(&service, &c, |c| &c.email, "send_receipt")
@@ -784,7 +797,7 @@ fn owners_reading_their_own_data_are_counted_apart() {
     let kinds: Vec<AlertKind> = alerts.lock().unwrap().iter().map(|a| a.kind).collect();
     assert_eq!(kinds, [AlertKind::Elevated]);
     assert!(
-        !guard.is_blocked("user-1").unwrap(),
+        !guard.storage().is_blocked("user-1").unwrap(),
         "the staff hard limit is not the owners'"
     );
 }
@@ -801,7 +814,7 @@ fn pending_requests_expire() {
     let id = f.guard.request_access(&agent, request).unwrap();
     f.clock.advance(Duration::from_secs(24 * 60 * 60 + 1));
     let (result, event) = exactly_one(&f, Action::Grant, Outcome::Denied, || {
-        f.guard.approve(&lead, &id)
+        f.guard.admin(&lead).approve(&id)
     });
     assert!(matches!(
         result,
@@ -812,7 +825,7 @@ fn pending_requests_expire() {
     assert_eq!(event.reason, Reason::RequestExpired);
     // Gone for good: a second attempt does not find it.
     assert!(matches!(
-        f.guard.approve(&lead, &id),
+        f.guard.admin(&lead).approve(&id),
         Err(Error::Denied {
             reason: Reason::UnknownRequest
         })

@@ -8,6 +8,7 @@ mod data_map;
 mod derive;
 mod doors;
 mod error_texts;
+mod front_door;
 mod governance;
 mod guard_audit;
 mod layering;

@@ -63,7 +63,10 @@ const LAST_FOUR: TokenFormat = TokenFormat::Card {
 fn a_card_token_keeps_its_shape_and_only_the_policy_turns_it_back() {
     let audit = Arc::new(MemorySink::new());
     let guard = guard_with(keyring(), audit.clone());
-    let token = guard.tokenize_preserving(&card(), LAST_FOUR, CARD).unwrap();
+    let token = guard
+        .storage()
+        .tokenize_preserving(&card(), LAST_FOUR, CARD)
+        .unwrap();
     assert_eq!(token.len(), 16);
     assert!(token.ends_with("1111"));
     assert_ne!(token, CARD);
@@ -73,19 +76,28 @@ fn a_card_token_keeps_its_shape_and_only_the_policy_turns_it_back() {
     );
     // Deterministic in one field, another token in another field or record type.
     assert_eq!(
-        guard.tokenize_preserving(&card(), LAST_FOUR, CARD).unwrap(),
+        guard
+            .storage()
+            .tokenize_preserving(&card(), LAST_FOUR, CARD)
+            .unwrap(),
         token
     );
     let refund = TokenTarget::named("Refund", "card", PiiField::of(Class::CardNumber));
     assert_ne!(
-        guard.tokenize_preserving(&refund, LAST_FOUR, CARD).unwrap(),
+        guard
+            .storage()
+            .tokenize_preserving(&refund, LAST_FOUR, CARD)
+            .unwrap(),
         token
     );
     // Keeping the first six: a 19-digit card.
     let six = TokenFormat::Card {
         keep_first_six: true,
     };
-    let long = guard.tokenize_preserving(&card(), six, CARD_19).unwrap();
+    let long = guard
+        .storage()
+        .tokenize_preserving(&card(), six, CARD_19)
+        .unwrap();
     assert!(
         long.starts_with("601100") && long.ends_with("4009"),
         "{long}"
@@ -138,17 +150,21 @@ fn values_outside_the_class_or_the_format_are_refused_with_a_typed_error() {
     let guard = guard_with(keyring(), Arc::new(MemorySink::new()));
     let passport = TokenTarget::named("Traveller", "passport", PiiField::of(Class::Passport));
     assert!(matches!(
-        guard.tokenize_preserving(&card(), LAST_FOUR, "4111111111111112"),
+        guard
+            .storage()
+            .tokenize_preserving(&card(), LAST_FOUR, "4111111111111112"),
         Err(Error::InvalidValue { .. })
     ));
     // Five digits: below FF1's minimum domain of a million values.
     let short = TokenTarget::named("Branch", "code", PiiField::of(Class::CardNumber));
     assert!(
         guard
+            .storage()
             .tokenize_preserving(&short, TokenFormat::Digits, "12345")
             .is_err()
     );
     let token = guard
+        .storage()
         .tokenize_preserving(&passport, TokenFormat::Alphanumeric, "X87651234")
         .unwrap();
     assert_eq!(token.len(), 9);
@@ -167,12 +183,18 @@ fn values_outside_the_class_or_the_format_are_refused_with_a_typed_error() {
 #[test]
 fn tokens_survive_a_token_key_rotation_and_die_with_its_first_version() {
     let guard = guard_with(keyring(), Arc::new(MemorySink::new()));
-    let token = guard.tokenize_preserving(&card(), LAST_FOUR, CARD).unwrap();
+    let token = guard
+        .storage()
+        .tokenize_preserving(&card(), LAST_FOUR, CARD)
+        .unwrap();
     let admin = who("admin");
-    let rotated = guard.rotate_key(&admin, Purpose::Token).unwrap();
+    let rotated = guard.admin(&admin).rotate_key(Purpose::Token).unwrap();
     assert_eq!(rotated.version, 2);
     assert_eq!(
-        guard.tokenize_preserving(&card(), LAST_FOUR, CARD).unwrap(),
+        guard
+            .storage()
+            .tokenize_preserving(&card(), LAST_FOUR, CARD)
+            .unwrap(),
         token
     );
     let value = guard
@@ -180,7 +202,7 @@ fn tokens_survive_a_token_key_rotation_and_die_with_its_first_version() {
         .unwrap();
     assert_eq!(value.expose(), CARD);
     drop(value);
-    guard.destroy_key(&admin, &rotated.id, 1).unwrap();
+    guard.admin(&admin).destroy_key(&rotated.id, 1).unwrap();
     let shredded =
         guard.detokenize_preserving(&who("processor"), &card(), LAST_FOUR, &token, "payment");
     assert!(
@@ -195,8 +217,12 @@ fn another_tenants_key_makes_other_tokens() {
     let guard = guard_with(keyring(), Arc::new(MemorySink::new()));
     let acme = guard.scoped(Scope::new().tenant("acme"));
     let globex = guard.scoped(Scope::new().tenant("globex"));
-    let a = acme.tokenize_preserving(&card(), LAST_FOUR, CARD).unwrap();
+    let a = acme
+        .storage()
+        .tokenize_preserving(&card(), LAST_FOUR, CARD)
+        .unwrap();
     let g = globex
+        .storage()
         .tokenize_preserving(&card(), LAST_FOUR, CARD)
         .unwrap();
     assert_ne!(a, g);

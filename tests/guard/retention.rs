@@ -105,33 +105,42 @@ fn a_guard_without_a_store_sweeps_from_memory() {
             email: Pii::new(format!("lead{id}@example.com")),
         })
         .collect();
-    let rows: Vec<String> = leads.iter().map(|l| guard.to_json(l).unwrap()).collect();
+    let rows: Vec<String> = leads
+        .iter()
+        .map(|l| guard.storage().to_json(l).unwrap())
+        .collect();
     for lead in &leads {
-        guard.track(lead).unwrap();
+        guard.storage().track(lead).unwrap();
     }
     clock.advance(Duration::from_secs(20 * 86_400));
-    guard.track(&leads[2]).unwrap();
+    guard.storage().track(&leads[2]).unwrap();
     clock.advance(Duration::from_secs(11 * 86_400));
-    let sweep = guard.sweep_retention(&dpo, 1).unwrap();
+    let sweep = guard.admin(&dpo).sweep_retention(1).unwrap();
     assert_eq!((sweep.erased, sweep.more), (1, true), "the limit stops it");
-    let sweep = guard.sweep_retention(&dpo, 10).unwrap();
+    let sweep = guard.admin(&dpo).sweep_retention(10).unwrap();
     assert_eq!((sweep.erased, sweep.kept, sweep.more), (1, 1, false));
     let opens = |i: usize| {
-        let back: Lead = guard.from_json(&rows[i]).unwrap();
+        let back: Lead = guard.storage().from_json(&rows[i]).unwrap();
         guard.reveal(&sales, &back, |l| &l.email, "call").is_ok()
     };
     assert!(!opens(0) && !opens(1) && opens(2));
-    assert_eq!(guard.deletion_register(10).unwrap().len(), 2);
-    assert!(guard.deletions_of(&3u64).unwrap().is_empty());
+    assert_eq!(guard.storage().deletion_register(10).unwrap().len(), 2);
+    assert!(guard.storage().deletions_of(&3u64).unwrap().is_empty());
     // Forgetting a swept subject again erases nothing, and registers nothing; the first
     // request to forget a live one does, once.
-    assert_eq!(guard.forget_subject(&dpo, &1u64).unwrap(), Forgotten::NoKey);
-    assert_eq!(guard.deletion_register(10).unwrap().len(), 2);
     assert_eq!(
-        guard.forget_subject(&dpo, &3u64).unwrap(),
+        guard.admin(&dpo).forget_subject(&1u64).unwrap(),
+        Forgotten::NoKey
+    );
+    assert_eq!(guard.storage().deletion_register(10).unwrap().len(), 2);
+    assert_eq!(
+        guard.admin(&dpo).forget_subject(&3u64).unwrap(),
         Forgotten::Destroyed
     );
-    assert_eq!(guard.forget_subject(&dpo, &3u64).unwrap(), Forgotten::NoKey);
-    assert_eq!(guard.deletions_of(&3u64).unwrap().len(), 1);
-    assert_eq!(guard.deletion_register(10).unwrap().len(), 3);
+    assert_eq!(
+        guard.admin(&dpo).forget_subject(&3u64).unwrap(),
+        Forgotten::NoKey
+    );
+    assert_eq!(guard.storage().deletions_of(&3u64).unwrap().len(), 1);
+    assert_eq!(guard.storage().deletion_register(10).unwrap().len(), 3);
 }

@@ -155,8 +155,8 @@ fn a_dev_guard_is_filled_from_the_test_data_and_a_production_guard_refuses() {
     let mut synth = Synth::for_guard(&dev, 1).unwrap();
     for _ in 0..50 {
         let customer = Customer::synthetic(&mut synth);
-        let row = dev.to_json(&customer).unwrap();
-        let back: Customer = dev.from_json(&row).unwrap();
+        let row = dev.storage().to_json(&customer).unwrap();
+        let back: Customer = dev.storage().from_json(&row).unwrap();
         assert_eq!(back.id, customer.id);
     }
 }

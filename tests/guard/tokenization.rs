@@ -130,7 +130,7 @@ fn payments_reveal(f: &Fixture, back: &Customer) -> Result<String, Error> {
 #[test]
 fn the_storage_view_holds_tokens_and_the_store_holds_no_cleartext() {
     let f = fixture();
-    let json = f.guard.to_json(&customer(7)).unwrap();
+    let json = f.guard.storage().to_json(&customer(7)).unwrap();
     assert!(!json.contains(EMAIL) && !json.contains(CARD), "{json}");
     let email = field(&json, "email");
     assert!(
@@ -149,6 +149,7 @@ fn the_storage_view_holds_tokens_and_the_store_holds_no_cleartext() {
     // What the store says of a token, without detokenizing it.
     let meta = f
         .guard
+        .storage()
         .token_metadata::<Customer>("card", Some(&7), &card)
         .unwrap();
     assert_eq!(
@@ -162,8 +163,8 @@ fn the_storage_view_holds_tokens_and_the_store_holds_no_cleartext() {
 #[test]
 fn a_token_is_read_back_without_cleartext_and_revealed_under_policy_as_detokenize() {
     let f = fixture();
-    let json = f.guard.to_json(&customer(7)).unwrap();
-    let back: Customer = f.guard.from_json(&json).unwrap();
+    let json = f.guard.storage().to_json(&customer(7)).unwrap();
+    let back: Customer = f.guard.storage().from_json(&json).unwrap();
     assert!(
         back.email.envelope().is_some(),
         "swapped for its envelope, still encrypted"
@@ -190,16 +191,16 @@ fn a_token_is_read_back_without_cleartext_and_revealed_under_policy_as_detokeniz
     let trail = serde_json::to_string(&events).unwrap();
     assert!(!trail.contains(CARD) && !trail.contains(&field(&json, "card")));
     // Saving what was read keeps the field a token.
-    let again = f.guard.to_json(&back).unwrap();
+    let again = f.guard.storage().to_json(&back).unwrap();
     assert!(field(&again, "card").starts_with("tok_"));
 }
 
 #[test]
 fn altered_foreign_expired_and_forgotten_tokens_are_refused() {
     let f = fixture();
-    let json = f.guard.to_json(&customer(7)).unwrap();
+    let json = f.guard.storage().to_json(&customer(7)).unwrap();
     let card = field(&json, "card");
-    let token_error = |json: &str| match f.guard.from_json::<Customer>(json) {
+    let token_error = |json: &str| match f.guard.storage().from_json::<Customer>(json) {
         Err(Error::Token { reason }) => reason,
         other => panic!("expected a token error, got {:?}", other.map(|_| ())),
     };
@@ -225,11 +226,16 @@ fn altered_foreign_expired_and_forgotten_tokens_are_refused() {
     let email_as_card = with_field(&json, "email", &card);
     assert!(token_error(&email_as_card).contains("another field"));
     // Another customer's record holding customer 7's token.
-    let other = with_field(&f.guard.to_json(&customer(8)).unwrap(), "card", &card);
+    let other = with_field(
+        &f.guard.storage().to_json(&customer(8)).unwrap(),
+        "card",
+        &card,
+    );
     assert!(token_error(&other).contains("another subject"));
     // Not a token at all where a token must be.
     assert!(matches!(
         f.guard
+            .storage()
             .from_json::<Customer>(&with_field(&json, "card", CARD)),
         Err(Error::NotEncrypted { field: "card" })
     ));
@@ -240,11 +246,12 @@ fn altered_foreign_expired_and_forgotten_tokens_are_refused() {
     let admin = prod("ops-1", "admin");
     assert!(matches!(
         f.guard
-            .sweep_expired_tokens(&prod("agent-1", "support"), 100),
+            .admin(&prod("agent-1", "support"))
+            .sweep_expired_tokens(100),
         Err(Error::Denied { .. })
     ));
-    assert_eq!(f.guard.sweep_expired_tokens(&admin, 1).unwrap(), 1);
-    assert_eq!(f.guard.sweep_expired_tokens(&admin, 100).unwrap(), 1);
+    assert_eq!(f.guard.admin(&admin).sweep_expired_tokens(1).unwrap(), 1);
+    assert_eq!(f.guard.admin(&admin).sweep_expired_tokens(100).unwrap(), 1);
     assert_eq!(
         f.tokens.len(),
         2,
@@ -263,11 +270,11 @@ fn altered_foreign_expired_and_forgotten_tokens_are_refused() {
     );
     f.clock.advance(Duration::from_secs(0));
     // Forgetting the subject removes its tokens: the email token is now unknown.
-    let fresh = f.guard.to_json(&customer(9)).unwrap();
-    f.guard.forget_subject(&admin, &9).unwrap();
+    let fresh = f.guard.storage().to_json(&customer(9)).unwrap();
+    f.guard.admin(&admin).forget_subject(&9).unwrap();
     assert!(token_error(&fresh).contains("unknown"));
     // No error says anything of the value or the token.
-    let error = f.guard.from_json::<Customer>(&fresh).unwrap_err();
+    let error = f.guard.storage().from_json::<Customer>(&fresh).unwrap_err();
     assert!(!format!("{error:?}{error}").contains("tok_"));
 }
 
@@ -276,12 +283,14 @@ fn convergent_tokens_repeat_and_random_ones_do_not() {
     let f = fixture();
     let a = f
         .guard
+        .storage()
         .to_json(&Known {
             email: Pii::new(EMAIL.into()),
         })
         .unwrap();
     let b = f
         .guard
+        .storage()
         .to_json(&Known {
             email: Pii::new(EMAIL.to_uppercase()),
         })
@@ -293,6 +302,7 @@ fn convergent_tokens_repeat_and_random_ones_do_not() {
     );
     let c = f
         .guard
+        .storage()
         .to_json(&Known {
             email: Pii::new("other@example.com".into()),
         })
@@ -300,41 +310,53 @@ fn convergent_tokens_repeat_and_random_ones_do_not() {
     assert_ne!(field(&a, "email"), field(&c, "email"));
     // A lookup finds the token without making one.
     assert_eq!(
-        f.guard.convergent_token::<Known>("email", EMAIL).unwrap(),
+        f.guard
+            .storage()
+            .convergent_token::<Known>("email", EMAIL)
+            .unwrap(),
         Some(field(&a, "email"))
     );
     assert_eq!(
         f.guard
+            .storage()
             .convergent_token::<Known>("email", "nobody@example.com")
             .unwrap(),
         None
     );
     assert!(matches!(
-        f.guard.convergent_token::<Customer>("email", EMAIL),
+        f.guard
+            .storage()
+            .convergent_token::<Customer>("email", EMAIL),
         Err(Error::FieldNotFound)
     ));
-    let one = f.guard.to_json(&customer(7)).unwrap();
-    let two = f.guard.to_json(&customer(7)).unwrap();
+    let one = f.guard.storage().to_json(&customer(7)).unwrap();
+    let two = f.guard.storage().to_json(&customer(7)).unwrap();
     assert_ne!(field(&one, "email"), field(&two, "email"));
     let meta = f
         .guard
+        .storage()
         .token_metadata::<Known>("email", None, &field(&a, "email"))
         .unwrap();
     assert!(meta.convergent);
     // After a rotation of the token key, a value tokenized before keeps its token.
     let admin = prod("ops-1", "admin");
     f.guard
-        .rotate_key(&admin, piiguard::keys::Purpose::Token)
+        .admin(&admin)
+        .rotate_key(piiguard::keys::Purpose::Token)
         .unwrap();
     let after = f
         .guard
+        .storage()
         .to_json(&Known {
             email: Pii::new(EMAIL.into()),
         })
         .unwrap();
     assert_eq!(field(&after, "email"), field(&a, "email"));
     assert_eq!(
-        f.guard.convergent_token::<Known>("email", EMAIL).unwrap(),
+        f.guard
+            .storage()
+            .convergent_token::<Known>("email", EMAIL)
+            .unwrap(),
         Some(field(&a, "email"))
     );
 }
@@ -342,27 +364,30 @@ fn convergent_tokens_repeat_and_random_ones_do_not() {
 #[test]
 fn a_key_version_tokens_need_is_not_destroyed() {
     let f = fixture();
-    let json = f.guard.to_json(&customer(7)).unwrap();
+    let json = f.guard.storage().to_json(&customer(7)).unwrap();
     let admin = prod("ops-1", "admin");
     let rotated = f
         .guard
-        .rotate_key(&admin, piiguard::keys::Purpose::FieldEncryption)
+        .admin(&admin)
+        .rotate_key(piiguard::keys::Purpose::FieldEncryption)
         .unwrap();
     assert!(matches!(
         f.guard
-            .destroy_key(&admin, &rotated.id, rotated.version - 1),
+            .admin(&admin)
+            .destroy_key(&rotated.id, rotated.version - 1),
         Err(Error::Keyring { .. })
     ));
     // The tokens still resolve, and their values open.
-    let back: Customer = f.guard.from_json(&json).unwrap();
+    let back: Customer = f.guard.storage().from_json(&json).unwrap();
     assert_eq!(payments_reveal(&f, &back).unwrap(), CARD);
     // Rotating the token key: tokens made under the old version still verify.
     f.guard
-        .rotate_key(&admin, piiguard::keys::Purpose::Token)
+        .admin(&admin)
+        .rotate_key(piiguard::keys::Purpose::Token)
         .unwrap();
-    assert!(f.guard.from_json::<Customer>(&json).is_ok());
-    let fresh = f.guard.to_json(&customer(7)).unwrap();
-    assert!(f.guard.from_json::<Customer>(&fresh).is_ok());
+    assert!(f.guard.storage().from_json::<Customer>(&json).is_ok());
+    let fresh = f.guard.storage().to_json(&customer(7)).unwrap();
+    assert!(f.guard.storage().from_json::<Customer>(&fresh).is_ok());
 }
 
 #[test]
@@ -370,7 +395,7 @@ fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited(
     use piiguard::at_rest::TokenTarget;
     use piiguard::{Class, PiiField, Reason};
     let f = fixture();
-    let json = f.guard.to_json(&customer(7)).unwrap();
+    let json = f.guard.storage().to_json(&customer(7)).unwrap();
     let card = field(&json, "card");
     // Named as a proxy's route would name it, or from the application's type.
     let named = TokenTarget::named("Customer", "card", PiiField::of(Class::CardNumber));
@@ -392,7 +417,7 @@ fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited(
     let proxy = prod("egress-1", "proxy");
     let value = f.guard.detokenize(&proxy, &named, &card, access()).unwrap();
     assert_eq!(value.expose(), CARD);
-    let back: Customer = f.guard.from_json(&json).unwrap();
+    let back: Customer = f.guard.storage().from_json(&json).unwrap();
     assert!(matches!(
         f.guard.reveal(&proxy, &back, |c| &c.card, access()),
         Err(Error::Denied { .. })
@@ -424,13 +449,16 @@ fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited(
     // A value a third party sent back, tokenized for customer 7, reads in customer 7's row.
     let fresh = f
         .guard
+        .storage()
         .tokenize(&typed, Some(&7), "5555555555554444")
         .unwrap();
     let row = with_field(&json, "card", &fresh);
-    let back: Customer = f.guard.from_json(&row).unwrap();
+    let back: Customer = f.guard.storage().from_json(&row).unwrap();
     assert_eq!(payments_reveal(&f, &back).unwrap(), "5555555555554444");
     assert!(matches!(
-        f.guard.tokenize(&typed, Some(&7), "5555555555554445"),
+        f.guard
+            .storage()
+            .tokenize(&typed, Some(&7), "5555555555554445"),
         Err(Error::InvalidValue { .. })
     ));
 }
@@ -442,8 +470,8 @@ fn a_token_of_another_subject_than_the_access_is_about_is_refused() {
     use piiguard::Reason;
     use piiguard::at_rest::TokenTarget;
     let f = fixture();
-    let seven = field(&f.guard.to_json(&customer(7)).unwrap(), "card");
-    let eight = field(&f.guard.to_json(&customer(8)).unwrap(), "card");
+    let seven = field(&f.guard.storage().to_json(&customer(7)).unwrap(), "card");
+    let eight = field(&f.guard.storage().to_json(&customer(8)).unwrap(), "card");
     let target = TokenTarget::of::<Customer>("card").unwrap();
     let payments = prod("pay-1", "payments");
     let about = |id: u64| Access::new("payment").justified_by("order 4411").about(&id);
@@ -470,7 +498,7 @@ fn a_token_of_another_subject_than_the_access_is_about_is_refused() {
 #[test]
 fn a_token_posted_as_input_is_never_resolved_to_another_records_value() {
     let f = fixture();
-    let victim = f.guard.to_json(&customer(7)).unwrap();
+    let victim = f.guard.storage().to_json(&customer(7)).unwrap();
     let token = field(&victim, "email");
     // Client input (the derived Deserialize): a token is text like any other. An email-shaped
     // token passes email validation, so it is kept as this customer's own (odd) address; it
@@ -481,8 +509,8 @@ fn a_token_posted_as_input_is_never_resolved_to_another_records_value() {
         eve.email.envelope().is_none(),
         "sealed cleartext, not resolved"
     );
-    let stored = f.guard.to_json(&eve).unwrap();
-    let back: Customer = f.guard.from_json(&stored).unwrap();
+    let stored = f.guard.storage().to_json(&eve).unwrap();
+    let back: Customer = f.guard.storage().from_json(&stored).unwrap();
     let shown = f
         .guard
         .reveal(
@@ -507,10 +535,10 @@ fn a_tenants_token_is_refused_in_another_tenant() {
     let f = fixture();
     let acme = f.guard.scoped(Scope::new().tenant("acme"));
     let globex = f.guard.scoped(Scope::new().tenant("globex"));
-    let row = acme.to_json(&customer(7)).unwrap();
-    assert!(acme.from_json::<Customer>(&row).is_ok());
+    let row = acme.storage().to_json(&customer(7)).unwrap();
+    assert!(acme.storage().from_json::<Customer>(&row).is_ok());
     assert!(matches!(
-        globex.from_json::<Customer>(&row),
+        globex.storage().from_json::<Customer>(&row),
         Err(Error::Token { reason }) if reason.contains("tenant")
     ));
 }
@@ -523,7 +551,7 @@ fn without_a_token_store_a_tokenized_field_is_refused() {
         .build()
         .unwrap();
     assert!(matches!(
-        guard.to_json(&customer(1)),
+        guard.storage().to_json(&customer(1)),
         Err(Error::Unsupported { .. })
     ));
 }
@@ -536,17 +564,17 @@ fn on_the_embedded_store_tokens_survive_a_restart_and_go_with_the_subject() {
     std::fs::create_dir_all(&dir).unwrap();
     let json = {
         let guard = Guard::open_local(&dir).unwrap();
-        guard.to_json(&customer(7)).unwrap()
+        guard.storage().to_json(&customer(7)).unwrap()
     };
     let guard = Guard::open_local(&dir).unwrap();
-    let back: Customer = guard.from_json(&json).unwrap();
+    let back: Customer = guard.storage().from_json(&json).unwrap();
     assert!(back.card.envelope().is_some());
     let admin = Principal::new("ops-1")
         .role("admin")
         .in_environment(guard.keyring().environment());
-    guard.forget_subject(&admin, &7).unwrap();
+    guard.admin(&admin).forget_subject(&7).unwrap();
     assert!(matches!(
-        guard.from_json::<Customer>(&json),
+        guard.storage().from_json::<Customer>(&json),
         Err(Error::Token { .. })
     ));
     let _ = std::fs::remove_dir_all(&dir);

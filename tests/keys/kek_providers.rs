@@ -66,6 +66,7 @@ fn mailer() -> Principal {
 fn round_trip(dir: &TempDir, kek: KekSource, again: KekSource) {
     let first = guard(dir.store(), kek).unwrap();
     let row = first
+        .storage()
         .to_json(&Customer {
             id: 1,
             email: Pii::new("jane.q8z@example.com".into()),
@@ -73,7 +74,7 @@ fn round_trip(dir: &TempDir, kek: KekSource, again: KekSource) {
         .unwrap();
     drop(first);
     let second = guard(dir.store(), again).unwrap();
-    let back: Customer = second.from_json(&row).unwrap();
+    let back: Customer = second.storage().from_json(&row).unwrap();
     assert_eq!(
         second
             .reveal(&mailer(), &back, |c| &c.email, "send_receipt")

@@ -49,7 +49,8 @@ fn the_key_file_is_created_once_reopened_and_keeps_rotations() {
         })
         .unwrap();
     common::admin::admin_guard(&first)
-        .rotate_key(&common::admin::ops(&first), Purpose::FieldEncryption)
+        .admin(&common::admin::ops(&first))
+        .rotate_key(Purpose::FieldEncryption)
         .unwrap();
     let created = std::fs::read(&path).unwrap();
     assert!(
@@ -184,7 +185,8 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
         "jane@example.com"
     );
     common::admin::admin_guard(&keyring)
-        .forget_subject(&common::admin::ops(&keyring), &9)
+        .admin(&common::admin::ops(&keyring))
+        .forget_subject(&9)
         .unwrap();
     assert!(matches!(
         keys.decrypt_unaudited(&back, |c| &c.email),
@@ -249,7 +251,8 @@ fn an_unknown_key_version_makes_an_instance_reload_before_failing() {
     let a = instance(piiguard::keys::REFRESH);
     let b = instance(std::time::Duration::from_secs(3600));
     common::admin::admin_guard(&a)
-        .rotate_key(&common::admin::ops(&a), Purpose::FieldEncryption)
+        .admin(&common::admin::ops(&a))
+        .rotate_key(Purpose::FieldEncryption)
         .unwrap();
     let row = piiguard::unaudited::keys(&a)
         .to_json(&Customer {
@@ -271,7 +274,8 @@ fn an_unknown_key_version_makes_an_instance_reload_before_failing() {
     // A stored set that lacks a key B holds (an older backup put in place) is refused.
     let (_, old) = store.load_sealed().unwrap().unwrap();
     common::admin::admin_guard(&a)
-        .rotate_key(&common::admin::ops(&a), Purpose::FieldEncryption)
+        .admin(&common::admin::ops(&a))
+        .rotate_key(Purpose::FieldEncryption)
         .unwrap();
     let (version, _) = store.load_sealed().unwrap().unwrap();
     assert_eq!(

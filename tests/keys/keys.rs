@@ -322,13 +322,15 @@ fn forgetting_a_subject_shreds_only_that_subject() {
     assert_eq!(store.len(), 2);
     assert_eq!(
         common::admin::admin_guard(&keyring)
-            .forget_subject(&common::admin::ops(&keyring), &1)
+            .admin(&common::admin::ops(&keyring))
+            .forget_subject(&1)
             .unwrap(),
         Forgotten::Destroyed
     );
     assert_eq!(
         common::admin::admin_guard(&keyring)
-            .forget_subject(&common::admin::ops(&keyring), &1)
+            .admin(&common::admin::ops(&keyring))
+            .forget_subject(&1)
             .unwrap(),
         Forgotten::NoKey
     );
@@ -360,10 +362,12 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
     assert!(lookup(&v1), "before the rotation");
 
     common::admin::admin_guard(&keyring)
-        .rotate_key(&common::admin::ops(&keyring), Purpose::FieldEncryption)
+        .admin(&common::admin::ops(&keyring))
+        .rotate_key(Purpose::FieldEncryption)
         .unwrap();
     common::admin::admin_guard(&keyring)
-        .rotate_key(&common::admin::ops(&keyring), Purpose::BlindIndex)
+        .admin(&common::admin::ops(&keyring))
+        .rotate_key(Purpose::BlindIndex)
         .unwrap();
     let states: Vec<_> = keyring
         .key_infos()
@@ -397,7 +401,8 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
 
     // After version 1 is destroyed, only rewrapped data opens.
     common::admin::admin_guard(&keyring)
-        .destroy_key(&common::admin::ops(&keyring), "field-local", 1)
+        .admin(&common::admin::ops(&keyring))
+        .destroy_key("field-local", 1)
         .unwrap();
     assert!(matches!(
         reveal_email(&keys, &v1),
@@ -405,11 +410,9 @@ fn rotation_keeps_old_data_readable_and_lookups_working() {
     ));
     assert_eq!(reveal_email(&keys, &rewrapped).unwrap(), "jane@example.com");
     assert!(matches!(
-        common::admin::admin_guard(&keyring).destroy_key(
-            &common::admin::ops(&keyring),
-            "field-local",
-            2
-        ),
+        common::admin::admin_guard(&keyring)
+            .admin(&common::admin::ops(&keyring))
+            .destroy_key("field-local", 2),
         Err(Error::Keyring { .. })
     ));
 }
@@ -422,10 +425,12 @@ fn batch_rewrap_reports_progress_and_counts_failures() {
         .map(|i| keys.to_json(&customer(i, "jane@example.com")).unwrap())
         .collect();
     common::admin::admin_guard(&keyring)
-        .rotate_key(&common::admin::ops(&keyring), Purpose::FieldEncryption)
+        .admin(&common::admin::ops(&keyring))
+        .rotate_key(Purpose::FieldEncryption)
         .unwrap();
     common::admin::admin_guard(&keyring)
-        .forget_subject(&common::admin::ops(&keyring), &3)
+        .admin(&common::admin::ops(&keyring))
+        .forget_subject(&3)
         .unwrap();
     let mut records: Vec<Customer> = rows.iter().map(|r| keys.from_json(r).unwrap()).collect();
     let mut seen = Vec::new();
@@ -471,7 +476,8 @@ fn no_error_or_debug_output_contains_a_value() {
     let back: Customer = keys.from_json(&json).unwrap();
     outputs.push(format!("{:?}", back.email.envelope().unwrap()));
     common::admin::admin_guard(&keyring)
-        .forget_subject(&common::admin::ops(&keyring), &1)
+        .admin(&common::admin::ops(&keyring))
+        .forget_subject(&1)
         .unwrap();
     outputs.push(
         keys.decrypt_unaudited(&back, |c| &c.email)

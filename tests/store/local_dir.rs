@@ -34,13 +34,14 @@ impl Drop for TempDir {
 fn in_use(dir: &Path) -> String {
     let guard = Guard::open_local(dir).unwrap();
     let row = guard
+        .storage()
         .to_json(&Customer {
             id: 1,
             email: Pii::new("jane.q8z@example.com".into()),
         })
         .unwrap();
     let mailer = Principal::new("mailer").role("service");
-    let back: Customer = guard.from_json(&row).unwrap();
+    let back: Customer = guard.storage().from_json(&row).unwrap();
     assert!(
         guard
             .reveal(&mailer, &back, |c| &c.email, "send_receipt")
@@ -51,7 +52,7 @@ fn in_use(dir: &Path) -> String {
 
 fn readable(dir: &Path, row: &str) -> bool {
     let guard = Guard::open_local(dir).unwrap();
-    let back: Customer = guard.from_json(row).unwrap();
+    let back: Customer = guard.storage().from_json(row).unwrap();
     let mailer = Principal::new("mailer").role("service");
     guard
         .reveal(&mailer, &back, |c| &c.email, "send_receipt")
@@ -138,7 +139,7 @@ fn creating_keys_for_a_directory_with_data_is_explicit() {
         .policy(piiguard::Policy::starter())
         .build()
         .unwrap();
-    let back: Customer = guard.from_json(&row).unwrap();
+    let back: Customer = guard.storage().from_json(&row).unwrap();
     let mailer = Principal::new("mailer").role("service");
     assert!(
         guard

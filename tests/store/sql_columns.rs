@@ -1,6 +1,6 @@
 //! One classified field per SQL column, on a real SQLite file (rusqlite) and a real PostgreSQL
-//! database (the server `scripts/test.sh` starts): written with `Guard::column`, found by blind
-//! index, read back with `Guard::read_column` and revealed; every mix-up a typed error.
+//! database (the server `scripts/test.sh` starts): written with `Storage::column`, found by blind
+//! index, read back with `Storage::read_column` and revealed; every mix-up a typed error.
 
 use piiguard::{Classified, Envelope, Error, Guard, Pii, Principal};
 use std::path::PathBuf;
@@ -129,8 +129,12 @@ fn assemble(
     passport: Envelope,
 ) -> Result<Customer, Error> {
     Ok(Customer {
-        email: guard.read_column::<Customer, _>("email", Some(&id), email)?,
-        passport: guard.read_column::<Customer, _>("passport", Some(&id), passport)?,
+        email: guard
+            .storage()
+            .read_column::<Customer, _>("email", Some(&id), email)?,
+        passport: guard
+            .storage()
+            .read_column::<Customer, _>("passport", Some(&id), passport)?,
         id,
     })
 }
@@ -147,23 +151,36 @@ fn a_refused_column_read_is_audited() {
         .build()
         .unwrap();
     let (a, b) = (customer(1, SENTINEL), customer(2, "john.q8z@example.com"));
-    let email = guard.column(&a, |c| &c.email).unwrap().envelope().clone();
-    let other = guard.column(&b, |c| &c.email).unwrap().envelope().clone();
+    let email = guard
+        .storage()
+        .column(&a, |c| &c.email)
+        .unwrap()
+        .envelope()
+        .clone();
+    let other = guard
+        .storage()
+        .column(&b, |c| &c.email)
+        .unwrap()
+        .envelope()
+        .clone();
     guard
+        .storage()
         .read_column::<Customer, String>("email", Some(&a.id), email.clone())
         .unwrap();
     assert!(matches!(
-        guard.read_column::<Customer, String>("nope", Some(&a.id), email.clone()),
+        guard
+            .storage()
+            .read_column::<Customer, String>("nope", Some(&a.id), email.clone()),
         Err(Error::FieldNotFound)
     ));
     assert!(audit.events().is_empty(), "a good read discloses nothing");
     // b's value swapped into a's row; a's value read as its passport; a flipped byte.
-    assert!(mismatch(guard.read_column::<Customer, String>(
+    assert!(mismatch(guard.storage().read_column::<Customer, String>(
         "email",
         Some(&a.id),
         other
     )));
-    assert!(mismatch(guard.read_column::<Customer, String>(
+    assert!(mismatch(guard.storage().read_column::<Customer, String>(
         "passport",
         Some(&a.id),
         email.clone()
@@ -174,6 +191,7 @@ fn a_refused_column_read_is_audited() {
     let flipped = Envelope::parse_bytes(&bytes).unwrap();
     assert!(
         guard
+            .storage()
             .read_column::<Customer, String>("email", Some(&a.id), flipped)
             .is_err()
     );
@@ -219,8 +237,8 @@ fn rusqlite_one_field_per_column() {
     .unwrap();
     for (n, email) in [(1, SENTINEL), (2, "john.q8z@example.com")] {
         let c = customer(n, email);
-        let email = guard.column(&c, |c| &c.email).unwrap();
-        let passport = guard.column(&c, |c| &c.passport).unwrap();
+        let email = guard.storage().column(&c, |c| &c.email).unwrap();
+        let passport = guard.storage().column(&c, |c| &c.passport).unwrap();
         assert!(passport.blind_index().is_none());
         db.execute(
             "INSERT INTO customers (id, email, email_bidx, passport) VALUES (?1, ?2, ?3, ?4)",
@@ -236,6 +254,7 @@ fn rusqlite_one_field_per_column() {
 
     // Found by blind index, read back, revealed.
     let candidates = guard
+        .storage()
         .blind_index_candidates::<Customer>("email", SENTINEL)
         .unwrap();
     let (id, email, passport): (String, Envelope, Envelope) = db
@@ -250,27 +269,31 @@ fn rusqlite_one_field_per_column() {
 
     // Every mix-up is refused when read, with a typed error.
     let other_id = uuid_like(2);
-    assert!(mismatch(guard.read_column::<Customer, String>(
+    assert!(mismatch(guard.storage().read_column::<Customer, String>(
         "email",
         Some(&other_id),
         email.clone()
     )));
-    assert!(mismatch(guard.read_column::<Customer, String>(
+    assert!(mismatch(guard.storage().read_column::<Customer, String>(
         "passport",
         Some(&id),
         email.clone()
     )));
-    assert!(mismatch(guard.read_column::<Supplier, String>(
+    assert!(mismatch(guard.storage().read_column::<Supplier, String>(
         "email",
         Some(&id),
         email.clone()
     )));
     assert!(matches!(
-        guard.read_column::<Customer, String>("no_such_field", Some(&id), email.clone()),
+        guard
+            .storage()
+            .read_column::<Customer, String>("no_such_field", Some(&id), email.clone()),
         Err(Error::FieldNotFound)
     ));
     assert!(matches!(
-        guard.read_column::<Customer, u64>("email", Some(&id), email),
+        guard
+            .storage()
+            .read_column::<Customer, u64>("email", Some(&id), email),
         Err(Error::Decode { .. })
     ));
     // Cleartext or garbage in a column is not an envelope.
@@ -323,8 +346,8 @@ fn postgres_one_field_per_column() {
     let guard = guard(&dir);
     for (n, email) in [(1, SENTINEL), (2, "john.q8z@example.com")] {
         let c = customer(n, email);
-        let email = guard.column(&c, |c| &c.email).unwrap();
-        let passport = guard.column(&c, |c| &c.passport).unwrap();
+        let email = guard.storage().column(&c, |c| &c.email).unwrap();
+        let passport = guard.storage().column(&c, |c| &c.passport).unwrap();
         db.execute(
             "INSERT INTO customers (id, email, email_bidx, passport) VALUES ($1, $2, $3, $4)",
             &[
@@ -337,6 +360,7 @@ fn postgres_one_field_per_column() {
         .unwrap();
     }
     let candidates = guard
+        .storage()
         .blind_index_candidates::<Customer>("email", SENTINEL)
         .unwrap();
     let row = db
@@ -348,7 +372,7 @@ fn postgres_one_field_per_column() {
     let (id, email, passport): (String, Envelope, Envelope) = (row.get(0), row.get(1), row.get(2));
     let c = assemble(&guard, id.clone(), email.clone(), passport).unwrap();
     assert_eq!(reveal_email(&guard, &c), SENTINEL);
-    assert!(mismatch(guard.read_column::<Customer, String>(
+    assert!(mismatch(guard.storage().read_column::<Customer, String>(
         "email",
         Some(&uuid_like(2)),
         email
@@ -386,8 +410,8 @@ fn sqlx_postgres_one_field_per_column() {
         .await
         .unwrap();
         let c = customer(1, SENTINEL);
-        let email = guard.column(&c, |c| &c.email).unwrap();
-        let passport = guard.column(&c, |c| &c.passport).unwrap();
+        let email = guard.storage().column(&c, |c| &c.email).unwrap();
+        let passport = guard.storage().column(&c, |c| &c.passport).unwrap();
         sqlx::query("INSERT INTO customers VALUES ($1, $2, $3, $4)")
             .bind(&c.id)
             .bind(email.envelope())
@@ -397,6 +421,7 @@ fn sqlx_postgres_one_field_per_column() {
             .await
             .unwrap();
         let candidates = guard
+            .storage()
             .blind_index_candidates::<Customer>("email", SENTINEL)
             .unwrap();
         let (id, email, passport): (String, Envelope, Envelope) =
@@ -408,14 +433,16 @@ fn sqlx_postgres_one_field_per_column() {
         let c = assemble(&guard, id.clone(), email.clone(), passport).unwrap();
         assert_eq!(reveal_email(&guard, &c), SENTINEL);
         // Read as another field of the same row: refused.
-        assert!(mismatch(guard.read_column::<Customer, String>(
+        assert!(mismatch(guard.storage().read_column::<Customer, String>(
             "passport",
             Some(&id),
             email.clone()
         )));
         // Read for a subject that never had a key: refused too (as forgotten).
         assert!(matches!(
-            guard.read_column::<Customer, String>("email", Some(&uuid_like(9)), email),
+            guard
+                .storage()
+                .read_column::<Customer, String>("email", Some(&uuid_like(9)), email),
             Err(Error::SubjectForgotten)
         ));
         db.close().await.unwrap();

@@ -347,6 +347,7 @@ fn swap_all(
                 .detokenize_preserving(principal, &rule.target, format, value, access.clone())
                 .map(|revealed| Zeroizing::new(revealed.expose().clone())),
             (Operation::Tokenize, None) => guard
+                .storage()
                 .tokenize(
                     &rule.target,
                     subject.as_ref().map(|s| s as &dyn std::fmt::Display),
@@ -354,6 +355,7 @@ fn swap_all(
                 )
                 .map(Zeroizing::new),
             (Operation::Tokenize, Some(format)) => guard
+                .storage()
                 .tokenize_preserving(&rule.target, format, value)
                 .map(Zeroizing::new),
         };

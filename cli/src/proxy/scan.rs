@@ -173,6 +173,7 @@ mod tests {
                 .with_storage(piiguard::Treatment::Tokenize),
         );
         let token = guard
+            .storage()
             .tokenize(&target, Some(&7), "4111111111111111")
             .unwrap();
         let none = HeaderMap::new();

@@ -126,6 +126,7 @@ fn keys_init_rotate_and_destroy_are_admin_acts_on_a_new_store() {
     // A record written under version 1, to read after the rotation.
     let row = Guard::open_local(&dir)
         .unwrap()
+        .storage()
         .to_json(&Customer {
             id: 7,
             email: Pii::new("jane@example.com".into()),
@@ -170,7 +171,7 @@ fn keys_init_rotate_and_destroy_are_admin_acts_on_a_new_store() {
     let mailer = Principal::new("mailer-1").role("mailer");
     let reveal = || {
         let guard = Guard::open_local(&dir).unwrap();
-        let stored: Customer = guard.from_json(&row)?;
+        let stored: Customer = guard.storage().from_json(&row)?;
         guard
             .reveal(&mailer, &stored, |c| &c.email, "send_receipt")
             .map(|r| r.expose().clone())
@@ -357,7 +358,7 @@ fn keys_forget_and_tail_on_postgresql() {
             guard
                 .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
                 .unwrap();
-            guard.to_json(&customer).unwrap()
+            guard.storage().to_json(&customer).unwrap()
         })
         .collect();
 
@@ -381,7 +382,7 @@ fn keys_forget_and_tail_on_postgresql() {
     assert!(text(&out.stdout).contains("\"destroyed\""));
     std::thread::sleep(Duration::from_millis(600)); // another instance's erasure, seen
     let open = |row: &str| {
-        let stored: Customer = guard.from_json(row)?;
+        let stored: Customer = guard.storage().from_json(row)?;
         guard
             .reveal(&mailer, &stored, |c| &c.email, "send_receipt")
             .map(|r| r.expose().clone())
@@ -573,7 +574,7 @@ fn retention_sweeps_holds_and_lists_the_register() {
             id,
             email: Pii::new(format!("retained{id}@example.com")),
         };
-        guard.track_from(&customer, long_ago).unwrap();
+        guard.storage().track_from(&customer, long_ago).unwrap();
     }
     drop(guard);
     let run = |args: &[&str]| {

@@ -43,13 +43,13 @@ fn forget_erases_one_subject_only_for_an_admin_who_confirms() {
         let guard = Guard::open_local(&dir).unwrap();
         [1, 2]
             .into_iter()
-            .map(|id| guard.to_json(&customer(id)).unwrap())
+            .map(|id| guard.storage().to_json(&customer(id)).unwrap())
             .collect()
     };
     let d = dir.to_str().unwrap();
     let reveal = |row: &str| -> Result<(), Error> {
         let guard = Guard::open_local(&dir).unwrap();
-        let stored: Customer = guard.from_json(row)?;
+        let stored: Customer = guard.storage().from_json(row)?;
         guard.reveal(&mailer, &stored, |c| &c.email, "send_receipt")?;
         Ok(())
     };

@@ -102,7 +102,7 @@ impl SqliteAudit {
     ///     .policy(Policy::starter())
     ///     .build()?;
     /// let stranger = Principal::new("stranger");
-    /// assert!(guard.forget_subject(&stranger, &"customer-1").is_err()); // denied, audited
+    /// assert!(guard.admin(&stranger).forget_subject(&"customer-1").is_err()); // denied, audited
     /// let audit = store.audit(guard.keyring())?;
     /// let page = audit.lines_after(0, 10)?;
     /// assert_eq!(page.len(), 1);

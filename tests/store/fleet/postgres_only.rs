@@ -213,10 +213,10 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
     // history in the trail.
     let guard = local.guard();
     let rows: Vec<String> = (1..=5)
-        .map(|id| guard.to_json(&customer(id)).unwrap())
+        .map(|id| guard.storage().to_json(&customer(id)).unwrap())
         .collect();
     let back = |guard: &piiguard::Guard, row: &str| -> super::scenarios::Customer {
-        guard.from_json(row).unwrap()
+        guard.storage().from_json(row).unwrap()
     };
     for row in &rows {
         drop(
@@ -227,13 +227,13 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
     }
     // Two members stored as vault tokens: their envelopes are in the store's token table.
     let members: Vec<String> = (1..=2)
-        .map(|id| guard.to_json(&super::tokens::member(id)).unwrap())
+        .map(|id| guard.storage().to_json(&super::tokens::member(id)).unwrap())
         .collect();
     let ops = piiguard::Principal::new("ops-1").role("admin");
     // Retention's records: an activity row, a legal hold, and the erasure's register entry.
-    guard.track(&customer(1)).unwrap();
-    guard.hold_subject(&ops, &2u64, "case 17").unwrap();
-    guard.forget_subject(&ops, &5u64).unwrap();
+    guard.storage().track(&customer(1)).unwrap();
+    guard.admin(&ops).hold_subject(&2u64, "case 17").unwrap();
+    guard.admin(&ops).forget_subject(&5u64).unwrap();
     let events = guard.verify_audit().unwrap().events;
     drop(guard);
 
@@ -266,10 +266,15 @@ fn a_local_directory_moves_into_postgresql_with_nothing_lost() {
     }
     // The tokens came along: each resolves on the fleet's store.
     for member in &members {
-        assert!(fleet.from_json::<super::tokens::Member>(member).is_ok());
+        assert!(
+            fleet
+                .storage()
+                .from_json::<super::tokens::Member>(member)
+                .is_ok()
+        );
     }
     // So did the register: the same key set finds the erasure by the subject's id.
-    let erased = fleet.deletions_of(&5u64).unwrap();
+    let erased = fleet.storage().deletions_of(&5u64).unwrap();
     assert_eq!(erased.len(), 1);
     assert_eq!(erased[0].reason, "request");
     // One trail: the local events, then the fleet's, chained on.

@@ -157,34 +157,38 @@ pub(crate) fn retention_erases_what_is_due_keeps_what_is_held_and_registers_each
         ),
     };
     let policy = POLICY.replace("fleet-1", "fleet-retention") + RETENTION;
-    guard.install_policy(&ops(), &policy).unwrap();
+    guard.admin(&ops()).install_policy(&policy).unwrap();
     let client = |id| Client {
         id,
         email: Pii::new(format!("client{id}.r7@example.com")),
     };
     let rows: Vec<String> = (1..=4)
-        .map(|id| guard.to_json(&client(id)).unwrap())
+        .map(|id| guard.storage().to_json(&client(id)).unwrap())
         .collect();
     for id in 1..=4 {
-        guard.track(&client(id)).unwrap();
+        guard.storage().track(&client(id)).unwrap();
     }
     guard
+        .storage()
         .track(&Visit {
             patient: 3,
             diagnosis: Pii::new("synthetic condition".into()),
         })
         .unwrap();
     guard
-        .hold_subject(&ops(), &4u64, "litigation 2020-17")
+        .admin(&ops())
+        .hold_subject(&4u64, "litigation 2020-17")
         .unwrap();
     let contract = Contract {
         id: 5,
         email: Pii::new("contract5.r7@example.com".into()),
     };
     guard
+        .storage()
         .track_from(&contract, start + time::Duration::days(100))
         .unwrap();
     guard
+        .storage()
         .track(&Note {
             id: 6,
             text: Pii::new("synthetic note".into()),
@@ -192,7 +196,7 @@ pub(crate) fn retention_erases_what_is_due_keeps_what_is_held_and_registers_each
         .unwrap();
     assert!(
         matches!(
-            guard.sweep_retention(&service(), 10),
+            guard.admin(&service()).sweep_retention(10),
             Err(Error::Denied { .. })
         ),
         "an admin act"
@@ -200,9 +204,9 @@ pub(crate) fn retention_erases_what_is_due_keeps_what_is_held_and_registers_each
 
     // Day 300: client 2 is active again. Day 400: only client 1 is due (client 4 is held).
     clock.advance(Duration::from_secs(300 * DAY));
-    guard.track(&client(2)).unwrap();
+    guard.storage().track(&client(2)).unwrap();
     clock.advance(Duration::from_secs(100 * DAY));
-    let sweep = guard.sweep_retention(&ops(), 100).unwrap();
+    let sweep = guard.admin(&ops()).sweep_retention(100).unwrap();
     assert_eq!(
         (sweep.erased, sweep.held, sweep.kept),
         (1, 1, 4),
@@ -210,6 +214,7 @@ pub(crate) fn retention_erases_what_is_due_keeps_what_is_held_and_registers_each
     );
     let readable = |id: u64| {
         let back: Client = guard
+            .storage()
             .from_json(&rows[usize::try_from(id).unwrap() - 1])
             .unwrap();
         guard
@@ -218,7 +223,7 @@ pub(crate) fn retention_erases_what_is_due_keeps_what_is_held_and_registers_each
     };
     assert!(!readable(1), "erased");
     assert!(readable(2) && readable(3) && readable(4));
-    let entries = guard.deletions_of(&1u64).unwrap();
+    let entries = guard.storage().deletions_of(&1u64).unwrap();
     assert_eq!(entries.len(), 1);
     let entry = &entries[0];
     assert_eq!(
@@ -238,30 +243,33 @@ pub(crate) fn retention_erases_what_is_due_keeps_what_is_held_and_registers_each
     // the next one finishes it, with one entry.
     clock.advance(Duration::from_secs(300 * DAY));
     broken.store(true, Ordering::SeqCst);
-    assert!(guard.sweep_retention(&ops(), 100).is_err());
+    assert!(guard.admin(&ops()).sweep_retention(100).is_err());
     assert!(!readable(2), "shredded before the crash");
     broken.store(false, Ordering::SeqCst);
-    let sweep = guard.sweep_retention(&ops(), 100).unwrap();
+    let sweep = guard.admin(&ops()).sweep_retention(100).unwrap();
     assert_eq!(sweep.erased, 1);
     assert_eq!(
-        guard.deletions_of(&2u64).unwrap().len(),
+        guard.storage().deletions_of(&2u64).unwrap().len(),
         1,
         "no second entry"
     );
 
     // Day 850: the contract (given date + 730 days). Again at once: nothing more.
     clock.advance(Duration::from_secs(150 * DAY));
-    assert_eq!(guard.sweep_retention(&ops(), 100).unwrap().erased, 1);
-    assert_eq!(guard.sweep_retention(&ops(), 100).unwrap().erased, 0);
-    assert_eq!(guard.deletions_of(&5u64).unwrap()[0].records, "Contract");
+    assert_eq!(guard.admin(&ops()).sweep_retention(100).unwrap().erased, 1);
+    assert_eq!(guard.admin(&ops()).sweep_retention(100).unwrap().erased, 0);
+    assert_eq!(
+        guard.storage().deletions_of(&5u64).unwrap()[0].records,
+        "Contract"
+    );
 
     // The hold lifted, client 4 goes; client 3 waits for its visit's ten years.
-    guard.release_subject(&ops(), &4u64).unwrap();
-    let sweep = guard.sweep_retention(&ops(), 100).unwrap();
+    guard.admin(&ops()).release_subject(&4u64).unwrap();
+    let sweep = guard.admin(&ops()).sweep_retention(100).unwrap();
     assert_eq!((sweep.erased, sweep.held), (1, 0));
     assert!(!readable(4) && readable(3));
     clock.advance(Duration::from_secs(2900 * DAY));
-    let sweep = guard.sweep_retention(&ops(), 100).unwrap();
+    let sweep = guard.admin(&ops()).sweep_retention(100).unwrap();
     assert_eq!(
         (sweep.erased, sweep.kept),
         (1, 1),
@@ -269,13 +277,13 @@ pub(crate) fn retention_erases_what_is_due_keeps_what_is_held_and_registers_each
     );
     assert!(!readable(3));
     assert_eq!(
-        guard.deletions_of(&3u64).unwrap()[0].records,
+        guard.storage().deletions_of(&3u64).unwrap()[0].records,
         "Client,Visit"
     );
 
     // An erasure request writes its entry as well.
-    guard.forget_subject(&ops(), &6u64).unwrap();
-    let register = guard.deletion_register(100).unwrap();
+    guard.admin(&ops()).forget_subject(&6u64).unwrap();
+    let register = guard.storage().deletion_register(100).unwrap();
     let reasons: Vec<&str> = register.iter().map(|d| d.reason.as_str()).collect();
     assert_eq!(
         reasons,

@@ -126,8 +126,8 @@ fn writer(dir: &Path, id: u64, count: u64) {
     let out = dir.join(format!("rows-{id}"));
     for n in 0..count {
         let subject = id * 1_000_000 + n;
-        let row = guard.to_json(&customer(subject)).unwrap();
-        let back: Customer = guard.from_json(&row).unwrap();
+        let row = guard.storage().to_json(&customer(subject)).unwrap();
+        let back: Customer = guard.storage().from_json(&row).unwrap();
         let shown = guard
             .reveal(&own_mailer(), &back, |c| &c.email, "send_receipt")
             .unwrap();
@@ -148,7 +148,7 @@ fn reader(dir: &Path, id: u64) {
             continue;
         }
         for row in std::fs::read_to_string(&path).unwrap().lines() {
-            let back: Customer = guard.from_json(row).unwrap();
+            let back: Customer = guard.storage().from_json(row).unwrap();
             let shown = guard
                 .reveal(&own_mailer(), &back, |c| &c.email, "send_receipt")
                 .unwrap();
@@ -163,9 +163,12 @@ fn reader(dir: &Path, id: u64) {
 fn rotator(dir: &Path, id: u64) {
     let guard = open(dir);
     wait_for(&dir.join("go"));
-    let info = guard.rotate_key(&ops(), Purpose::FieldEncryption).unwrap();
+    let info = guard
+        .admin(&ops())
+        .rotate_key(Purpose::FieldEncryption)
+        .unwrap();
     std::fs::write(dir.join(format!("rotated-{id}")), info.version.to_string()).unwrap();
-    let row = guard.to_json(&customer(900 + id)).unwrap();
+    let row = guard.storage().to_json(&customer(900 + id)).unwrap();
     append(&dir.join(format!("rows-{id}")), &row);
 }
 
@@ -226,10 +229,10 @@ fn approver(dir: &Path) {
         .parse()
         .unwrap();
     let security = Principal::new("sec-1").role("security");
-    let token = guard.approve(&security, &request).unwrap();
+    let token = guard.admin(&security).approve(&request).unwrap();
     std::fs::write(dir.join("token"), token.as_str()).unwrap();
     wait_for(&dir.join("revoke"));
-    guard.revoke(&security, &token).unwrap();
+    guard.admin(&security).revoke(&token).unwrap();
     std::fs::write(dir.join("revoked"), b"").unwrap();
 }
 
@@ -277,7 +280,7 @@ fn grant_user(dir: &Path) {
 fn holder(dir: &Path, destroyed: bool) {
     let guard = open(dir);
     let row = std::fs::read_to_string(dir.join("row-3")).unwrap();
-    let back: Customer = guard.from_json(&row).unwrap();
+    let back: Customer = guard.storage().from_json(&row).unwrap();
     drop(
         guard
             .reveal(&mailer(), &back, |c| &c.email, "send_receipt")
@@ -312,9 +315,9 @@ fn crasher(dir: &Path, id: u64) {
     let reveals = dir.join(format!("reveals-{id}"));
     for n in 0.. {
         let subject = id * 1_000_000 + n;
-        let row = guard.to_json(&customer(subject)).unwrap();
+        let row = guard.storage().to_json(&customer(subject)).unwrap();
         append(&rows, &row);
-        let back: Customer = guard.from_json(&row).unwrap();
+        let back: Customer = guard.storage().from_json(&row).unwrap();
         drop(
             guard
                 .reveal(&own_mailer(), &back, |c| &c.email, "send_receipt")
@@ -412,7 +415,7 @@ fn started_together(t: &Target, n: usize) {
 }
 
 pub(crate) fn rotations_on_two_instances_both_take_effect(t: &Target) {
-    let before = t.guard().to_json(&customer(1)).unwrap();
+    let before = t.guard().storage().to_json(&customer(1)).unwrap();
     append(&t.dir().join("rows-0"), &before);
     let rotators: Vec<Child> = (1..=2).map(|i| spawn("rotator", t, i, 0)).collect();
     std::thread::sleep(Duration::from_millis(300));
@@ -455,14 +458,14 @@ pub(crate) fn rotations_on_two_instances_both_take_effect(t: &Target) {
 
 pub(crate) fn an_instance_writes_under_another_instances_rotation_within_a_second(t: &Target) {
     let guard = t.guard();
-    drop(guard.to_json(&customer(1)).unwrap());
+    drop(guard.storage().to_json(&customer(1)).unwrap());
     // Rotated by another process.
     let rotator = spawn("rotator", t, 1, 0);
     std::fs::write(t.dir().join("go"), b"").unwrap();
     succeed(vec![rotator]);
     let returned = Instant::now();
     loop {
-        let row = guard.to_json(&customer(2)).unwrap();
+        let row = guard.storage().to_json(&customer(2)).unwrap();
         if uses_version(&row, 2) {
             break;
         }
@@ -574,25 +577,31 @@ pub(crate) fn a_subject_forgotten_on_one_instance_is_refused_on_the_others_withi
     t: &Target,
 ) {
     let guard = t.guard();
-    let row = guard.to_json(&customer(3)).unwrap();
+    let row = guard.storage().to_json(&customer(3)).unwrap();
     std::fs::write(t.dir().join("row-3"), &row).unwrap();
     let holders: Vec<Child> = (1..=2).map(|i| spawn("holder", t, i, 0)).collect();
     wait_for(&t.dir().join("holding"));
     std::thread::sleep(Duration::from_millis(200));
-    guard.forget_subject(&ops(), &3u64).unwrap();
+    guard.admin(&ops()).forget_subject(&3u64).unwrap();
     std::fs::write(t.dir().join("forgotten"), b"").unwrap();
     succeed(holders);
 }
 
 pub(crate) fn a_key_destroyed_on_one_instance_is_refused_on_the_others_within_a_second(t: &Target) {
     let guard = t.guard();
-    let row = guard.to_json(&customer(3)).unwrap();
+    let row = guard.storage().to_json(&customer(3)).unwrap();
     std::fs::write(t.dir().join("row-3"), &row).unwrap();
-    let old = guard.rotate_key(&ops(), Purpose::FieldEncryption).unwrap();
+    let old = guard
+        .admin(&ops())
+        .rotate_key(Purpose::FieldEncryption)
+        .unwrap();
     let holders: Vec<Child> = (1..=2).map(|i| spawn("holder", t, i, 1)).collect();
     wait_for(&t.dir().join("holding"));
     std::thread::sleep(Duration::from_millis(200));
-    guard.destroy_key(&ops(), &old.id, old.version - 1).unwrap();
+    guard
+        .admin(&ops())
+        .destroy_key(&old.id, old.version - 1)
+        .unwrap();
     std::fs::write(t.dir().join("forgotten"), b"").unwrap();
     succeed(holders);
 }
@@ -647,7 +656,7 @@ fn crash_mid_write(t: &Target, crash: impl FnOnce(&mut [Child])) {
     for i in 1..=2 {
         let rows = std::fs::read_to_string(t.dir().join(format!("rows-{i}"))).unwrap();
         for row in rows.lines().filter(|l| l.ends_with('}')) {
-            let back: Customer = guard.from_json(row).unwrap();
+            let back: Customer = guard.storage().from_json(row).unwrap();
             // A checker per row: the rows can outnumber the policy's hard limit (400).
             let checker = Principal::new(&format!("checker-{}", back.id)).role("service");
             let shown = guard
@@ -685,17 +694,23 @@ pub(crate) fn a_policy_installed_on_one_instance_is_in_force_on_the_others_withi
         + "\n[[rule]]\nroles = [\"billing\"]\nsensitivities = [\"personal\"]\ntreatment = \"reveal\"\n";
     // Only an admin may, and a bad policy is refused with its line.
     assert!(matches!(
-        guard.install_policy(&billing(), &fleet2),
+        guard.admin(&billing()).install_policy(&fleet2),
         Err(Error::Denied {
             reason: Reason::NotAdmin
         })
     ));
     assert!(matches!(
-        guard.install_policy(&ops(), "version = \"x\"\n[[rule]]\nroles = 3"),
+        guard
+            .admin(&ops())
+            .install_policy("version = \"x\"\n[[rule]]\nroles = 3"),
         Err(Error::Policy { line: 3, .. })
     ));
     assert_eq!(
-        guard.install_policy(&ops(), &fleet2).unwrap().version(),
+        guard
+            .admin(&ops())
+            .install_policy(&fleet2)
+            .unwrap()
+            .version(),
         "fleet-2"
     );
     std::fs::write(t.dir().join("installed"), b"").unwrap();

@@ -316,7 +316,8 @@ fn now() -> time::OffsetDateTime {
 
 /// The token the storage view wrote for `record`'s field `field`.
 fn stored_token<T: Classified>(guard: &Guard, record: &T, field: &str) -> String {
-    let row: serde_json::Value = serde_json::from_str(&guard.to_json(record).unwrap()).unwrap();
+    let row: serde_json::Value =
+        serde_json::from_str(&guard.storage().to_json(record).unwrap()).unwrap();
     let token = row[field].as_str().unwrap().to_owned();
     assert!(token.starts_with("tok_"), "{row}");
     token
@@ -412,6 +413,7 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
             .with_token_ttl_days(1),
     );
     let expired = guard_at(&dir, past)
+        .storage()
         .tokenize(&expiring, Some(&7), OTHER_CARD)
         .unwrap();
     let mut altered = card_token.clone().into_bytes();
@@ -450,6 +452,7 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
     assert_eq!(answer["status"], "succeeded");
     // The token the application got back is one it can store and read: it is Payment.card's.
     let meta = app
+        .storage()
         .token_metadata::<Payment>("card", Some(&7), returned)
         .unwrap();
     assert_eq!(
@@ -460,6 +463,7 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
     // 1b. FF1 card tokens (last four kept, failing Luhn) both ways: deterministic, so the
     //     token that comes back is the one sent.
     let ff1 = app
+        .storage()
         .tokenize_preserving(
             &TokenTarget::of::<Payment>("card").unwrap(),
             TokenFormat::Card {
@@ -658,7 +662,7 @@ fn the_processor_gets_values_the_application_gets_tokens_and_every_refusal_is_au
     let admin = Principal::new("dpo")
         .role("security")
         .in_environment(app.keyring().environment());
-    app.forget_subject(&admin, &7).unwrap();
+    app.admin(&admin).forget_subject(&7).unwrap();
     let reply = post(
         &charges,
         Some(CHECKOUT_TOKEN),
