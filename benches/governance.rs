@@ -16,7 +16,8 @@ use piiguard::audit::{
 use piiguard::keys::{Environment, Keyring};
 use piiguard::policy::Target;
 use piiguard::{
-    Access, Classified, Disclosure, Error, Guard, Pii, Policy, Principal, Reason, Sensitivity,
+    Access, Classified, Error, Guard, Pii, Policy, Principal, Reason, class::Sensitivity,
+    policy::Disclosure,
 };
 use std::collections::HashMap;
 use std::hint::black_box;
@@ -113,7 +114,7 @@ fn reveal(c: &mut Criterion) {
     });
     group.bench_function("keys_reveal_no_policy", |b| {
         let keys = piiguard::unaudited::scoped_keys(guard.keyring(), &piiguard::keys::Scope::new());
-        b.iter(|| black_box(keys.decrypt_unaudited(&stored, |c| &c.email).unwrap()));
+        b.iter(|| black_box(keys.expose_unaudited(&stored, |c| &c.email).unwrap()));
     });
     group.bench_function("guard_reveal_decision_audit_decrypt", |b| {
         b.iter(|| {

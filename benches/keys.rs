@@ -4,7 +4,7 @@
 //!   a prebuilt cipher. piiguard's side runs through the public storage door on a one-field
 //!   record: encrypt is `to_json` (opening the in-memory seal, key lookup in the derived-key
 //!   cache, random nonce, header, associated data, text form, JSON), decrypt is
-//!   `decrypt_unaudited` of a stored record (locating the field, the same lookups, decoding);
+//!   `expose_unaudited` of a stored record (locating the field, the same lookups, decoding);
 //!   and encrypt to the binary form of a SQL column (`Column::bytes`: no base64, no JSON);
 //! - a blind index (`blind_index_candidates`: normalization, digest, text form) against a bare
 //!   `blake3::keyed_hash` of the same normalized value;
@@ -160,7 +160,7 @@ fn field_crypto(c: &mut Criterion) {
         group.bench_with_input(
             BenchmarkId::new("piiguard_envelope", len),
             &stored,
-            |b, r| b.iter(|| black_box(keys.decrypt_unaudited(black_box(r), |r| &r.note).unwrap())),
+            |b, r| b.iter(|| black_box(keys.expose_unaudited(black_box(r), |r| &r.note).unwrap())),
         );
     }
     group.finish();

@@ -1,4 +1,4 @@
-//! `Pii::new` + `expose_cleartext` round trip, against a plain `String` clone and against
+//! `Pii::new` + `expose` round trip, against a plain `String` clone and against
 //! `secrecy::SecretString` (construct + `expose_secret`), in the same criterion run.
 //!
 //! Also the mask of one email, against formatting the same mask with `format!` from cleartext.
@@ -56,7 +56,7 @@ fn round_trip(c: &mut Criterion) {
     group.bench_function("piiguard_pii", |b| {
         b.iter(|| {
             let p = Pii::new(String::from(black_box(EMAIL)));
-            black_box(p.expose_cleartext(String::len).unwrap_or(0))
+            black_box(p.expose(String::len).unwrap_or(0))
         })
     });
     group.finish();

@@ -23,7 +23,7 @@ use piiguard::audit::{AuditEvent, AuditSink, ChainReport, MemorySink};
 use piiguard::keys::{Keyring, MemoryKeyStore};
 use piiguard::token::MemoryTokenStore;
 use piiguard::token::{Ff1, FormatPreserving, TokenFormat, TokenKey};
-use piiguard::{Class, Classified, Error, Guard, Pii, PiiField, Policy, Principal};
+use piiguard::{Class, Classified, Error, Guard, Pii, Policy, Principal, schema::PiiField};
 use std::hint::black_box;
 use std::sync::Arc;
 
@@ -93,7 +93,7 @@ fn tokens(c: &mut Criterion) {
     });
     let token = cards.tokenize("4111 1111 1111 1111").unwrap();
     group.bench_function("piiguard_detokenize_card", |b| {
-        b.iter(|| black_box(cards.detokenize(black_box(&token)).unwrap()))
+        b.iter(|| black_box(cards.expose(black_box(&token)).unwrap()))
     });
     let guard = proxy_guard();
     let target = TokenTarget::named("Payment", "card", PiiField::of(Class::CardNumber));

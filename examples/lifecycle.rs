@@ -10,7 +10,7 @@
 use piiguard::audit::MemorySink;
 use piiguard::clock::ManualClock;
 use piiguard::keys::{Environment, Keyring, MemoryKeyStore};
-use piiguard::{Anonymization, Classified, Guard, Pii, Policy, Principal};
+use piiguard::{Classified, Guard, Pii, Policy, Principal, guard::Anonymization};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -123,7 +123,7 @@ fn main() -> Result<(), piiguard::Error> {
     );
 
     // 4. The data map of this binary, and the record of processing's skeleton.
-    let map = piiguard::data_map().with_retention(guard.policy().retention());
+    let map = piiguard::data_map::data_map().with_retention(guard.policy().retention());
     println!("\n{}", map.to_markdown());
     let ropa = map.record_of_processing();
     println!("{}", ropa.lines().take(14).collect::<Vec<_>>().join("\n"));

@@ -127,7 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("\n== Cleartext only through an explicit, greppable call, wiped afterwards");
     let is_example = customer
         .email
-        .expose_cleartext(|email| email.ends_with("@example.com"))?;
+        .expose(|email| email.ends_with("@example.com"))?;
     println!("email is at example.com: {is_example}");
     let standalone = Pii::classified(String::from("192.0.2.55"), Class::IpAddress)?;
     println!(
@@ -135,7 +135,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         standalone.mask()
     );
 
-    let protections = piiguard::process_key_protections();
+    let protections = piiguard::memory::process_key_protections();
     println!("\n== The in-memory sealing key: {protections:?}");
     Ok(())
 }

@@ -9,11 +9,11 @@ pub use crate::pii::PiiSlot;
 pub use crate::schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId};
 #[cfg(feature = "testdata")]
 pub use crate::testdata::{Synth, Synthetic, SyntheticPii};
-pub use crate::view::{
-    Classified, DeContext, DebugPii, FieldIndex, FieldRef, FieldSeed, MissingField, NestedField,
-    NestedSeed, ProtectedField, RecordAt, Treatment, View, ViewContext, visit_field,
-    visit_field_mut,
-};
+pub use crate::view::context::DeContext;
+pub use crate::view::de::{FieldIndex, FieldSeed, MissingField, NestedSeed};
+pub use crate::view::field::{FieldAt, ProtectedField};
+pub use crate::view::record::{DebugPii, NestedField, RecordAt, visit_field, visit_field_mut};
+pub use crate::view::{Classified, FieldRef, Treatment, View, ViewContext};
 pub use inventory;
 pub use serde;
 

@@ -5,7 +5,7 @@ crate::names::name_enum! {
     /// keys are refused under another's (personal data stays out of development).
     ///
     /// ```
-    /// use piiguard::Environment;
+    /// use piiguard::keys::Environment;
     /// assert_eq!("prod".parse::<Environment>(), Ok(Environment::Prod));
     /// assert!("production".parse::<Environment>().is_err());
     /// ```
@@ -25,7 +25,7 @@ impl Environment {
     /// Parses `dev`, `staging` or `prod` (the same as [`from_name`](Self::from_name)).
     ///
     /// ```
-    /// use piiguard::Environment;
+    /// use piiguard::keys::Environment;
     /// assert_eq!(Environment::parse("prod"), Some(Environment::Prod));
     /// assert_eq!(Environment::parse("production"), None);
     /// ```

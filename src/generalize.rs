@@ -46,7 +46,7 @@ impl Generalize {
     /// Coarsens `value` of `class` (`None`: a plain field), at `today` for age bands.
     ///
     /// ```
-    /// use piiguard::{Class, Generalize};
+    /// use piiguard::{Class, lifecycle::Generalize};
     /// let today = time::Date::from_calendar_date(2026, time::Month::November, 30).unwrap();
     /// assert_eq!(Generalize::AgeBand(10).apply(Some(Class::BirthDate), "1987-06-05", today)?, "30-39");
     /// assert_eq!(Generalize::ByClass.apply(Some(Class::IpAddress), "203.0.113.77", today)?, "203.0.113.0/24");

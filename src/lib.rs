@@ -19,7 +19,7 @@ mod error;
 #[cfg(any(feature = "sqlite", feature = "local-key-file"))]
 mod fs;
 mod generalize;
-mod guard;
+pub mod guard;
 pub mod keys;
 pub mod lifecycle;
 mod mem;
@@ -28,43 +28,34 @@ mod names;
 mod pii;
 pub mod policy;
 mod reason;
-mod schema;
+pub mod schema;
 pub mod scrub;
 pub mod store;
 #[cfg(feature = "testdata")]
 pub mod testdata;
 pub mod token;
 pub mod unaudited;
-mod value;
+pub mod value;
 pub mod view;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use class::{Class, Masked, Sensitivity};
-pub use data_map::{DataMap, data_map};
-pub use envelope::{Envelope, TEXT_PREFIX};
-pub use environment::Environment;
-pub use error::{ChainProblem, Error, Invalid};
-pub use generalize::Generalize;
-#[cfg(all(feature = "sqlite", feature = "local-key-file"))]
-#[cfg_attr(docsrs, doc(cfg(all(feature = "sqlite", feature = "local-key-file"))))]
-pub use guard::LocalGuard;
-pub use guard::{
-    Admin, AlertHandler, Anonymization, Anonymized, Guard, GuardBuilder, PolicyView,
-    RetentionSweep, Storage,
-};
+pub use class::Class;
+pub use envelope::Envelope;
+pub use error::Error;
+pub use guard::Guard;
 pub use mem::buffer::SecretBuf;
-pub use mem::protected::Protections;
-pub use names::UnknownName;
-pub use pii::seal::{MemoryReport, memory_report, process_key_protections};
-pub use pii::{Pii, PiiSlot, Revealed};
-pub use policy::{
-    Access, Decision, Disclosure, GrantRequest, GrantToken, Policy, Principal, Reason, RequestId,
-};
-pub use schema::{FieldKind, FieldSchema, PiiField, RecordSchema, SubjectId, TokenOptions};
-pub use value::{PiiValue, ValueShape};
-pub use view::{Classified, Treatment, View, ViewContext, in_context, in_view};
+pub use pii::{Pii, Revealed};
+pub use policy::{Access, GrantRequest, GrantToken, Policy, Principal, Reason};
+pub use view::{Classified, View, in_view};
+
+/// What the process's memory protection got: whether keys are kept out of core dumps and swap,
+/// and how much of the locked memory they use.
+pub mod memory {
+    pub use crate::mem::protected::Protections;
+    pub use crate::pii::seal::{MemoryReport, memory_report, process_key_protections};
+}
 
 /// Derives [`Classified`], `Debug` (log view), `Serialize` (redacted view) and `Deserialize`
 /// (cleartext sealed at once, placeholders refused) for a struct with `#[pii(...)]` fields.

@@ -104,7 +104,7 @@ name_enum! {
     /// How sensitive a class of data is, from least to most.
     ///
     /// ```
-    /// use piiguard::Sensitivity;
+    /// use piiguard::class::Sensitivity;
     /// assert!(Sensitivity::Special > Sensitivity::Personal);
     /// assert_eq!("sensitive".parse::<Sensitivity>(), Ok(Sensitivity::Sensitive));
     /// ```
@@ -125,7 +125,7 @@ name_enum! {
     /// What happens to a classified value on one path.
     ///
     /// ```
-    /// use piiguard::Treatment;
+    /// use piiguard::view::Treatment;
     /// assert_eq!("encrypt".parse::<Treatment>(), Ok(Treatment::Encrypt));
     /// assert_eq!(Treatment::Mask.to_string(), "mask");
     /// ```

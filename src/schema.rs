@@ -34,7 +34,7 @@ impl fmt::Debug for SubjectId {
 /// The schema of a `#[derive(Classified)]` record.
 ///
 /// ```
-/// use piiguard::{Class, Classified, Pii, Sensitivity, Treatment, View};
+/// use piiguard::{Class, Classified, Pii, class::Sensitivity, view::Treatment, View};
 ///
 /// #[derive(Classified)]
 /// #[pii(subject = id)]
@@ -80,7 +80,7 @@ impl RecordSchema {
     }
 
     /// Where the application says it stores records of this type
-    /// (`#[pii(stored_in = "postgres:customers")]`), for the [data map](crate::data_map()).
+    /// (`#[pii(stored_in = "postgres:customers")]`), for the [data map](crate::data_map::data_map()).
     pub const fn with_stored_in(mut self, place: &'static str) -> Self {
         self.stored_in = Some(place);
         self

@@ -6,9 +6,9 @@
 //! Applications never need this module: the
 //! [`Guard`](crate::Guard) is their one way to cleartext ([`reveal`](crate::Guard::reveal),
 //! [`view`](crate::Guard::view)) and to administrative acts
-//! ([`rotate_key`](crate::Admin::rotate_key), [`destroy_key`](crate::Admin::destroy_key),
-//! [`forget_subject`](crate::Admin::forget_subject),
-//! [`reset_monitor`](crate::Admin::reset_monitor)), each allowed by the policy and audited.
+//! ([`rotate_key`](crate::guard::Admin::rotate_key), [`destroy_key`](crate::guard::Admin::destroy_key),
+//! [`forget_subject`](crate::guard::Admin::forget_subject),
+//! [`reset_monitor`](crate::guard::Admin::reset_monitor)), each allowed by the policy and audited.
 //! Every use of this module is meant to stand out in a code review: `grep unaudited`.
 //!
 //! ```
@@ -37,7 +37,7 @@
 //! let keys = unaudited::keys(guard.keyring());
 //! assert_eq!(keys.rewrap(&mut stored)?.rewrapped, 1);
 //! guard.admin(&admin).destroy_key(&old.id, old.version - 1)?;
-//! let email = keys.decrypt_unaudited(&stored, |c| &c.email)?;
+//! let email = keys.expose_unaudited(&stored, |c| &c.email)?;
 //! assert_eq!(email.expose(), "jane@example.com");
 //! # Ok::<(), piiguard::Error>(())
 //! ```

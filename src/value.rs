@@ -34,10 +34,10 @@ pub enum ValueShape {
 /// Implemented for `String`, `Vec<u8>`, all integer types, `bool` and [`time::Date`].
 ///
 /// ```
-/// use piiguard::{Pii, PiiValue};
+/// use piiguard::{Pii, value::PiiValue};
 /// let born = time::Date::from_calendar_date(1990, time::Month::May, 17).unwrap();
 /// let pii = Pii::new(born);
-/// pii.expose_cleartext(|d| assert_eq!(d.year(), 1990))?;
+/// pii.expose(|d| assert_eq!(d.year(), 1990))?;
 /// born.with_encoded(|bytes| assert_eq!(bytes, b"1990-05-17"));
 /// # Ok::<(), piiguard::Error>(())
 /// ```

@@ -96,10 +96,10 @@ impl AsyncGuard {
             .await
     }
 
-    /// The record as stored ([`Storage::to_json`](piiguard::Storage::to_json)): may create the subject's key in the store.
+    /// The record as stored ([`Storage::to_json`](piiguard::guard::Storage::to_json)): may create the subject's key in the store.
     ///
     /// # Errors
-    /// As [`Storage::to_json`](piiguard::Storage::to_json).
+    /// As [`Storage::to_json`](piiguard::guard::Storage::to_json).
     pub async fn to_json<T: Classified + Send + Sync + 'static>(
         &self,
         record: Arc<T>,

@@ -5,7 +5,7 @@ use axum::extract::{FromRef, FromRequestParts};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{StatusCode, header};
-use piiguard::{Access, Environment, Principal};
+use piiguard::{Access, Principal, keys::Environment};
 use std::sync::Arc;
 
 /// Turns a request into the [`Principal`] asking and the [`Access`] (purpose, justification,
@@ -78,7 +78,7 @@ where
 /// ```
 /// use piiguard_axum::{HeaderPrincipal, PrincipalSource};
 ///
-/// let source = HeaderPrincipal::new(piiguard::Environment::Dev);
+/// let source = HeaderPrincipal::new(piiguard::keys::Environment::Dev);
 /// let request = http::Request::builder()
 ///     .header("x-principal", "agent-17")
 ///     .header("x-roles", "support")

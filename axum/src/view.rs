@@ -7,7 +7,7 @@ use http::header;
 use zeroize::Zeroizing;
 
 /// A response holding JSON that may carry revealed values (a policy view's
-/// [`into_json`](piiguard::PolicyView::into_json)): the body is the same wiping buffer, handed
+/// [`into_json`](piiguard::guard::PolicyView::into_json)): the body is the same wiping buffer, handed
 /// to the server without a copy, and wiped when the server drops it.
 ///
 /// ```

@@ -120,7 +120,7 @@ fn init(at: &At) -> Result<ExitCode, Usage> {
             return Err(exists());
         }
         let guard = piiguard::Guard::shared(store, crate::store::passphrase(url)?)
-            .and_then(piiguard::GuardBuilder::build)
+            .and_then(piiguard::guard::GuardBuilder::build)
             .map_err(failed(at))?;
         print(at, &guard.keyring().key_infos());
         return Ok(ExitCode::SUCCESS);

@@ -4,7 +4,7 @@
 
 use crate::Usage;
 use piiguard::policy::Target;
-use piiguard::{Access, Class, Environment, Error, Policy, Principal, Sensitivity};
+use piiguard::{Access, Class, Error, Policy, Principal, class::Sensitivity, keys::Environment};
 use std::path::PathBuf;
 use std::process::ExitCode;
 

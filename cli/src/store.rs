@@ -181,7 +181,7 @@ pub(crate) fn guard(at: &At) -> Result<Guard, Usage> {
     if let Some(url) = &at.postgres {
         let (store, _) = postgres(url)?;
         return Guard::shared(store, passphrase(url)?)
-            .and_then(piiguard::GuardBuilder::build)
+            .and_then(piiguard::guard::GuardBuilder::build)
             .map_err(failed(at));
     }
     require_store(&at.dir)?;

@@ -78,7 +78,7 @@ fn expand(cont: &Container<'_>) -> TokenStream {
             // if the record is never serialized.
             const _: &__pg::RecordSchema = <#ident as __pg::Classified>::SCHEMA;
 
-            // Registers the type in the binary's data map (`piiguard::data_map()`).
+            // Registers the type in the binary's data map (`piiguard::data_map::data_map()`).
             __pg::inventory::submit! {
                 __pg::Registered(<#ident as __pg::Classified>::SCHEMA)
             }

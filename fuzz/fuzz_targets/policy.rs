@@ -6,7 +6,7 @@
 use libfuzzer_sys::fuzz_target;
 use piiguard::keys::Environment;
 use piiguard::policy::Target;
-use piiguard::{Access, Class, Error, Policy, Principal, Sensitivity};
+use piiguard::{Access, Class, Error, Policy, Principal, class::Sensitivity};
 
 fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {

@@ -32,9 +32,9 @@ fuzz_target!(|data: &[u8]| {
     let Ok(record) = keys.from_json::<Customer>(text) else {
         return;
     };
-    let _ = keys.decrypt_unaudited(&record, |c| &c.email);
+    let _ = keys.expose_unaudited(&record, |c| &c.email);
     for id in &record.ids {
-        let _ = keys.decrypt_unaudited(&record, |_| id);
+        let _ = keys.expose_unaudited(&record, |_| id);
     }
     let _ = format!("{record:?}");
     let _ = keys.to_json(&record);

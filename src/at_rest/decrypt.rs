@@ -20,7 +20,7 @@ impl StorageKeys<'_> {
     /// # Errors
     /// [`Error::FieldNotFound`] if `field` does not return one of the record's classified
     /// values; [`Error::OpenFailed`], [`Error::SubjectForgotten`] and the other key errors.
-    pub fn decrypt_unaudited<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+    pub fn expose_unaudited<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
         &self,
         record: &'r T,
         field: impl FnOnce(&'r T) -> &'r Pii<V>,

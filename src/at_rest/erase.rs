@@ -17,7 +17,7 @@ pub enum Forgotten {
 impl StorageKeys<'_> {
     /// Crypto-shredding: destroys the subject's own key in this scope (tenant and region), so
     /// that every envelope of that subject becomes permanently unreadable. Idempotent. Only the
-    /// guard's audited [`forget_subject`](crate::Admin::forget_subject) calls it.
+    /// guard's audited [`forget_subject`](crate::guard::Admin::forget_subject) calls it.
     pub(crate) fn destroy_subject_key(
         &self,
         subject: &impl fmt::Display,

@@ -4,7 +4,8 @@ use super::keys::StorageKeys;
 use crate::error::{Error, ErrorSlot, json_typed};
 use crate::names::{Treatment, View};
 use crate::pii::Internal;
-use crate::view::{Classified, DeContext, in_context};
+use crate::view::context::DeContext;
+use crate::view::{Classified, in_context};
 
 impl StorageKeys<'_> {
     /// The storage view as JSON: envelopes, plus blind indexes where fields ask for them.

@@ -27,6 +27,7 @@ mod rewrap;
 mod sql;
 mod tokens;
 
+pub use crate::envelope::TEXT_PREFIX;
 pub use column::Column;
 pub use erase::Forgotten;
 pub use keys::StorageKeys;

@@ -80,7 +80,7 @@ impl StorageKeys<'_> {
         format: TokenFormat,
         token: &str,
     ) -> Result<Revealed<String>, Error> {
-        let value = self.preserving(target, format)?.detokenize(token)?;
+        let value = self.preserving(target, format)?.expose(token)?;
         Ok(Revealed::new(String::clone(&value)))
     }
 }

@@ -43,7 +43,7 @@ pub struct TokenMetadata {
 ///
 /// ```
 /// use piiguard::at_rest::TokenTarget;
-/// use piiguard::{Class, PiiField};
+/// use piiguard::{Class, schema::PiiField};
 /// let card = TokenTarget::named("payment", "card", PiiField::of(Class::CardNumber));
 /// assert_eq!((card.record(), card.field()), ("payment", "card"));
 /// ```

@@ -1,7 +1,7 @@
 //! Classes of personal data: what a value is, how sensitive it is, and how to validate,
 //! normalize and mask it.
 //!
-//! Every rule works on the value's canonical bytes (see [`PiiValue`](crate::PiiValue)), writes
+//! Every rule works on the value's canonical bytes (see [`PiiValue`](crate::value::PiiValue)), writes
 //! derived text into a [`SecretBuf`] (never into a plain `String`), and reports problems as a
 //! fixed [`Invalid`] reason. A mask never fails: a value its class cannot mask (an email with no
 //! `@`, a card failing Luhn) is redacted instead — fail-closed.
@@ -25,10 +25,11 @@ pub(crate) mod national;
 mod phone;
 pub(crate) mod text;
 
-pub use crate::names::{ClassName, Sensitivity};
+pub use crate::error::Invalid;
+pub use crate::names::{ClassName, Sensitivity, UnknownName};
 pub use masked::Masked;
 
-use crate::error::{Error, Invalid};
+use crate::error::Error;
 use crate::mem::buffer::SecretBuf;
 use std::fmt;
 
@@ -68,7 +69,7 @@ pub trait ClassRules: Masker {
 ///
 /// ```
 /// use piiguard::class::Masker;
-/// use piiguard::{Invalid, SecretBuf};
+/// use piiguard::{class::Invalid, SecretBuf};
 ///
 /// /// Shows only the first character.
 /// struct FirstChar;
@@ -99,7 +100,7 @@ pub trait Masker: Send + Sync {
 ///
 /// ```
 /// use piiguard::class::{ClassRules, CustomClass, Masker};
-/// use piiguard::{Class, Invalid, Sensitivity};
+/// use piiguard::{Class, class::Invalid, class::Sensitivity};
 ///
 /// struct LoyaltyNumber;
 /// impl Masker for LoyaltyNumber {}
@@ -135,7 +136,7 @@ pub struct CustomClass {
 /// What kind of personal data a value is.
 ///
 /// ```
-/// use piiguard::{Class, Sensitivity};
+/// use piiguard::{Class, class::Sensitivity};
 /// assert_eq!(Class::Email.mask(b"jane.doe@example.com").as_str(), "j***@example.com");
 /// assert_eq!(Class::CardNumber.sensitivity(), Sensitivity::Sensitive);
 /// assert_eq!(Class::from_name("iban"), Some(Class::Iban));

@@ -20,7 +20,7 @@
 //!     email: Pii<String>,
 //! }
 //!
-//! let map = piiguard::data_map();
+//! let map = piiguard::data_map::data_map();
 //! let customer = map.record("crm.customer").unwrap();
 //! assert_eq!(customer.stored_in, Some("postgres:customers"));
 //! assert_eq!(customer.fields[0].class, "email");

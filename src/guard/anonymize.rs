@@ -1,5 +1,5 @@
 //! The anonymized export: a batch of records with quasi-identifiers coarsened
-//! ([`Generalize`](crate::Generalize)), direct identifiers, the subject's id, nested records and
+//! ([`Generalize`](crate::lifecycle::Generalize)), direct identifiers, the subject's id, nested records and
 //! special-category data omitted, and the rows whose quasi-identifiers too few others share
 //! (fewer than k) suppressed or the batch refused. One audit event per batch.
 
@@ -16,7 +16,7 @@ use std::collections::HashMap;
 /// What an anonymized export asks for: k, and what becomes of smaller groups.
 ///
 /// ```
-/// use piiguard::Anonymization;
+/// use piiguard::guard::Anonymization;
 /// let options = Anonymization::k(5).refuse_small_groups();
 /// assert_eq!(options.min_group(), 5);
 /// ```

@@ -9,7 +9,7 @@ use crate::policy::{GrantRequest, GrantToken, Principal, Reason, RequestId};
 
 impl Guard {
     /// Asks for elevated access: `request` names the subjects, classes or fields, the
-    /// justification and how long. Audited; an approver then calls [`approve`](crate::Admin::approve).
+    /// justification and how long. Audited; an approver then calls [`approve`](crate::guard::Admin::approve).
     ///
     /// # Errors
     /// [`Error::Denied`] with [`Reason::RequestInvalid`] (no justification, no subject, nothing

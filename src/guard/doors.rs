@@ -245,7 +245,7 @@ impl Storage<'_> {
     /// use piiguard::audit::MemorySink;
     /// use piiguard::keys::{Environment, Keyring};
     /// use piiguard::token::TokenFormat;
-    /// use piiguard::{Class, Guard, PiiField};
+    /// use piiguard::{Class, Guard, schema::PiiField};
     /// use std::sync::Arc;
     ///
     /// let guard = Guard::builder(Keyring::in_memory(Environment::Dev))

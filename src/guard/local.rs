@@ -31,7 +31,7 @@ pub struct LocalGuard {
 impl LocalGuard {
     /// The audit trail must still hold this checkpoint (reported by [`Guard::audit_head`] and
     /// kept where the trail's writers cannot change it): checkpoints cut off its end are
-    /// refused with [`ChainProblem::Truncated`](crate::ChainProblem::Truncated), and every
+    /// refused with [`ChainProblem::Truncated`](crate::audit::ChainProblem::Truncated), and every
     /// writer must reach the head it bound. The whole trail is verified.
     pub fn expect_head(mut self, head: ChainHead) -> Self {
         self.head = Some(head);
@@ -45,7 +45,7 @@ impl LocalGuard {
     /// `policy.toml` holds another policy than the one in force (the
     /// [starter policy](crate::policy::STARTER_POLICY) is written there when absent; edit
     /// it), opening puts it in force for every process, audited as `policy_change`; so does
-    /// [`Admin::install_policy`](crate::Admin::install_policy).
+    /// [`Admin::install_policy`](crate::guard::Admin::install_policy).
     ///
     /// # Errors
     /// The keyring's errors; [`Error::Policy`] for a bad policy file; [`Error::AuditChain`]

@@ -10,6 +10,7 @@
 
 mod memory;
 
+pub use crate::generalize::Generalize;
 pub use memory::MemoryLifecycleStore;
 
 use crate::error::Error;

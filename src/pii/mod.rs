@@ -31,13 +31,13 @@ use subtle::ConstantTimeEq;
 ///   macro are both safe. Inside a `#[derive(Classified)]` record the field's class and view
 ///   decide (mask, redact, encrypt…). `to_string()` therefore gives the placeholder, never the
 ///   value.
-/// - The cleartext is reachable only through [`expose_cleartext`](Self::expose_cleartext), which
+/// - The cleartext is reachable only through [`expose`](Self::expose), which
 ///   lends it to a closure and wipes it afterwards. Policy-gated, audited reveals are built on
 ///   top of it by the guard.
 /// - `Clone` re-seals under a fresh nonce; `==` compares in constant time (for equal lengths).
 /// - A value deserialized from the storage view stays an encrypted [`Envelope`] until it is
 ///   revealed through the keys (`ScopedKeys::reveal`); until then it masks as a redaction and
-///   `expose_cleartext` answers [`Error::Enveloped`].
+///   `expose` answers [`Error::Enveloped`].
 ///
 /// ```
 /// use piiguard::{Class, Pii};
@@ -45,7 +45,7 @@ use subtle::ConstantTimeEq;
 /// let email = Pii::classified(String::from("jane.doe@example.com"), Class::Email)?;
 /// assert_eq!(format!("{email:?}"), "[REDACTED:email]");
 /// assert_eq!(email.mask().as_str(), "j***@example.com");
-/// let domain_len = email.expose_cleartext(|e| e.split('@').nth(1).map(str::len))?;
+/// let domain_len = email.expose(|e| e.split('@').nth(1).map(str::len))?;
 /// assert_eq!(domain_len, Some(11));
 /// # Ok::<(), piiguard::Error>(())
 /// ```
@@ -108,11 +108,11 @@ impl<T: PiiValue> Pii<T> {
     ///
     /// This is the low-level access primitive: it checks no policy and writes no audit record.
     /// Application code should prefer the guard's `reveal`; this name is meant to be easy to
-    /// find in a code review (`grep expose_cleartext`).
+    /// find in a code review (`grep expose`).
     ///
     /// ```
     /// let phone = piiguard::Pii::new(String::from("+1-555-0100"));
-    /// let digits = phone.expose_cleartext(|p| p.chars().filter(char::is_ascii_digit).count())?;
+    /// let digits = phone.expose(|p| p.chars().filter(char::is_ascii_digit).count())?;
     /// assert_eq!(digits, 8);
     /// # Ok::<(), piiguard::Error>(())
     /// ```
@@ -123,7 +123,7 @@ impl<T: PiiValue> Pii<T> {
     ///
     /// # Panics
     /// Only if the sealed bytes were corrupted in memory, or `f` panics.
-    pub fn expose_cleartext<R>(&self, f: impl FnOnce(&T) -> R) -> Result<R, Error> {
+    pub fn expose<R>(&self, f: impl FnOnce(&T) -> R) -> Result<R, Error> {
         let value = T::decode(self.cleartext_bytes()?)
             .unwrap_or_else(|_| unreachable!("a sealed value always decodes: it was encoded here"));
         let wiped = WipeOnDrop(value);
@@ -374,10 +374,10 @@ mod tests {
     fn expose_wipes_even_when_the_closure_panics() {
         let pii = Pii::new(String::from("value"));
         let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pii.expose_cleartext(|_| panic!("closure failed"))
+            pii.expose(|_| panic!("closure failed"))
         }));
         assert!(caught.is_err());
-        assert_eq!(pii.expose_cleartext(String::len), Ok(5));
+        assert_eq!(pii.expose(String::len), Ok(5));
     }
 
     #[test]

@@ -73,7 +73,7 @@ fn process_key() -> &'static ProcessKey {
 /// Which OS protections hold the process sealing key.
 ///
 /// ```
-/// let p = piiguard::process_key_protections();
+/// let p = piiguard::memory::process_key_protections();
 /// if cfg!(target_os = "linux") {
 ///     assert!(p.excluded_from_dumps);
 /// }
@@ -99,7 +99,7 @@ pub struct MemoryReport {
 /// What protected memory this process actually got.
 ///
 /// ```
-/// let report = piiguard::memory_report();
+/// let report = piiguard::memory::memory_report();
 /// if cfg!(target_os = "linux") {
 ///     assert!(report.process_key.excluded_from_dumps);
 /// }

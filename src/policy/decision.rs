@@ -6,7 +6,7 @@ crate::names::name_enum! {
     /// How much of a value a principal gets, from least to most.
     ///
     /// ```
-    /// use piiguard::Disclosure;
+    /// use piiguard::policy::Disclosure;
     /// assert!(Disclosure::Reveal > Disclosure::Detokenize);
     /// assert!(Disclosure::Detokenize > Disclosure::Mask);
     /// assert_eq!(Disclosure::parse("deny"), Some(Disclosure::Redact));

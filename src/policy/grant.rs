@@ -171,7 +171,7 @@ impl std::str::FromStr for RequestId {
     /// service receives it in a URL.
     ///
     /// ```
-    /// use piiguard::RequestId;
+    /// use piiguard::policy::RequestId;
     /// assert!("req-AAAAAAAAAAAAAAAA".parse::<RequestId>().is_ok());
     /// assert!("req-../../etc".parse::<RequestId>().is_err());
     /// ```

@@ -6,7 +6,7 @@
 //! `docs/POLICY.md`, and [`Policy::starter`] is the policy a new local guard begins with.
 //!
 //! ```
-//! use piiguard::{Access, Disclosure, Principal, Policy, Reason, Sensitivity};
+//! use piiguard::{Access, policy::Disclosure, Principal, Policy, Reason, class::Sensitivity};
 //! use piiguard::policy::Target;
 //! use piiguard::keys::Environment;
 //!

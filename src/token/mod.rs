@@ -14,7 +14,7 @@
 //! let ids = FormatPreserving::new(&TokenKey::from_bytes([7; 32]), TokenFormat::Digits, b"hr.ssn")?;
 //! let token = ids.tokenize("123-45-6789")?;
 //! assert_eq!(token.len(), 11);
-//! assert_eq!(*ids.detokenize(&token)?, "123-45-6789");
+//! assert_eq!(*ids.expose(&token)?, "123-45-6789");
 //! # Ok::<(), piiguard::Error>(())
 //! ```
 

@@ -21,22 +21,14 @@
 
 mod classified;
 mod containers;
-mod context;
-mod de;
-mod field;
+pub(crate) mod context;
+pub(crate) mod de;
+pub(crate) mod field;
 mod located;
-mod record;
+pub(crate) mod record;
 
 pub use crate::names::{Treatment, View};
 pub use classified::{Classified, Viewed, in_context, in_view};
-#[doc(hidden)]
-pub use context::DeContext;
 pub(crate) use context::{FieldDecisions, Protector};
 pub use context::{FieldRef, ViewContext};
-#[doc(hidden)]
-pub use de::{FieldIndex, FieldSeed, MissingField, NestedSeed};
-#[doc(hidden)]
-pub use field::{FieldAt, ProtectedField};
 pub(crate) use located::Located;
-#[doc(hidden)]
-pub use record::{DebugPii, NestedField, RecordAt, visit_field, visit_field_mut};

@@ -5,7 +5,8 @@
 use piiguard::audit::{Action, MemorySink, Outcome};
 use piiguard::keys::{Environment, Keyring, MemoryKeyStore};
 use piiguard::{
-    Anonymization, Class, Classified, Error, Generalize, Guard, Pii, Policy, Principal, Reason,
+    Class, Classified, Error, Guard, Pii, Policy, Principal, Reason, guard::Anonymization,
+    lifecycle::Generalize,
 };
 use std::sync::Arc;
 

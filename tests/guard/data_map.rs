@@ -41,7 +41,7 @@ struct Visit {
     doctor: Pii<String>,
 }
 
-fn ours(map: &piiguard::DataMap) -> Vec<&str> {
+fn ours(map: &piiguard::data_map::DataMap) -> Vec<&str> {
     map.records
         .iter()
         .map(|r| r.name)
@@ -51,7 +51,7 @@ fn ours(map: &piiguard::DataMap) -> Vec<&str> {
 
 #[test]
 fn every_derived_type_is_in_the_map_with_its_fields() {
-    let map = piiguard::data_map();
+    let map = piiguard::data_map::data_map();
     assert_eq!(
         ours(&map),
         ["clinic.visit", "shop.address", "shop.customer"],
@@ -99,7 +99,7 @@ fn every_derived_type_is_in_the_map_with_its_fields() {
 
 #[test]
 fn the_renderings_say_the_same() {
-    let map = piiguard::data_map();
+    let map = piiguard::data_map::data_map();
     let json: serde_json::Value = serde_json::from_str(&map.to_json()).unwrap();
     let customer = json["records"]
         .as_array()
@@ -142,7 +142,7 @@ fn the_policy_s_retention_fills_the_time_limits_for_erasure() {
          [[retention.rule]]\nclasses = [\"name\"]\ndays = 90\n",
     )
     .unwrap();
-    let map = piiguard::data_map().with_retention(policy.retention());
+    let map = piiguard::data_map::data_map().with_retention(policy.retention());
     let of = |name: &str| map.record(name).unwrap().retention.clone();
     assert_eq!(
         of("shop.customer").as_deref(),
@@ -170,7 +170,7 @@ fn a_nested_record_s_classes_count_for_its_holder_as_the_sweep_counts_them() {
         "version = \"map-2\"\n[[retention.rule]]\nclasses = [\"address\"]\ndays = 1000\n",
     )
     .unwrap();
-    let map = piiguard::data_map().with_retention(policy.retention());
+    let map = piiguard::data_map::data_map().with_retention(policy.retention());
     let of = |name: &str| map.record(name).unwrap().retention.clone();
     // The customer holds its address through the nested record.
     assert_eq!(

@@ -5,8 +5,8 @@ use piiguard::class::{ClassRules, CustomClass, Masker};
 use piiguard::keys::{Environment, Keyring};
 use piiguard::view::ViewContext;
 use piiguard::{
-    Class, Classified, Error, FieldKind, Invalid, Pii, SecretBuf, Sensitivity, Treatment, View,
-    in_context, in_view, unaudited,
+    Class, Classified, Error, Pii, SecretBuf, View, class::Invalid, class::Sensitivity, in_view,
+    schema::FieldKind, unaudited, view::Treatment, view::in_context,
 };
 
 struct Loyalty;
@@ -322,22 +322,22 @@ fn keyed_views_bind_each_field_to_its_record_field_and_subject() {
     }
     assert!(row["email_v1_bidx"].as_str().unwrap().starts_with("bi."));
     let back: Customer = keys.from_json(&row.to_string()).unwrap();
-    let opened = keys.decrypt_unaudited(&back, |c| &c.email).unwrap();
+    let opened = keys.expose_unaudited(&back, |c| &c.email).unwrap();
     assert_eq!(opened.expose(), "Jane.Doe@Example.com");
     // Nested records keep the view and open in their own record's context.
-    let lines = keys.decrypt_unaudited(&back, |c| &c.address.lines).unwrap();
+    let lines = keys.expose_unaudited(&back, |c| &c.address.lines).unwrap();
     assert_eq!(lines.expose(), "1 Main St, Springfield, US");
 
     // The same envelope under another subject, or in another field, does not open.
     let mut moved = row.clone();
     moved["id"] = 18.into();
     let other: Customer = keys.from_json(&moved.to_string()).unwrap();
-    assert!(keys.decrypt_unaudited(&other, |c| &c.email).is_err());
+    assert!(keys.expose_unaudited(&other, |c| &c.email).is_err());
     let mut swapped = row.clone();
     swapped["phone"] = row["email_v1"].clone();
     let other: Customer = keys.from_json(&swapped.to_string()).unwrap();
     assert_eq!(
-        keys.decrypt_unaudited(&other, |c| &c.phone).err(),
+        keys.expose_unaudited(&other, |c| &c.phone).err(),
         Some(Error::OpenFailed)
     );
 
@@ -374,14 +374,12 @@ fn deserialize_seals_validates_and_fills_missing_options() {
     assert!(c.allergies.is_none());
     assert_eq!(c.email.class(), Some(Class::Email));
     c.email
-        .expose_cleartext(|e| assert_eq!(e, "Jane.Doe@Example.com"))
+        .expose(|e| assert_eq!(e, "Jane.Doe@Example.com"))
         .unwrap();
     c.last_ip[1]
-        .expose_cleartext(|ip| assert_eq!(ip, "2001:db8:85a3::1"))
+        .expose(|ip| assert_eq!(ip, "2001:db8:85a3::1"))
         .unwrap();
-    c.loyalty
-        .expose_cleartext(|l| assert_eq!(l, "12345678"))
-        .unwrap();
+    c.loyalty.expose(|l| assert_eq!(l, "12345678")).unwrap();
     let bad_loyalty = r#"{"id": 1, "email_v1": "a@example.com", "phone": "+1-555-0100-142",
         "last_ip": [], "blood_type": "0", "loyalty": "1234", "address": {"lines": "x", "country": "US"},
         "previous": [], "plan": "pro"}"#;
@@ -401,7 +399,7 @@ fn deserialize_seals_validates_and_fills_missing_options() {
     assert!(err.contains("missing field `email_v1`"), "{err}");
 
     let v: Visit = serde_json::from_str(r#"["v-2", "1990-05-17", "Jane Doe"]"#).unwrap();
-    v.1.expose_cleartext(|d| assert_eq!(d.to_string(), "1990-05-17"))
+    v.1.expose(|d| assert_eq!(d.to_string(), "1990-05-17"))
         .unwrap();
     assert_eq!(v.subject_id().unwrap().as_str(), "v-2");
 }

@@ -83,7 +83,7 @@ fn text_that_starts_like_an_envelope_is_ordinary_input() {
     assert_eq!(reveal_name(&guard, &c), "pg1.Smith");
     let note = c.note.as_ref().unwrap();
     assert_eq!(
-        note.expose_cleartext(String::clone).unwrap(),
+        note.expose(String::clone).unwrap(),
         "pg1. was the first option"
     );
     // It round-trips through storage as the text it is.
@@ -101,7 +101,7 @@ fn a_standalone_pii_is_input_too() {
     let pii: Pii<String> = serde_json::from_value(row["name"].clone()).unwrap();
     assert!(pii.envelope().is_none());
     assert_eq!(
-        pii.expose_cleartext(String::clone).unwrap(),
+        pii.expose(String::clone).unwrap(),
         row["name"].as_str().unwrap()
     );
 }

@@ -403,8 +403,12 @@ fn break_glass_requests_approvals_and_revocations_are_audited() {
     assert!(r.is_err(), "no self-approval");
     assert_eq!(ev, [(Action::Grant, Outcome::Denied)]);
     // The approver names the request as a service receives it in a URL.
-    let named: piiguard::RequestId = id.to_string().parse().unwrap();
-    assert!("req-not/an/id".parse::<piiguard::RequestId>().is_err());
+    let named: piiguard::policy::RequestId = id.to_string().parse().unwrap();
+    assert!(
+        "req-not/an/id"
+            .parse::<piiguard::policy::RequestId>()
+            .is_err()
+    );
     let (token, ev) = f.events(|| f.guard.admin(&lead).approve(&named));
     let token = token.unwrap();
     assert_eq!(ev, [(Action::Grant, Outcome::Allowed)]);
@@ -472,7 +476,7 @@ fn a_front_ends_refusal_is_one_denied_event_with_its_detail_scrubbed() {
 fn the_handles_cross_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Guard>();
-    send_sync::<piiguard::ViewContext<'static>>();
+    send_sync::<piiguard::view::ViewContext<'static>>();
     send_sync::<piiguard::view::Viewed<'static, Customer>>();
     send_sync::<piiguard::at_rest::StorageKeys<'static>>();
     send_sync::<Error>();

@@ -3,7 +3,7 @@
 
 use piiguard::keys::{Environment, Keyring};
 use piiguard::policy::Target;
-use piiguard::{Access, Class, Disclosure, Error, Guard, Pii, Policy, Principal, Reason};
+use piiguard::{Access, Class, Error, Guard, Pii, Policy, Principal, Reason, policy::Disclosure};
 use proptest::prelude::*;
 
 /// The matrix's policy (also run through `piiguard policy explain` by the CLI's tests).

@@ -7,7 +7,7 @@ use piiguard::at_rest::TokenTarget;
 use piiguard::audit::{Action, MemorySink, Outcome};
 use piiguard::keys::{Environment, Keyring, MemoryKeyStore, Purpose, Scope};
 use piiguard::token::TokenFormat;
-use piiguard::{Access, Class, Error, Guard, PiiField, Policy, Principal, Reason};
+use piiguard::{Access, Class, Error, Guard, Policy, Principal, Reason, schema::PiiField};
 use std::sync::Arc;
 
 const POLICY: &str = r#"

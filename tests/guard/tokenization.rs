@@ -393,7 +393,7 @@ fn a_key_version_tokens_need_is_not_destroyed() {
 #[test]
 fn a_token_given_alone_is_detokenized_under_policy_and_every_attempt_is_audited() {
     use piiguard::at_rest::TokenTarget;
-    use piiguard::{Class, PiiField, Reason};
+    use piiguard::{Class, Reason, schema::PiiField};
     let f = fixture();
     let json = f.guard.storage().to_json(&customer(7)).unwrap();
     let card = field(&json, "card");

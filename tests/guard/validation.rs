@@ -134,7 +134,7 @@ fn text_is_sealed_and_indexed_in_nfc() {
     let body = serde_json::json!({ "name": decomposed }).to_string();
     let person: Person = serde_json::from_str(&body).unwrap();
     assert_eq!(
-        person.name.expose_cleartext(String::clone).unwrap(),
+        person.name.expose(String::clone).unwrap(),
         composed,
         "input is sealed in its NFC form"
     );

@@ -2,16 +2,16 @@
 //! through deserialization; placeholders and masks fed back as input never become values.
 
 use piiguard::class::BUILT_IN;
-use piiguard::{Class, Error, Pii, PiiValue};
+use piiguard::{Class, Error, Pii, value::PiiValue};
 use proptest::prelude::*;
 use serde::de::DeserializeOwned;
 
 fn sealed_round_trip<T: PiiValue + Clone + PartialEq + std::fmt::Debug>(value: T) {
     let pii = Pii::new(value.clone());
-    pii.expose_cleartext(|v| assert_eq!(v, &value)).unwrap();
+    pii.expose(|v| assert_eq!(v, &value)).unwrap();
     let copy = pii.clone();
     assert!(copy == pii);
-    copy.expose_cleartext(|v| assert_eq!(v, &value)).unwrap();
+    copy.expose(|v| assert_eq!(v, &value)).unwrap();
 }
 
 proptest! {
@@ -71,20 +71,17 @@ fn from_json<T: DeserializeOwned>(json: &str) -> T {
 #[test]
 fn every_value_type_deserializes_from_natural_input() {
     let s: Pii<String> = from_json(r#""jane@example.com""#);
-    s.expose_cleartext(|v| assert_eq!(v, "jane@example.com"))
-        .unwrap();
+    s.expose(|v| assert_eq!(v, "jane@example.com")).unwrap();
     let n: Pii<u64> = from_json("18446744073709551615");
-    n.expose_cleartext(|v| assert_eq!(*v, u64::MAX)).unwrap();
+    n.expose(|v| assert_eq!(*v, u64::MAX)).unwrap();
     let i: Pii<i32> = from_json("-42");
-    i.expose_cleartext(|v| assert_eq!(*v, -42)).unwrap();
+    i.expose(|v| assert_eq!(*v, -42)).unwrap();
     let b: Pii<bool> = from_json("true");
-    b.expose_cleartext(|v| assert!(*v)).unwrap();
+    b.expose(|v| assert!(*v)).unwrap();
     let bytes: Pii<Vec<u8>> = from_json("[0, 7, 255]");
-    bytes
-        .expose_cleartext(|v| assert_eq!(v, &[0, 7, 255]))
-        .unwrap();
+    bytes.expose(|v| assert_eq!(v, &[0, 7, 255])).unwrap();
     let d: Pii<time::Date> = from_json(r#""1990-05-17""#);
-    d.expose_cleartext(|v| assert_eq!((v.year(), v.day()), (1990, 17)))
+    d.expose(|v| assert_eq!((v.year(), v.day()), (1990, 17)))
         .unwrap();
 }
 

@@ -63,7 +63,7 @@ fn the_key_file_is_created_once_reopened_and_keeps_rotations() {
     let back: Customer = piiguard::unaudited::keys(&second).from_json(&row).unwrap();
     assert_eq!(
         piiguard::unaudited::keys(&second)
-            .decrypt_unaudited(&back, |c| &c.email)
+            .expose_unaudited(&back, |c| &c.email)
             .unwrap()
             .expose(),
         "jane@example.com"
@@ -179,9 +179,7 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
     let keys = piiguard::unaudited::keys(&keyring);
     let back: Customer = keys.from_json(&row).unwrap();
     assert_eq!(
-        keys.decrypt_unaudited(&back, |c| &c.email)
-            .unwrap()
-            .expose(),
+        keys.expose_unaudited(&back, |c| &c.email).unwrap().expose(),
         "jane@example.com"
     );
     common::admin::admin_guard(&keyring)
@@ -189,7 +187,7 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
         .forget_subject(&9)
         .unwrap();
     assert!(matches!(
-        keys.decrypt_unaudited(&back, |c| &c.email),
+        keys.expose_unaudited(&back, |c| &c.email),
         Err(Error::SubjectForgotten)
     ));
     drop(keyring);
@@ -208,7 +206,7 @@ fn open_local_works_with_no_configuration_and_shreds_in_sqlite() {
         .unwrap();
     assert!(
         piiguard::unaudited::keys(&reopened)
-            .decrypt_unaudited(&back, |c| &c.email)
+            .expose_unaudited(&back, |c| &c.email)
             .is_err()
     );
     std::fs::remove_dir_all(dir).unwrap();
@@ -266,9 +264,7 @@ fn an_unknown_key_version_makes_an_instance_reload_before_failing() {
     let keys = piiguard::unaudited::keys(&b);
     let back: Customer = keys.from_json(&row).unwrap();
     assert_eq!(
-        keys.decrypt_unaudited(&back, |c| &c.email)
-            .unwrap()
-            .expose(),
+        keys.expose_unaudited(&back, |c| &c.email).unwrap().expose(),
         "jane@example.com"
     );
     // A stored set that lacks a key B holds (an older backup put in place) is refused.

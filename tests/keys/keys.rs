@@ -62,7 +62,7 @@ fn set(json: &str, field: &str, value: Value) -> String {
 
 fn reveal_email(keys: &piiguard::at_rest::StorageKeys<'_>, json: &str) -> Result<String, Error> {
     let c: Customer = keys.from_json(json)?;
-    Ok(keys.decrypt_unaudited(&c, |c| &c.email)?.expose().clone())
+    Ok(keys.expose_unaudited(&c, |c| &c.email)?.expose().clone())
 }
 
 #[test]
@@ -88,20 +88,16 @@ fn storage_round_trip_keeps_values_encrypted_until_revealed() {
     assert!(back.email.envelope().is_some());
     assert_eq!(format!("{:?}", back.email), "[REDACTED:email]");
     assert!(matches!(
-        back.email.expose_cleartext(|e| e.len()),
+        back.email.expose(|e| e.len()),
         Err(Error::Enveloped { class: "email" })
     ));
     assert_eq!(
-        keys.decrypt_unaudited(&back, |c| &c.email)
-            .unwrap()
-            .expose(),
+        keys.expose_unaudited(&back, |c| &c.email).unwrap().expose(),
         "jane@example.com"
     );
     let passport = back.passport.as_ref().unwrap();
     assert_eq!(
-        keys.decrypt_unaudited(&back, |_| passport)
-            .unwrap()
-            .expose(),
+        keys.expose_unaudited(&back, |_| passport).unwrap().expose(),
         "X1234567"
     );
     // The log view with keys attached masks stored values.
@@ -120,11 +116,11 @@ fn a_reveal_must_name_a_field_of_the_record() {
     let c = customer(1, "jane@example.com");
     let stray = Pii::new("other@example.com".to_owned());
     assert!(matches!(
-        keys.decrypt_unaudited(&c, |_| &stray),
+        keys.expose_unaudited(&c, |_| &stray),
         Err(Error::FieldNotFound)
     ));
     assert_eq!(
-        keys.decrypt_unaudited(&c, |c| &c.phone).unwrap().expose(),
+        keys.expose_unaudited(&c, |c| &c.phone).unwrap().expose(),
         "+1-555-0100"
     );
 }
@@ -166,7 +162,7 @@ fn every_single_bit_flip_of_a_text_envelope_is_rejected() {
                 continue;
             };
             assert!(
-                keys.decrypt_unaudited(&c, |c| &c.email).is_err(),
+                keys.expose_unaudited(&c, |c| &c.email).is_err(),
                 "flip {i}:{bit} opened"
             );
             flips += 1;
@@ -251,7 +247,7 @@ fn ciphertexts_do_not_move_between_fields_records_or_subjects() {
     // The same subject id under another record type.
     let supplier: Supplier = keys.from_json(&a).unwrap();
     assert!(matches!(
-        keys.decrypt_unaudited(&supplier, |s| &s.email),
+        keys.expose_unaudited(&supplier, |s| &s.email),
         Err(Error::OpenFailed)
     ));
     // Another subject id in the same row.
@@ -287,7 +283,7 @@ fn tenants_regions_and_environments_are_separated() {
         piiguard::unaudited::scoped_keys(&us_only, &Scope::new().tenant("acme").region("eu"));
     let back: Customer = eu_there.from_json(&json).unwrap();
     assert!(matches!(
-        eu_there.decrypt_unaudited(&back, |c| &c.email),
+        eu_there.expose_unaudited(&back, |c| &c.email),
         Err(Error::RegionUnavailable { region }) if region == "eu"
     ));
     assert!(matches!(
@@ -338,7 +334,7 @@ fn forgetting_a_subject_shreds_only_that_subject() {
     for row in [&jane, &jane2] {
         let c: Customer = keys.from_json(row).unwrap();
         assert!(matches!(
-            keys.decrypt_unaudited(&c, |c| &c.email),
+            keys.expose_unaudited(&c, |c| &c.email),
             Err(Error::SubjectForgotten)
         ));
     }
@@ -480,7 +476,7 @@ fn no_error_or_debug_output_contains_a_value() {
         .forget_subject(&1)
         .unwrap();
     outputs.push(
-        keys.decrypt_unaudited(&back, |c| &c.email)
+        keys.expose_unaudited(&back, |c| &c.email)
             .err()
             .unwrap()
             .to_string(),

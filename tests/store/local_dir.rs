@@ -188,7 +188,7 @@ fn a_known_head_detects_events_cut_off_the_end() {
     assert!(matches!(
         Guard::open_local(&dir.0).unwrap().verify_audit(),
         Err(Error::AuditChain {
-            problem: piiguard::ChainProblem::Truncated { .. },
+            problem: piiguard::audit::ChainProblem::Truncated { .. },
             ..
         })
     ));
@@ -203,7 +203,7 @@ fn a_known_head_detects_events_cut_off_the_end() {
     assert!(Guard::open_local(&dir.0).unwrap().verify_audit().is_ok());
     match Guard::local(&dir.0).expect_head(head).open() {
         Err(Error::AuditChain {
-            problem: piiguard::ChainProblem::Truncated { .. },
+            problem: piiguard::audit::ChainProblem::Truncated { .. },
             ..
         }) => {}
         other => panic!("expected Truncated, got {:?}", other.map(|_| ())),

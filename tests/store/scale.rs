@@ -49,7 +49,7 @@ fn write_and_check(subjects: u64) -> usize {
     }
     for (id, row) in sample {
         let back: Customer = keys.from_json(&row).unwrap();
-        let email = keys.decrypt_unaudited(&back, |c| &c.email).unwrap();
+        let email = keys.expose_unaudited(&back, |c| &c.email).unwrap();
         assert_eq!(*email.expose(), format!("user{id}@example.com"));
     }
     most.max(mappings())
@@ -60,7 +60,7 @@ fn more_subjects_than_a_mapping_per_key_allowed() {
     let most = write_and_check(40_000);
     assert!(most < 1_000, "{most} mappings");
     // The key arena stops growing once the key cache is full (16,384 subjects).
-    let arena = piiguard::memory_report().key_mappings;
+    let arena = piiguard::memory::memory_report().key_mappings;
     assert!(arena <= 80, "{arena} arena mappings");
 }
 
@@ -76,7 +76,7 @@ fn low_memlock_helper() {
     }
     let most = write_and_check(5_000);
     assert!(most < 1_000);
-    let report = piiguard::memory_report();
+    let report = piiguard::memory::memory_report();
     let keys = report.keys.expect("keys were made");
     assert!(!keys.locked, "the arena says it could not lock everything");
     assert!(keys.excluded_from_dumps, "still kept out of core dumps");

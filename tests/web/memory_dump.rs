@@ -538,7 +538,7 @@ fn an_idle_application_holds_no_sentinel_and_no_key_in_its_dumpable_memory() {
     assert!(scan.key_hits.is_empty(), "key material in dumpable memory");
     // The control for keys: each root key is where it belongs, in the excluded pages (unless
     // the OS gave secret memory, which not even /proc/PID/mem can read).
-    if piiguard::process_key_protections().secret_memory {
+    if piiguard::memory::process_key_protections().secret_memory {
         assert!(scan.unreadable > 0);
     } else {
         for root in &roots {

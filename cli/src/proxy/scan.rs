@@ -169,8 +169,8 @@ mod tests {
         let target = piiguard::at_rest::TokenTarget::named(
             "Payment",
             "card",
-            piiguard::PiiField::of(piiguard::Class::CardNumber)
-                .with_storage(piiguard::Treatment::Tokenize),
+            piiguard::schema::PiiField::of(piiguard::Class::CardNumber)
+                .with_storage(piiguard::view::Treatment::Tokenize),
         );
         let token = guard
             .storage()

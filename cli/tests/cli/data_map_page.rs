@@ -28,7 +28,7 @@ struct Visit {
 
 #[test]
 fn the_page_lists_every_type_and_field_in_the_rendered_dom() {
-    let map = piiguard::data_map();
+    let map = piiguard::data_map::data_map();
     assert!(
         map.record("shop.customer").is_some() && map.record("clinic.visit").is_some(),
         "this binary's types registered"

@@ -4,7 +4,7 @@
 use crate::common;
 use piiguard::class::ClassName;
 use piiguard::policy::Target;
-use piiguard::{Access, Class, Environment, Policy, Principal};
+use piiguard::{Access, Class, Policy, Principal, keys::Environment};
 
 use common::{piiguard, text};
 

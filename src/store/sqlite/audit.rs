@@ -178,7 +178,7 @@ impl SqliteAudit {
     /// Verifies the whole trail, and that it still holds `expected` (a checkpoint's head,
     /// reported earlier by [`checkpoint`](Self::checkpoint) and kept where the trail's writers
     /// cannot change it): checkpoints cut off its end are refused with
-    /// [`ChainProblem::Truncated`](crate::ChainProblem::Truncated).
+    /// [`ChainProblem::Truncated`](crate::audit::ChainProblem::Truncated).
     ///
     /// # Errors
     /// [`Error::AuditChain`] at the first bad row; [`Error::Audit`] if the table cannot be

@@ -5,7 +5,7 @@
 use super::scenarios::{customer, mailer};
 use super::target::{Target, pg_guard};
 use piiguard::store::PgStore;
-use piiguard::{ChainProblem, Error};
+use piiguard::{Error, audit::ChainProblem};
 
 #[test]
 fn the_schema_is_migrated_once_and_checked_at_connect() {

@@ -224,7 +224,7 @@ fn requester(dir: &Path) {
 /// Approves the request left in `request` and leaves the token; later revokes it at `revoke`.
 fn approver(dir: &Path) {
     let guard = open(dir);
-    let request: piiguard::RequestId = std::fs::read_to_string(dir.join("request"))
+    let request: piiguard::policy::RequestId = std::fs::read_to_string(dir.join("request"))
         .unwrap()
         .parse()
         .unwrap();

@@ -4,7 +4,7 @@
 use super::super::rule::{Direction, Locator, Operation, Rule, Subject};
 use piiguard::at_rest::TokenTarget;
 use piiguard::token::TokenFormat;
-use piiguard::{Class, PiiField};
+use piiguard::{Class, schema::PiiField};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -63,7 +63,7 @@ pub(super) fn rule_of(rule: RuleFile) -> Result<Rule, String> {
     }
     let class = Class::from_name(rule.class.get_ref())
         .ok_or_else(|| format!("{:?} is not a class", rule.class.get_ref()))?;
-    let mut pii = PiiField::of(class).with_storage(piiguard::Treatment::Tokenize);
+    let mut pii = PiiField::of(class).with_storage(piiguard::view::Treatment::Tokenize);
     if rule.convergent {
         pii = pii.with_convergent_tokens();
     }

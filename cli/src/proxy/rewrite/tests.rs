@@ -5,7 +5,7 @@ use crate::proxy::refusal::Refusal;
 use crate::proxy::rule::{Direction, Locator, Operation, Rule, Subject};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use piiguard::at_rest::TokenTarget;
-use piiguard::{Class, PiiField};
+use piiguard::{Class, schema::PiiField};
 use zeroize::Zeroizing;
 
 fn rule(on: Direction, locator: Locator, subject: Subject, optional: bool) -> Rule {

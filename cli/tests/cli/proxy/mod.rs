@@ -18,7 +18,9 @@ use piiguard::clock::ManualClock;
 use piiguard::keys::Keyring;
 use piiguard::store::SqliteStore;
 use piiguard::token::TokenFormat;
-use piiguard::{Class, Classified, Guard, Pii, PiiField, Policy, Principal, Treatment};
+use piiguard::{
+    Class, Classified, Guard, Pii, Policy, Principal, schema::PiiField, view::Treatment,
+};
 use sha2::{Digest as _, Sha256};
 use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
