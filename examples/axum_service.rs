@@ -17,7 +17,9 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use piiguard::keys::Purpose;
 use piiguard::{Classified, Envelope, Error, GrantRequest, Guard, Pii, Principal};
-use piiguard_axum::{AsyncGuard, Caller, HeaderPrincipal, PiiJson, PrincipalSource, ViewJson};
+use piiguard_axum::{
+    AsyncGuard, Caller, CallerState, HeaderPrincipal, PiiJson, PrincipalSource, ViewJson,
+};
 use std::sync::{Arc, Mutex};
 
 /// A customer as stored: one column per classified field.
@@ -57,9 +59,10 @@ struct AppState {
     callers: Arc<dyn PrincipalSource>,
 }
 
-impl axum::extract::FromRef<AppState> for Arc<dyn PrincipalSource> {
-    fn from_ref(state: &AppState) -> Self {
-        Arc::clone(&state.callers)
+/// How handlers find their `Caller`: the state's principal source.
+impl CallerState for AppState {
+    fn principal_source(&self) -> &dyn PrincipalSource {
+        &*self.callers
     }
 }
 

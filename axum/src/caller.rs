@@ -1,7 +1,7 @@
 //! [`Caller`]: who asks and why, from the request — through a [`PrincipalSource`] the
 //! application implements (headers set by a trusted proxy, a JWT's claims, an mTLS identity).
 
-use axum::extract::{FromRef, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{StatusCode, header};
@@ -9,8 +9,8 @@ use piiguard::{Access, Principal, keys::Environment};
 use std::sync::Arc;
 
 /// Turns a request into the [`Principal`] asking and the [`Access`] (purpose, justification,
-/// grant) they ask with. Implement it for your authentication; give the guard's handlers an
-/// `Arc<dyn PrincipalSource>` in their state, and take a [`Caller`] in each handler.
+/// grant) they ask with. Implement it for your authentication (or use [`HeaderPrincipal`]);
+/// let your state give it through [`CallerState`], and take a [`Caller`] in each handler.
 pub trait PrincipalSource: Send + Sync + 'static {
     /// The caller of a request.
     ///
@@ -46,8 +46,15 @@ pub enum CallerRejection {
 impl IntoResponse for CallerRejection {
     fn into_response(self) -> Response {
         let (status, message) = match self {
-            Self::Unauthenticated => (StatusCode::UNAUTHORIZED, "no principal".to_owned()),
-            Self::NoPurpose => (StatusCode::BAD_REQUEST, "no purpose".to_owned()),
+            Self::Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                "no principal: the request does not say who is calling".to_owned(),
+            ),
+            Self::NoPurpose => (
+                StatusCode::BAD_REQUEST,
+                "no purpose: the request does not say why it asks (every access names a purpose)"
+                    .to_owned(),
+            ),
             Self::Malformed { header } => (
                 StatusCode::BAD_REQUEST,
                 format!("header {header} is malformed"),
@@ -58,22 +65,78 @@ impl IntoResponse for CallerRejection {
     }
 }
 
+/// An application's state that says how to find a request's [`Caller`]: implement it for your
+/// state type, and [`Caller`] is an extractor of every handler on that state — held as it is,
+/// or in an `Arc` (`Router::with_state(Arc::new(state))`). An `Arc<dyn PrincipalSource>` is
+/// such a state itself.
+///
+/// ```
+/// use piiguard_axum::{Caller, CallerState, HeaderPrincipal, PrincipalSource};
+/// use std::sync::Arc;
+///
+/// struct AppState {
+///     callers: HeaderPrincipal,
+///     // the guard, the database…
+/// }
+///
+/// impl CallerState for AppState {
+///     fn principal_source(&self) -> &dyn PrincipalSource {
+///         &self.callers
+///     }
+/// }
+///
+/// async fn show(caller: Caller) -> String {
+///     caller.principal.id().to_owned()
+/// }
+/// let state = Arc::new(AppState {
+///     callers: HeaderPrincipal::new(piiguard::keys::Environment::Dev),
+/// });
+/// let _app: axum::Router = axum::Router::new()
+///     .route("/customers/{id}", axum::routing::get(show))
+///     .with_state(state);
+/// ```
+pub trait CallerState {
+    /// The source of the callers of this state's requests.
+    fn principal_source(&self) -> &dyn PrincipalSource;
+}
+
+impl CallerState for dyn PrincipalSource {
+    fn principal_source(&self) -> &dyn PrincipalSource {
+        self
+    }
+}
+
+impl<T: CallerState + ?Sized> CallerState for Arc<T> {
+    fn principal_source(&self) -> &dyn PrincipalSource {
+        (**self).principal_source()
+    }
+}
+
 impl<S> FromRequestParts<S> for Caller
 where
-    Arc<dyn PrincipalSource>: FromRef<S>,
-    S: Send + Sync,
+    S: CallerState + Send + Sync,
 {
     type Rejection = CallerRejection;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        Arc::<dyn PrincipalSource>::from_ref(state).caller(parts)
+        state.principal_source().caller(parts)
     }
 }
 
 /// A [`PrincipalSource`] reading headers that **a trusted proxy in front of the service** sets
-/// after authenticating the client (never trust them from a client): `x-principal` (id),
-/// `x-roles` (comma-separated), `x-purpose`, and optionally `x-justification`, `x-subject`
-/// (the caller is this data subject: owner access) and `x-grant` (a break-glass grant token).
+/// after authenticating the client (never trust them from a client):
+///
+/// | header | required | meaning | without it |
+/// |---|---|---|---|
+/// | `x-principal` | yes | the caller's id | `401` ([`CallerRejection::Unauthenticated`]) |
+/// | `x-purpose` | yes | why it asks: a purpose the policy's rules name (`customer_support`, …) | `400` ([`CallerRejection::NoPurpose`]) |
+/// | `x-roles` | no | roles, comma-separated (`support,billing`) | no role: the policy allows nothing |
+/// | `x-justification` | no | a justification (a ticket), which sensitive data needs by default | none |
+/// | `x-subject` | no | the caller is this data subject (owner access to their own records) | not an owner |
+/// | `x-grant` | no | a break-glass grant token | no grant |
+///
+/// A header that is not text (or an `x-grant` that is no grant token) is `400`
+/// ([`CallerRejection::Malformed`], naming the header, never its value).
 ///
 /// ```
 /// use piiguard_axum::{HeaderPrincipal, PrincipalSource};

@@ -4,6 +4,7 @@ use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use http::{StatusCode, header};
 use http_body_util::BodyExt as _;
+use piiguard::Classified;
 use serde::de::DeserializeOwned;
 use zeroize::Zeroizing;
 
@@ -13,7 +14,12 @@ pub const DEFAULT_LIMIT: usize = 64 * 1024;
 /// A record deserialized from a JSON request body by its derived `Deserialize` — the input door:
 /// every classified string is cleartext to validate, normalize and seal at once, and an envelope
 /// posted by a client is just text, never a stored value. The body is read into memory that is
-/// wiped when the extractor is done with it, and refused above `LIMIT` bytes.
+/// wiped when the extractor is done with it, and refused above `LIMIT` bytes: 64 KiB
+/// ([`DEFAULT_LIMIT`]) unless the type says otherwise (`PiiJson<Signup, { 1024 * 1024 }>`).
+///
+/// A refused body is answered with its status and a JSON `{"error": …}` that says what is wrong
+/// and in which field of the record (`the body is not a valid request: a value not valid for
+/// this field (`email`; data error at line 1, column 24)`), never the value sent.
 ///
 /// ```
 /// use piiguard::{Classified, Pii};
@@ -55,6 +61,14 @@ pub enum JsonRejection {
         line: usize,
         /// The column of the problem (1-based).
         column: usize,
+        /// The record's field the problem is in (or the missing field), as the record's schema
+        /// names it; `None` when it is not one of them (a name the client made up is never
+        /// repeated).
+        field: Option<&'static str>,
+        /// What is wrong, in words: `a required field is missing`, `a field this resource does
+        /// not have`, `a value of the wrong type`, `a value not valid for this field`, or
+        /// `not JSON`.
+        problem: &'static str,
     },
 }
 
@@ -70,11 +84,27 @@ impl JsonRejection {
     fn message(&self) -> String {
         match self {
             Self::NotJson => "the body must be application/json".to_owned(),
-            Self::TooLarge { limit } => format!("the body is larger than {limit} bytes"),
-            Self::Unreadable => "the body could not be read".to_owned(),
-            Self::Invalid { kind, line, column } => format!(
-                "the body is not a valid request ({kind} error at line {line}, column {column})"
+            Self::TooLarge { limit } => format!(
+                "the body is larger than the limit of {limit} bytes (the default is {DEFAULT_LIMIT}: \
+                 the service takes a larger one with PiiJson<T, N>)"
             ),
+            Self::Unreadable => "the body could not be read".to_owned(),
+            Self::Invalid {
+                kind,
+                line,
+                column,
+                field,
+                problem,
+            } => match field {
+                Some(field) => format!(
+                    "the body is not a valid request: {problem} (`{field}`; {kind} error at line \
+                     {line}, column {column})"
+                ),
+                None => format!(
+                    "the body is not a valid request: {problem} ({kind} error at line {line}, \
+                     column {column})"
+                ),
+            },
         }
     }
 }
@@ -106,7 +136,7 @@ fn is_json(request: &Request) -> bool {
 
 impl<T, S, const LIMIT: usize> FromRequest<S> for PiiJson<T, LIMIT>
 where
-    T: DeserializeOwned,
+    T: DeserializeOwned + Classified,
     S: Send + Sync,
 {
     type Rejection = JsonRejection;
@@ -138,17 +168,54 @@ where
                 wipe(&mut data);
             }
         }
-        serde_json::from_slice(&buffer)
-            .map(PiiJson)
-            .map_err(|e| JsonRejection::Invalid {
-                kind: match e.classify() {
-                    serde_json::error::Category::Syntax => "syntax",
-                    serde_json::error::Category::Eof => "eof",
-                    _ => "data",
-                },
-                line: e.line(),
-                column: e.column(),
+        let mut de = serde_json::Deserializer::from_slice(&buffer);
+        serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| invalid::<T>(Some(e.path()), e.inner()))
+            .and_then(|record| {
+                de.end().map_err(|e| invalid::<T>(None, &e))?;
+                Ok(PiiJson(record))
             })
+    }
+}
+
+/// The rejection of a body that is not this resource: where, and what kind of problem, in the
+/// schema's words only (serde's own message can quote the input, so it is never used).
+fn invalid<T: Classified>(
+    path: Option<&serde_path_to_error::Path>,
+    error: &serde_json::Error,
+) -> JsonRejection {
+    use serde_json::error::Category;
+    let schema_field = |name: &str| T::SCHEMA.fields().iter().find(|f| f.name() == name);
+    let text = error.to_string();
+    let (kind, problem) = match error.classify() {
+        Category::Syntax => ("syntax", "not JSON"),
+        Category::Eof => ("eof", "the body is cut short"),
+        Category::Io => ("data", "the body could not be read"),
+        Category::Data if text.starts_with("missing field") => {
+            ("data", "a required field is missing")
+        }
+        Category::Data if text.starts_with("unknown field") => {
+            ("data", "a field this resource does not have")
+        }
+        Category::Data if text.starts_with("invalid type") => ("data", "a value of the wrong type"),
+        Category::Data => ("data", "a value not valid for this field"),
+    };
+    // The field: the first step of the path if the schema has it; for a missing field, the
+    // one serde names between backticks if the schema has it.
+    let from_path = path.and_then(|path| match path.iter().next() {
+        Some(serde_path_to_error::Segment::Map { key }) => schema_field(key),
+        _ => None,
+    });
+    let missing = text
+        .strip_prefix("missing field `")
+        .and_then(|rest| rest.split('`').next())
+        .and_then(schema_field);
+    JsonRejection::Invalid {
+        kind,
+        line: error.line(),
+        column: error.column(),
+        field: missing.or(from_path).map(|f| f.name()),
+        problem,
     }
 }
 

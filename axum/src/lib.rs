@@ -43,7 +43,7 @@ mod log;
 mod view;
 
 pub use async_guard::AsyncGuard;
-pub use caller::{Caller, CallerRejection, HeaderPrincipal, PrincipalSource};
+pub use caller::{Caller, CallerRejection, CallerState, HeaderPrincipal, PrincipalSource};
 pub use json::{DEFAULT_LIMIT, JsonRejection, PiiJson};
 pub use log::{ScrubbedSpan, scrubbed_trace};
 pub use view::ViewJson;

@@ -147,6 +147,53 @@ impl Storage<'_> {
         self.guard.storage_keys().column(record, field)
     }
 
+    /// [`column`](Self::column) for an `Option<Pii<_>>` field: `None` (a `NULL` column) when
+    /// the record has no value there. Read one back with `row.map(|e| storage.read_column…)`.
+    ///
+    /// ```
+    /// use piiguard::{Classified, Guard, Pii, Policy};
+    /// use piiguard::audit::MemorySink;
+    /// use piiguard::keys::{Environment, Keyring};
+    ///
+    /// #[derive(Classified)]
+    /// #[pii(subject = id)]
+    /// struct Customer {
+    ///     id: u64,
+    ///     #[pii(class = phone)]
+    ///     phone: Option<Pii<String>>,
+    /// }
+    ///
+    /// let guard = Guard::builder(Keyring::in_memory(Environment::Dev))
+    ///     .policy(Policy::starter())
+    ///     .audit(std::sync::Arc::new(MemorySink::new()))
+    ///     .build()?;
+    /// let storage = guard.storage();
+    /// let with = Customer { id: 7, phone: Some(Pii::new("+1-555-0100".into())) };
+    /// let without = Customer { id: 8, phone: None };
+    /// let column = storage.optional_column(&with, |c| c.phone.as_ref())?;
+    /// assert!(column.is_some());
+    /// assert!(storage.optional_column(&without, |c| c.phone.as_ref())?.is_none());
+    /// // Read back: a NULL stays None.
+    /// let read: Option<Pii<String>> = column
+    ///     .map(|c| storage.read_column::<Customer, _>("phone", Some(&7), c.envelope().clone()))
+    ///     .transpose()?;
+    /// assert!(read.is_some());
+    /// # Ok::<(), piiguard::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`column`](Self::column).
+    pub fn optional_column<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+        &self,
+        record: &'r T,
+        field: impl FnOnce(&'r T) -> Option<&'r Pii<V>>,
+    ) -> Result<Option<Column>, Error> {
+        match field(record) {
+            Some(value) => self.column(record, |_| value).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// A column value read back as field `field` of record type `T` for `subject`: still
     /// encrypted, and checked to belong there (another field's, record's, subject's or
     /// tenant's value is [`Error::ColumnMismatch`]). A column read that succeeds is not

@@ -153,7 +153,14 @@ pub struct GuardBuilder {
 }
 
 impl GuardBuilder {
-    /// The policy (default: deny everything).
+    /// The policy in force (default: deny everything).
+    ///
+    /// With a policy store ([`Guard::shared`], [`Guard::open_local`]) this is the **fallback**:
+    /// the policy installed in the store — by an admin ([`Admin::install_policy`]) or, on a
+    /// local directory, from its `policy.toml` — is in force whenever there is one, on every
+    /// instance, and this one only until then. A fresh store holds none: without a fallback,
+    /// every guard on it denies everything, admin acts included, until a program that built
+    /// its guard with one installs a policy.
     pub fn policy(mut self, policy: Policy) -> Self {
         self.policy = Some(policy);
         self

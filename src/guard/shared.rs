@@ -12,7 +12,8 @@ impl Guard {
     /// access counts and policy all live in `store`, shared with every instance built on the
     /// same store; the key set is sealed under `kek`, which the store never holds. On an empty
     /// store the first instance makes the key set (instances starting together agree on one).
-    /// Add a fallback policy, a subsystem name or a scope, and build.
+    /// Add a fallback policy (in force until the store holds one: see
+    /// [`GuardBuilder::policy`]), a subsystem name or a scope, and build.
     ///
     /// ```
     /// use piiguard::keys::KekSource;

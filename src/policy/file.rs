@@ -339,8 +339,13 @@ fn thresholds(
     if window == 0 {
         return Err(err("window_secs must be above 0"));
     }
-    if m.hard_limit.is_some_and(|h| h <= total.elevated_after) {
-        return Err(err("hard_limit must be above elevated_after"));
+    if let Some(hard) = m.hard_limit.filter(|h| *h <= total.elevated_after) {
+        let default = m.elevated_after.map_or(", its default", |_| "");
+        return Err(err(&format!(
+            "hard_limit ({hard}) must be above elevated_after ({}{default}): the alert comes \
+             before the limit",
+            total.elevated_after
+        )));
     }
     let mut per_class = Vec::with_capacity(m.classes.len());
     for (class, levels) in &m.classes {
@@ -436,6 +441,12 @@ mod tests {
         assert_eq!(line, 2);
         assert!(message.contains("below suspicious_after"));
         assert!(error_line("").1.contains("version"));
+        // A hard limit at or below the alert: the values, and the default named as such.
+        let (_, message) = error_line(&format!("{HEAD}[monitor]\nhard_limit = 50\n"));
+        assert!(
+            message.contains("hard_limit (50) must be above elevated_after (100, its default)"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -73,6 +73,7 @@ const HARMLESS: &[&str] = &[
     "convergent_token",
     "tokenize",
     "column",
+    "optional_column",
     "read_column",
     "verify_audit",
     // GuardBuilder and PolicyView

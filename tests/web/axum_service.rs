@@ -296,15 +296,31 @@ fn bad_bodies_get_value_free_errors_and_envelopes_are_refused() {
         !body.contains(bad_email) && !holds_sentinel(&body),
         "{body}"
     );
+    // What is wrong, and where, in the schema's words.
+    assert!(
+        body.contains("a value not valid for this field (`email`"),
+        "{body}"
+    );
     let wrong_type = r#"{"name":"Zyxwa Sentinelle","email":"a@example.com","phone":"+1-555-0147","passport":"X87651234","plan":987654}"#;
     let (status, body) = call("POST", &url, &[], Some(("application/json", wrong_type)));
     assert_eq!(status, 400);
     assert!(!body.contains("987654") && !holds_sentinel(&body), "{body}");
+    assert!(body.contains("a value of the wrong type (`plan`"), "{body}");
+    let missing =
+        r#"{"name":"Zyxwa Sentinelle","phone":"+1-555-0147","passport":"X87651234","plan":"pro"}"#;
+    let (status, body) = call("POST", &url, &[], Some(("application/json", missing)));
+    assert_eq!(status, 400);
+    assert!(
+        body.contains("a required field is missing (`email`"),
+        "{body}"
+    );
+    assert!(!holds_sentinel(&body), "{body}");
     let (status, body) = call("POST", &url, &[], Some(("text/plain", wrong_type)));
     assert_eq!(status, 415, "{body}");
     let huge = format!(r#"{{"name":"{}"}}"#, "a".repeat(70_000));
     let (status, body) = call("POST", &url, &[], Some(("application/json", &huge)));
     assert_eq!(status, 413, "{body}");
+    assert!(body.contains("the limit of 65536 bytes"), "{body}");
     let (status, body) = call(
         "POST",
         &url,
