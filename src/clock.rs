@@ -121,6 +121,11 @@ impl Pace {
     }
 }
 
+/// How often an instance looks at a shared store for what other instances changed — the key
+/// set, destroyed subject keys, the policy in force — by default
+/// ([`KeyringBuilder::refresh_every`](crate::keys::KeyringBuilder::refresh_every) for the keys).
+pub const REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
+
 #[cfg(test)]
 mod tests {
     use super::*;

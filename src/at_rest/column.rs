@@ -5,7 +5,7 @@
 //! next reveal.
 
 use super::digest::Digest;
-use super::keys::{StorageKeys, classified_field};
+use super::storage_keys::{StorageKeys, classified_field};
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::keys::Purpose;
@@ -13,7 +13,7 @@ use crate::names::{Treatment, View};
 use crate::pii::{Pii, Revealed};
 use crate::schema::SubjectId;
 use crate::value::PiiValue;
-use crate::view::{Classified, FieldRef, Located};
+use crate::view::{Classified, FieldRef, OwnedFieldRef};
 use std::fmt;
 
 /// One classified field of a record, as stored in a column of its own: the envelope (bound to
@@ -103,7 +103,8 @@ impl StorageKeys<'_> {
         field: impl FnOnce(&'r T) -> &'r Pii<V>,
     ) -> Result<Column, Error> {
         let value = field(record);
-        Located::with(record, value, |at| self.column_at(at, value)).ok_or(Error::FieldNotFound)?
+        OwnedFieldRef::with(record, value, |at| self.column_at(at, value))
+            .ok_or(Error::FieldNotFound)?
     }
 
     fn column_at<V: PiiValue>(&self, at: &FieldRef<'_>, value: &Pii<V>) -> Result<Column, Error> {

@@ -1,10 +1,10 @@
 //! Decrypting one field of a record (what a reveal does once the guard has allowed it).
 
-use super::keys::StorageKeys;
+use super::storage_keys::StorageKeys;
 use crate::error::Error;
 use crate::pii::{Pii, Revealed};
 use crate::value::PiiValue;
-use crate::view::{Classified, FieldRef, Located};
+use crate::view::{Classified, FieldRef, OwnedFieldRef};
 use zeroize::Zeroizing;
 
 impl StorageKeys<'_> {
@@ -26,7 +26,7 @@ impl StorageKeys<'_> {
         field: impl FnOnce(&'r T) -> &'r Pii<V>,
     ) -> Result<Revealed<V>, Error> {
         let value = field(record);
-        Located::with(record, value, |at| self.open_value(at, value))
+        OwnedFieldRef::with(record, value, |at| self.open_value(at, value))
             .ok_or(Error::FieldNotFound)?
             .and_then(V::decode)
             .map(Revealed::new)
@@ -36,7 +36,7 @@ impl StorageKeys<'_> {
     /// allowed it.
     pub(crate) fn decrypt_at<V: PiiValue>(
         &self,
-        at: &Located,
+        at: &OwnedFieldRef,
         value: &Pii<V>,
     ) -> Result<Revealed<V>, Error> {
         self.open_value(&at.at(), value)

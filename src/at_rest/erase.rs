@@ -1,6 +1,6 @@
 //! Crypto-shredding: destroying a subject's key makes every envelope of theirs unreadable.
 
-use super::keys::StorageKeys;
+use super::storage_keys::StorageKeys;
 use crate::error::Error;
 use crate::schema::SubjectId;
 use std::fmt;

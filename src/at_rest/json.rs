@@ -1,6 +1,6 @@
 //! Records as JSON in the storage view (and any other view, with these keys attached).
 
-use super::keys::StorageKeys;
+use super::storage_keys::StorageKeys;
 use crate::error::{Error, ErrorSlot, json_typed};
 use crate::names::{Treatment, View};
 use crate::pii::Internal;

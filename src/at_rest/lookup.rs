@@ -1,7 +1,7 @@
 //! Finding records by value: the blind indexes an equality lookup must match.
 
 use super::digest::Digest;
-use super::keys::{StorageKeys, classified_field};
+use super::storage_keys::{StorageKeys, classified_field};
 use crate::error::Error;
 use crate::keys::{KeyRef, KeyState, Purpose};
 use crate::view::{Classified, FieldRef};

@@ -7,9 +7,9 @@
 //! only way to cleartext. Operators' tooling that must run without a policy (bulk rewraps,
 //! migrations) gets a `StorageKeys` from [`piiguard::unaudited`](crate::unaudited).
 //!
-//! Files: `keys.rs` (the scoped handle: encrypt, open, digest), `protector.rs` (the keys a view
+//! Files: `storage_keys.rs` (the scoped handle: encrypt, open, digest), `protector.rs` (the keys a view
 //! context carries), `json.rs` (the storage view as JSON), `lookup.rs` (blind-index lookups),
-//! `rewrap.rs`, `erase.rs` (crypto-shredding), `tokens.rs` (vault tokens), `preserving.rs`
+//! `rewrap.rs`, `erase.rs` (crypto-shredding), `vault_tokens.rs` (vault tokens), `preserving.rs`
 //! (FF1 tokens under derived keys), `decrypt.rs` and `digest.rs` (the digest format).
 
 mod column;
@@ -17,7 +17,6 @@ mod decrypt;
 mod digest;
 mod erase;
 mod json;
-mod keys;
 mod lookup;
 mod preserving;
 mod protector;
@@ -25,11 +24,12 @@ mod register;
 mod rewrap;
 #[cfg(any(feature = "rusqlite", feature = "postgres", feature = "sqlx"))]
 mod sql;
-mod tokens;
+mod storage_keys;
+mod vault_tokens;
 
 pub use crate::envelope::TEXT_PREFIX;
 pub use column::Column;
 pub use erase::Forgotten;
-pub use keys::StorageKeys;
 pub use rewrap::RewrapProgress;
-pub use tokens::{TokenMetadata, TokenTarget};
+pub use storage_keys::StorageKeys;
+pub use vault_tokens::{TokenMetadata, TokenTarget};

@@ -9,8 +9,8 @@
 //! subject: forgetting a subject does not shred their FF1 tokens — use vault tokens where
 //! per-subject erasure matters.
 
-use super::keys::StorageKeys;
-use super::tokens::TokenTarget;
+use super::storage_keys::StorageKeys;
+use super::vault_tokens::TokenTarget;
 use crate::error::Error;
 use crate::keys::{HashUse, KeyLookup, Purpose};
 use crate::pii::Revealed;

@@ -2,7 +2,7 @@
 //! opening of stored values a mask or digest needs.
 
 use super::digest::Digest;
-use super::keys::StorageKeys;
+use super::storage_keys::StorageKeys;
 use crate::envelope::Envelope;
 use crate::error::Error;
 use crate::keys::Purpose;

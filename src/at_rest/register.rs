@@ -2,7 +2,7 @@
 //! under a key derived from the first version of the region's pseudonym root key (the active
 //! one once that is destroyed) — stable across rotations, so an auditor who holds an id can find its entries years later.
 
-use super::keys::StorageKeys;
+use super::storage_keys::StorageKeys;
 use crate::crypto::keyed_hash::keyed_hash_parts;
 use crate::error::Error;
 use crate::keys::{FieldScope, HashUse, KeyLookup, Purpose};

@@ -1,7 +1,7 @@
 //! Rewrapping: moving envelopes (and subject keys) to the active key after a rotation, so the
 //! old key version can be destroyed.
 
-use super::keys::StorageKeys;
+use super::storage_keys::StorageKeys;
 use crate::error::Error;
 use crate::keys::{KeyLookup, Purpose};
 use crate::pii::Internal;

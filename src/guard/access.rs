@@ -12,7 +12,7 @@ use crate::policy::{Access, Decision, Disclosure, GrantToken, Principal, Reason,
 use crate::schema::SubjectId;
 use crate::value::PiiValue;
 use crate::view::Classified;
-use crate::view::Located;
+use crate::view::OwnedFieldRef;
 
 impl Guard {
     /// Reveals one classified field of `record` to `principal`, if the policy (or a break-glass
@@ -37,7 +37,7 @@ impl Guard {
         }
         let access = access.into();
         let pii = field(record);
-        let at = Located::find(record, pii).ok_or(Error::FieldNotFound)?;
+        let at = OwnedFieldRef::find(record, pii).ok_or(Error::FieldNotFound)?;
         // A field stored as a vault token is detokenized, and audited as such.
         let action = match at.pii.treatment(crate::names::View::Storage) {
             crate::names::Treatment::Tokenize => Action::Detokenize,
@@ -118,7 +118,7 @@ impl Guard {
                 return Err(error);
             }
         };
-        let at = Located {
+        let at = OwnedFieldRef {
             record: target.record_schema(),
             field: target.field_schema(),
             pii: target.pii(),
@@ -217,9 +217,9 @@ impl Guard {
         record.visit_pii(&mut |at, _| {
             let seen = located
                 .iter()
-                .any(|l: &Located| same_field(l.record, l.field, at.record(), at.field()));
+                .any(|l: &OwnedFieldRef| same_field(l.record, l.field, at.record(), at.field()));
             if !seen {
-                located.push(Located::of(at));
+                located.push(OwnedFieldRef::of(at));
             }
         });
         for at in &located {
@@ -340,7 +340,7 @@ impl Guard {
         &self,
         principal: &Principal,
         access: &Access,
-        at: &Located,
+        at: &OwnedFieldRef,
         now: i64,
     ) -> Decision {
         match access.grant() {
@@ -354,7 +354,7 @@ impl Guard {
         &self,
         principal: &Principal,
         access: &Access,
-        at: &Located,
+        at: &OwnedFieldRef,
         now: i64,
     ) -> Decision {
         let decision = self.decide_at(principal, access, at, now);
@@ -365,7 +365,12 @@ impl Guard {
         }
     }
 
-    fn policy_decision(&self, principal: &Principal, access: &Access, at: &Located) -> Decision {
+    fn policy_decision(
+        &self,
+        principal: &Principal,
+        access: &Access,
+        at: &OwnedFieldRef,
+    ) -> Decision {
         let subject = at.subject.as_ref().map(SubjectId::as_str);
         let target = Target {
             class: at.pii.class().name(),
@@ -381,7 +386,7 @@ impl Guard {
         &self,
         principal: &Principal,
         token: &GrantToken,
-        at: &Located,
+        at: &OwnedFieldRef,
         now: i64,
     ) -> Decision {
         match grant::verify(self.keyring(), token, now) {
@@ -412,7 +417,7 @@ impl Guard {
         &self,
         claims: &Claims,
         principal: &Principal,
-        at: &Located,
+        at: &OwnedFieldRef,
         environment_ok: bool,
     ) -> Decision {
         let subject = at.subject.as_ref().map(SubjectId::as_str);
@@ -439,7 +444,7 @@ impl Guard {
 }
 
 /// Names the field `at` in an event: record type, field, class, sensitivity and subject.
-pub(super) fn describe(event: &mut AuditEvent, at: &Located) {
+pub(super) fn describe(event: &mut AuditEvent, at: &OwnedFieldRef) {
     event.object.record = Some(Text::from_static(at.record.name()));
     event.object.field = Some(Text::from_static(at.field.name()));
     event.object.class = Some(Text::from_static(at.pii.class().name()));

@@ -9,7 +9,7 @@ use crate::audit::{Action, Outcome, Text};
 use crate::error::Error;
 use crate::policy::{Access, Decision, Disclosure, Principal, Reason};
 use crate::schema::FieldKind;
-use crate::view::{Classified, Located};
+use crate::view::{Classified, OwnedFieldRef};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 
@@ -106,7 +106,7 @@ impl Guard {
             .classified_fields()
             .filter(|(f, _)| f.quasi().is_some())
         {
-            let at = Located {
+            let at = OwnedFieldRef {
                 record: schema,
                 field,
                 pii,

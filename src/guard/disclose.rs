@@ -8,7 +8,7 @@ use crate::clock::unix_ms;
 use crate::error::Error;
 use crate::monitor::{Admission, Alert, AlertKind};
 use crate::policy::{Access, Decision, Principal, Reason};
-use crate::view::Located;
+use crate::view::OwnedFieldRef;
 
 impl Guard {
     /// The common end of a reveal and a detokenization: the decision (`allows` it or not),
@@ -22,7 +22,7 @@ impl Guard {
         &self,
         principal: &Principal,
         access: &Access,
-        at: &Located,
+        at: &OwnedFieldRef,
         (mut event, now): (AuditEvent, time::OffsetDateTime),
         allows: fn(&Decision) -> bool,
         open: impl FnOnce() -> Result<R, Error>,
@@ -54,7 +54,7 @@ impl Guard {
     fn disclose_in_steps<R>(
         &self,
         principal: &Principal,
-        at: &Located,
+        at: &OwnedFieldRef,
         (mut event, now): (AuditEvent, time::OffsetDateTime),
         mut decision: Decision,
         allows: fn(&Decision) -> bool,

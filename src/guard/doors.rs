@@ -6,7 +6,7 @@
 //! policy's own door, the one that discloses, is [`Guard`] itself.
 
 use super::Guard;
-use super::lifecycle::RetentionSweep;
+use super::retention::RetentionSweep;
 use crate::at_rest::{Column, Forgotten, TokenTarget};
 use crate::envelope::Envelope;
 use crate::error::Error;
@@ -412,7 +412,7 @@ impl Admin<'_> {
 
     /// Puts a new policy in force: `text` is checked (a bad policy is refused with its line),
     /// recorded with its version, and then in force on every instance sharing the guard's
-    /// policy store within [`REFRESH`](crate::keys::REFRESH). Needs an admin role; audited.
+    /// policy store within [`REFRESH`](crate::clock::REFRESH). Needs an admin role; audited.
     ///
     /// # Errors
     /// [`Error::Policy`] for a bad policy (nothing is recorded or changed); [`Error::Denied`]

@@ -6,8 +6,8 @@
 //! its audit events all name the same policy version.
 
 use crate::clock::Pace;
+use crate::clock::REFRESH;
 use crate::error::Error;
-use crate::keys::REFRESH;
 use crate::monitor::{Counters, Monitor, Thresholds};
 use crate::policy::{Policy, PolicyStore};
 use std::sync::{Arc, PoisonError, RwLock};

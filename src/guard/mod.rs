@@ -8,12 +8,12 @@ mod batched_tokens;
 mod break_glass;
 mod disclose;
 mod doors;
-mod lifecycle;
 mod live;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod local;
 mod policy_view;
 mod preserving;
+mod retention;
 #[cfg(all(
     any(feature = "sqlite", feature = "postgres"),
     feature = "local-key-file"
@@ -23,10 +23,10 @@ mod storage;
 
 pub use anonymize::{Anonymization, Anonymized};
 pub use doors::{Admin, Storage};
-pub use lifecycle::RetentionSweep;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use local::LocalGuard;
 pub use policy_view::PolicyView;
+pub use retention::RetentionSweep;
 
 use crate::at_rest::StorageKeys;
 use crate::audit::{
@@ -228,7 +228,7 @@ impl GuardBuilder {
     /// Where the policy in force is kept for every instance sharing it (default: none, the
     /// policy given here stays in force). With a store, the store's policy is in force once
     /// one was installed ([`Admin::install_policy`]), and a newly installed one takes effect on
-    /// every instance within [`REFRESH`](crate::keys::REFRESH).
+    /// every instance within [`REFRESH`](crate::clock::REFRESH).
     pub fn policies(mut self, store: Arc<dyn PolicyStore>) -> Self {
         self.policies = Some(store);
         self

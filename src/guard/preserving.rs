@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::pii::Revealed;
 use crate::policy::{Access, Decision, Principal, Reason};
 use crate::token::TokenFormat;
-use crate::view::Located;
+use crate::view::OwnedFieldRef;
 
 impl Guard {
     /// What [`Storage::tokenize_preserving`](super::Storage::tokenize_preserving) does (the public door is there).
@@ -54,7 +54,7 @@ impl Guard {
             principal,
             Some(&access),
         );
-        let at = Located {
+        let at = OwnedFieldRef {
             record: target.record_schema(),
             field: target.field_schema(),
             pii: target.pii(),

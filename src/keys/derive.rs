@@ -3,7 +3,7 @@
 
 use super::Environment;
 use super::material::{KeyMaterial, RootKey};
-use super::store::StoreKey;
+use super::subject_keys::StoreKey;
 use crate::codec::put_part;
 use crate::crypto::KEY_LEN;
 use crate::crypto::aead::FieldCipher;

@@ -52,8 +52,7 @@ impl MacKey {
 
     /// Whether `tag` is the MAC of `parts`, compared in constant time.
     pub(crate) fn verify(&self, parts: &[&[u8]], tag: &[u8]) -> bool {
-        use subtle::ConstantTimeEq as _;
-        tag.len() == 32 && bool::from(self.mac(parts).ct_eq(tag))
+        tag.len() == 32 && crate::crypto::ct_eq(&self.mac(parts), tag)
     }
 }
 

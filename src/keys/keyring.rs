@@ -6,7 +6,7 @@ use super::material::RootKey;
 use super::provider::{KeyProvider, KeySet};
 use super::purpose::{KeyState, Purpose};
 use super::shared::{Freshness, Inner};
-use super::store::{KeyStore, MemoryKeyStore};
+use super::subject_keys::{KeyStore, MemoryKeyStore};
 use crate::envelope::{valid_key_id, valid_region};
 use crate::environment::Environment;
 use crate::error::Error;
@@ -106,7 +106,7 @@ impl Default for KeyringBuilder {
             provider: None,
             store: None,
             index_len: 16,
-            refresh: super::shared::REFRESH,
+            refresh: crate::clock::REFRESH,
         }
     }
 }
@@ -149,7 +149,7 @@ impl KeyringBuilder {
 
     /// How often this instance asks the store whether other instances changed the keys
     /// (rotated, destroyed a key or a subject's key): the bound on how long it may go on with
-    /// what it holds. Default [`REFRESH`](crate::keys::REFRESH), 250 ms.
+    /// what it holds. Default [`REFRESH`](crate::clock::REFRESH), 250 ms.
     pub fn refresh_every(mut self, every: std::time::Duration) -> Self {
         self.refresh = every;
         self

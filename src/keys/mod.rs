@@ -27,13 +27,13 @@ mod scope;
 #[cfg(feature = "local-key-file")]
 mod sealed;
 mod shared;
-mod store;
 #[cfg(feature = "local-key-file")]
-mod stored;
+mod stored_key_set;
 mod subject;
+mod subject_keys;
 mod sync;
 #[cfg(feature = "vault")]
-mod vault;
+mod vault_transit;
 
 pub(crate) use data_keys::{FieldScope, HashUse};
 #[cfg(feature = "local-key-file")]
@@ -54,13 +54,12 @@ pub use sealed::{ENVIRONMENT_VAR, KEK_PASSPHRASE_VAR};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
 pub use sealed::{KekSource, KeyWrap};
-pub use shared::REFRESH;
-pub use store::{KeyStore, MemoryKeyStore, StoreKey, WrappedKey};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]
-pub use stored::StoredKeySet;
+pub use stored_key_set::StoredKeySet;
+pub use subject_keys::{KeyStore, MemoryKeyStore, StoreKey, WrappedKey};
 #[cfg(feature = "vault")]
 #[cfg_attr(docsrs, doc(cfg(feature = "vault")))]
-pub use vault::VaultTransitKek;
+pub use vault_transit::VaultTransitKek;
 
 pub use crate::environment::Environment;

@@ -5,16 +5,12 @@
 use super::derive::Cache;
 use super::material::RootKey;
 use super::provider::KeyProvider;
-use super::store::KeyStore;
+use super::subject_keys::KeyStore;
 use crate::clock::Pace;
 use crate::environment::Environment;
 use crate::error::Error;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
-
-/// How often an instance asks the store whether the keys changed, by default
-/// ([`KeyringBuilder::refresh_every`](crate::keys::KeyringBuilder::refresh_every)).
-pub const REFRESH: std::time::Duration = std::time::Duration::from_millis(250);
 
 pub(crate) struct Inner {
     pub(crate) environment: Environment,

@@ -6,7 +6,7 @@ use super::lookup::KeyLookup;
 use super::material::{KeyMaterial, RootKey};
 use super::purpose::Purpose;
 use super::shared::Inner;
-use super::store::{StoreKey, WrappedKey};
+use super::subject_keys::{StoreKey, WrappedKey};
 use crate::codec::put_part;
 use crate::crypto::KEY_LEN;
 use crate::crypto::aead::{FieldCipher, NONCE_LEN, Siv as _, TAG_LEN};

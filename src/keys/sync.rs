@@ -1,19 +1,18 @@
 //! Keeping an instance's keys in step with the store that other instances change: the key set
 //! is reloaded when its stored version moves, and cached subject keys are dropped when another
-//! instance destroys one — looked at every [`REFRESH`](crate::keys::REFRESH) at most, so a rotation, a key
+//! instance destroys one — looked at every [`REFRESH`](crate::clock::REFRESH) at most, so a rotation, a key
 //! destruction or a forgotten subject takes effect everywhere within that bound (plus one
 //! operation's time).
 
 use super::keyring::{Keyring, check};
 use super::material::RootKey;
-use super::store::KeyStore as _;
+use super::subject_keys::KeyStore as _;
 use crate::error::Error;
 use std::sync::atomic::Ordering;
 use std::sync::{PoisonError, RwLockReadGuard};
-use subtle::ConstantTimeEq as _;
 
 impl Keyring {
-    /// The key set, refreshed from the store first when [`REFRESH`](crate::keys::REFRESH) has passed.
+    /// The key set, refreshed from the store first when [`REFRESH`](crate::clock::REFRESH) has passed.
     pub(crate) fn read(&self) -> Result<RwLockReadGuard<'_, Vec<RootKey>>, Error> {
         self.refresh_if_due()?;
         Ok(self.read_now())
@@ -103,7 +102,7 @@ impl Keyring {
                 });
             };
             let same = match (&held.material, &stored.material) {
-                (Some(a), Some(b)) => bool::from(a.bytes().ct_eq(b.bytes())),
+                (Some(a), Some(b)) => crate::crypto::ct_eq(a.bytes(), b.bytes()),
                 (Some(_), None) => true,
                 (None, Some(_)) => false,
                 (None, None) => true,

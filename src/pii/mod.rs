@@ -20,7 +20,6 @@ use crate::value::PiiValue;
 use std::fmt;
 use std::marker::PhantomData;
 use std::sync::OnceLock;
-use subtle::ConstantTimeEq;
 
 /// A classified value, encrypted in memory under the per-process key whenever it is not in use.
 ///
@@ -35,9 +34,9 @@ use subtle::ConstantTimeEq;
 ///   lends it to a closure and wipes it afterwards. Policy-gated, audited reveals are built on
 ///   top of it by the guard.
 /// - `Clone` re-seals under a fresh nonce; `==` compares in constant time (for equal lengths).
-/// - A value deserialized from the storage view stays an encrypted [`Envelope`] until it is
-///   revealed through the keys (`ScopedKeys::reveal`); until then it masks as a redaction and
-///   `expose` answers [`Error::Enveloped`].
+/// - A value deserialized from the storage view stays an encrypted [`Envelope`] until a guard
+///   reveals it ([`Guard::reveal`](crate::Guard::reveal), decided and audited); until then it
+///   masks as a redaction and `expose` answers [`Error::Enveloped`].
 ///
 /// ```
 /// use piiguard::{Class, Pii};
@@ -312,7 +311,7 @@ impl<T: PiiValue> PartialEq for Pii<T> {
     fn eq(&self, other: &Self) -> bool {
         match (&self.held, &other.held) {
             (Held::Sealed(a), Held::Sealed(b)) => {
-                a.cleartext_len() == b.cleartext_len() && bool::from(a.open().ct_eq(&b.open()))
+                a.cleartext_len() == b.cleartext_len() && crate::crypto::ct_eq(&a.open(), &b.open())
             }
             (Held::Enveloped(a), Held::Enveloped(b)) => a == b,
             (Held::Tokenized(a), Held::Tokenized(b)) => a == b,

@@ -220,7 +220,7 @@ impl Keyring {
     /// key-encryption key, and the subject keys; created with owner-only permissions in a new
     /// or empty directory. Several processes may open one directory at once: they share one
     /// key set, and a change one makes (a rotation, a destroyed key or subject) reaches the
-    /// others within [`REFRESH`](crate::keys::REFRESH).
+    /// others within [`REFRESH`](crate::clock::REFRESH).
     ///
     /// Keys are never created over existing data: if the store has no key set while `kek`,
     /// subject keys, audit events or files of an older layout are present, it refuses with

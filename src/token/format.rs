@@ -19,7 +19,7 @@
 //! tenant): the same value makes another token in another field. For a card, the kept digits
 //! are in the tweak too.
 
-use super::ff1::{Ff1, TokenKey};
+use crate::crypto::ff1::{Ff1, TokenKey};
 use crate::error::Error;
 use std::fmt;
 use zeroize::Zeroizing;

@@ -18,11 +18,10 @@
 //! # Ok::<(), piiguard::Error>(())
 //! ```
 
-mod ff1;
 mod format;
 mod vault;
 
-pub use ff1::{Ff1, MIN_DOMAIN, TokenKey};
+pub use crate::crypto::ff1::{Ff1, MIN_DOMAIN, TokenKey};
 pub use format::{FormatPreserving, TokenFormat};
 pub use vault::{
     EMAIL_DOMAIN, MemoryTokenStore, TOKEN_PREFIX, TokenEntry, TokenInfo, TokenStore, VaultFormat,

@@ -24,11 +24,11 @@ mod containers;
 pub(crate) mod context;
 pub(crate) mod de;
 pub(crate) mod field;
-mod located;
+mod owned_field_ref;
 pub(crate) mod record;
 
 pub use crate::names::{Treatment, View};
 pub use classified::{Classified, Viewed, in_context, in_view};
 pub(crate) use context::{FieldDecisions, Protector};
 pub use context::{FieldRef, ViewContext};
-pub(crate) use located::Located;
+pub(crate) use owned_field_ref::OwnedFieldRef;

@@ -454,3 +454,78 @@ fn the_checker_sees_real_imports() {
         ]
     );
 }
+
+/// The crates of cryptographic primitives: only `crypto/` names them.
+const CRYPTO_CRATES: &[&str] = &[
+    "aes",
+    "aes_gcm",
+    "aes_gcm_siv",
+    "argon2",
+    "aws_lc_rs",
+    "blake3",
+    "ed25519_dalek",
+    "fpe",
+    "hkdf",
+    "hmac",
+    "sha2",
+    "subtle",
+];
+
+#[test]
+fn only_crypto_names_a_cryptographic_crate() {
+    let files = load();
+    let (mut found, mut in_crypto) = (Vec::new(), 0);
+    for source in files.values() {
+        let crypto = source.module.first().is_some_and(|m| m == "crypto");
+        for krate in CRYPTO_CRATES {
+            let named = source
+                .code
+                .match_indices(&format!("{krate}::"))
+                .any(|(at, _)| {
+                    // A path that starts with the crate, not `x::aes::…` or `my_aes::…`.
+                    !source.code[..at]
+                        .chars()
+                        .next_back()
+                        .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+                });
+            match (named, crypto) {
+                (true, true) => in_crypto += 1,
+                (true, false) => found.push(format!("{} names `{krate}`", name(&source.module))),
+                _ => {}
+            }
+        }
+    }
+    assert!(found.is_empty(), "outside crypto/:\n{}", found.join("\n"));
+    // The search itself works: crypto/ names them.
+    assert!(in_crypto >= 6, "{in_crypto} crate names found in crypto/");
+}
+
+#[test]
+fn the_architecture_document_shows_these_layers() {
+    let doc =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/ARCHITECTURE.md"))
+            .unwrap();
+    // The rows `| N | `a`, `b` |` of its layer table, in order.
+    let table: Vec<Vec<String>> = doc
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+            (cells.len() == 4 && cells[1].parse::<usize>().is_ok()).then(|| {
+                cells[2]
+                    .split(',')
+                    .map(|m| {
+                        m.trim()
+                            .trim_matches('`')
+                            .trim_end_matches(".rs")
+                            .to_owned()
+                    })
+                    .collect()
+            })
+        })
+        .collect();
+    let layers: Vec<Vec<String>> = LAYERS
+        .iter()
+        .map(|layer| layer.iter().map(|m| (*m).to_owned()).collect())
+        .collect();
+    assert_eq!(table, layers, "docs/ARCHITECTURE.md's layer table");
+}

@@ -246,7 +246,7 @@ fn an_unknown_key_version_makes_an_instance_reload_before_failing() {
             .unwrap()
     };
     // B would not look at the store on its own for an hour.
-    let a = instance(piiguard::keys::REFRESH);
+    let a = instance(piiguard::clock::REFRESH);
     let b = instance(std::time::Duration::from_secs(3600));
     common::admin::admin_guard(&a)
         .admin(&common::admin::ops(&a))
@@ -278,7 +278,7 @@ fn an_unknown_key_version_makes_an_instance_reload_before_failing() {
         store.swap_sealed(Some(version), &old).unwrap(),
         Some(version + 1)
     );
-    std::thread::sleep(piiguard::keys::REFRESH);
+    std::thread::sleep(piiguard::clock::REFRESH);
     let refused = piiguard::unaudited::keys(&a).to_json(&Customer {
         id: 4,
         email: Pii::new("john@example.com".into()),

@@ -11,11 +11,11 @@ mod counters;
 mod grants;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod import;
-mod keys;
+mod key_tables;
 mod lifecycle;
 mod policies;
 mod schema;
-mod tokens;
+mod token_table;
 
 pub use audit::PgAudit;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]

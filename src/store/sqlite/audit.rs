@@ -401,7 +401,7 @@ impl SqliteAudit {
                 let (event, tally) = match entry {
                     Entry::Event { event, tally } => (event, tally),
                     Entry::Token(token) => {
-                        let row = super::tokens::insert_in(&tx, token)?;
+                        let row = super::token_table::insert_in(&tx, token)?;
                         outcomes.push(Stored::Token(Box::new(row)));
                         continue;
                     }

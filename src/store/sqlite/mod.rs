@@ -4,10 +4,10 @@
 mod audit;
 mod counters;
 mod grants;
-mod keys;
+mod key_tables;
 mod lifecycle;
 mod policies;
-mod tokens;
+mod token_table;
 
 pub use audit::SqliteAudit;
 

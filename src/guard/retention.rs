@@ -255,7 +255,7 @@ impl Guard {
             records.join(",")
         );
         let mut id = String::with_capacity(32);
-        for byte in &blake3::hash(basis.as_bytes()).as_bytes()[..16] {
+        for byte in &crate::crypto::keyed_hash::digest(basis.as_bytes())[..16] {
             let _ = write!(id, "{byte:02x}");
         }
         let deletion = Deletion {

@@ -1,4 +1,4 @@
-//! Vault tokens in PostgreSQL. A subject's tokens are deleted with its key (in `keys.rs`, one
+//! Vault tokens in PostgreSQL. A subject's tokens are deleted with its key (in `key_tables.rs`, one
 //! transaction).
 
 use super::PgStore;

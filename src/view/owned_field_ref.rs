@@ -1,5 +1,6 @@
-//! [`Located`]: a classified value found inside a record, by address — the one pointer search
-//! behind every reveal.
+//! [`OwnedFieldRef`]: a classified value found inside a record, by address — the one pointer
+//! search behind every reveal — and where it sits, owned (a [`FieldRef`] that outlives the
+//! borrow of the record).
 
 use super::classified::Classified;
 use super::context::FieldRef;
@@ -9,14 +10,14 @@ use crate::value::PiiValue;
 
 /// Where a classified value sits in a record, owned (the subject id copied out of the record).
 #[derive(Debug)]
-pub(crate) struct Located {
+pub(crate) struct OwnedFieldRef {
     pub(crate) record: &'static RecordSchema,
     pub(crate) field: &'static FieldSchema,
     pub(crate) pii: &'static PiiField,
     pub(crate) subject: Option<SubjectId>,
 }
 
-impl Located {
+impl OwnedFieldRef {
     /// The owned form of `at`.
     pub(crate) fn of(at: &FieldRef<'_>) -> Self {
         Self {

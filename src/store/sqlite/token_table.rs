@@ -1,5 +1,5 @@
 //! Vault tokens in the SQLite store. A subject's tokens are deleted with its key (in
-//! `keys.rs`, one transaction).
+//! `key_tables.rs`, one transaction).
 
 use super::{SqliteStore, failed};
 use crate::error::Error;

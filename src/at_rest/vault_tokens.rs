@@ -3,7 +3,7 @@
 //! back swaps the token for that envelope, which a reveal opens as any other. No cleartext is
 //! made on either side.
 
-use super::keys::{StorageKeys, TokenParts, classified_field};
+use super::storage_keys::{StorageKeys, TokenParts, classified_field};
 use crate::clock::Clock;
 use crate::crypto::keyed_hash::keyed_hash_parts;
 use crate::crypto::random::fill_public;
@@ -16,7 +16,6 @@ use crate::token::{TokenEntry, TokenInfo, VaultFormat, head, id_text, write_toke
 use crate::value::PiiValue;
 use crate::view::{Classified, FieldRef};
 use std::fmt;
-use subtle::ConstantTimeEq;
 
 /// What the store says of a token, without opening anything: where it belongs and when it
 /// expires.
@@ -349,7 +348,7 @@ impl StorageKeys<'_> {
                     },
                     other => other,
                 })?;
-        if !bool::from(mac[..16].ct_eq(&info.mac)) {
+        if !crate::crypto::ct_eq(&mac[..16], &info.mac) {
             return Err(Error::Token {
                 reason: "the token was altered, or belongs to another field or tenant",
             });
