@@ -6,10 +6,10 @@
 #![no_main]
 
 #[allow(dead_code, unreachable_pub)]
-#[path = "../../cli/src/proxy/path.rs"]
+#[path = "../../proxy/src/path.rs"]
 mod path;
 #[allow(dead_code, unreachable_pub)]
-#[path = "../../cli/src/proxy/route.rs"]
+#[path = "../../proxy/src/route.rs"]
 mod route;
 
 use libfuzzer_sys::fuzz_target;

@@ -44,7 +44,7 @@ fn a_good_file_is_read_with_its_defaults() {
     assert!(
         config.routes[0]
             .path
-            .matches(&crate::proxy::path::normalize("/v1/customers/c_1/charges").unwrap())
+            .matches(&crate::path::normalize("/v1/customers/c_1/charges").unwrap())
     );
     assert_eq!(config.callers[0].token_sha256[0], 0x9f);
     let limits = config.limits;

@@ -180,8 +180,9 @@ pub(crate) struct Limits {
     pub(crate) refusals_per_source: u64,
 }
 
-/// The whole configuration, checked.
-pub(crate) struct Config {
+/// The proxy's whole configuration file, checked: the listener, its limits, the callers, the
+/// upstreams and the routes (`docs/PROXY.md`).
+pub struct Config {
     pub(crate) listen: SocketAddr,
     pub(crate) tls: Option<ListenTls>,
     pub(crate) max_body: usize,
@@ -192,12 +193,24 @@ pub(crate) struct Config {
     pub(crate) routes: Vec<Route>,
 }
 
-/// Every mistake found, each with its line.
-pub(crate) struct Mistakes(pub(crate) Vec<String>);
+/// Every mistake found in a configuration, each with its line.
+#[derive(Debug)]
+pub struct Mistakes(pub Vec<String>);
+
+impl std::fmt::Display for Mistakes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.join("\n"))
+    }
+}
+
+impl std::error::Error for Mistakes {}
 
 impl Config {
     /// Reads and checks the file at `path`; relative paths in it are relative to its folder.
-    pub(crate) fn load(path: &Path) -> Result<Self, Mistakes> {
+    ///
+    /// # Errors
+    /// [`Mistakes`]: every mistake of the file, each with its line.
+    pub fn load(path: &Path) -> Result<Self, Mistakes> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| Mistakes(vec![format!("cannot read it: {e}")]))?;
         Self::parse(&text, path.parent().unwrap_or(Path::new(".")))

@@ -1,8 +1,8 @@
 //! Rewriting without a guard: a swap that marks what it saw, and one that refuses a value.
 
 use super::rewrite;
-use crate::proxy::refusal::Refusal;
-use crate::proxy::rule::{Direction, Locator, Operation, Rule, Subject};
+use crate::refusal::Refusal;
+use crate::rule::{Direction, Locator, Operation, Rule, Subject};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use piiguard::at_rest::TokenTarget;
 use piiguard::{Class, schema::PiiField};

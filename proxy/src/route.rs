@@ -88,7 +88,7 @@ impl PathPattern {
 #[cfg(test)]
 mod tests {
     use super::PathPattern;
-    use crate::proxy::path::{normalize, upstream_url};
+    use crate::path::{normalize, upstream_url};
     use proptest::prelude::*;
 
     fn matches(pattern: &PathPattern, raw: &str) -> bool {
