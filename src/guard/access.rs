@@ -1,7 +1,7 @@
 //! Reveals and policy views: decide, count, audit, and only then open.
 
-use super::Guard;
 use super::policy_view::{FieldDecision, PolicyView, same_field};
+use super::{Guard, Pinned};
 use crate::at_rest::TokenTarget;
 use crate::audit::{Action, AuditEvent, Outcome, Text};
 use crate::clock::unix_ms;
@@ -32,35 +32,7 @@ impl Guard {
         field: impl FnOnce(&'r T) -> &'r Pii<V>,
         access: impl Into<Access>,
     ) -> Result<Revealed<V>, Error> {
-        if self.pinned.is_none() {
-            return self.pin().reveal(principal, record, field, access);
-        }
-        let access = access.into();
-        let pii = field(record);
-        let at = OwnedFieldRef::find(record, pii).ok_or(Error::FieldNotFound)?;
-        // A field stored as a vault token is detokenized, and audited as such.
-        let action = match at.pii.treatment(crate::names::View::Storage) {
-            crate::names::Treatment::Tokenize => Action::Detokenize,
-            _ => Action::Reveal,
-        };
-        let now = self.now();
-        let mut event = self.event_at(
-            now,
-            action,
-            Outcome::Allowed,
-            Reason::RoleRule,
-            principal,
-            Some(&access),
-        );
-        describe(&mut event, &at);
-        self.disclose(
-            principal,
-            &access,
-            &at,
-            (event, now),
-            Decision::reveals,
-            || self.storage_keys().decrypt_at(&at, pii),
-        )
+        self.pin().reveal(principal, record, field, access)
     }
 
     /// Detokenizes a vault token of `target` given alone — a token a proxy finds in a request
@@ -81,58 +53,7 @@ impl Guard {
         token: &str,
         access: impl Into<Access>,
     ) -> Result<Revealed<String>, Error> {
-        if self.pinned.is_none() {
-            return self.pin().detokenize(principal, target, token, access);
-        }
-        let access = access.into();
-        let now = self.now();
-        let mut event = self.event_at(
-            now,
-            Action::Detokenize,
-            Outcome::Allowed,
-            Reason::RoleRule,
-            principal,
-            Some(&access),
-        );
-        event.object.record = Some(Text::from_static(target.record()));
-        event.object.field = Some(Text::from_static(target.field()));
-        event.object.class = Some(Text::from_static(target.pii().class().name()));
-        event.object.sensitivity = Some(Text::from_static(target.pii().sensitivity().name()));
-        let keys = self.storage_keys();
-        let resolved = keys
-            .resolve_target(target, token)
-            .and_then(|(subject, envelope)| match access.subject() {
-                Some(expected) if subject.as_ref().map(SubjectId::as_str) != Some(expected) => {
-                    Err(Error::Token {
-                        reason: "the token is not of the subject the access is about",
-                    })
-                }
-                _ => Ok((subject, envelope)),
-            });
-        let (subject, envelope) = match resolved {
-            Ok(found) => found,
-            Err(error) => {
-                event.outcome = Outcome::Failed;
-                event.reason = Reason::TokenRefused;
-                self.record(&event)?;
-                return Err(error);
-            }
-        };
-        let at = OwnedFieldRef {
-            record: target.record_schema(),
-            field: target.field_schema(),
-            pii: target.pii(),
-            subject,
-        };
-        event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
-        self.disclose(
-            principal,
-            &access,
-            &at,
-            (event, now),
-            Decision::detokenizes,
-            || keys.open_target(target, at.subject.as_ref(), &envelope),
-        )
+        self.pin().detokenize(principal, target, token, access)
     }
 
     /// Records a request that a front end refused before it reached any data — a proxy's
@@ -450,4 +371,101 @@ pub(super) fn describe(event: &mut AuditEvent, at: &OwnedFieldRef) {
     event.object.class = Some(Text::from_static(at.pii.class().name()));
     event.object.sensitivity = Some(Text::from_static(at.pii.sensitivity().name()));
     event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
+}
+
+impl Pinned {
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn reveal<'r, T: Classified + ?Sized, V: PiiValue + 'r>(
+        &self,
+        principal: &Principal,
+        record: &'r T,
+        field: impl FnOnce(&'r T) -> &'r Pii<V>,
+        access: impl Into<Access>,
+    ) -> Result<Revealed<V>, Error> {
+        let access = access.into();
+        let pii = field(record);
+        let at = OwnedFieldRef::find(record, pii).ok_or(Error::FieldNotFound)?;
+        // A field stored as a vault token is detokenized, and audited as such.
+        let action = match at.pii.treatment(crate::names::View::Storage) {
+            crate::names::Treatment::Tokenize => Action::Detokenize,
+            _ => Action::Reveal,
+        };
+        let now = self.now();
+        let mut event = self.event_at(
+            now,
+            action,
+            Outcome::Allowed,
+            Reason::RoleRule,
+            principal,
+            Some(&access),
+        );
+        describe(&mut event, &at);
+        self.disclose(
+            principal,
+            &access,
+            &at,
+            (event, now),
+            Decision::reveals,
+            || self.storage_keys().decrypt_at(&at, pii),
+        )
+    }
+
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn detokenize(
+        &self,
+        principal: &Principal,
+        target: &TokenTarget,
+        token: &str,
+        access: impl Into<Access>,
+    ) -> Result<Revealed<String>, Error> {
+        let access = access.into();
+        let now = self.now();
+        let mut event = self.event_at(
+            now,
+            Action::Detokenize,
+            Outcome::Allowed,
+            Reason::RoleRule,
+            principal,
+            Some(&access),
+        );
+        event.object.record = Some(Text::from_static(target.record()));
+        event.object.field = Some(Text::from_static(target.field()));
+        event.object.class = Some(Text::from_static(target.pii().class().name()));
+        event.object.sensitivity = Some(Text::from_static(target.pii().sensitivity().name()));
+        let keys = self.storage_keys();
+        let resolved = keys
+            .resolve_target(target, token)
+            .and_then(|(subject, envelope)| match access.subject() {
+                Some(expected) if subject.as_ref().map(SubjectId::as_str) != Some(expected) => {
+                    Err(Error::Token {
+                        reason: "the token is not of the subject the access is about",
+                    })
+                }
+                _ => Ok((subject, envelope)),
+            });
+        let (subject, envelope) = match resolved {
+            Ok(found) => found,
+            Err(error) => {
+                event.outcome = Outcome::Failed;
+                event.reason = Reason::TokenRefused;
+                self.record(&event)?;
+                return Err(error);
+            }
+        };
+        let at = OwnedFieldRef {
+            record: target.record_schema(),
+            field: target.field_schema(),
+            pii: target.pii(),
+            subject,
+        };
+        event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
+        self.disclose(
+            principal,
+            &access,
+            &at,
+            (event, now),
+            Decision::detokenizes,
+            || keys.open_target(target, at.subject.as_ref(), &envelope),
+        )
+    }
 }

@@ -6,7 +6,7 @@
 //! not have happened rather than an act without a record. If the act then fails, a second
 //! event with outcome `failed` says so. A refused act is one `denied` event.
 
-use super::Guard;
+use super::{Guard, Pinned};
 use crate::at_rest::Forgotten;
 use crate::audit::{Action, AuditEvent, Outcome, Text};
 use crate::error::Error;
@@ -64,44 +64,6 @@ impl Guard {
         })
     }
 
-    /// What [`Admin::rotate_key`](super::Admin::rotate_key) does (the public door is there).
-    pub(crate) fn rotate_key(
-        &self,
-        principal: &Principal,
-        purpose: Purpose,
-    ) -> Result<KeyInfo, Error> {
-        if self.pinned.is_none() {
-            return self.pin().rotate_key(principal, purpose);
-        }
-        let region = self.region().to_owned();
-        let event = self.admin_event(Action::KeyRotation, principal, |e| {
-            e.detail = Some(Text::from(format!("{purpose} in {region}")));
-        })?;
-        self.administer(event, || self.keyring().rotate(purpose, &region))
-    }
-
-    /// What [`Admin::destroy_key`](super::Admin::destroy_key) does (the public door is there).
-    pub(crate) fn destroy_key(
-        &self,
-        principal: &Principal,
-        id: &str,
-        version: u32,
-    ) -> Result<(), Error> {
-        if self.pinned.is_none() {
-            return self.pin().destroy_key(principal, id, version);
-        }
-        let event = self.admin_event(Action::KeyDestruction, principal, |e| {
-            e.detail = Some(Text::from(format!("{id} version {version}")));
-        })?;
-        self.administer(event, || {
-            self.refuse_if_tokens_need(id, version)?;
-            self.keyring().destroy_key(id, version)?;
-            // Everything under the version is erased: one register entry, naming the key.
-            let named = Activity::named(&format!("key {id} version {version}"));
-            self.register(None, "key_destruction", &[named], principal.id())
-        })
-    }
-
     /// Refuses to destroy a key version that vault tokens' envelopes were made under: their
     /// values would be lost with it, and the token store is not rewrapped.
     fn refuse_if_tokens_need(&self, id: &str, version: u32) -> Result<(), Error> {
@@ -121,68 +83,6 @@ impl Guard {
             }),
             _ => Ok(()),
         }
-    }
-
-    /// What [`Admin::sweep_expired_tokens`](super::Admin::sweep_expired_tokens) does (the public door is there).
-    pub(crate) fn sweep_expired_tokens(
-        &self,
-        principal: &Principal,
-        limit: usize,
-    ) -> Result<u64, Error> {
-        if self.pinned.is_none() {
-            return self.pin().sweep_expired_tokens(principal, limit);
-        }
-        let now = self.now().unix_timestamp();
-        let event = self.admin_event(Action::TokenSweep, principal, |e| {
-            e.detail = Some(Text::from(format!("expired at {now}, at most {limit}")));
-        })?;
-        self.administer(event, || match &self.inner.tokens {
-            Some(tokens) => tokens.sweep_expired(now, limit),
-            None => Err(Error::Unsupported {
-                what: "sweeping tokens without a token store",
-            }),
-        })
-    }
-
-    /// What [`Admin::forget_subject`](super::Admin::forget_subject) does (the public door is there).
-    pub(crate) fn forget_subject(
-        &self,
-        principal: &Principal,
-        subject: &impl fmt::Display,
-    ) -> Result<Forgotten, Error> {
-        if self.pinned.is_none() {
-            return self.pin().forget_subject(principal, subject);
-        }
-        let event = self.admin_event(Action::SubjectErasure, principal, |e| {
-            e.object.subject = Some(subject.to_string().into());
-        })?;
-        self.administer(event, || {
-            let subject = SubjectId::from_display(subject);
-            let rows = self.activity_of(subject.as_str())?;
-            let forgotten = self.storage_keys().destroy_subject_key(&subject.as_str())?;
-            // Only an erasure is registered: a key destroyed, or activity of the subject's
-            // on record. A subject already forgotten has neither left.
-            if forgotten == Forgotten::Destroyed || !rows.is_empty() {
-                self.register(Some(subject.as_str()), "request", &rows, principal.id())?;
-            }
-            Ok(forgotten)
-        })
-    }
-
-    /// What [`Admin::install_policy`](super::Admin::install_policy) does (the public door is there).
-    pub(crate) fn install_policy(
-        &self,
-        principal: &Principal,
-        text: &str,
-    ) -> Result<Arc<Policy>, Error> {
-        if self.pinned.is_none() {
-            return self.pin().install_policy(principal, text);
-        }
-        let policy = Policy::from_toml(text)?;
-        let event = self.admin_event(Action::PolicyChange, principal, |e| {
-            e.detail = Some(Text::from(format!("version {}", policy.version())));
-        })?;
-        self.administer(event, || self.inner.live.install(policy, text, "admin"))
     }
 
     /// Puts the local directory's `policy.toml` in force if the file changed since it was last
@@ -213,12 +113,96 @@ impl Guard {
                 .map(|_| ())
         })
     }
+}
 
-    /// What [`Admin::reset_monitor`](super::Admin::reset_monitor) does (the public door is there).
+impl Pinned {
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn rotate_key(
+        &self,
+        principal: &Principal,
+        purpose: Purpose,
+    ) -> Result<KeyInfo, Error> {
+        let region = self.region().to_owned();
+        let event = self.admin_event(Action::KeyRotation, principal, |e| {
+            e.detail = Some(Text::from(format!("{purpose} in {region}")));
+        })?;
+        self.administer(event, || self.keyring().rotate(purpose, &region))
+    }
+
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn destroy_key(
+        &self,
+        principal: &Principal,
+        id: &str,
+        version: u32,
+    ) -> Result<(), Error> {
+        let event = self.admin_event(Action::KeyDestruction, principal, |e| {
+            e.detail = Some(Text::from(format!("{id} version {version}")));
+        })?;
+        self.administer(event, || {
+            self.refuse_if_tokens_need(id, version)?;
+            self.keyring().destroy_key(id, version)?;
+            // Everything under the version is erased: one register entry, naming the key.
+            let named = Activity::named(&format!("key {id} version {version}"));
+            self.register(None, "key_destruction", &[named], principal.id())
+        })
+    }
+
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn sweep_expired_tokens(
+        &self,
+        principal: &Principal,
+        limit: usize,
+    ) -> Result<u64, Error> {
+        let now = self.now().unix_timestamp();
+        let event = self.admin_event(Action::TokenSweep, principal, |e| {
+            e.detail = Some(Text::from(format!("expired at {now}, at most {limit}")));
+        })?;
+        self.administer(event, || match &self.inner.tokens {
+            Some(tokens) => tokens.sweep_expired(now, limit),
+            None => Err(Error::Unsupported {
+                what: "sweeping tokens without a token store",
+            }),
+        })
+    }
+
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn forget_subject(
+        &self,
+        principal: &Principal,
+        subject: &impl fmt::Display,
+    ) -> Result<Forgotten, Error> {
+        let event = self.admin_event(Action::SubjectErasure, principal, |e| {
+            e.object.subject = Some(subject.to_string().into());
+        })?;
+        self.administer(event, || {
+            let subject = SubjectId::from_display(subject);
+            let rows = self.activity_of(subject.as_str())?;
+            let forgotten = self.storage_keys().destroy_subject_key(&subject.as_str())?;
+            // Only an erasure is registered: a key destroyed, or activity of the subject's
+            // on record. A subject already forgotten has neither left.
+            if forgotten == Forgotten::Destroyed || !rows.is_empty() {
+                self.register(Some(subject.as_str()), "request", &rows, principal.id())?;
+            }
+            Ok(forgotten)
+        })
+    }
+
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn install_policy(
+        &self,
+        principal: &Principal,
+        text: &str,
+    ) -> Result<Arc<Policy>, Error> {
+        let policy = Policy::from_toml(text)?;
+        let event = self.admin_event(Action::PolicyChange, principal, |e| {
+            e.detail = Some(Text::from(format!("version {}", policy.version())));
+        })?;
+        self.administer(event, || self.inner.live.install(policy, text, "admin"))
+    }
+
+    /// The operation itself, under the policy pinned for it.
     pub(crate) fn reset_monitor(&self, principal: &Principal, blocked: &str) -> Result<(), Error> {
-        if self.pinned.is_none() {
-            return self.pin().reset_monitor(principal, blocked);
-        }
         let event = self.admin_event(Action::MonitorReset, principal, |e| {
             e.detail = Some(Text::from(format!("principal {blocked}")));
         })?;

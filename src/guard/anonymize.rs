@@ -3,8 +3,8 @@
 //! special-category data omitted, and the rows whose quasi-identifiers too few others share
 //! (fewer than k) suppressed or the batch refused. One audit event per batch.
 
-use super::Guard;
 use super::policy_view::{FieldDecision, PolicyView};
+use super::{Guard, Pinned};
 use crate::audit::{Action, Outcome, Text};
 use crate::error::Error;
 use crate::policy::{Access, Decision, Disclosure, Principal, Reason};
@@ -86,9 +86,95 @@ impl Guard {
         options: &Anonymization,
         access: impl Into<Access>,
     ) -> Result<Anonymized, Error> {
-        if self.pinned.is_none() {
-            return self.pin().anonymize(principal, records, options, access);
+        self.pin().anonymize(principal, records, options, access)
+    }
+
+    fn anonymized_row<T: Classified>(
+        &self,
+        record: &T,
+        decisions: &[FieldDecision],
+        today: time::Date,
+    ) -> Result<Map<String, Value>, Error> {
+        let schema = T::SCHEMA;
+        let json = PolicyView::build(self, record, decisions.to_vec())?.into_json();
+        let mut opened: Map<String, Value> =
+            serde_json::from_str(&json).map_err(|_| Error::Json {
+                category: "data",
+                line: 0,
+                column: 0,
+            })?;
+        let mut row = Map::new();
+        for field in schema.fields() {
+            if schema.subject() == Some(field.rust_name()) {
+                continue;
+            }
+            let Some(value) = opened.remove(field.name()) else {
+                continue;
+            };
+            let class = match field.kind() {
+                FieldKind::Nested(_) => continue,
+                FieldKind::Classified(pii) if field.quasi().is_some() => Some(pii.class()),
+                FieldKind::Classified(_) => continue,
+                FieldKind::Plain => None,
+            };
+            let kept = match (field.quasi(), value) {
+                (None, value) => value,
+                (Some(_), Value::Null) => Value::Null,
+                (Some(how), Value::String(mut text)) => {
+                    let coarse = how.apply(class, &text, today);
+                    zeroize::Zeroize::zeroize(&mut text);
+                    Value::String(coarse?)
+                }
+                (Some(how), other) => Value::String(how.apply(class, &other.to_string(), today)?),
+            };
+            row.insert(field.name().to_owned(), kept);
         }
+        Ok(row)
+    }
+}
+
+/// Keeps the rows whose quasi-identifiers at least `k - 1` others share: the rows kept, how
+/// many groups were under k, how many groups the kept rows form.
+fn k_anonymous(
+    rows: Vec<Map<String, Value>>,
+    schema: &crate::schema::RecordSchema,
+    k: usize,
+) -> (Vec<Map<String, Value>>, usize, usize) {
+    let quasi: Vec<&str> = schema
+        .fields()
+        .iter()
+        .filter(|f| f.quasi().is_some())
+        .map(|f| f.name())
+        .collect();
+    let key = |row: &Map<String, Value>| -> String {
+        let values: Vec<&Value> = quasi
+            .iter()
+            .map(|q| row.get(*q).unwrap_or(&Value::Null))
+            .collect();
+        serde_json::to_string(&values).unwrap_or_default()
+    };
+    let mut sizes: HashMap<String, usize> = HashMap::new();
+    for row in &rows {
+        *sizes.entry(key(row)).or_default() += 1;
+    }
+    let small = sizes.values().filter(|n| **n < k).count();
+    let groups = sizes.len() - small;
+    let kept = rows
+        .into_iter()
+        .filter(|row| sizes[&key(row)] >= k)
+        .collect();
+    (kept, small, groups)
+}
+
+impl Pinned {
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn anonymize<T: Classified>(
+        &self,
+        principal: &Principal,
+        records: &[T],
+        options: &Anonymization,
+        access: impl Into<Access>,
+    ) -> Result<Anonymized, Error> {
         let access = access.into();
         let now = self.now();
         let schema = T::SCHEMA;
@@ -168,80 +254,4 @@ impl Guard {
             groups,
         })
     }
-
-    fn anonymized_row<T: Classified>(
-        &self,
-        record: &T,
-        decisions: &[FieldDecision],
-        today: time::Date,
-    ) -> Result<Map<String, Value>, Error> {
-        let schema = T::SCHEMA;
-        let json = PolicyView::build(self, record, decisions.to_vec())?.into_json();
-        let mut opened: Map<String, Value> =
-            serde_json::from_str(&json).map_err(|_| Error::Json {
-                category: "data",
-                line: 0,
-                column: 0,
-            })?;
-        let mut row = Map::new();
-        for field in schema.fields() {
-            if schema.subject() == Some(field.rust_name()) {
-                continue;
-            }
-            let Some(value) = opened.remove(field.name()) else {
-                continue;
-            };
-            let class = match field.kind() {
-                FieldKind::Nested(_) => continue,
-                FieldKind::Classified(pii) if field.quasi().is_some() => Some(pii.class()),
-                FieldKind::Classified(_) => continue,
-                FieldKind::Plain => None,
-            };
-            let kept = match (field.quasi(), value) {
-                (None, value) => value,
-                (Some(_), Value::Null) => Value::Null,
-                (Some(how), Value::String(mut text)) => {
-                    let coarse = how.apply(class, &text, today);
-                    zeroize::Zeroize::zeroize(&mut text);
-                    Value::String(coarse?)
-                }
-                (Some(how), other) => Value::String(how.apply(class, &other.to_string(), today)?),
-            };
-            row.insert(field.name().to_owned(), kept);
-        }
-        Ok(row)
-    }
-}
-
-/// Keeps the rows whose quasi-identifiers at least `k - 1` others share: the rows kept, how
-/// many groups were under k, how many groups the kept rows form.
-fn k_anonymous(
-    rows: Vec<Map<String, Value>>,
-    schema: &crate::schema::RecordSchema,
-    k: usize,
-) -> (Vec<Map<String, Value>>, usize, usize) {
-    let quasi: Vec<&str> = schema
-        .fields()
-        .iter()
-        .filter(|f| f.quasi().is_some())
-        .map(|f| f.name())
-        .collect();
-    let key = |row: &Map<String, Value>| -> String {
-        let values: Vec<&Value> = quasi
-            .iter()
-            .map(|q| row.get(*q).unwrap_or(&Value::Null))
-            .collect();
-        serde_json::to_string(&values).unwrap_or_default()
-    };
-    let mut sizes: HashMap<String, usize> = HashMap::new();
-    for row in &rows {
-        *sizes.entry(key(row)).or_default() += 1;
-    }
-    let small = sizes.values().filter(|n| **n < k).count();
-    let groups = sizes.len() - small;
-    let kept = rows
-        .into_iter()
-        .filter(|row| sizes[&key(row)] >= k)
-        .collect();
-    (kept, small, groups)
 }

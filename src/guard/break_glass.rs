@@ -1,6 +1,6 @@
 //! Break-glass: request, approve, revoke — each audited.
 
-use super::Guard;
+use super::{Guard, Pinned};
 use crate::audit::{Action, Outcome};
 use crate::error::Error;
 use crate::policy::PendingRequest;
@@ -20,9 +20,24 @@ impl Guard {
         requester: &Principal,
         request: GrantRequest,
     ) -> Result<RequestId, Error> {
-        if self.pinned.is_none() {
-            return self.pin().request_access(requester, request);
-        }
+        self.pin().request_access(requester, request)
+    }
+}
+
+impl Guard {
+    /// How long a request waits for approval, in seconds.
+    fn request_ttl(&self) -> i64 {
+        i64::try_from(self.policy().break_glass().request_ttl.as_secs()).unwrap_or(i64::MAX)
+    }
+}
+
+impl Pinned {
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn request_access(
+        &self,
+        requester: &Principal,
+        request: GrantRequest,
+    ) -> Result<RequestId, Error> {
         let mut event = self.event(
             Action::GrantRequest,
             Outcome::Allowed,
@@ -66,15 +81,12 @@ impl Guard {
         Ok(id)
     }
 
-    /// What [`Admin::approve`](super::Admin::approve) does (the public door is there).
+    /// The operation itself, under the policy pinned for it.
     pub(crate) fn approve(
         &self,
         approver: &Principal,
         request: &RequestId,
     ) -> Result<GrantToken, Error> {
-        if self.pinned.is_none() {
-            return self.pin().approve(approver, request);
-        }
         let mut event = self.event(
             Action::Grant,
             Outcome::Denied,
@@ -146,11 +158,8 @@ impl Guard {
         Ok(token)
     }
 
-    /// What [`Admin::revoke`](super::Admin::revoke) does (the public door is there).
+    /// The operation itself, under the policy pinned for it.
     pub(crate) fn revoke(&self, principal: &Principal, token: &GrantToken) -> Result<(), Error> {
-        if self.pinned.is_none() {
-            return self.pin().revoke(principal, token);
-        }
         let mut event = self.event(
             Action::GrantRevoke,
             Outcome::Denied,
@@ -176,12 +185,5 @@ impl Guard {
         event.outcome = Outcome::Allowed;
         event.reason = reason;
         self.record(&event)
-    }
-}
-
-impl Guard {
-    /// How long a request waits for approval, in seconds.
-    fn request_ttl(&self) -> i64 {
-        i64::try_from(self.policy().break_glass().request_ttl.as_secs()).unwrap_or(i64::MAX)
     }
 }

@@ -375,7 +375,7 @@ impl Admin<'_> {
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the keyring's errors; audit errors.
     pub fn rotate_key(&self, purpose: Purpose) -> Result<KeyInfo, Error> {
-        self.guard.rotate_key(self.principal, purpose)
+        self.guard.pin().rotate_key(self.principal, purpose)
     }
 
     /// Destroys a decrypt-only root key version: its material is erased and everything still
@@ -385,7 +385,7 @@ impl Admin<'_> {
     /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); [`Error::Keyring`] for the active version;
     /// [`Error::UnknownKey`]; the provider's errors; audit errors.
     pub fn destroy_key(&self, id: &str, version: u32) -> Result<(), Error> {
-        self.guard.destroy_key(self.principal, id, version)
+        self.guard.pin().destroy_key(self.principal, id, version)
     }
 
     /// Deletes up to `limit` vault tokens that have expired (they are refused already; this
@@ -395,7 +395,7 @@ impl Admin<'_> {
     /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); [`Error::Unsupported`] without a token
     /// store; the store's errors; audit errors.
     pub fn sweep_expired_tokens(&self, limit: usize) -> Result<u64, Error> {
-        self.guard.sweep_expired_tokens(self.principal, limit)
+        self.guard.pin().sweep_expired_tokens(self.principal, limit)
     }
 
     /// Erases a data subject by destroying their key in the guard's scope (crypto-shredding):
@@ -407,7 +407,7 @@ impl Admin<'_> {
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); key store errors; audit errors.
     pub fn forget_subject(&self, subject: &impl fmt::Display) -> Result<Forgotten, Error> {
-        self.guard.forget_subject(self.principal, subject)
+        self.guard.pin().forget_subject(self.principal, subject)
     }
 
     /// Puts a new policy in force: `text` is checked (a bad policy is refused with its line),
@@ -418,7 +418,7 @@ impl Admin<'_> {
     /// [`Error::Policy`] for a bad policy (nothing is recorded or changed); [`Error::Denied`]
     /// with [`Reason::NotAdmin`](crate::Reason::NotAdmin); store and audit errors.
     pub fn install_policy(&self, text: &str) -> Result<Arc<Policy>, Error> {
-        self.guard.install_policy(self.principal, text)
+        self.guard.pin().install_policy(self.principal, text)
     }
 
     /// Clears `blocked`'s access-rate counts, lifting a hard-limit block. Needs an admin role;
@@ -427,7 +427,7 @@ impl Admin<'_> {
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); audit errors.
     pub fn reset_monitor(&self, blocked: &str) -> Result<(), Error> {
-        self.guard.reset_monitor(self.principal, blocked)
+        self.guard.pin().reset_monitor(self.principal, blocked)
     }
 
     /// Puts a legal hold on `subject`: retention will not erase their data until it is
@@ -458,7 +458,7 @@ impl Admin<'_> {
     /// # Errors
     /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the stores' and audit sink's errors.
     pub fn sweep_retention(&self, limit: usize) -> Result<RetentionSweep, Error> {
-        self.guard.sweep_retention(self.principal, limit)
+        self.guard.pin().sweep_retention(self.principal, limit)
     }
 
     /// Approves a pending request: `approver` needs one of the policy's approver roles and
@@ -468,7 +468,7 @@ impl Admin<'_> {
     /// [`Error::Denied`] with [`Reason::UnknownRequest`](crate::Reason::UnknownRequest), [`Reason::NotApprover`](crate::Reason::NotApprover),
     /// [`Reason::SelfApproval`](crate::Reason::SelfApproval) or [`Reason::EnvironmentMismatch`](crate::Reason::EnvironmentMismatch); key and audit errors.
     pub fn approve(&self, request: &RequestId) -> Result<GrantToken, Error> {
-        self.guard.approve(self.principal, request)
+        self.guard.pin().approve(self.principal, request)
     }
 
     /// Revokes a grant before it expires: by an approver, or by the principal who holds it.
@@ -479,6 +479,6 @@ impl Admin<'_> {
     /// [`Error::Denied`] with [`Reason::GrantInvalid`](crate::Reason::GrantInvalid) for a token that does not verify, or
     /// [`Reason::NotApprover`](crate::Reason::NotApprover); I/O and audit errors.
     pub fn revoke(&self, token: &GrantToken) -> Result<(), Error> {
-        self.guard.revoke(self.principal, token)
+        self.guard.pin().revoke(self.principal, token)
     }
 }

@@ -118,6 +118,19 @@ impl fmt::Debug for Guard {
     }
 }
 
+/// A guard with one policy version pinned for one operation (made by `Guard::pin`): the
+/// operations that decide, count and audit are implemented on it, so an operation never
+/// re-enters through the unpinned guard. It reads as the guard it wraps.
+pub(crate) struct Pinned(Guard);
+
+impl std::ops::Deref for Pinned {
+    type Target = Guard;
+
+    fn deref(&self) -> &Guard {
+        &self.0
+    }
+}
+
 /// Builds a [`Guard`] from custom parts.
 ///
 /// ```
@@ -334,13 +347,14 @@ impl Guard {
     }
 
     /// This guard with the policy in force now pinned, so that one operation's decisions,
-    /// monitor and audit events all follow one policy version.
-    fn pin(&self) -> Self {
-        Self {
+    /// monitor and audit events all follow one policy version: the operations are implemented
+    /// on [`Pinned`], and each public door pins once and calls its pinned form.
+    fn pin(&self) -> Pinned {
+        Pinned(Self {
             inner: Arc::clone(&self.inner),
             scope: Arc::clone(&self.scope),
             pinned: Some(self.current()),
-        }
+        })
     }
 
     /// The keyring (its public methods only describe it: environment, region, key metadata).
@@ -366,7 +380,7 @@ impl Guard {
         Arc::clone(&self.current().policy)
     }
 
-    /// What [`Storage::is_blocked`](super::Storage::is_blocked) does (the public door is there).
+    /// What [`Storage::is_blocked`](Storage::is_blocked) does (the public door is there).
     pub(crate) fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
         self.current().monitor.is_blocked(principal)
     }

@@ -1,8 +1,8 @@
 //! Format-preserving (FF1) tokens through the guard: made without a decision (they disclose
 //! nothing), turned back into values only under the policy, audited as `detokenize`.
 
-use super::Guard;
 use super::access::describe;
+use super::{Guard, Pinned};
 use crate::at_rest::TokenTarget;
 use crate::audit::{Action, Outcome, Text};
 use crate::error::Error;
@@ -39,11 +39,21 @@ impl Guard {
         token: &str,
         access: impl Into<Access>,
     ) -> Result<Revealed<String>, Error> {
-        if self.pinned.is_none() {
-            return self
-                .pin()
-                .detokenize_preserving(principal, target, format, token, access);
-        }
+        self.pin()
+            .detokenize_preserving(principal, target, format, token, access)
+    }
+}
+
+impl Pinned {
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn detokenize_preserving(
+        &self,
+        principal: &Principal,
+        target: &TokenTarget,
+        format: TokenFormat,
+        token: &str,
+        access: impl Into<Access>,
+    ) -> Result<Revealed<String>, Error> {
         let access = access.into();
         let now = self.now();
         let mut event = self.event_at(

@@ -1,7 +1,7 @@
 //! Retention through the guard: tracking when each subject's data was stored, legal holds, the
 //! retention sweep, and the deletion register every erasure writes to.
 
-use super::Guard;
+use super::{Guard, Pinned};
 use crate::audit::{Action, Outcome, Text};
 use crate::error::Error;
 use crate::keys::Scope;
@@ -67,7 +67,8 @@ impl Guard {
         subject: &impl fmt::Display,
         reason: &str,
     ) -> Result<(), Error> {
-        self.set_hold(principal, &subject.to_string(), Some(reason))
+        self.pin()
+            .set_hold(principal, &subject.to_string(), Some(reason))
     }
 
     /// What [`Admin::release_subject`](super::Admin::release_subject) does (the public door is there).
@@ -76,90 +77,7 @@ impl Guard {
         principal: &Principal,
         subject: &impl fmt::Display,
     ) -> Result<(), Error> {
-        self.set_hold(principal, &subject.to_string(), None)
-    }
-
-    fn set_hold(
-        &self,
-        principal: &Principal,
-        subject: &str,
-        reason: Option<&str>,
-    ) -> Result<(), Error> {
-        if self.pinned.is_none() {
-            return self.pin().set_hold(principal, subject, reason);
-        }
-        let event = self.admin_event(Action::LegalHold, principal, |e| {
-            e.object.subject = Some(subject.into());
-            e.detail = Some(match reason {
-                Some(reason) => super::free_text(&format!("hold: {reason}")),
-                None => Text::from_static("released"),
-            });
-        })?;
-        let now = self.now().unix_timestamp();
-        self.administer(event, || {
-            self.inner
-                .lifecycle
-                .set_hold(self.region(), &self.scope.tenant, subject, reason, now)
-        })
-    }
-
-    /// What [`Admin::sweep_retention`](super::Admin::sweep_retention) does (the public door is there).
-    pub(crate) fn sweep_retention(
-        &self,
-        principal: &Principal,
-        limit: usize,
-    ) -> Result<RetentionSweep, Error> {
-        if self.pinned.is_none() {
-            return self.pin().sweep_retention(principal, limit);
-        }
-        let policy = self.policy();
-        let event = self.admin_event(Action::RetentionSweep, principal, |e| {
-            e.detail = Some(Text::from(format!(
-                "at most {limit}, policy {}",
-                policy.version()
-            )));
-        })?;
-        self.administer(event, || {
-            let now = self.now().unix_timestamp();
-            let mut report = RetentionSweep::default();
-            let mut after: Option<(String, String, String)> = None;
-            let mut subject: Vec<Activity> = Vec::new();
-            loop {
-                let page = self.inner.lifecycle.activity_after(
-                    self.region(),
-                    after
-                        .as_ref()
-                        .map(|(t, s, r)| (t.as_str(), s.as_str(), r.as_str())),
-                    PAGE,
-                )?;
-                let Some(last) = page.last() else { break };
-                after = Some((
-                    last.tenant.clone(),
-                    last.subject.clone(),
-                    last.record.clone(),
-                ));
-                for row in page {
-                    let same = subject
-                        .first()
-                        .is_some_and(|s| s.tenant == row.tenant && s.subject == row.subject);
-                    if !same && !subject.is_empty() {
-                        self.sweep_one(
-                            principal,
-                            &policy,
-                            &std::mem::take(&mut subject),
-                            now,
-                            limit,
-                            &mut report,
-                        )?;
-                    }
-                    subject.push(row);
-                }
-            }
-            if !subject.is_empty() {
-                self.sweep_one(principal, &policy, &subject, now, limit, &mut report)?;
-            }
-            Ok(report)
-        })
+        self.pin().set_hold(principal, &subject.to_string(), None)
     }
 
     fn sweep_one(
@@ -300,5 +218,85 @@ impl Guard {
     /// What [`Storage::deletion_register`](super::Storage::deletion_register) does (the public door is there).
     pub(crate) fn deletion_register(&self, limit: usize) -> Result<Vec<Deletion>, Error> {
         self.inner.lifecycle.deletions(self.region(), None, limit)
+    }
+}
+
+impl Pinned {
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn set_hold(
+        &self,
+        principal: &Principal,
+        subject: &str,
+        reason: Option<&str>,
+    ) -> Result<(), Error> {
+        let event = self.admin_event(Action::LegalHold, principal, |e| {
+            e.object.subject = Some(subject.into());
+            e.detail = Some(match reason {
+                Some(reason) => super::free_text(&format!("hold: {reason}")),
+                None => Text::from_static("released"),
+            });
+        })?;
+        let now = self.now().unix_timestamp();
+        self.administer(event, || {
+            self.inner
+                .lifecycle
+                .set_hold(self.region(), &self.scope.tenant, subject, reason, now)
+        })
+    }
+
+    /// The operation itself, under the policy pinned for it.
+    pub(crate) fn sweep_retention(
+        &self,
+        principal: &Principal,
+        limit: usize,
+    ) -> Result<RetentionSweep, Error> {
+        let policy = self.policy();
+        let event = self.admin_event(Action::RetentionSweep, principal, |e| {
+            e.detail = Some(Text::from(format!(
+                "at most {limit}, policy {}",
+                policy.version()
+            )));
+        })?;
+        self.administer(event, || {
+            let now = self.now().unix_timestamp();
+            let mut report = RetentionSweep::default();
+            let mut after: Option<(String, String, String)> = None;
+            let mut subject: Vec<Activity> = Vec::new();
+            loop {
+                let page = self.inner.lifecycle.activity_after(
+                    self.region(),
+                    after
+                        .as_ref()
+                        .map(|(t, s, r)| (t.as_str(), s.as_str(), r.as_str())),
+                    PAGE,
+                )?;
+                let Some(last) = page.last() else { break };
+                after = Some((
+                    last.tenant.clone(),
+                    last.subject.clone(),
+                    last.record.clone(),
+                ));
+                for row in page {
+                    let same = subject
+                        .first()
+                        .is_some_and(|s| s.tenant == row.tenant && s.subject == row.subject);
+                    if !same && !subject.is_empty() {
+                        self.sweep_one(
+                            principal,
+                            &policy,
+                            &std::mem::take(&mut subject),
+                            now,
+                            limit,
+                            &mut report,
+                        )?;
+                    }
+                    subject.push(row);
+                }
+            }
+            if !subject.is_empty() {
+                self.sweep_one(principal, &policy, &subject, now, limit, &mut report)?;
+            }
+            Ok(report)
+        })
     }
 }
