@@ -3,10 +3,10 @@
 //!
 //! Nothing here checks a policy or writes an audit record, and nothing here destroys anything:
 //! rotating or destroying keys and erasing subjects are admin acts of the guard, always audited.
-//! Applications never need this module: the
-//! [`Guard`](crate::Guard) is their one way to cleartext ([`reveal`](crate::Guard::reveal),
-//! [`view`](crate::Guard::view)) and to administrative acts
-//! ([`rotate_key`](crate::guard::Admin::rotate_key), [`destroy_key`](crate::guard::Admin::destroy_key),
+//! Applications never need this module: the [`Guard`](crate::Guard) is their one way to cleartext
+//! ([`reveal`](crate::Guard::reveal), [`view`](crate::Guard::view)) and to administrative acts
+//! ([`rotate_key`](crate::guard::Admin::rotate_key),
+//! [`destroy_key`](crate::guard::Admin::destroy_key),
 //! [`forget_subject`](crate::guard::Admin::forget_subject),
 //! [`reset_monitor`](crate::guard::Admin::reset_monitor)), each allowed by the policy and audited.
 //! Every use of this module is meant to stand out in a code review: `grep unaudited`.

@@ -7,8 +7,8 @@
 //! only way to cleartext. Operators' tooling that must run without a policy (bulk rewraps,
 //! migrations) gets a `StorageKeys` from [`piiguard::unaudited`](crate::unaudited).
 //!
-//! Files: `storage_keys.rs` (the scoped handle: encrypt, open, digest), `protector.rs` (the keys a view
-//! context carries), `json.rs` (the storage view as JSON), `lookup.rs` (blind-index lookups),
+//! Files: `storage_keys.rs` (the scoped handle: encrypt, open, digest), `protector.rs` (the keys a
+//! view context carries), `json.rs` (the storage view as JSON), `lookup.rs` (blind-index lookups),
 //! `rewrap.rs`, `erase.rs` (crypto-shredding), `vault_tokens.rs` (vault tokens), `preserving.rs`
 //! (FF1 tokens under derived keys), `decrypt.rs` and `digest.rs` (the digest format).
 

@@ -1,9 +1,9 @@
 //! Classes of personal data: what a value is, how sensitive it is, and how to validate,
 //! normalize and mask it.
 //!
-//! Every rule works on the value's canonical bytes (see [`PiiValue`](crate::value::PiiValue)), writes
-//! derived text into a [`SecretBuf`] (never into a plain `String`), and reports problems as a
-//! fixed [`Invalid`] reason. A mask never fails: a value its class cannot mask (an email with no
+//! Every rule works on the value's canonical bytes (see [`PiiValue`](crate::value::PiiValue)),
+//! writes derived text into a [`SecretBuf`] (never into a plain `String`), and reports problems as
+//! a fixed [`Invalid`] reason. A mask never fails: a value its class cannot mask (an email with no
 //! `@`, a card failing Luhn) is redacted instead — fail-closed.
 //!
 //! Masks always contain the mask character `*` (or are the redacted placeholder), and every

@@ -8,8 +8,8 @@ use crate::policy::grant::{self, Claims};
 use crate::policy::{GrantRequest, GrantToken, Principal, Reason, RequestId};
 
 impl Guard {
-    /// Asks for elevated access: `request` names the subjects, classes or fields, the
-    /// justification and how long. Audited; an approver then calls [`approve`](crate::guard::Admin::approve).
+    /// Asks for elevated access: `request` names the subjects, classes or fields, the justification
+    /// and how long. Audited; an approver then calls [`approve`](crate::guard::Admin::approve).
     ///
     /// # Errors
     /// [`Error::Denied`] with [`Reason::RequestInvalid`] (no justification, no subject, nothing

@@ -23,8 +23,9 @@ use std::sync::Arc;
 
 /// The storage door of a guard ([`Guard::storage`]): records and columns as stored (envelopes,
 /// blind indexes, tokens), read back still encrypted, lookups, the activity that retention
-/// counts from, the deletion register and the monitor's blocks. Nothing here discloses a value, so nothing is decided by the policy or audited
-/// (but a column read refused as tampered or swapped, which is evidence).
+/// counts from, the deletion register and the monitor's blocks. Nothing here discloses a
+/// value, so nothing is decided by the policy or audited (but a column read refused as
+/// tampered or swapped, which is evidence).
 ///
 /// ```
 /// use piiguard::{Classified, Guard, Pii, Policy};
@@ -373,7 +374,8 @@ impl Admin<'_> {
     /// previous one decrypt-only (existing data stays readable). Needs an admin role; audited.
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the keyring's errors; audit errors.
+    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the keyring's errors;
+    /// audit errors.
     pub fn rotate_key(&self, purpose: Purpose) -> Result<KeyInfo, Error> {
         self.guard.pin().rotate_key(self.principal, purpose)
     }
@@ -382,8 +384,8 @@ impl Admin<'_> {
     /// under it becomes unreadable (rewrap first). Needs an admin role; audited.
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); [`Error::Keyring`] for the active version;
-    /// [`Error::UnknownKey`]; the provider's errors; audit errors.
+    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); [`Error::Keyring`] for
+    /// the active version; [`Error::UnknownKey`]; the provider's errors; audit errors.
     pub fn destroy_key(&self, id: &str, version: u32) -> Result<(), Error> {
         self.guard.pin().destroy_key(self.principal, id, version)
     }
@@ -392,8 +394,8 @@ impl Admin<'_> {
     /// tidies the store). Returns how many were deleted. Needs an admin role; audited.
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); [`Error::Unsupported`] without a token
-    /// store; the store's errors; audit errors.
+    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); [`Error::Unsupported`]
+    /// without a token store; the store's errors; audit errors.
     pub fn sweep_expired_tokens(&self, limit: usize) -> Result<u64, Error> {
         self.guard.pin().sweep_expired_tokens(self.principal, limit)
     }
@@ -405,7 +407,8 @@ impl Admin<'_> {
     /// audited.
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); key store errors; audit errors.
+    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); key store errors;
+    /// audit errors.
     pub fn forget_subject(&self, subject: &impl fmt::Display) -> Result<Forgotten, Error> {
         self.guard.pin().forget_subject(self.principal, subject)
     }
@@ -434,7 +437,8 @@ impl Admin<'_> {
     /// lifted (an erasure request still does). Needs an admin role; audited with the reason.
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the store's and audit sink's errors.
+    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the store's and audit
+    /// sink's errors.
     pub fn hold_subject(&self, subject: &impl fmt::Display, reason: &str) -> Result<(), Error> {
         self.guard.hold_subject(self.principal, subject, reason)
     }
@@ -456,7 +460,8 @@ impl Admin<'_> {
     /// `retention_sweep`.
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the stores' and audit sink's errors.
+    /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the stores' and audit
+    /// sink's errors.
     pub fn sweep_retention(&self, limit: usize) -> Result<RetentionSweep, Error> {
         self.guard.pin().sweep_retention(self.principal, limit)
     }
@@ -465,8 +470,10 @@ impl Admin<'_> {
     /// may not approve their own request. Returns the grant token for the requester. Audited.
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::UnknownRequest`](crate::Reason::UnknownRequest), [`Reason::NotApprover`](crate::Reason::NotApprover),
-    /// [`Reason::SelfApproval`](crate::Reason::SelfApproval) or [`Reason::EnvironmentMismatch`](crate::Reason::EnvironmentMismatch); key and audit errors.
+    /// [`Error::Denied`] with [`Reason::UnknownRequest`](crate::Reason::UnknownRequest),
+    /// [`Reason::NotApprover`](crate::Reason::NotApprover),
+    /// [`Reason::SelfApproval`](crate::Reason::SelfApproval) or
+    /// [`Reason::EnvironmentMismatch`](crate::Reason::EnvironmentMismatch); key and audit errors.
     pub fn approve(&self, request: &RequestId) -> Result<GrantToken, Error> {
         self.guard.pin().approve(self.principal, request)
     }
@@ -476,8 +483,9 @@ impl Admin<'_> {
     /// restart too).
     ///
     /// # Errors
-    /// [`Error::Denied`] with [`Reason::GrantInvalid`](crate::Reason::GrantInvalid) for a token that does not verify, or
-    /// [`Reason::NotApprover`](crate::Reason::NotApprover); I/O and audit errors.
+    /// [`Error::Denied`] with [`Reason::GrantInvalid`](crate::Reason::GrantInvalid) for a token
+    /// that does not verify, or [`Reason::NotApprover`](crate::Reason::NotApprover); I/O and audit
+    /// errors.
     pub fn revoke(&self, token: &GrantToken) -> Result<(), Error> {
         self.guard.pin().revoke(self.principal, token)
     }

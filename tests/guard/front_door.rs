@@ -5,34 +5,47 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// The `pub fn` names of every `impl Guard` block in `src/`.
-fn guard_methods() -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
-    let mut stack = vec![Path::new(env!("CARGO_MANIFEST_DIR")).join("src")];
+/// Every `.rs` file under `src/`: its path below `src/` and its text.
+fn rust_files() -> Vec<(String, String)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let (mut files, mut stack) = (Vec::new(), vec![root.clone()]);
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-                continue;
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                let name = path
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                files.push((name, std::fs::read_to_string(&path).unwrap()));
             }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let text = std::fs::read_to_string(&path).unwrap();
-            let mut in_guard = false;
-            for line in text.lines() {
-                if line.starts_with("impl Guard {") {
-                    in_guard = true;
-                } else if line == "}" {
-                    in_guard = false;
-                } else if in_guard && let Some(rest) = line.strip_prefix("    pub fn ") {
-                    let name: String = rest
-                        .chars()
-                        .take_while(|c| c.is_alphanumeric() || *c == '_')
-                        .collect();
-                    names.insert(name);
-                }
+        }
+    }
+    files
+}
+
+/// The name of the function a line `pub fn name…` declares.
+fn fn_name(rest: &str) -> String {
+    rest.chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect()
+}
+
+/// The `pub fn` names of every `impl Guard` block in `src/`.
+fn guard_methods() -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    for (_, text) in rust_files() {
+        let mut in_guard = false;
+        for line in text.lines() {
+            if line.starts_with("impl Guard {") {
+                in_guard = true;
+            } else if line == "}" {
+                in_guard = false;
+            } else if in_guard && let Some(rest) = line.strip_prefix("    pub fn ") {
+                names.insert(fn_name(rest));
             }
         }
     }
@@ -169,35 +182,15 @@ fn disclosing_functions() -> BTreeSet<(String, String)> {
         "cleartext",
         "plaintext",
     ];
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = BTreeSet::new();
-    let mut stack = vec![root.clone()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
+    for (file, text) in rust_files() {
+        for line in text.lines() {
+            let Some(rest) = line.trim_start().strip_prefix("pub fn ") else {
                 continue;
-            }
-            if path.extension().is_none_or(|e| e != "rs") {
-                continue;
-            }
-            let file = path
-                .strip_prefix(&root)
-                .unwrap()
-                .to_string_lossy()
-                .into_owned();
-            for line in std::fs::read_to_string(&path).unwrap().lines() {
-                let Some(rest) = line.trim_start().strip_prefix("pub fn ") else {
-                    continue;
-                };
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if WORDS.iter().any(|w| name.contains(w)) && name != "reveals_in_window" {
-                    found.insert((file.clone(), name));
-                }
+            };
+            let name = fn_name(rest);
+            if WORDS.iter().any(|w| name.contains(w)) && name != "reveals_in_window" {
+                found.insert((file.clone(), name));
             }
         }
     }
