@@ -186,7 +186,8 @@ fn invalid<T: Classified>(
 ) -> JsonRejection {
     use serde_json::error::Category;
     let schema_field = |name: &str| T::SCHEMA.fields().iter().find(|f| f.name() == name);
-    let text = error.to_string();
+    // serde's message may quote the input: read for its kind only, and wiped.
+    let text = Zeroizing::new(error.to_string());
     let (kind, problem) = match error.classify() {
         Category::Syntax => ("syntax", "not JSON"),
         Category::Eof => ("eof", "the body is cut short"),
