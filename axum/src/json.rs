@@ -228,3 +228,53 @@ fn wipe(data: &mut bytes::Bytes) {
         zeroize::Zeroize::zeroize(owned.as_mut());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use piiguard::Pii;
+    use std::collections::BTreeMap;
+
+    #[derive(piiguard::Classified)]
+    struct Signup {
+        #[pii(class = email)]
+        email: Pii<String>,
+        tags: BTreeMap<String, u32>,
+    }
+
+    fn refusal(body: &str) -> JsonRejection {
+        let mut de = serde_json::Deserializer::from_slice(body.as_bytes());
+        match serde_path_to_error::deserialize::<_, Signup>(&mut de) {
+            Ok(_) => panic!("{body} was accepted"),
+            Err(e) => invalid::<Signup>(Some(e.path()), e.inner()),
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_schemas_field_never_a_key_or_value_the_client_sent() {
+        // A bad value under a key the client made up (it could be a value): the field is the
+        // schema's `tags`, and neither the key nor the value is repeated.
+        let made_up =
+            refusal(r#"{"email":"a@example.com","tags":{"jane.q8z7@example.com":"x7q9"}}"#);
+        let JsonRejection::Invalid { field, problem, .. } = &made_up else {
+            panic!("{made_up:?}");
+        };
+        assert_eq!(*field, Some("tags"));
+        assert_eq!(*problem, "a value of the wrong type");
+        let text = made_up.message();
+        assert!(!text.contains("q8z7") && !text.contains("x7q9"), "{text}");
+        // An invalid email: its field, never the value.
+        let bad = refusal(r#"{"email":"not-an-email-q8z7","tags":{}}"#);
+        assert!(bad.message().contains("(`email`;"), "{}", bad.message());
+        assert!(!bad.message().contains("q8z7"), "{}", bad.message());
+        // A missing field, named from the schema.
+        let missing = refusal(r#"{"tags":{}}"#);
+        assert!(
+            missing
+                .message()
+                .contains("a required field is missing (`email`;"),
+            "{}",
+            missing.message()
+        );
+    }
+}

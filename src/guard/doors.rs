@@ -316,7 +316,9 @@ impl Storage<'_> {
         format: TokenFormat,
         value: &str,
     ) -> Result<String, Error> {
-        self.guard.tokenize_preserving(target, format, value)
+        self.guard
+            .storage_keys()
+            .tokenize_preserving(target, format, value)
     }
 
     /// Records that `record` was stored now, for retention: its subject's data of this record
@@ -326,7 +328,7 @@ impl Storage<'_> {
     /// # Errors
     /// The lifecycle store's errors.
     pub fn track<T: Classified>(&self, record: &T) -> Result<(), Error> {
-        self.guard.track::<T>(record)
+        self.guard.track_at(record, None)
     }
 
     /// As [`track`](Storage::track), with the date the application gives for retention rules
@@ -339,7 +341,7 @@ impl Storage<'_> {
         record: &T,
         given: time::OffsetDateTime,
     ) -> Result<(), Error> {
-        self.guard.track_from::<T>(record, given)
+        self.guard.track_at(record, Some(given.unix_timestamp()))
     }
 
     /// The deletion register's entries for `subject` (by its pseudonym, computed here): what
@@ -365,7 +367,7 @@ impl Storage<'_> {
     /// # Errors
     /// The monitor's store error.
     pub fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
-        self.guard.is_blocked(principal)
+        self.guard.current().monitor.is_blocked(principal)
     }
 }
 
@@ -440,7 +442,9 @@ impl Admin<'_> {
     /// [`Error::Denied`] with [`Reason::NotAdmin`](crate::Reason::NotAdmin); the store's and audit
     /// sink's errors.
     pub fn hold_subject(&self, subject: &impl fmt::Display, reason: &str) -> Result<(), Error> {
-        self.guard.hold_subject(self.principal, subject, reason)
+        self.guard
+            .pin()
+            .set_hold(self.principal, &subject.to_string(), Some(reason))
     }
 
     /// Lifts a legal hold. Needs an admin role; audited.
@@ -448,7 +452,9 @@ impl Admin<'_> {
     /// # Errors
     /// As [`hold_subject`](Admin::hold_subject).
     pub fn release_subject(&self, subject: &impl fmt::Display) -> Result<(), Error> {
-        self.guard.release_subject(self.principal, subject)
+        self.guard
+            .pin()
+            .set_hold(self.principal, &subject.to_string(), None)
     }
 
     /// Erases every subject whose data is past its retention period (the policy's

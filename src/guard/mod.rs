@@ -380,11 +380,6 @@ impl Guard {
         Arc::clone(&self.current().policy)
     }
 
-    /// What [`Storage::is_blocked`](Storage::is_blocked) does (the public door is there).
-    pub(crate) fn is_blocked(&self, principal: &str) -> Result<bool, Error> {
-        self.current().monitor.is_blocked(principal)
-    }
-
     /// Verifies the audit trail (for sinks with a hash chain).
     ///
     /// # Errors

@@ -12,17 +12,6 @@ use crate::token::TokenFormat;
 use crate::view::OwnedFieldRef;
 
 impl Guard {
-    /// What [`Storage::tokenize_preserving`](super::Storage::tokenize_preserving) does (the public door is there).
-    pub(crate) fn tokenize_preserving(
-        &self,
-        target: &TokenTarget,
-        format: TokenFormat,
-        value: &str,
-    ) -> Result<String, Error> {
-        self.storage_keys()
-            .tokenize_preserving(target, format, value)
-    }
-
     /// The value of a format-preserving token of `target`, for `principal`, if the policy
     /// allows it (a `reveal` or `detokenize` rule for the field's class): the decision, the
     /// access count and the audit event (`detokenize`, detail `ff1`) come first, and only

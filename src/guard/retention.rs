@@ -30,21 +30,14 @@ pub struct RetentionSweep {
 }
 
 impl Guard {
-    /// What [`Storage::track`](super::Storage::track) does (the public door is there).
-    pub(crate) fn track<T: Classified>(&self, record: &T) -> Result<(), Error> {
-        self.track_at(record, None)
-    }
-
-    /// What [`Storage::track_from`](super::Storage::track_from) does (the public door is there).
-    pub(crate) fn track_from<T: Classified>(
+    /// Records `record`'s activity for retention, from `given` (a Unix time) or now: what
+    /// [`Storage::track`](super::Storage::track) and
+    /// [`Storage::track_from`](super::Storage::track_from) do.
+    pub(super) fn track_at<T: Classified>(
         &self,
         record: &T,
-        given: time::OffsetDateTime,
+        given: Option<i64>,
     ) -> Result<(), Error> {
-        self.track_at(record, Some(given.unix_timestamp()))
-    }
-
-    fn track_at<T: Classified>(&self, record: &T, given: Option<i64>) -> Result<(), Error> {
         let Some(subject) = record.subject_id() else {
             return Ok(());
         };
@@ -58,26 +51,6 @@ impl Guard {
             self.now().unix_timestamp(),
             given,
         )
-    }
-
-    /// What [`Admin::hold_subject`](super::Admin::hold_subject) does (the public door is there).
-    pub(crate) fn hold_subject(
-        &self,
-        principal: &Principal,
-        subject: &impl fmt::Display,
-        reason: &str,
-    ) -> Result<(), Error> {
-        self.pin()
-            .set_hold(principal, &subject.to_string(), Some(reason))
-    }
-
-    /// What [`Admin::release_subject`](super::Admin::release_subject) does (the public door is there).
-    pub(crate) fn release_subject(
-        &self,
-        principal: &Principal,
-        subject: &impl fmt::Display,
-    ) -> Result<(), Error> {
-        self.pin().set_hold(principal, &subject.to_string(), None)
     }
 
     fn sweep_one(

@@ -76,15 +76,21 @@ impl SqliteAudit {
     /// # Errors
     /// [`Error::Audit`] if the table cannot be read.
     pub fn lines(&self) -> Result<Vec<String>, Error> {
+        self.all_lines(
+            "SELECT line FROM audit_events ORDER BY seq",
+            "cannot read the audit table",
+        )
+    }
+
+    /// Every line `query` selects, in its order; `failed` says what could not be read.
+    fn all_lines(&self, query: &str, failed: &'static str) -> Result<Vec<String>, Error> {
         let conn = self.store.conn();
-        let mut statement = conn
-            .prepare("SELECT line FROM audit_events ORDER BY seq")
-            .map_err(audit_failed("cannot read the audit table"))?;
+        let mut statement = conn.prepare(query).map_err(audit_failed(failed))?;
         statement
             .query_map([], |row| row.get(0))
-            .map_err(audit_failed("cannot read the audit table"))?
+            .map_err(audit_failed(failed))?
             .collect::<Result<Vec<String>, _>>()
-            .map_err(audit_failed("cannot read the audit table"))
+            .map_err(audit_failed(failed))
     }
 
     /// At most `limit` stored lines after event number `after` (0: from the first), in order,
@@ -214,15 +220,10 @@ impl SqliteAudit {
 
     /// The checkpoint lines, in order.
     fn checkpoints(&self) -> Result<Vec<String>, Error> {
-        let conn = self.store.conn();
-        let mut statement = conn
-            .prepare("SELECT line FROM audit_checkpoints ORDER BY seq")
-            .map_err(audit_failed("cannot read the audit checkpoints"))?;
-        statement
-            .query_map([], |row| row.get(0))
-            .map_err(audit_failed("cannot read the audit checkpoints"))?
-            .collect::<Result<Vec<String>, _>>()
-            .map_err(audit_failed("cannot read the audit checkpoints"))
+        self.all_lines(
+            "SELECT line FROM audit_checkpoints ORDER BY seq",
+            "cannot read the audit checkpoints",
+        )
     }
 
     /// At most `limit` rows after storage number `after`, with their writers.
