@@ -21,6 +21,5 @@ mod strict_input;
 mod testdata;
 mod tokenization;
 mod tokens;
-mod ui;
 mod validation;
 mod values;
