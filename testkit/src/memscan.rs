@@ -15,6 +15,9 @@ pub struct Region {
     pub name: String,
     /// Marked `MADV_DONTDUMP` (`dd` among its `VmFlags`): a core dump leaves it out.
     pub dont_dump: bool,
+    /// A file mapped without write permission (the executable's code and constants, a
+    /// library's): its bytes are the file's, written before the process ran.
+    pub read_only_file: bool,
 }
 
 /// The readable regions of process `pid`'s memory (panics if `/proc/PID/smaps` cannot be read).
@@ -29,11 +32,14 @@ pub fn regions(pid: u32) -> Vec<Region> {
                 (u64::from_str_radix(start, 16), u64::from_str_radix(end, 16))
         {
             let fields: Vec<&str> = line.split_whitespace().collect();
-            readable.push(fields.get(1).is_some_and(|p| p.starts_with('r')));
+            let perms = fields.get(1).copied().unwrap_or("");
+            readable.push(perms.starts_with('r'));
+            let name = fields.get(5).copied().unwrap_or("[anon]").to_owned();
             out.push(Region {
                 start,
                 end,
-                name: fields.get(5).copied().unwrap_or("[anon]").to_owned(),
+                read_only_file: name.starts_with('/') && perms.get(1..2) != Some("w"),
+                name,
                 dont_dump: false,
             });
         } else if let Some(flags) = line.strip_prefix("VmFlags:")
@@ -98,6 +104,8 @@ pub struct Scan {
     pub regions: usize,
     /// Bytes of the dump-excluded regions (read for key fragments only).
     pub excluded_bytes: u64,
+    /// Bytes of files mapped read-only (read for key fragments only).
+    pub file_bytes: u64,
     /// Regions that could not be read.
     pub unreadable: usize,
     /// The labels of the sentinel fragments found where a dump would hold them.
@@ -127,6 +135,18 @@ pub fn scan(pid: u32, sentinels: &Needles, keys: &Needles) -> Scan {
         if read.is_err() {
             // `memfd_secret` pages cannot be read even here; they are not dumped either.
             result.unreadable += 1;
+            continue;
+        }
+        if region.read_only_file {
+            // The file's own bytes: no value planted at run time can be there, while its
+            // megabytes of names and messages would give chance 8-letter matches (a CI run
+            // found one in the test binary's constants). Searched for keys only.
+            result.file_bytes += len;
+            let before = result.key_hits.len();
+            keys.find(&buf, &mut result.key_hits);
+            for hit in &mut result.key_hits[before..] {
+                write!(hit, " in {} at {:#x}", region.name, region.start).unwrap();
+            }
             continue;
         }
         if region.dont_dump {

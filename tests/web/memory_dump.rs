@@ -11,10 +11,12 @@
 //! it for every sentinel by 8-byte fragments: the allocator overwrites the first 16 bytes of a
 //! freed block, and a search for whole values would miss the rest.
 //!
-//! Sentinels are random lowercase strings generated from a seed in both processes, so no
-//! fragment of them is in the binary. Fragments are 8 bytes rather than 6 because with about
-//! 130,000 planted fragments a 6-letter fragment would also turn up by chance in ordinary text
-//! memory (26^6 ≈ 3·10^8), while 26^8 ≈ 2·10^11 keeps chance hits out.
+//! Sentinels are random lowercase strings generated from a seed in both processes. Fragments are
+//! 8 bytes rather than 6 because with about 130,000 planted fragments a 6-letter fragment would
+//! also turn up by chance in ordinary text memory (26^6 ≈ 3·10^8); at 26^8 ≈ 2·10^11 a chance
+//! match is still possible where megabytes of lowercase text lie, which is in the executable's
+//! constants (a CI run found one there). Files mapped read-only hold only the file's bytes,
+//! written before the helper ran, so they are searched for keys only.
 //!
 //! A positive control (one sentinel kept in a plain `String`) must be found, or the scan is
 //! void; and a variant that keeps a reveal open must find the revealed value.
@@ -496,13 +498,15 @@ fn report(mode: &str, records: usize, planted: usize, scan: &Scan) {
         .map(|h| h.rsplit(' ').next().unwrap_or(""))
         .collect();
     println!(
-        "[{mode}] scanned {} bytes in {} regions ({} bytes in dump-excluded regions left out, \
-         {} regions unreadable); {records} records, {planted} sentinels planted; \
+        "[{mode}] scanned {} bytes in {} regions ({} bytes in dump-excluded regions and {} of \
+         read-only files searched for keys only, {} regions unreadable); {records} records, \
+         {planted} sentinels planted; \
          sentinel fragment hits: {} ({} distinct values; fields {fields:?}); key hits: {} \
          (and {} in the dump-excluded regions)",
         scan.bytes,
         scan.regions,
         scan.excluded_bytes,
+        scan.file_bytes,
         scan.unreadable,
         scan.sentinel_hits.len(),
         by_label.len(),
