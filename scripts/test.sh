@@ -21,6 +21,6 @@ cargo test --workspace --all-features "$@"
 
 # PostgreSQL crashing under load stops the server every other test uses: alone, after them.
 if [ $# -eq 0 ]; then
-    cargo test --all-features --test store -- --ignored --exact \
+    cargo test --workspace --all-features --test store -- --ignored --exact \
         fleet::postgres_only::a_database_crash_mid_write_loses_nothing_acknowledged
 fi

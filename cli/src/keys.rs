@@ -4,7 +4,7 @@
 
 use crate::Usage;
 use crate::store::{At, Operator, confirmed, failed, guard, keyring, name};
-use piiguard::keys::{KeyInfo, Keyring, Purpose, Scope};
+use piiguard::keys::{Environment, KeyInfo, Keyring, Purpose, Scope};
 use std::process::ExitCode;
 
 /// Arguments of `piiguard keys`.
@@ -16,17 +16,30 @@ pub(crate) struct Args {
 
 #[derive(clap::Subcommand)]
 enum Command {
-    /// Lists every root key version: id, version, purpose, region and state (never material).
+    /// Lists the key set's environment and every root key version: id, version, purpose,
+    /// region and state (never material).
     List(At),
     /// Makes a new store's key set (a local directory is created with its key file; a
-    /// PostgreSQL store must be migrated first). Refuses a store that already has one.
-    Init(At),
+    /// PostgreSQL store must be migrated first: `piiguard store migrate`). Refuses a store that
+    /// already has one.
+    Init(Init),
     /// Rotates the root key of a purpose (`field`, `index`, `pseudonym`, `integrity`): a new
     /// version becomes active, the previous one decrypt-only. Admin role; audited.
     Rotate(Rotate),
     /// Destroys a decrypt-only root key version: everything still under it becomes unreadable
     /// for good (rewrap first). Admin role; audited; asks for the key id again unless `--yes`.
     Destroy(Destroy),
+}
+
+#[derive(clap::Args)]
+struct Init {
+    /// The environment sealed into the key set: `dev`, `staging` or `prod`. Every instance
+    /// runs in it, and a principal of another environment is refused. Required on PostgreSQL;
+    /// a local directory's comes from `PIIGUARD_ENV` (default `dev`).
+    #[arg(long = "env", value_name = "ENV")]
+    environment: Option<String>,
+    #[command(flatten)]
+    at: At,
 }
 
 #[derive(clap::Args)]
@@ -60,10 +73,10 @@ struct Destroy {
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     match &args.command {
         Command::List(at) => {
-            print(at, &keyring(at)?.key_infos());
+            print(at, &keyring(at)?);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Init(at) => init(at),
+        Command::Init(init_args) => init(init_args),
         Command::Rotate(rotate) => {
             let at = &rotate.at;
             let purpose = Purpose::from_name(&rotate.purpose).ok_or_else(|| {
@@ -81,7 +94,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
                 .admin(&operator)
                 .rotate_key(purpose)
                 .map_err(failed(at))?;
-            print(at, &[key]);
+            print_keys(at, None, &[key]);
             Ok(ExitCode::SUCCESS)
         }
         Command::Destroy(destroy) => {
@@ -110,32 +123,73 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
 }
 
 /// A new store's key set.
-fn init(at: &At) -> Result<ExitCode, Usage> {
+fn init(args: &Init) -> Result<ExitCode, Usage> {
+    let at = &args.at;
     let exists = || Usage(format!("{}: this store already has a key set", name(at)));
+    let environment = args
+        .environment
+        .as_deref()
+        .map(|e| {
+            e.parse::<Environment>()
+                .map_err(|_| Usage(format!("unknown environment `{e}` (dev, staging or prod)")))
+        })
+        .transpose()?;
     #[cfg(feature = "postgres")]
     if let Some(url) = &at.postgres {
-        use piiguard::keys::KeySetStore as _;
+        use piiguard::keys::{KeySetStore as _, StoredKeySet};
+        let environment = environment.ok_or_else(|| {
+            Usage(format!(
+                "{}: give the key set's environment: --env dev, staging or prod (every \
+                 instance will run in it)",
+                name(at)
+            ))
+        })?;
         let store = crate::store::connect(url)?;
         if store.sealed_version().map_err(failed(at))?.is_some() {
             return Err(exists());
         }
-        let guard = piiguard::Guard::shared(store, crate::store::passphrase(url)?)
-            .and_then(piiguard::guard::GuardBuilder::build)
+        let keyring = Keyring::builder()
+            .environment(environment)
+            .provider(StoredKeySet::new(
+                store.clone(),
+                crate::store::passphrase(url)?,
+            ))
+            .store(store)
+            .build()
             .map_err(failed(at))?;
-        print(at, &guard.keyring().key_infos());
+        print(at, &keyring);
         return Ok(ExitCode::SUCCESS);
     }
     if at.dir.join("store.db").exists() {
         return Err(exists());
     }
+    let from_variable = std::env::var(piiguard::keys::ENVIRONMENT_VAR)
+        .ok()
+        .and_then(|e| e.parse::<Environment>().ok())
+        .unwrap_or_default();
+    if let Some(wanted) = environment
+        && wanted != from_variable
+    {
+        return Err(Usage(format!(
+            "{}: a local directory's environment comes from {}: set it to {wanted} (it is \
+             {from_variable})",
+            name(at),
+            piiguard::keys::ENVIRONMENT_VAR
+        )));
+    }
     let keyring: Keyring = piiguard::Guard::open_local(&at.dir)
         .map(|guard| guard.keyring().clone())
         .map_err(failed(at))?;
-    print(at, &keyring.key_infos());
+    print(at, &keyring);
     Ok(ExitCode::SUCCESS)
 }
 
-fn print(at: &At, keys: &[KeyInfo]) {
+/// The keyring's environment and keys.
+fn print(at: &At, keyring: &Keyring) {
+    print_keys(at, Some(keyring.environment()), &keyring.key_infos());
+}
+
+fn print_keys(at: &At, environment: Option<Environment>, keys: &[KeyInfo]) {
     if at.json {
         let list: Vec<serde_json::Value> = keys
             .iter()
@@ -146,8 +200,17 @@ fn print(at: &At, keys: &[KeyInfo]) {
                 })
             })
             .collect();
-        println!("{}", serde_json::Value::Array(list));
+        let out = match environment {
+            Some(environment) => serde_json::json!({
+                "environment": environment.to_string(), "keys": list,
+            }),
+            None => serde_json::json!({ "keys": list }),
+        };
+        println!("{out}");
     } else {
+        if let Some(environment) = environment {
+            println!("environment: {environment}");
+        }
         println!(
             "{:<24} {:>7}  {:<18} {:<10} state",
             "id", "version", "purpose", "region"

@@ -57,6 +57,8 @@ mod proxy;
 mod report;
 #[cfg(feature = "store")]
 mod retention;
+#[cfg(feature = "postgres")]
+mod schema;
 mod scrub;
 #[cfg(feature = "store")]
 mod store;
@@ -96,6 +98,9 @@ enum Command {
     /// Retention: sweeps subjects past their period, legal holds, the deletion register.
     #[cfg(feature = "store")]
     Retention(retention::Args),
+    /// A PostgreSQL store's tables (`migrate`) and the grants of its roles (`grants`).
+    #[cfg(feature = "postgres")]
+    Store(schema::Args),
     /// The detokenizing proxy: tokens out to third parties become values, values coming back
     /// become tokens, under the policy, audited.
     #[cfg(feature = "proxy")]
@@ -126,6 +131,8 @@ fn main() -> ExitCode {
         Command::Tokens(args) => tokens::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "store")]
         Command::Retention(args) => retention::run(&args).map_err(|e| e.to_string()),
+        #[cfg(feature = "postgres")]
+        Command::Store(args) => schema::run(&args).map_err(|e| e.to_string()),
         #[cfg(feature = "proxy")]
         Command::Proxy(args) => proxy::run(&args).map_err(|e| e.to_string()),
     };

@@ -1,6 +1,7 @@
-//! `piiguard policy check|explain`: a policy file's mistakes with their lines, and what the
+//! `piiguard policy check|explain|install`: a policy file's mistakes with their lines; what the
 //! policy decides for one role, class and context, with the reason code and the deciding rule's
-//! line — the decision the guard takes (`Policy::decide`), before grants and the monitor.
+//! line — the decision the guard takes (`Policy::decide`), before grants and the monitor; and
+//! putting a policy in force in a store (an admin act, audited).
 
 use crate::Usage;
 use piiguard::policy::Target;
@@ -31,6 +32,23 @@ enum Command {
     /// What the policy gives a role for a class: the treatment, the reason code and the line
     /// of the rule that decided.
     Explain(Explain),
+    /// Puts a policy file in force in a store, for every instance within a second: an admin
+    /// act under the policy in force, audited as `policy_change`. A store with no policy yet (a
+    /// new PostgreSQL store) takes its first one from whoever holds the key-encryption key,
+    /// acting with one of the new policy's `admin_roles`.
+    #[cfg(feature = "store")]
+    Install(Install),
+}
+
+#[cfg(feature = "store")]
+#[derive(clap::Args)]
+struct Install {
+    /// The policy file (`-` reads standard input).
+    file: PathBuf,
+    #[command(flatten)]
+    operator: crate::store::Operator,
+    #[command(flatten)]
+    at: crate::store::At,
 }
 
 #[derive(clap::Args)]
@@ -81,7 +99,66 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     match &args.command {
         Command::Check { file, json } => check(file, *json),
         Command::Explain(explain) => explain_one(explain),
+        #[cfg(feature = "store")]
+        Command::Install(install) => install_one(install),
     }
+}
+
+/// A policy file's text and policy, or its first mistake with the line.
+fn parse(path: &PathBuf) -> Result<(String, Policy), Usage> {
+    let text = read(path)?;
+    let policy = Policy::from_toml(&text).map_err(|e| match e {
+        Error::Policy { line, message } => Usage(format!("{}:{line}: {message}", path.display())),
+        other => Usage(format!("{}: {other}", path.display())),
+    })?;
+    Ok((text, policy))
+}
+
+#[cfg(feature = "store")]
+fn install_one(args: &Install) -> Result<ExitCode, Usage> {
+    use crate::store::{failed, guard_under, policy_in_force};
+    let at = &args.at;
+    let (text, policy) = parse(&args.file)?;
+    let first = policy_in_force(at)?.is_none();
+    // The first policy is in force while it is installed: the operator's role must be one of
+    // its admin roles, and holding the key-encryption key is what lets them open the store.
+    let guard = guard_under(at, first.then(|| policy.clone()))?;
+    let operator = args.operator.principal(&guard);
+    let installed = guard
+        .admin(&operator)
+        .install_policy(&text)
+        .map_err(failed(at))?;
+    #[cfg(feature = "postgres")]
+    let local = at.postgres.is_none();
+    #[cfg(not(feature = "postgres"))]
+    let local = true;
+    if local {
+        // A local directory puts its `policy.toml` in force when a process opens it: the file
+        // must say what is now in force, or the next open would put the old one back.
+        let path = at.dir.join("policy.toml");
+        let partial = at.dir.join("policy.toml.new");
+        std::fs::write(&partial, &text)
+            .and_then(|()| std::fs::rename(&partial, &path))
+            .map_err(|e| Usage(format!("{}: {e}", path.display())))?;
+    }
+    if at.json {
+        let out = serde_json::json!({
+            "store": crate::store::name(at), "version": installed.version(), "first": first,
+        });
+        println!("{out}");
+    } else {
+        let how = if first {
+            " (the store's first policy)"
+        } else {
+            ""
+        };
+        println!(
+            "{}: policy version {} in force{how}",
+            crate::store::name(at),
+            installed.version()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn check(file: &PathBuf, json: bool) -> Result<ExitCode, Usage> {
@@ -115,12 +192,7 @@ fn check(file: &PathBuf, json: bool) -> Result<ExitCode, Usage> {
 }
 
 fn explain_one(args: &Explain) -> Result<ExitCode, Usage> {
-    let policy = Policy::from_toml(&read(&args.policy)?).map_err(|e| match e {
-        Error::Policy { line, message } => {
-            Usage(format!("{}:{line}: {message}", args.policy.display()))
-        }
-        other => Usage(format!("{}: {other}", args.policy.display())),
-    })?;
+    let (_, policy) = parse(&args.policy)?;
     let environment: Environment = args.environment.parse().map_err(|_| {
         Usage(format!(
             "unknown environment `{}` (dev, staging or prod)",

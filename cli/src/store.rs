@@ -177,13 +177,22 @@ fn local_policy(at: &At) -> Result<Option<String>, Usage> {
 
 /// A guard on the store `at` names, under the policy in force there, for administrative acts.
 pub(crate) fn guard(at: &At) -> Result<Guard, Usage> {
+    guard_under(at, None)
+}
+
+/// A guard on the store `at` names; `fallback` is in force while the store holds no policy (a
+/// new PostgreSQL store: a local directory always has one, its `policy.toml`).
+pub(crate) fn guard_under(at: &At, fallback: Option<piiguard::Policy>) -> Result<Guard, Usage> {
     #[cfg(feature = "postgres")]
     if let Some(url) = &at.postgres {
         let (store, _) = postgres(url)?;
-        return Guard::shared(store, passphrase(url)?)
-            .and_then(piiguard::guard::GuardBuilder::build)
-            .map_err(failed(at));
+        let mut builder = Guard::shared(store, passphrase(url)?).map_err(failed(at))?;
+        if let Some(policy) = fallback {
+            builder = builder.policy(policy);
+        }
+        return builder.build().map_err(failed(at));
     }
+    let _ = fallback;
     require_store(&at.dir)?;
     Guard::open_local(&at.dir).map_err(failed(at))
 }

@@ -128,6 +128,24 @@ impl KekSource {
             (Self::RandomFile(path), KDF_RAW) => {
                 *key = raw_kek(path, create)?;
             }
+            (Self::Passphrase { .. }, KDF_RAW) => {
+                return Err(corrupt(
+                    "the key set is sealed under a random key-encryption key file (a dev \
+                     directory's `kek`), but a passphrase was given: unset \
+                     PIIGUARD_KEK_PASSPHRASE for this store",
+                ));
+            }
+            (Self::RandomFile(_), KDF_ARGON2ID) => {
+                return Err(corrupt(
+                    "the key set is sealed under a passphrase: give it (PIIGUARD_KEK_PASSPHRASE)",
+                ));
+            }
+            (Self::Wrapped(_), _) => {
+                return Err(corrupt(
+                    "the key set is sealed under a passphrase or a key file, not under a key in \
+                     an HSM or Vault",
+                ));
+            }
             _ => {
                 return Err(corrupt(
                     "the key set was sealed with another kind of key-encryption key",
@@ -176,7 +194,8 @@ impl KekSource {
     fn open_wrapped(&self, bytes: &[u8], r: &mut Reader<'_>) -> Result<KeySet, Error> {
         let Self::Wrapped(kek) = self else {
             return Err(corrupt(
-                "the key set was sealed with another kind of key-encryption key",
+                "the key set is sealed under a key in an HSM or Vault (a wrapped key-encryption \
+                 key), not under a passphrase or a key file",
             ));
         };
         let truncated = || corrupt("truncated");

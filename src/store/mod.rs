@@ -22,6 +22,7 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 
+pub use crate::error::DatabaseCause;
 #[cfg(all(feature = "postgres", feature = "sqlite", feature = "local-key-file"))]
 #[cfg_attr(
     docsrs,
@@ -30,7 +31,7 @@ mod sqlite;
 pub use postgres::ImportReport;
 #[cfg(feature = "postgres")]
 #[cfg_attr(docsrs, doc(cfg(feature = "postgres")))]
-pub use postgres::{PgAudit, PgStore};
+pub use postgres::{DbRole, Migrated, PgAudit, PgStore};
 #[cfg(feature = "sqlite")]
 #[cfg_attr(docsrs, doc(cfg(feature = "sqlite")))]
 pub use sqlite::{SqliteAudit, SqliteStore};

@@ -143,7 +143,10 @@ fn pkcs11_the_key_set_is_sealed_inside_the_token() {
     assert!(reason.contains("another key-encryption key"), "{reason}");
     // Nor does a passphrase.
     let reason = key_file_reason(guard(dir.store(), KekSource::passphrase("guess")));
-    assert!(reason.contains("another kind"), "{reason}");
+    assert!(
+        reason.contains("sealed under a key in an HSM or Vault"),
+        "{reason}"
+    );
     // A wrapped data key changed in the store does not unwrap in the token.
     tamper(&dir, wrapped_key_at(&dir) + 5);
     let reason = key_file_reason(guard(

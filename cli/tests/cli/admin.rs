@@ -40,7 +40,7 @@ fn fresh(name: &str) -> PathBuf {
 fn keys(dir: &str) -> Vec<serde_json::Value> {
     let out = piiguard(&["keys", "list", "--json", "--dir", dir], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
+    common::key_list(&out.stdout)
 }
 
 fn state(keys: &[serde_json::Value], id: &str, version: u64) -> String {
@@ -111,7 +111,7 @@ fn keys_init_rotate_and_destroy_are_admin_acts_on_a_new_store() {
     // A new store: made once, then refused.
     let out = piiguard(&["keys", "init", "--json", "--dir", d], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let made: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let made = common::key_list(&out.stdout);
     assert!(made.len() >= 3 && made.iter().all(|k| k["state"] == "active"));
     assert!(dir.join("store.db").is_file());
     let out = piiguard(&["keys", "init", "--dir", d], "");
@@ -163,7 +163,7 @@ fn keys_init_rotate_and_destroy_are_admin_acts_on_a_new_store() {
     // An admin rotates: version 2 active, version 1 decrypt-only, the old row still opens.
     let out = rotate("security");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let rotated: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let rotated = common::key_list(&out.stdout);
     assert_eq!(rotated[0]["version"], 2);
     let listed = keys(d);
     assert_eq!(state(&listed, &field, 2), "active");
@@ -339,11 +339,19 @@ fn keys_forget_and_tail_on_postgresql() {
     };
 
     // A key set made once.
+    // The environment is sealed into the key set: on PostgreSQL it is asked for.
     let out = run(&["keys", "init", "--json"], "");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("--env dev, staging or prod"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["keys", "init", "--json", "--env", "dev"], "");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let made: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let made = common::key_list(&out.stdout);
     assert!(made.len() >= 3);
-    let out = run(&["keys", "init"], "");
+    let out = run(&["keys", "init", "--env", "dev"], "");
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("already has a key set"));
 
@@ -370,7 +378,7 @@ fn keys_forget_and_tail_on_postgresql() {
         "",
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let rotated: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let rotated = common::key_list(&out.stdout);
     assert_eq!(rotated[0]["version"], 2);
     let out = run(
         &[
@@ -407,7 +415,7 @@ fn keys_forget_and_tail_on_postgresql() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = run(&["keys", "list", "--json"], "");
-    let listed: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = common::key_list(&out.stdout);
     assert!(
         listed
             .iter()

@@ -31,6 +31,13 @@ pub(crate) fn piiguard_with(args: &[&str], stdin: &str, env: &[(&str, &str)]) ->
     child.wait_with_output().unwrap()
 }
 
+/// The keys of `keys list|init|rotate --json`'s object.
+#[allow(dead_code)]
+pub(crate) fn key_list(stdout: &[u8]) -> Vec<serde_json::Value> {
+    let out: serde_json::Value = serde_json::from_slice(stdout).unwrap();
+    out["keys"].as_array().expect("a `keys` array").clone()
+}
+
 /// Output as text.
 #[allow(dead_code)]
 pub(crate) fn text(bytes: &[u8]) -> &str {
@@ -43,6 +50,15 @@ pub(crate) fn text(bytes: &[u8]) -> &str {
 #[cfg(feature = "postgres")]
 #[allow(dead_code)] // not every suite uses PostgreSQL
 pub(crate) fn postgres_database(name: &str) -> (String, postgres::Client) {
+    let (url, admin) = postgres_empty_database(name);
+    piiguard::store::PgStore::migrate(&url).unwrap();
+    (url, admin)
+}
+
+/// The same without piiguard's tables.
+#[cfg(feature = "postgres")]
+#[allow(dead_code)]
+pub(crate) fn postgres_empty_database(name: &str) -> (String, postgres::Client) {
     let server = std::env::var("PIIGUARD_TEST_POSTGRES").expect(
         "PIIGUARD_TEST_POSTGRES is not set: run the suite with scripts/test.sh, which starts \
          PostgreSQL",
@@ -55,7 +71,6 @@ pub(crate) fn postgres_database(name: &str) -> (String, postgres::Client) {
         admin.batch_execute(&statement).unwrap();
     }
     let url = format!("{}/{name}", &server[..server.rfind('/').unwrap()]);
-    piiguard::store::PgStore::migrate(&url).unwrap();
     (url, admin)
 }
 

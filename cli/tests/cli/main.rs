@@ -7,6 +7,8 @@ mod common;
 
 #[cfg(feature = "store")]
 mod admin;
+#[cfg(feature = "postgres")]
+mod bootstrap;
 mod commands;
 #[cfg(feature = "chromium-tests")]
 mod data_map_page;

@@ -3,8 +3,9 @@
 //! ten days, a scripted burst, denials, break-glass, erasures, a key rotation); a range narrows
 //! them; a tampered trail is reported as broken.
 //!
-//! The size is 20,000 events by default; `PIIGUARD_REPORT_EVENTS=1000000` (what `.ci/run` runs,
-//! in release) makes it a million, and the test prints the report's time and peak memory.
+//! The size is 20,000 events by default; `PIIGUARD_REPORT_EVENTS` sets another (`.ci/run` runs
+//! 100,000 in the debug build; the figures over a million in the docs are release runs), and the
+//! test prints the report's time and peak memory.
 #![cfg(feature = "store")]
 
 use crate::common;

@@ -99,7 +99,7 @@ fn keys_list_shows_metadata_only() {
     let dir = directory("keys");
     let out = run(&["keys", "list", "--json", "--dir", arg(&dir)]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let keys: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let keys = common::key_list(&out.stdout);
     assert!(keys.len() >= 3, "{keys:?}");
     for key in &keys {
         let mut fields: Vec<&str> = key
@@ -113,8 +113,24 @@ fn keys_list_shows_metadata_only() {
         assert_eq!(key["state"], "active");
     }
     let out = run(&["keys", "list", "--dir", arg(&dir)]);
-    assert!(text(&out.stdout).starts_with("id "));
-    assert_eq!(text(&out.stdout).lines().count(), keys.len() + 1);
+    assert!(text(&out.stdout).starts_with("environment: dev\nid "));
+    assert_eq!(text(&out.stdout).lines().count(), keys.len() + 2);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_wrong_kind_of_key_encryption_key_is_named_with_its_variable() {
+    // A dev directory's key set is sealed under its random `kek` file: a passphrase set in the
+    // environment is the wrong kind, and the message says which variable to unset.
+    let dir = directory("kek-kind");
+    let passphrase = [("PIIGUARD_KEK_PASSPHRASE", "a passphrase, synthetic")];
+    let out = common::piiguard_with(&["keys", "list", "--dir", arg(&dir)], "", &passphrase);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("unset PIIGUARD_KEK_PASSPHRASE"),
+        "{}",
+        text(&out.stderr)
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -171,7 +187,7 @@ fn audit_verify_and_keys_list_on_postgresql() {
     assert!(json["events"].as_u64().unwrap() >= 3);
     let out = piiguard_with(&["keys", "list", "--json", "--postgres", &url], "", &env);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    let keys: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let keys = common::key_list(&out.stdout);
     assert!(keys.len() >= 3);
 
     // No passphrase, or a wrong one: an error, exit 2.

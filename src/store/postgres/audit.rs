@@ -54,6 +54,15 @@ fn audit_failed(reason: &'static str) -> Error {
     Error::Audit { reason }
 }
 
+/// A read of the trail that failed: the cause when an operator can act on it (a missing grant,
+/// the connection), an audit error otherwise.
+fn read_failed<E: Into<super::RunError>>(reason: &'static str) -> impl Fn(E) -> Error + Copy {
+    move |e| match e.into().into_error(reason) {
+        Error::KeyStore { reason } => Error::Audit { reason },
+        other => other,
+    }
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -99,7 +108,7 @@ impl PgAudit {
                     .map(|row| row.get(0))
                     .collect())
             })
-            .map_err(|_| audit_failed("cannot read the audit table"))
+            .map_err(read_failed("cannot read the audit table"))
     }
 
     /// At most `limit` stored lines after storage number `after` (0: from the first), in the
@@ -123,7 +132,7 @@ impl PgAudit {
                     .map(|row| (u64::try_from(row.get::<_, i64>(0)).unwrap_or(0), row.get(1)))
                     .collect())
             })
-            .map_err(|_| audit_failed("cannot read the audit table"))
+            .map_err(read_failed("cannot read the audit table"))
     }
 
     /// The storage number of the last stored event (0 for an empty trail).
@@ -139,7 +148,7 @@ impl PgAudit {
                 )?;
                 Ok(u64::try_from(row.get::<_, i64>(0)).unwrap_or(0))
             })
-            .map_err(|_| audit_failed("cannot read the audit table"))
+            .map_err(read_failed("cannot read the audit table"))
     }
 
     /// Records `events`, in order, chained by one writer and stored in one transaction: a bulk
@@ -208,7 +217,7 @@ impl PgAudit {
         expected: Option<&ChainHead>,
         each: impl FnMut(u64, &AuditEvent),
     ) -> Result<ChainReport, Error> {
-        let unreadable = |_| audit_failed("cannot read the audit table");
+        let unreadable = read_failed::<postgres::Error>("cannot read the audit table");
         let mut client = self.store.connect_own().map_err(unreadable)?;
         let mut tx = client
             .build_transaction()
@@ -221,7 +230,7 @@ impl PgAudit {
                 "SELECT line FROM piiguard_audit_checkpoints ORDER BY seq",
                 &[],
             )
-            .map_err(|_| audit_failed("cannot read the audit checkpoints"))?
+            .map_err(read_failed("cannot read the audit checkpoints"))?
             .iter()
             .map(|row| row.get(0))
             .collect();
@@ -238,7 +247,7 @@ impl PgAudit {
             |after, limit| {
                 let page: Vec<Row> = tx
                     .query(&rows, &[&to_i64(after), &to_i64(limit as u64)])
-                    .map_err(|_| audit_failed("cannot read the audit table"))?
+                    .map_err(read_failed("cannot read the audit table"))?
                     .iter()
                     .map(|row| {
                         (

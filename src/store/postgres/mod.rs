@@ -20,8 +20,9 @@ mod token_table;
 pub use audit::PgAudit;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 pub use import::ImportReport;
+pub use schema::{DbRole, Migrated};
 
-use crate::error::Error;
+use crate::error::{DatabaseCause, Error};
 use postgres::{Client, NoTls};
 use std::fmt;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
@@ -179,9 +180,7 @@ impl PgStore {
         };
         store
             .run(|client| client.simple_query("SELECT 1").map(|_| ()))
-            .map_err(|_| Error::KeyStore {
-                reason: "cannot connect to PostgreSQL",
-            })?;
+            .map_err(|e| e.into_error("cannot connect to PostgreSQL"))?;
         Ok(store)
     }
 
@@ -249,7 +248,7 @@ impl PgStore {
         reason: &'static str,
         job: impl FnOnce(&mut Client) -> Result<T, postgres::Error> + Send + 'static,
     ) -> Result<T, Error> {
-        self.run(job).map_err(|_| Error::KeyStore { reason })
+        self.run(job).map_err(|e| e.into_error(reason))
     }
 }
 
@@ -260,6 +259,86 @@ pub(crate) enum RunError {
     Query(postgres::Error),
     /// The connection threads are gone.
     Gone,
+}
+
+impl From<postgres::Error> for RunError {
+    fn from(e: postgres::Error) -> Self {
+        Self::Query(e)
+    }
+}
+
+impl RunError {
+    /// The error of a failed `reason`: [`Error::Database`] when the cause is one an operator
+    /// can act on (the connection, the credentials, a missing grant), [`Error::KeyStore`]
+    /// otherwise.
+    pub(crate) fn into_error(self, reason: &'static str) -> Error {
+        match self {
+            Self::Query(e) => match cause(&e) {
+                Some(cause) => Error::Database { reason, cause },
+                None => Error::KeyStore { reason },
+            },
+            Self::Gone => Error::KeyStore { reason },
+        }
+    }
+}
+
+/// What an operator can act on in a PostgreSQL error, from its SQLSTATE code and kind only:
+/// the server's message is read for nothing but a piiguard object's name (a value could be
+/// quoted elsewhere in it).
+fn cause(e: &postgres::Error) -> Option<DatabaseCause> {
+    use postgres::error::SqlState;
+    if let Some(db) = e.as_db_error() {
+        let code = db.code();
+        return if *code == SqlState::INSUFFICIENT_PRIVILEGE {
+            Some(DatabaseCause::Permission {
+                object: privileged_object(db.message()),
+            })
+        } else if *code == SqlState::INVALID_PASSWORD {
+            Some(DatabaseCause::Authentication)
+        } else if *code == SqlState::INVALID_CATALOG_NAME {
+            Some(DatabaseCause::NoDatabase)
+        } else if *code == SqlState::INVALID_AUTHORIZATION_SPECIFICATION {
+            let message = db.message();
+            Some(if message.contains("no encryption") {
+                DatabaseCause::TlsRequired
+            } else if message.starts_with("role ") && message.ends_with("does not exist") {
+                DatabaseCause::Authentication
+            } else {
+                DatabaseCause::NotAllowed
+            })
+        } else {
+            None
+        };
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        if let Some(io) = inner.downcast_ref::<std::io::Error>() {
+            return Some(if io.kind() == std::io::ErrorKind::ConnectionRefused {
+                DatabaseCause::Refused
+            } else {
+                DatabaseCause::Unreachable
+            });
+        }
+        source = inner.source();
+    }
+    e.to_string().contains("TLS").then_some(DatabaseCause::Tls)
+}
+
+/// `table piiguard_x` from "permission denied for table piiguard_x"; only a piiguard object's
+/// name is taken from the message.
+fn privileged_object(message: &str) -> String {
+    let named = message
+        .strip_prefix("permission denied for ")
+        .and_then(|rest| rest.split_once(' '))
+        .filter(|(kind, name)| {
+            matches!(*kind, "table" | "function" | "sequence" | "schema")
+                && name.starts_with("piiguard_")
+                && name.chars().all(|c| c.is_ascii_lowercase() || c == '_')
+        });
+    match named {
+        Some((kind, name)) => format!("{kind} {name}"),
+        None => "a piiguard object".to_owned(),
+    }
 }
 
 impl super::SharedStore for PgStore {

@@ -1,5 +1,6 @@
 //! The PostgreSQL schema: versioned migrations the library runs ([`PgStore::migrate`]) or
-//! prints ([`PgStore::migrations`]), and the grants the service's own role needs.
+//! prints ([`PgStore::migrations`]), and the grants of the service's and the auditor's roles
+//! ([`PgStore::grants`]).
 
 use super::PgStore;
 use crate::error::Error;
@@ -257,6 +258,48 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON piiguard_legal_holds TO piiguard_app;
 GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
 ";
 
+    /// What an auditor's role needs to verify the trail, follow it, read the report and the
+    /// deletion register (`piiguard audit verify|tail|report`, `piiguard retention register`):
+    /// reading only. Replace `piiguard_auditor` with the role, or print them for it with
+    /// [`PgStore::grants`]. The auditor opens the key set, so it also needs the key-encryption
+    /// key: verifying without it is not possible yet (see `docs/AUDIT.md`).
+    pub const AUDITOR_GRANTS: &'static str = "\
+GRANT SELECT ON piiguard_schema TO piiguard_auditor;
+GRANT SELECT ON piiguard_key_set TO piiguard_auditor;
+GRANT SELECT ON piiguard_tallies TO piiguard_auditor;
+GRANT SELECT ON piiguard_audit_events TO piiguard_auditor;
+GRANT SELECT ON piiguard_audit_writers TO piiguard_auditor;
+GRANT SELECT ON piiguard_audit_checkpoints TO piiguard_auditor;
+GRANT SELECT ON piiguard_policies TO piiguard_auditor;
+GRANT SELECT ON piiguard_deletions TO piiguard_auditor;
+";
+
+    /// The grants `role` needs, for the database role `to` (quoted when it is not a plain
+    /// lower-case name): the statements a DBA runs once the tables exist, as
+    /// `piiguard store grants --role service|auditor --to NAME` prints them.
+    ///
+    /// ```
+    /// use piiguard::store::{DbRole, PgStore};
+    ///
+    /// let sql = PgStore::grants(DbRole::Service, "orders_app");
+    /// assert!(sql.contains("GRANT SELECT ON piiguard_schema TO orders_app;"));
+    /// // The service never reads the audit events; the auditor reads nothing else's rows.
+    /// assert!(!sql.contains("ON piiguard_audit_events"));
+    /// let sql = PgStore::grants(DbRole::Auditor, "Audit Team");
+    /// assert!(sql.contains("GRANT SELECT ON piiguard_audit_events TO \"Audit Team\";"));
+    /// ```
+    #[must_use]
+    pub fn grants(role: DbRole, to: &str) -> String {
+        let (template, placeholder) = match role {
+            DbRole::Service => (Self::RUNTIME_GRANTS, "piiguard_app"),
+            DbRole::Auditor => (Self::AUDITOR_GRANTS, "piiguard_auditor"),
+        };
+        template.replace(
+            &format!("TO {placeholder};"),
+            &format!("TO {};", quote_ident(to)),
+        )
+    }
+
     /// Every migration's statements with the version it brings the schema to, for a DBA to
     /// review and run (each in one transaction, followed by
     /// `UPDATE piiguard_schema SET version = N`).
@@ -265,15 +308,17 @@ GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
     }
 
     /// Connects with a role that may create tables and brings the schema up to date, one
-    /// version per transaction (several hosts migrating at once wait for each other).
+    /// version per transaction (several hosts migrating at once wait for each other). Returns
+    /// the versions before and after (equal when there was nothing to do).
     ///
     /// # Errors
     /// [`Error::KeyStore`] if the database cannot be reached, the role may not create tables,
     /// or the schema is newer than this piiguard.
-    pub fn migrate(url: &str) -> Result<u32, Error> {
+    pub fn migrate(url: &str) -> Result<Migrated, Error> {
         let store = Self::start(url, 1)?;
         store
             .call("cannot bring the piiguard schema up to date", |client| {
+                let mut before = None;
                 loop {
                     let mut tx = client.transaction()?;
                     // One migrator at a time, across hosts.
@@ -288,9 +333,13 @@ GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
                         0
                     };
                     let current = u32::try_from(current).unwrap_or(u32::MAX);
+                    let before = *before.get_or_insert(current);
                     let Some(statements) = MIGRATIONS.get(current as usize) else {
                         tx.commit()?;
-                        return Ok(current);
+                        return Ok(Migrated {
+                            before,
+                            after: current,
+                        });
                     };
                     tx.batch_execute(statements)?;
                     tx.execute(
@@ -300,11 +349,11 @@ GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
                     tx.commit()?;
                 }
             })
-            .and_then(|version| {
-                if version > Self::SCHEMA_VERSION {
+            .and_then(|migrated| {
+                if migrated.after > Self::SCHEMA_VERSION {
                     Err(newer())
                 } else {
-                    Ok(version)
+                    Ok(migrated)
                 }
             })
     }
@@ -324,16 +373,15 @@ GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
                         .get(0),
                 ))
             })
-            .map_err(|_| Error::KeyStore {
-                reason: "cannot read the piiguard schema version",
-            })?;
+            .map_err(|e| e.into_error("cannot read the piiguard schema version"))?;
         match version.map(|v| u32::try_from(v).unwrap_or(0)) {
             None => Err(Error::KeyStore {
-                reason: "the database has no piiguard tables: run PgStore::migrate (or the \
-                         statements of PgStore::migrations) first",
+                reason: "the database has no piiguard tables: run `piiguard store migrate` \
+                         (PgStore::migrate) with a role that may create tables first",
             }),
             Some(v) if v < Self::SCHEMA_VERSION => Err(Error::KeyStore {
-                reason: "the piiguard schema is older than this piiguard: run PgStore::migrate",
+                reason: "the piiguard schema is older than this piiguard: run `piiguard store \
+                         migrate` (PgStore::migrate)",
             }),
             Some(v) if v > Self::SCHEMA_VERSION => Err(newer()),
             Some(_) => Ok(()),
@@ -344,5 +392,40 @@ GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
 fn newer() -> Error {
     Error::KeyStore {
         reason: "the piiguard schema was made by a newer piiguard: upgrade this one",
+    }
+}
+
+/// The schema versions a [`PgStore::migrate`] found and left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Migrated {
+    /// The version before (0: the database had no piiguard tables).
+    pub before: u32,
+    /// The version after: [`PgStore::SCHEMA_VERSION`].
+    pub after: u32,
+}
+
+/// Whose grants [`PgStore::grants`] prints.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DbRole {
+    /// The application's own role: reads and writes what a guard needs, no DDL, and no
+    /// privilege on the audit events (it stores them through a function the migrations own).
+    Service,
+    /// An auditor's role: reads the audit trail, the policies and the deletion register.
+    Auditor,
+}
+
+/// `name` as a PostgreSQL identifier: bare when it is a plain lower-case name, quoted otherwise.
+fn quote_ident(name: &str) -> String {
+    let plain = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if plain {
+        name.to_owned()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }

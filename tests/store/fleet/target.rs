@@ -117,7 +117,7 @@ impl Target {
         let app_url = admin_url.replacen("://postgres@", &format!("://{role}@"), 1);
         assert_ne!(app_url, admin_url, "the server URL names the postgres user");
         assert_eq!(
-            PgStore::migrate(&admin_url).unwrap(),
+            PgStore::migrate(&admin_url).unwrap().after,
             PgStore::SCHEMA_VERSION
         );
         admin(&admin_url)
