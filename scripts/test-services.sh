@@ -5,6 +5,10 @@
 # - PostgreSQL: a throwaway cluster in a temporary directory, on 127.0.0.1 at a free port, run
 #   by the `postgres` system user when started as root (initdb refuses root). The tests get
 #   PIIGUARD_TEST_POSTGRES (a superuser URL, for migrations) and create their own databases.
+# - A second PostgreSQL that accepts connections only over TLS, with a test CA made by openssl:
+#   a server certificate for `localhost`, a client certificate for the role `piiguard_cert`
+#   (which must present it), and another CA that signed nothing (PIIGUARD_TEST_POSTGRES_TLS,
+#   _TLS_CA, _TLS_OTHER_CA, _TLS_CLIENT_CERT, _TLS_CLIENT_KEY).
 # - SoftHSM2: a token store in a temporary directory with one initialized token
 #   and one for wrong PINs (SOFTHSM2_CONF, PIIGUARD_TEST_PKCS11_MODULE, PIIGUARD_TEST_PKCS11_TOKEN,
 #   _PIN_TOKEN and _PIN).
@@ -71,6 +75,66 @@ start_postgres() {
     # For the crash test, which scripts/test.sh runs alone after the suite.
     echo "export PIIGUARD_TEST_POSTGRES_CRASH='${run_as[*]} $bin/pg_ctl -D $data/db -m immediate stop'"
     echo "export PIIGUARD_TEST_POSTGRES_START='${run_as[*]} $bin/pg_ctl -D $data/db -l $data/log -w -o \"$options\" start'"
+}
+
+# A test CA, a server certificate for localhost, a client certificate for piiguard_cert, and
+# another CA, in the current directory (EC P-256, valid two days).
+make_test_certificates() {
+    local ca_ext="-addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign"
+    # shellcheck disable=SC2086
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=piiguard test CA" $ca_ext -keyout ca.key -out ca.crt 2>/dev/null
+    # shellcheck disable=SC2086
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=another test CA" $ca_ext -keyout other-ca.key -out other-ca.crt 2>/dev/null
+    local name usage cn
+    for name in server client; do
+        if [ "$name" = server ]; then
+            usage=serverAuth cn=localhost
+        else
+            usage=clientAuth cn=piiguard_cert
+        fi
+        openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -subj "/CN=$cn" -keyout "$name.key" -out "$name.csr" 2>/dev/null
+        printf 'subjectAltName=DNS:%s\nbasicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=%s\n' \
+            "$cn" "$usage" >"$name.ext"
+        openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile "$name.ext" -out "$name.crt" 2>/dev/null
+    done
+    chmod 600 ./*.key
+}
+
+start_postgres_tls() {
+    local bin run_as=() data port
+    bin=$(pg_bin)
+    data=$(mktemp -d /tmp/piiguard-pgtls.XXXXXX)
+    (cd "$data" && make_test_certificates)
+    if [ "$(id -u)" = 0 ]; then
+        chown -R postgres: "$data"
+        chmod 644 "$data"/*.crt
+        run_as=(runuser -u postgres --)
+    fi
+    port=$(free_port)
+    "${run_as[@]}" "$bin/initdb" -D "$data/db" -U postgres --auth=trust -E UTF8 >/dev/null
+    # TLS or nothing over the network; the role piiguard_cert must present its certificate.
+    printf '%s\n' "local all all trust" \
+        "hostssl all piiguard_cert 127.0.0.1/32 cert" "hostssl all piiguard_cert ::1/128 cert" \
+        "hostssl all all 127.0.0.1/32 trust" "hostssl all all ::1/128 trust" \
+        "hostnossl all all 127.0.0.1/32 reject" "hostnossl all all ::1/128 reject" |
+        "${run_as[@]}" tee "$data/db/pg_hba.conf" >/dev/null
+    local options="-c listen_addresses=localhost -c port=$port -c unix_socket_directories=$data"
+    options="$options -c ssl=on -c ssl_cert_file=$data/server.crt -c ssl_key_file=$data/server.key"
+    options="$options -c ssl_ca_file=$data/ca.crt -c max_connections=50"
+    "${run_as[@]}" "$bin/pg_ctl" -D "$data/db" -l "$data/log" -w -o "$options" start >/dev/null
+    "${run_as[@]}" "$bin/psql" -q -h "$data" -p "$port" -U postgres -d postgres \
+        -c "CREATE ROLE piiguard_cert LOGIN SUPERUSER" >/dev/null
+    log "PostgreSQL over TLS only on localhost:$port ($data)"
+    echo "export PIIGUARD_TEST_POSTGRES_TLS='postgres://postgres@localhost:$port/postgres'"
+    echo "export PIIGUARD_TEST_POSTGRES_TLS_CA='$data/ca.crt'"
+    echo "export PIIGUARD_TEST_POSTGRES_TLS_OTHER_CA='$data/other-ca.crt'"
+    echo "export PIIGUARD_TEST_POSTGRES_TLS_CLIENT_CERT='$data/client.crt'"
+    echo "export PIIGUARD_TEST_POSTGRES_TLS_CLIENT_KEY='$data/client.key'"
+    echo "export PIIGUARD_TEST_POSTGRES_TLS_STOP='${run_as[*]} $bin/pg_ctl -D $data/db -m fast stop'"
 }
 
 free_port() {
@@ -192,6 +256,7 @@ install_missing() {
     fi
     command -v chromium >/dev/null || command -v chromium-browser >/dev/null ||
         packages+=(chromium)
+    command -v openssl >/dev/null || packages+=(openssl)
     if [ ${#packages[@]} -gt 0 ]; then
         apt_install "${packages[@]}"
     fi
@@ -207,6 +272,7 @@ if [ "${1:-}" = "--install" ]; then
     exit 0
 fi
 start_postgres
+start_postgres_tls
 start_softhsm
 start_openbao
 find_chromium

@@ -4,7 +4,8 @@
 //! and MACs ([`keyed_hash`]), the password KDF ([`password`]), signatures ([`signature`]:
 //! Ed25519, for the audit trail's checkpoints), FF1 format-preserving encryption ([`ff1`]:
 //! NIST SP 800-38G over `aes` and `fpe`, for the tokens), constant-time comparison
-//! ([`ct_eq`]) and randomness ([`random`]).
+//! ([`ct_eq`]), randomness ([`random`]) and, with `postgres`, the TLS client configuration
+//! (`tls`: rustls on AWS-LC).
 //!
 //! Every wrapper is checked against published vectors (RFC 8452, RFC 5869, RFC 8032,
 //! Wycheproof, the BLAKE3 team's vectors) in `kat.rs`, through these functions rather than
@@ -19,6 +20,8 @@ pub(crate) mod password;
 pub(crate) mod random;
 #[cfg_attr(not(any(feature = "sqlite", feature = "postgres")), allow(dead_code))]
 pub(crate) mod signature;
+#[cfg(feature = "postgres")]
+pub(crate) mod tls;
 
 #[cfg(test)]
 mod kat;

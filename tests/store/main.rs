@@ -6,6 +6,8 @@
 mod fleet;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
 mod local_dir;
+#[cfg(feature = "postgres")]
+mod postgres_tls;
 mod scale;
 #[cfg(all(
     feature = "sqlite",

@@ -7,6 +7,7 @@
 //! synchronous API to one runtime, and brought compile-time query macros we do not need.
 
 mod audit;
+mod connect;
 mod counters;
 mod grants;
 #[cfg(all(feature = "sqlite", feature = "local-key-file"))]
@@ -23,7 +24,8 @@ pub use import::ImportReport;
 pub use schema::{DbRole, Migrated};
 
 use crate::error::{DatabaseCause, Error};
-use postgres::{Client, NoTls};
+use connect::Target;
+use postgres::Client;
 use std::fmt;
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -33,7 +35,7 @@ type Job = Box<dyn FnOnce(&mut Connection) + Send>;
 
 /// One connection, made again when it broke, with the statements prepared on it.
 struct Connection {
-    url: String,
+    target: Target,
     client: Option<Client>,
     prepared: Vec<(&'static str, postgres::Statement)>,
 }
@@ -42,7 +44,7 @@ impl Connection {
     fn client(&mut self) -> Result<&mut Client, postgres::Error> {
         if self.client.as_ref().is_none_or(Client::is_closed) {
             self.prepared.clear();
-            self.client = Some(Client::connect(&self.url, NoTls)?);
+            self.client = Some(self.target.connect()?);
         }
         Ok(self
             .client
@@ -80,8 +82,8 @@ impl Connection {
 struct Pool {
     jobs: Mutex<Sender<Job>>,
     redacted_url: String,
-    /// The connection string (never printed), for a connection of one's own.
-    url: String,
+    /// Where the database is (never printed), for a connection of one's own.
+    target: Target,
     connections: usize,
 }
 
@@ -126,9 +128,9 @@ fn redact(url: &str) -> String {
     }
 }
 
-fn worker(url: String, jobs: Arc<Mutex<Receiver<Job>>>) {
+fn worker(target: Target, jobs: Arc<Mutex<Receiver<Job>>>) {
     let mut connection = Connection {
-        url,
+        target,
         client: None,
         prepared: Vec::new(),
     };
@@ -156,25 +158,22 @@ impl PgStore {
 
     /// Connects without checking the schema (for [`migrate`](Self::migrate)).
     fn start(url: &str, connections: usize) -> Result<Self, Error> {
-        url.parse::<postgres::Config>()
-            .map_err(|_| Error::KeyStore {
-                reason: "the PostgreSQL connection string is malformed",
-            })?;
+        let target = Target::parse(url)?;
         let (sender, receiver) = channel::<Job>();
         let receiver = Arc::new(Mutex::new(receiver));
         for n in 0..connections.max(1) {
-            let url = url.to_owned();
+            let target = target.clone();
             let jobs = Arc::clone(&receiver);
             std::thread::Builder::new()
                 .name(format!("piiguard-pg-{n}"))
-                .spawn(move || worker(url, jobs))
+                .spawn(move || worker(target, jobs))
                 .map_err(Error::io("starting a connection thread"))?;
         }
         let store = Self {
             pool: Arc::new(Pool {
                 jobs: Mutex::new(sender),
                 redacted_url: redact(url),
-                url: url.to_owned(),
+                target,
                 connections: connections.max(1),
             }),
         };
@@ -233,7 +232,7 @@ impl PgStore {
 
     /// A connection of the caller's own (a long read in one snapshot: verifying the trail).
     pub(crate) fn connect_own(&self) -> Result<Client, postgres::Error> {
-        Client::connect(&self.pool.url, NoTls)
+        self.pool.target.connect()
     }
 
     /// How many connections the store keeps.
@@ -310,6 +309,9 @@ fn cause(e: &postgres::Error) -> Option<DatabaseCause> {
             None
         };
     }
+    if let Some(tls) = tls_cause(e) {
+        return Some(tls);
+    }
     let mut source = std::error::Error::source(e);
     while let Some(inner) = source {
         if let Some(io) = inner.downcast_ref::<std::io::Error>() {
@@ -321,7 +323,42 @@ fn cause(e: &postgres::Error) -> Option<DatabaseCause> {
         }
         source = inner.source();
     }
-    e.to_string().contains("TLS").then_some(DatabaseCause::Tls)
+    None
+}
+
+/// A TLS failure: the server offers no TLS, or rustls refused the handshake (found in the error's
+/// sources, where tokio-postgres and tokio-rustls wrap it).
+fn tls_cause(e: &postgres::Error) -> Option<DatabaseCause> {
+    use rustls::{CertificateError, Error as Tls};
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        // tokio-postgres's words when the server answers that it has no TLS.
+        if inner.to_string() == "server does not support TLS" {
+            return Some(DatabaseCause::TlsUnavailable);
+        }
+        let rustls = inner.downcast_ref::<Tls>().or_else(|| {
+            inner
+                .downcast_ref::<std::io::Error>()
+                .and_then(std::io::Error::get_ref)
+                .and_then(|e| e.downcast_ref::<Tls>())
+        });
+        if let Some(rustls) = rustls {
+            return Some(match rustls {
+                Tls::InvalidCertificate(
+                    CertificateError::NotValidForName
+                    | CertificateError::NotValidForNameContext { .. },
+                ) => DatabaseCause::TlsWrongHost,
+                Tls::InvalidCertificate(
+                    CertificateError::UnknownIssuer | CertificateError::BadSignature,
+                ) => DatabaseCause::TlsUntrusted,
+                _ => DatabaseCause::TlsFailed,
+            });
+        }
+        source = inner.source();
+    }
+    e.to_string()
+        .contains("TLS")
+        .then_some(DatabaseCause::TlsFailed)
 }
 
 /// `table piiguard_x` from "permission denied for table piiguard_x"; only a piiguard object's

@@ -317,7 +317,7 @@ GRANT SELECT ON piiguard_deletions TO piiguard_auditor;
     pub fn migrate(url: &str) -> Result<Migrated, Error> {
         let store = Self::start(url, 1)?;
         store
-            .call("cannot bring the piiguard schema up to date", |client| {
+            .run(|client| {
                 let mut before = None;
                 loop {
                     let mut tx = client.transaction()?;
@@ -349,6 +349,7 @@ GRANT SELECT ON piiguard_deletions TO piiguard_auditor;
                     tx.commit()?;
                 }
             })
+            .map_err(|e| e.into_error("cannot bring the piiguard schema up to date"))
             .and_then(|migrated| {
                 if migrated.after > Self::SCHEMA_VERSION {
                     Err(newer())

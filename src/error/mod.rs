@@ -9,6 +9,9 @@ use crate::names::View;
 use crate::reason::Reason;
 use std::fmt;
 
+mod database;
+pub use database::DatabaseCause;
+
 /// Everything that can go wrong in piiguard. Messages never contain a classified value.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -433,63 +436,5 @@ mod tests {
             "the storage view needs keys for treatment `encrypt`, and none are configured"
         );
         assert!(shown[4].starts_with("token refused: a domain of 10^5"));
-    }
-}
-
-/// Why the store's database refused, in the operator's terms ([`Error::Database`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum DatabaseCause {
-    /// Nothing accepts connections at the address.
-    Refused,
-    /// The host cannot be reached, or did not answer in time.
-    Unreachable,
-    /// The server refused the credentials, or the role does not exist.
-    Authentication,
-    /// The database named in the URL does not exist.
-    NoDatabase,
-    /// The server accepts this connection only over TLS.
-    TlsRequired,
-    /// TLS was asked for (`sslmode`) and could not be set up.
-    Tls,
-    /// The server does not accept this role from this host (`pg_hba.conf`).
-    NotAllowed,
-    /// The role lacks a privilege on a piiguard object, named as PostgreSQL names it
-    /// (`table piiguard_subject_activity`).
-    Permission {
-        /// The object.
-        object: String,
-    },
-}
-
-impl fmt::Display for DatabaseCause {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Refused => {
-                f.write_str("connection refused: is PostgreSQL running, on this host and port?")
-            }
-            Self::Unreachable => {
-                f.write_str("the server cannot be reached (host name, network or firewall)")
-            }
-            Self::Authentication => {
-                f.write_str("authentication failed: a wrong password, or no such role")
-            }
-            Self::NoDatabase => f.write_str("the database does not exist"),
-            Self::TlsRequired => f.write_str(
-                "the server accepts this connection only over TLS: add sslmode=require to the URL",
-            ),
-            Self::Tls => f.write_str(
-                "TLS could not be set up: this piiguard connects to PostgreSQL without TLS (use a \
-                 private network or a local socket)",
-            ),
-            Self::NotAllowed => {
-                f.write_str("the server does not accept this role from this host (pg_hba.conf)")
-            }
-            Self::Permission { object } => write!(
-                f,
-                "permission denied for {object}: the role lacks a grant (`piiguard store grants \
-                 --role service` prints what the service's role needs)"
-            ),
-        }
     }
 }
