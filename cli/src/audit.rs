@@ -1,4 +1,5 @@
-//! `piiguard audit verify` and `piiguard audit tail` on either store engine.
+//! `piiguard audit verify|tail|report|recover|export-key` on either store engine: the trail read
+//! with the key set, or with an auditor's key file (the integrity keys alone).
 
 use crate::Usage;
 use crate::store::{At, Trail, failed, name, trail};
@@ -32,6 +33,22 @@ enum Command {
     /// else is refused (exit 1). A store's own trail needs no recovery: its events are rows
     /// written in transactions, so a crash leaves no half-written one.
     Recover(RecoverArgs),
+    /// Writes an auditor's key file: the integrity keys alone (they chain the trail and sign
+    /// its checkpoints; none opens data), sealed under the passphrase in
+    /// PIIGUARD_AUDITOR_PASSPHRASE. The auditor then reads the trail with `--audit-key FILE`,
+    /// without the key set's KEK. Run by whoever holds the KEK; again after rotating the
+    /// integrity key.
+    ExportKey(ExportKeyArgs),
+}
+
+/// Arguments of `piiguard audit export-key`.
+#[derive(clap::Args)]
+struct ExportKeyArgs {
+    /// The auditor's key file to write (never overwritten).
+    #[arg(long, value_name = "FILE")]
+    out: std::path::PathBuf,
+    #[command(flatten)]
+    at: At,
 }
 
 /// Arguments of `piiguard audit recover`.
@@ -67,7 +84,29 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
         Command::Tail(tail) => follow(tail),
         Command::Report(report) => crate::report::run(report),
         Command::Recover(recover) => repair(recover),
+        Command::ExportKey(export) => export_key(export),
     }
+}
+
+fn export_key(args: &ExportKeyArgs) -> Result<ExitCode, Usage> {
+    let keyring = crate::store::keyring(&args.at)?;
+    let file = crate::store::auditor_key_file(&args.out)?;
+    let shown = args.out.display();
+    let count = keyring
+        .export_integrity_keys(&file)
+        .map_err(|e| Usage(format!("{shown}: {e}")))?;
+    if args.at.json {
+        println!(
+            "{}",
+            serde_json::json!({ "file": shown.to_string(), "keys": count })
+        );
+    } else {
+        println!(
+            "{shown}: {count} integrity key version(s), nothing that opens data; give it to the \
+             auditor with its passphrase, and export again after rotating the integrity key"
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn verify(at: &At) -> Result<ExitCode, Usage> {

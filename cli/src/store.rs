@@ -24,9 +24,53 @@ pub(crate) struct At {
     #[cfg(feature = "postgres")]
     #[arg(long, value_name = "URL", conflicts_with = "dir")]
     pub(crate) postgres: Option<String>,
+    /// Read the audit trail with an auditor's key file (made by `audit export-key`) instead
+    /// of the key set: no key-encryption key, no key that opens data. Its passphrase is in
+    /// PIIGUARD_AUDITOR_PASSPHRASE. For `audit verify|tail|report` and `retention register`.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) audit_key: Option<PathBuf>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// The variable holding the passphrase of an auditor's key file.
+pub(crate) const AUDITOR_PASSPHRASE_VAR: &str = "PIIGUARD_AUDITOR_PASSPHRASE";
+
+/// The auditor's key file `path`, sealed under PIIGUARD_AUDITOR_PASSPHRASE.
+pub(crate) fn auditor_key_file(path: &Path) -> Result<piiguard::keys::LocalKeyFile, Usage> {
+    let passphrase = std::env::var(AUDITOR_PASSPHRASE_VAR).map_err(|_| {
+        Usage(format!(
+            "{}: {AUDITOR_PASSPHRASE_VAR} must hold the auditor's key file's passphrase",
+            path.display()
+        ))
+    })?;
+    Ok(piiguard::keys::LocalKeyFile::new(
+        path,
+        piiguard::keys::KekSource::passphrase(passphrase),
+    ))
+}
+
+/// The auditor's keyring, when `at` names an auditor's key file.
+fn auditor_keyring(at: &At) -> Result<Option<Keyring>, Usage> {
+    at.audit_key
+        .as_deref()
+        .map(|path| {
+            Keyring::open_integrity_keys(&auditor_key_file(path)?)
+                .map_err(|e| Usage(format!("{}: {e}", path.display())))
+        })
+        .transpose()
+}
+
+/// Refuses an auditor's key file where the key set is needed.
+fn key_set_needed(at: &At) -> Result<(), Usage> {
+    match &at.audit_key {
+        Some(path) => Err(Usage(format!(
+            "{}: an auditor's key file only reads the audit trail; this needs the key set",
+            path.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Who performs an administrative act: written to the audit trail, and allowed only with one of
@@ -119,6 +163,7 @@ pub(crate) fn require_store(dir: &Path) -> Result<(), Usage> {
 
 /// The keyring of the store `at` names.
 pub(crate) fn keyring(at: &At) -> Result<Keyring, Usage> {
+    key_set_needed(at)?;
     #[cfg(feature = "postgres")]
     if let Some(url) = &at.postgres {
         return Ok(postgres(url)?.1);
@@ -127,8 +172,22 @@ pub(crate) fn keyring(at: &At) -> Result<Keyring, Usage> {
     Keyring::open_local(&at.dir).map_err(failed(at))
 }
 
-/// The audit trail of the store `at` names.
+/// The audit trail of the store `at` names, opened with its key set or an auditor's key file.
 pub(crate) fn trail(at: &At) -> Result<Trail, Usage> {
+    if let Some(keyring) = auditor_keyring(at)? {
+        #[cfg(feature = "postgres")]
+        if let Some(url) = &at.postgres {
+            return connect(url)?
+                .audit(&keyring)
+                .map(Trail::Postgres)
+                .map_err(failed(at));
+        }
+        require_store(&at.dir)?;
+        return SqliteStore::open(at.dir.join("store.db"))
+            .and_then(|store| store.audit(&keyring))
+            .map(Trail::Local)
+            .map_err(failed(at));
+    }
     #[cfg(feature = "postgres")]
     if let Some(url) = &at.postgres {
         let (store, keyring) = postgres(url)?;
@@ -183,6 +242,7 @@ pub(crate) fn guard(at: &At) -> Result<Guard, Usage> {
 /// A guard on the store `at` names; `fallback` is in force while the store holds no policy (a
 /// new PostgreSQL store: a local directory always has one, its `policy.toml`).
 pub(crate) fn guard_under(at: &At, fallback: Option<piiguard::Policy>) -> Result<Guard, Usage> {
+    key_set_needed(at)?;
     #[cfg(feature = "postgres")]
     if let Some(url) = &at.postgres {
         let (store, _) = postgres(url)?;
@@ -195,6 +255,31 @@ pub(crate) fn guard_under(at: &At, fallback: Option<piiguard::Policy>) -> Result
     let _ = fallback;
     require_store(&at.dir)?;
     Guard::open_local(&at.dir).map_err(failed(at))
+}
+
+/// The deletion register of the store `at` names, read with an auditor's key file (the
+/// region is the key file's): at most `limit` entries, oldest first.
+pub(crate) fn deletion_register(
+    at: &At,
+    limit: usize,
+) -> Result<Option<Vec<piiguard::lifecycle::Deletion>>, Usage> {
+    use piiguard::lifecycle::LifecycleStore as _;
+    let Some(keyring) = auditor_keyring(at)? else {
+        return Ok(None);
+    };
+    let region = keyring.default_region();
+    #[cfg(feature = "postgres")]
+    if let Some(url) = &at.postgres {
+        return connect(url)?
+            .deletions(region, None, limit)
+            .map(Some)
+            .map_err(failed(at));
+    }
+    require_store(&at.dir)?;
+    SqliteStore::open(at.dir.join("store.db"))
+        .and_then(|store| store.deletions(region, None, limit))
+        .map(Some)
+        .map_err(failed(at))
 }
 
 /// `postgres://user:secret@host/db` as `postgres://user@host/db`.

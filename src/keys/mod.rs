@@ -11,6 +11,8 @@
 //! subject key (random, per tenant × subject)               kept wrapped in a KeyStore
 //! ```
 
+#[cfg(feature = "local-key-file")]
+mod auditor_keys;
 mod data_keys;
 mod derive;
 pub(crate) mod integrity;

@@ -110,10 +110,20 @@ fn a_fresh_database_is_set_up_from_the_cli_and_each_role_has_only_its_grants() {
         all.extend(["--postgres", &app_url]);
         piiguard_with(&all, "", &kek)
     };
+    // The auditor has no KEK: an auditor's key file, and its own passphrase.
+    let dir = std::env::temp_dir().join(format!("piiguard-cli-boot-{pid}"));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let key_path = dir.join("auditor.key");
+    let audit_key = key_path.to_str().unwrap();
+    let auditor_env = [(
+        "PIIGUARD_AUDITOR_PASSPHRASE",
+        "the auditor's own, synthetic",
+    )];
     let as_auditor = |args: &[&str]| {
         let mut all = args.to_vec();
-        all.extend(["--postgres", &auditor_url]);
-        piiguard_with(&all, "", &kek)
+        all.extend(["--postgres", &auditor_url, "--audit-key", audit_key]);
+        piiguard_with(&all, "", &auditor_env)
     };
 
     // Before the tables exist, the service is told what to run.
@@ -174,8 +184,6 @@ fn a_fresh_database_is_set_up_from_the_cli_and_each_role_has_only_its_grants() {
 
     // 5. The first policy, installed by the holder of the KEK with one of its admin roles;
     // later ones need an admin role of the policy in force.
-    let dir = std::env::temp_dir().join(format!("piiguard-cli-boot-{pid}"));
-    std::fs::create_dir_all(&dir).unwrap();
     let (first, second) = (dir.join("first.toml"), dir.join("second.toml"));
     std::fs::write(&first, FIRST).unwrap();
     std::fs::write(&second, SECOND).unwrap();
@@ -247,7 +255,24 @@ fn a_fresh_database_is_set_up_from_the_cli_and_each_role_has_only_its_grants() {
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 
-    // 8. The auditor verifies, tails, reports and reads the register with its grants.
+    // 8. Whoever holds the KEK exports the auditor's key file; the auditor, with its grants and
+    // that file alone, verifies, tails, reports and reads the register.
+    let mut export_env = kek.to_vec();
+    export_env.extend(auditor_env);
+    let out = piiguard_with(
+        &[
+            "audit",
+            "export-key",
+            "--out",
+            audit_key,
+            "--postgres",
+            &app_url,
+        ],
+        "",
+        &export_env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("nothing that opens data"));
     let out = as_auditor(&["audit", "verify", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let verified: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -272,11 +297,28 @@ fn a_fresh_database_is_set_up_from_the_cli_and_each_role_has_only_its_grants() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let out = as_auditor(&["retention", "register"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("ops-1"), "{}", text(&out.stdout));
+    // The key file reads the trail and nothing else: the key set's commands refuse it.
+    let out = as_auditor(&["keys", "list"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("only reads the audit trail"));
+    // A tampered event is found without the KEK too.
+    postgres::Client::connect(&dba, postgres::NoTls)
+        .unwrap()
+        .execute(
+            "UPDATE piiguard_audit_events SET line = replace(line, '\"send_receipt\"', '\"marketing\"')
+             WHERE line LIKE '%\"subject\":\"3\"%'",
+            &[],
+        )
+        .unwrap();
+    let out = as_auditor(&["audit", "verify", "--json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
 
     // ... and nothing more: the auditor reads no subject key and writes no event; the service
     // reads no event.
     let mut auditor_client = postgres::Client::connect(&auditor_url, postgres::NoTls).unwrap();
     for statement in [
+        "SELECT count(*) FROM piiguard_key_set",
         "SELECT count(*) FROM piiguard_subject_keys",
         "SELECT count(*) FROM piiguard_tokens",
         "DELETE FROM piiguard_audit_events",

@@ -119,6 +119,69 @@ fn keys_list_shows_metadata_only() {
 }
 
 #[test]
+fn an_auditor_s_key_file_verifies_the_trail_without_the_key_set() {
+    let dir = directory("auditor-key");
+    let key = dir.with_extension("auditor.key");
+    let _ = std::fs::remove_file(&key);
+    let passphrase = [("PIIGUARD_AUDITOR_PASSPHRASE", "the auditor's, synthetic")];
+    let d = arg(&dir);
+    let k = key.to_str().unwrap();
+    let out = common::piiguard_with(
+        &["audit", "export-key", "--out", k, "--dir", d],
+        "",
+        &passphrase,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // Never overwritten.
+    let out = common::piiguard_with(
+        &["audit", "export-key", "--out", k, "--dir", d],
+        "",
+        &passphrase,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("never overwritten"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // The directory's own key-encryption key is out of reach: the key file alone reads the
+    // trail.
+    std::fs::rename(dir.join("kek"), dir.join("kek.away")).unwrap();
+    let out = common::piiguard_with(
+        &["audit", "verify", "--json", "--dir", d, "--audit-key", k],
+        "",
+        &passphrase,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["intact"], true);
+    assert!(json["events"].as_u64().unwrap() >= 3);
+    let out = common::piiguard_with(
+        &["audit", "tail", "--dir", d, "--audit-key", k],
+        "",
+        &passphrase,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout).matches(" reveal ").count(),
+        3,
+        "{}",
+        text(&out.stdout)
+    );
+    // Another passphrase does not open the file.
+    let wrong = [("PIIGUARD_AUDITOR_PASSPHRASE", "not the auditor's")];
+    let out = common::piiguard_with(
+        &["audit", "verify", "--dir", d, "--audit-key", k],
+        "",
+        &wrong,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_file(key).unwrap();
+}
+
+#[test]
 fn the_wrong_kind_of_key_encryption_key_is_named_with_its_variable() {
     // A dev directory's key set is sealed under its random `kek` file: a passphrase set in the
     // environment is the wrong kind, and the message says which variable to unset.

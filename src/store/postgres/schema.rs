@@ -260,13 +260,13 @@ GRANT SELECT, INSERT ON piiguard_deletions TO piiguard_app;
 
     /// What an auditor's role needs to verify the trail, follow it, read the report and the
     /// deletion register (`piiguard audit verify|tail|report`, `piiguard retention register`):
-    /// reading only. Replace `piiguard_auditor` with the role, or print them for it with
-    /// [`PgStore::grants`]. The auditor opens the key set, so it also needs the key-encryption
-    /// key: verifying without it is not possible yet (see `docs/AUDIT.md`).
+    /// reading only, and nothing of the key set, the subject keys or the tokens. The auditor
+    /// verifies with an auditor's key file (the integrity keys alone:
+    /// [`Keyring::export_integrity_keys`](crate::keys::Keyring::export_integrity_keys)), not the
+    /// key-encryption key. Replace `piiguard_auditor` with the role, or print them for it with
+    /// [`PgStore::grants`].
     pub const AUDITOR_GRANTS: &'static str = "\
 GRANT SELECT ON piiguard_schema TO piiguard_auditor;
-GRANT SELECT ON piiguard_key_set TO piiguard_auditor;
-GRANT SELECT ON piiguard_tallies TO piiguard_auditor;
 GRANT SELECT ON piiguard_audit_events TO piiguard_auditor;
 GRANT SELECT ON piiguard_audit_writers TO piiguard_auditor;
 GRANT SELECT ON piiguard_audit_checkpoints TO piiguard_auditor;
