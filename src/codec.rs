@@ -45,6 +45,12 @@ impl<'a> Reader<'a> {
         self.array().map(u32::from_be_bytes)
     }
 
+    // Read by the key file only.
+    #[cfg_attr(not(feature = "local-key-file"), allow(dead_code))]
+    pub(crate) fn u64(&mut self) -> Option<u64> {
+        self.array().map(u64::from_be_bytes)
+    }
+
     /// A name of 1..=`max` bytes, each `[a-z0-9_-]`, prefixed by its length as one byte.
     pub(crate) fn name(&mut self, max: usize) -> Option<&'a str> {
         let len = usize::from(self.u8()?);

@@ -17,18 +17,31 @@ pub(crate) struct Args {
 #[derive(clap::Subcommand)]
 enum Command {
     /// Lists the key set's environment and every root key version: id, version, purpose,
-    /// region and state (never material).
-    List(At),
+    /// region, state, when it was made and its age (never material). With `--due DAYS`, only
+    /// the active versions older than that, and exit 1 when there is one.
+    List(List),
     /// Makes a new store's key set (a local directory is created with its key file; a
     /// PostgreSQL store must be migrated first: `piiguard store migrate`). Refuses a store that
     /// already has one.
     Init(Init),
-    /// Rotates the root key of a purpose (`field`, `index`, `pseudonym`, `integrity`): a new
-    /// version becomes active, the previous one decrypt-only. Admin role; audited.
+    /// Rotates the root key of a purpose (`field`, `index`, `pseudonym`, `integrity`,
+    /// `token`): a new version becomes active, the previous one decrypt-only. Admin role;
+    /// audited.
     Rotate(Rotate),
     /// Destroys a decrypt-only root key version: everything still under it becomes unreadable
     /// for good (rewrap first). Admin role; audited; asks for the key id again unless `--yes`.
     Destroy(Destroy),
+}
+
+#[derive(clap::Args)]
+struct List {
+    /// Only the active versions made more than DAYS days ago (due for rotation); exit 1 when
+    /// there is one. Versions whose age is not known (sealed before piiguard recorded it) are
+    /// listed as due.
+    #[arg(long, value_name = "DAYS")]
+    due: Option<u64>,
+    #[command(flatten)]
+    at: At,
 }
 
 #[derive(clap::Args)]
@@ -72,16 +85,35 @@ struct Destroy {
 
 pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     match &args.command {
-        Command::List(at) => {
-            print(at, &keyring(at)?);
-            Ok(ExitCode::SUCCESS)
+        Command::List(list) => {
+            let at = &list.at;
+            let keyring = keyring(at)?;
+            let Some(days) = list.due else {
+                print(at, &keyring);
+                return Ok(ExitCode::SUCCESS);
+            };
+            let now = now();
+            let due: Vec<KeyInfo> = keyring
+                .key_infos()
+                .into_iter()
+                .filter(|k| {
+                    k.state == piiguard::keys::KeyState::Active
+                        && k.created.is_none_or(|c| now.saturating_sub(c) > days * DAY)
+                })
+                .collect();
+            print_keys(at, Some(keyring.environment()), &due);
+            Ok(if due.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Init(init_args) => init(init_args),
         Command::Rotate(rotate) => {
             let at = &rotate.at;
             let purpose = Purpose::from_name(&rotate.purpose).ok_or_else(|| {
                 Usage(format!(
-                    "`{}` is not a key purpose (field, index, pseudonym or integrity)",
+                    "`{}` is not a key purpose (field, index, pseudonym, integrity or token)",
                     rotate.purpose
                 ))
             })?;
@@ -189,14 +221,36 @@ fn print(at: &At, keyring: &Keyring) {
     print_keys(at, Some(keyring.environment()), &keyring.key_infos());
 }
 
+const DAY: u64 = 86_400;
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// A version's creation date (UTC) and age in whole days, or `unknown`.
+fn made(created: Option<u64>, now: u64) -> (String, String) {
+    let date = created
+        .and_then(|c| i64::try_from(c).ok())
+        .and_then(|c| time::OffsetDateTime::from_unix_timestamp(c).ok())
+        .map(|t| t.date().to_string());
+    match (date, created) {
+        (Some(date), Some(c)) => (date, format!("{} d", now.saturating_sub(c) / DAY)),
+        _ => ("unknown".to_owned(), "unknown".to_owned()),
+    }
+}
+
 fn print_keys(at: &At, environment: Option<Environment>, keys: &[KeyInfo]) {
+    let now = now();
     if at.json {
         let list: Vec<serde_json::Value> = keys
             .iter()
             .map(|k| {
                 serde_json::json!({
                     "id": k.id, "version": k.version, "purpose": k.purpose.name(),
-                    "region": k.region, "state": k.state.name(),
+                    "region": k.region, "state": k.state.name(), "created": k.created,
+                    "age_days": k.created.map(|c| now.saturating_sub(c) / DAY),
                 })
             })
             .collect();
@@ -212,17 +266,19 @@ fn print_keys(at: &At, environment: Option<Environment>, keys: &[KeyInfo]) {
             println!("environment: {environment}");
         }
         println!(
-            "{:<24} {:>7}  {:<18} {:<10} state",
-            "id", "version", "purpose", "region"
+            "{:<24} {:>7}  {:<18} {:<10} {:<14} {:<10} age",
+            "id", "version", "purpose", "region", "state", "made"
         );
         for k in keys {
+            let (date, age) = made(k.created, now);
             println!(
-                "{:<24} {:>7}  {:<18} {:<10} {}",
+                "{:<24} {:>7}  {:<18} {:<10} {:<14} {:<10} {age}",
                 k.id,
                 k.version,
                 k.purpose.name(),
                 k.region,
-                k.state.name()
+                k.state.name(),
+                date
             );
         }
     }

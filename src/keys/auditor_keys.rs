@@ -44,14 +44,18 @@ impl Keyring {
             .iter()
             .filter(|k| k.purpose() == Purpose::Integrity)
             .map(|k| {
-                RootKey::from_parts(
+                let key = RootKey::from_parts(
                     &k.id,
                     k.version,
                     k.purpose,
                     &k.region,
                     k.state,
                     k.expose_material().map(|m| Zeroizing::new(*m)),
-                )
+                );
+                match k.created {
+                    Some(created) => key.made_at(created),
+                    None => key,
+                }
             })
             .collect();
         let count = keys.len();

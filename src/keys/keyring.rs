@@ -73,6 +73,9 @@ pub struct KeyInfo {
     pub region: String,
     /// State.
     pub state: KeyState,
+    /// When the version was made (Unix seconds); `None` for a version sealed before piiguard
+    /// recorded it.
+    pub created: Option<u64>,
 }
 
 impl KeyInfo {
@@ -83,6 +86,7 @@ impl KeyInfo {
             purpose: key.purpose,
             region: key.region.clone(),
             state: key.state,
+            created: key.created,
         }
     }
 }

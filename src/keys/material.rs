@@ -41,6 +41,9 @@ pub struct RootKey {
     pub(crate) region: String,
     pub(crate) state: KeyState,
     pub(crate) material: Option<KeyMaterial>,
+    /// When the version was made (Unix seconds); `None` for versions sealed before piiguard
+    /// kept it.
+    pub(crate) created: Option<u64>,
 }
 
 impl RootKey {
@@ -53,6 +56,7 @@ impl RootKey {
             region: region.to_owned(),
             state: KeyState::Active,
             material: Some(KeyMaterial::random()),
+            created: u64::try_from(crate::clock::now_unix_ms() / 1000).ok(),
         }
     }
 
@@ -77,7 +81,21 @@ impl RootKey {
             region: region.to_owned(),
             state,
             material,
+            created: None,
         }
+    }
+
+    /// The same key, made at `created` (Unix seconds), as a stored key set records it.
+    #[must_use]
+    pub fn made_at(mut self, created: u64) -> Self {
+        self.created = Some(created);
+        self
+    }
+
+    /// When this version was made (Unix seconds): `None` for a version sealed before piiguard
+    /// recorded it, or one built with [`from_parts`](Self::from_parts) alone.
+    pub fn created(&self) -> Option<u64> {
+        self.created
     }
 
     /// The key id (shared by all versions of one key).

@@ -4,9 +4,12 @@
 //! Layout (all integers big-endian):
 //!
 //! ```text
-//! "PGKF" | version=1 | kdf (0 = raw KEK file, 1 = Argon2id) | m_cost u32 | t_cost u32
+//! "PGKF" | version=2 | kdf (0 = raw KEK file, 1 = Argon2id) | m_cost u32 | t_cost u32
 //!        | p_cost u32 | salt (16) | nonce (12) | AES-256-GCM-SIV(key set) | tag (16)
 //! ```
+//!
+//! Version 2 records each key version's creation time after its material; version 1 (still
+//! read) did not.
 //!
 //! The associated data is the header (everything before the nonce). Bytes that are truncated,
 //! corrupted or sealed under another KEK are an [`Error::KeyFile`].
@@ -33,7 +36,8 @@ pub const KEK_PASSPHRASE_VAR: &str = "PIIGUARD_KEK_PASSPHRASE";
 pub const ENVIRONMENT_VAR: &str = "PIIGUARD_ENV";
 
 const MAGIC: [u8; 4] = *b"PGKF";
-const VERSION: u8 = 1;
+/// The format written: 2 records each key version's creation time; 1 (read still) did not.
+const VERSION: u8 = 2;
 const KDF_RAW: u8 = 0;
 const KDF_ARGON2ID: u8 = 1;
 /// A random data key, wrapped by a key-encryption key held outside the process.
@@ -174,8 +178,10 @@ impl KekSource {
         if r.array::<4>() != Some(MAGIC) {
             return Err(corrupt("not a piiguard key set (or its header is damaged)"));
         }
-        if r.u8() != Some(VERSION) {
-            return Err(corrupt("unsupported key set version"));
+        if !matches!(r.u8(), Some(1 | VERSION)) {
+            return Err(corrupt(
+                "unsupported key set version (sealed by a newer piiguard: upgrade this one)",
+            ));
         }
         let truncated = || corrupt("truncated");
         let kdf = r.u8().ok_or_else(truncated)?;
@@ -271,12 +277,15 @@ fn wrapped_prefix(name: &str) -> Result<Vec<u8>, Error> {
 
 /// `header | nonce | AES-256-GCM-SIV(key set) | tag`, the header as associated data.
 fn seal_under(header: &[u8], kek: &FieldCipher, keys: &KeySet) -> Vec<u8> {
-    let plain = encode_keys(keys);
+    seal_plain(header, kek, &encode_keys(keys))
+}
+
+fn seal_plain(header: &[u8], kek: &FieldCipher, plain: &[u8]) -> Vec<u8> {
     let nonce = random::nonce();
     let mut sealed = Vec::with_capacity(header.len() + NONCE_LEN + plain.len() + TAG_LEN);
     sealed.extend_from_slice(header);
     sealed.extend_from_slice(&nonce);
-    sealed.extend_from_slice(&plain);
+    sealed.extend_from_slice(plain);
     let tag = kek.seal_in_place(&nonce, header, &mut sealed[header.len() + NONCE_LEN..]);
     sealed.extend_from_slice(&tag);
     sealed
@@ -299,7 +308,9 @@ fn open_under(bytes: &[u8], header_len: usize, kek: &FieldCipher) -> Result<KeyS
         .map_err(|_| {
             corrupt("does not open: wrong key-encryption key, or the key set is corrupted")
         })?;
-    decode_keys(&plain).ok_or_else(|| corrupt("the decrypted key set is malformed"))
+    // The header's format version (after the magic) says whether creation times are there.
+    let version = header.get(MAGIC.len()).copied().ok_or_else(truncated)?;
+    decode_keys(&plain, version).ok_or_else(|| corrupt("the decrypted key set is malformed"))
 }
 
 fn corrupt(reason: &'static str) -> Error {
@@ -336,7 +347,7 @@ fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
     let len: usize = 3 + set
         .keys
         .iter()
-        .map(|k| 1 + k.id.len() + 4 + 1 + 1 + k.region.len() + 1 + 1 + KEY_LEN)
+        .map(|k| 1 + k.id.len() + 4 + 1 + 1 + k.region.len() + 1 + 1 + KEY_LEN + 8)
         .sum::<usize>();
     let mut out = Zeroizing::new(Vec::with_capacity(len));
     out.push(set.environment.byte());
@@ -354,11 +365,13 @@ fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
             }
             None => out.push(0),
         }
+        // 0: not known (a version sealed before creation times were kept).
+        out.extend_from_slice(&key.created.unwrap_or(0).to_be_bytes());
     }
     out
 }
 
-fn decode_keys(bytes: &[u8]) -> Option<KeySet> {
+fn decode_keys(bytes: &[u8], format: u8) -> Option<KeySet> {
     let mut r = Reader::new(bytes);
     let environment = Environment::from_byte(r.u8()?)?;
     let count = r.u16()?;
@@ -377,9 +390,85 @@ fn decode_keys(bytes: &[u8]) -> Option<KeySet> {
         if material.is_none() != (state == KeyState::Destroyed) {
             return None;
         }
-        keys.push(RootKey::from_parts(
-            id, version, purpose, region, state, material,
-        ));
+        let created = if format >= 2 { r.u64()? } else { 0 };
+        let mut key = RootKey::from_parts(id, version, purpose, region, state, material);
+        if created > 0 {
+            key = key.made_at(created);
+        }
+        keys.push(key);
     }
     (r.remaining() == 0).then_some(KeySet { environment, keys })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> KeySet {
+        KeySet {
+            environment: Environment::Staging,
+            keys: vec![
+                RootKey::generate("field-local", 1, Purpose::FieldEncryption, "local"),
+                RootKey::from_parts(
+                    "index-local",
+                    1,
+                    Purpose::BlindIndex,
+                    "local",
+                    KeyState::Destroyed,
+                    None,
+                ),
+            ],
+        }
+    }
+
+    #[test]
+    fn creation_times_survive_sealing_and_version_1_sets_still_open() {
+        let kek = KekSource::passphrase("test passphrase, synthetic");
+        let made = set();
+        let created = made.keys[0].created().unwrap();
+        let opened = kek.open(&kek.seal(&made, true).unwrap()).unwrap();
+        assert_eq!(opened.keys[0].created(), Some(created));
+        assert_eq!(opened.keys[1].created(), None, "not known: sealed as 0");
+
+        // A set sealed by piiguard before version 2: no creation times, the same keys.
+        let mut v1 = vec![Environment::Staging.byte()];
+        v1.extend_from_slice(&2u16.to_be_bytes());
+        for key in &made.keys {
+            put_name(&mut v1, &key.id);
+            v1.extend_from_slice(&key.version.to_be_bytes());
+            v1.push(key.purpose.byte());
+            put_name(&mut v1, &key.region);
+            v1.push(key.state.byte());
+            match key.expose_material() {
+                Some(material) => {
+                    v1.push(1);
+                    v1.extend_from_slice(material);
+                }
+                None => v1.push(0),
+            }
+        }
+        let costs = match &kek {
+            KekSource::Passphrase { m_cost, t_cost, .. } => (KDF_ARGON2ID, *m_cost, *t_cost),
+            _ => unreachable!(),
+        };
+        let mut header = fresh_header(costs);
+        header[MAGIC.len()] = 1;
+        let cipher = kek
+            .key(costs, &header[HEADER_LEN - SALT_LEN..], false)
+            .unwrap();
+        let old = kek.open(&seal_plain(&header, &cipher, &v1)).unwrap();
+        assert_eq!(old.keys.len(), 2);
+        assert_eq!(
+            old.keys[0].expose_material(),
+            made.keys[0].expose_material()
+        );
+        assert_eq!(old.keys[0].created(), None);
+        // A version this piiguard does not know is refused, naming the way out.
+        let mut newer = kek.seal(&made, true).unwrap();
+        newer[MAGIC.len()] = 3;
+        let Err(Error::KeyFile { reason }) = kek.open(&newer) else {
+            panic!("a newer format opened")
+        };
+        assert!(reason.contains("upgrade"), "{reason}");
+    }
 }

@@ -79,6 +79,24 @@ fn the_printed_grants_are_the_code_s_and_the_docs_quote_them() {
             text(&out.stdout)
         );
     }
+    // Every step the walk-through below takes is a command the docs give, in that order.
+    let docs = include_str!("../../../docs/DEPLOYMENT.md");
+    let steps = [
+        "piiguard store migrate --postgres",
+        "piiguard store grants --role service",
+        "piiguard store grants --role auditor",
+        "piiguard keys init --env prod --postgres",
+        "piiguard policy install policy.toml --as",
+        "piiguard audit export-key --out auditor.key",
+        "piiguard audit verify --audit-key auditor.key",
+    ];
+    let mut from = 0;
+    for step in steps {
+        let at = docs[from..]
+            .find(step)
+            .unwrap_or_else(|| panic!("docs/DEPLOYMENT.md lacks `{step}` (in this order)"));
+        from += at + step.len();
+    }
     // Another role name, quoted when it is not a plain lower-case name.
     let out = piiguard(
         &[

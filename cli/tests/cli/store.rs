@@ -109,12 +109,26 @@ fn keys_list_shows_metadata_only() {
             .map(String::as_str)
             .collect();
         fields.sort_unstable();
-        assert_eq!(fields, ["id", "purpose", "region", "state", "version"]);
+        assert_eq!(
+            fields,
+            [
+                "age_days", "created", "id", "purpose", "region", "state", "version"
+            ]
+        );
         assert_eq!(key["state"], "active");
+        assert_eq!(key["age_days"], 0);
     }
     let out = run(&["keys", "list", "--dir", arg(&dir)]);
     assert!(text(&out.stdout).starts_with("environment: dev\nid "));
     assert_eq!(text(&out.stdout).lines().count(), keys.len() + 2);
+    // Nothing is older than 30 days; everything active is older than 0 days a second later.
+    let out = run(&["keys", "list", "--due", "30", "--json", "--dir", arg(&dir)]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(common::key_list(&out.stdout).is_empty());
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = run(&["keys", "list", "--due", "0", "--json", "--dir", arg(&dir)]);
+    assert_eq!(out.status.code(), Some(1), "due versions exit 1");
+    assert_eq!(common::key_list(&out.stdout).len(), keys.len());
     std::fs::remove_dir_all(dir).unwrap();
 }
 
