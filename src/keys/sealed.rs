@@ -344,6 +344,11 @@ fn raw_kek(path: &Path, create: bool) -> Result<[u8; KEY_LEN], Error> {
 }
 
 fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
+    encode_keys_as(set, VERSION)
+}
+
+/// The key set in format `format` (1: without creation times).
+fn encode_keys_as(set: &KeySet, format: u8) -> Zeroizing<Vec<u8>> {
     let len: usize = 3 + set
         .keys
         .iter()
@@ -365,8 +370,10 @@ fn encode_keys(set: &KeySet) -> Zeroizing<Vec<u8>> {
             }
             None => out.push(0),
         }
-        // 0: not known (a version sealed before creation times were kept).
-        out.extend_from_slice(&key.created.unwrap_or(0).to_be_bytes());
+        if format >= 2 {
+            // 0: not known (a version sealed before creation times were kept).
+            out.extend_from_slice(&key.created.unwrap_or(0).to_be_bytes());
+        }
     }
     out
 }
@@ -431,22 +438,7 @@ mod tests {
         assert_eq!(opened.keys[1].created(), None, "not known: sealed as 0");
 
         // A set sealed by piiguard before version 2: no creation times, the same keys.
-        let mut v1 = vec![Environment::Staging.byte()];
-        v1.extend_from_slice(&2u16.to_be_bytes());
-        for key in &made.keys {
-            put_name(&mut v1, &key.id);
-            v1.extend_from_slice(&key.version.to_be_bytes());
-            v1.push(key.purpose.byte());
-            put_name(&mut v1, &key.region);
-            v1.push(key.state.byte());
-            match key.expose_material() {
-                Some(material) => {
-                    v1.push(1);
-                    v1.extend_from_slice(material);
-                }
-                None => v1.push(0),
-            }
-        }
+        let v1 = encode_keys_as(&made, 1);
         let costs = match &kek {
             KekSource::Passphrase { m_cost, t_cost, .. } => (KDF_ARGON2ID, *m_cost, *t_cost),
             _ => unreachable!(),

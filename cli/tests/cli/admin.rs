@@ -4,22 +4,15 @@
 #![cfg(feature = "store")]
 
 use crate::common;
+use common::Customer;
 
 use common::{piiguard, text};
-use piiguard::{Classified, Guard, Pii, Principal};
+use piiguard::{Guard, Pii, Principal};
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
-
-#[derive(Classified)]
-#[pii(subject = id)]
-struct Customer {
-    id: u64,
-    #[pii(class = email)]
-    email: Pii<String>,
-}
 
 const POLICY: &str = r#"
 version = "cli-admin-1"

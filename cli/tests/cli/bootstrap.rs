@@ -8,19 +8,12 @@
 #![cfg(feature = "postgres")]
 
 use crate::common;
+use common::Customer;
 
 use common::{piiguard, piiguard_with, text};
 use piiguard::keys::{Environment, KekSource};
 use piiguard::store::{DbRole, PgStore};
-use piiguard::{Classified, Guard, Pii, Principal};
-
-#[derive(Classified)]
-#[pii(subject = id)]
-struct Customer {
-    id: u64,
-    #[pii(class = email)]
-    email: Pii<String>,
-}
+use piiguard::{Guard, Pii, Principal};
 
 const PASSPHRASE: &str = "bootstrap test passphrase, synthetic";
 
@@ -239,29 +232,44 @@ fn a_fresh_database_is_set_up_from_the_cli_and_each_role_has_only_its_grants() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stdout).ends_with("policy version bootstrap-2 in force\n"));
 
-    // 6. The service, with the printed grants only: writes, reveals, records activity.
-    let guard = Guard::shared(
-        PgStore::connect(&app_url, 2).unwrap(),
-        KekSource::passphrase(PASSPHRASE),
-    )
-    .unwrap()
-    .build()
-    .unwrap();
+    // 6. Two instances of the service, with the printed grants only: each writes, reveals and
+    // records activity, and reads what the other wrote.
+    let instance = || {
+        Guard::shared(
+            PgStore::connect(&app_url, 2).unwrap(),
+            KekSource::passphrase(PASSPHRASE),
+        )
+        .unwrap()
+        .build()
+        .unwrap()
+    };
+    let instances = [instance(), instance()];
     let mailer = Principal::new("mailer-1")
         .role("mailer")
         .in_environment(Environment::Prod);
-    for id in 1..=3 {
+    let mut stored = Vec::new();
+    for id in 1..=4u64 {
+        let guard = &instances[(id % 2) as usize];
         let customer = Customer {
             id,
             email: Pii::new(format!("customer{id}@example.com")),
         };
-        guard.storage().to_json(&customer).unwrap();
+        stored.push(guard.storage().to_json(&customer).unwrap());
         guard.storage().track(&customer).unwrap();
         guard
             .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
             .unwrap();
     }
-    drop(guard);
+    for (i, json) in stored.iter().enumerate() {
+        // Written by the other instance (id i + 1 by instances[(i + 1) % 2]).
+        let other = &instances[i % 2];
+        let customer: Customer = other.storage().from_json(json).unwrap();
+        let email = other
+            .reveal(&mailer, &customer, |c| &c.email, "send_receipt")
+            .unwrap();
+        assert_eq!(email.expose(), &format!("customer{}@example.com", i + 1));
+    }
+    drop(instances);
 
     // 7. An operator rotates a key and erases a subject.
     let out = as_app(&[

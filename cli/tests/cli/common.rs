@@ -31,6 +31,16 @@ pub(crate) fn piiguard_with(args: &[&str], stdin: &str, env: &[(&str, &str)]) ->
     child.wait_with_output().unwrap()
 }
 
+/// The record the CLI suites write: a customer with an email, the customer its subject.
+#[cfg(feature = "store")]
+#[derive(piiguard::Classified)]
+#[pii(subject = id)]
+pub(crate) struct Customer {
+    pub(crate) id: u64,
+    #[pii(class = email)]
+    pub(crate) email: piiguard::Pii<String>,
+}
+
 /// The keys of `keys list|init|rotate --json`'s object.
 #[allow(dead_code)]
 pub(crate) fn key_list(stdout: &[u8]) -> Vec<serde_json::Value> {

@@ -2,17 +2,10 @@
 #![cfg(feature = "store")]
 
 use crate::common;
+use common::Customer;
 
 use common::{piiguard, text};
-use piiguard::{Classified, Error, Guard, Pii, Principal};
-
-#[derive(Classified)]
-#[pii(subject = id)]
-struct Customer {
-    id: u64,
-    #[pii(class = email)]
-    email: Pii<String>,
-}
+use piiguard::{Error, Guard, Pii, Principal};
 
 const POLICY: &str = r#"
 version = "cli-forget-1"

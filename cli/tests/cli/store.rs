@@ -2,21 +2,14 @@
 #![cfg(feature = "store")]
 
 use crate::common;
+use common::Customer;
 
 use common::{piiguard, text};
-use piiguard::{Classified, Guard, Pii, Principal};
+use piiguard::{Guard, Pii, Principal};
 use std::path::{Path, PathBuf};
 
 fn run(args: &[&str]) -> std::process::Output {
     piiguard(args, "")
-}
-
-#[derive(Classified)]
-#[pii(subject = id)]
-struct Customer {
-    id: u64,
-    #[pii(class = email)]
-    email: Pii<String>,
 }
 
 const POLICY: &str = r#"
