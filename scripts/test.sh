@@ -15,6 +15,7 @@ stop() {
     eval "${PIIGUARD_TEST_POSTGRES_STOP:-}" >/dev/null 2>&1 || true
     eval "${PIIGUARD_TEST_POSTGRES_TLS_STOP:-}" >/dev/null 2>&1 || true
     eval "${PIIGUARD_TEST_VAULT_STOP:-}" >/dev/null 2>&1 || true
+    eval "${PIIGUARD_TEST_KMS_STOP:-}" >/dev/null 2>&1 || true
 }
 trap stop EXIT
 

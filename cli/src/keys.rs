@@ -182,10 +182,7 @@ fn init(args: &Init) -> Result<ExitCode, Usage> {
         }
         let keyring = Keyring::builder()
             .environment(environment)
-            .provider(StoredKeySet::new(
-                store.clone(),
-                crate::store::passphrase(url)?,
-            ))
+            .provider(StoredKeySet::new(store.clone(), crate::store::kek(url)?))
             .store(store)
             .build()
             .map_err(failed(at))?;

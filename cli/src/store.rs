@@ -246,7 +246,7 @@ pub(crate) fn guard_under(at: &At, fallback: Option<piiguard::Policy>) -> Result
     #[cfg(feature = "postgres")]
     if let Some(url) = &at.postgres {
         let (store, _) = postgres(url)?;
-        let mut builder = Guard::shared(store, passphrase(url)?).map_err(failed(at))?;
+        let mut builder = Guard::shared(store, kek(url)?).map_err(failed(at))?;
         if let Some(policy) = fallback {
             builder = builder.policy(policy);
         }
@@ -295,14 +295,30 @@ pub(crate) fn redact_password(url: &str) -> String {
     }
 }
 
-/// The key-encryption passphrase from `PIIGUARD_KEK_PASSPHRASE`.
+/// The variable naming a key in AWS KMS as the key-encryption key.
+#[cfg(feature = "aws-kms")]
+pub(crate) const KEK_AWS_KMS_VAR: &str = "PIIGUARD_KEK_AWS_KMS";
+
+/// The key-encryption key: the AWS KMS key `PIIGUARD_KEK_AWS_KMS` names (with `aws-kms`), or
+/// the passphrase in `PIIGUARD_KEK_PASSPHRASE`.
 #[cfg(feature = "postgres")]
-pub(crate) fn passphrase(url: &str) -> Result<piiguard::keys::KekSource, Usage> {
+pub(crate) fn kek(url: &str) -> Result<piiguard::keys::KekSource, Usage> {
     use piiguard::keys::{KEK_PASSPHRASE_VAR, KekSource};
+    #[cfg(feature = "aws-kms")]
+    if let Ok(key) = std::env::var(KEK_AWS_KMS_VAR) {
+        let kms = piiguard::keys::AwsKmsKek::from_env(&key)
+            .map_err(|e| Usage(format!("{KEK_AWS_KMS_VAR}: {e}")))?;
+        return Ok(KekSource::Wrapped(std::sync::Arc::new(kms)));
+    }
     let passphrase = std::env::var(KEK_PASSPHRASE_VAR).map_err(|_| {
         Usage(format!(
-            "{}: {KEK_PASSPHRASE_VAR} must hold the key-encryption passphrase",
-            redact_password(url)
+            "{}: {KEK_PASSPHRASE_VAR} must hold the key-encryption passphrase{}",
+            redact_password(url),
+            if cfg!(feature = "aws-kms") {
+                " (or PIIGUARD_KEK_AWS_KMS name the AWS KMS key)"
+            } else {
+                ""
+            }
         ))
     })?;
     Ok(KekSource::passphrase(passphrase))
@@ -321,7 +337,7 @@ fn postgres(url: &str) -> Result<(piiguard::store::PgStore, Keyring), Usage> {
     use piiguard::keys::{KeySetStore as _, StoredKeySet};
     let shown = redact_password(url);
     let fail = |e: Error| Usage(format!("{shown}: {e}"));
-    let kek = passphrase(url)?;
+    let kek = kek(url)?;
     let store = connect(url)?;
     if store.sealed_version().map_err(fail)?.is_none() {
         return Err(Usage(format!("{shown}: no key set in this store")));

@@ -13,6 +13,8 @@
 
 #[cfg(feature = "local-key-file")]
 mod auditor_keys;
+#[cfg(feature = "aws-kms")]
+mod aws_kms;
 mod data_keys;
 mod derive;
 pub(crate) mod integrity;
@@ -37,6 +39,9 @@ mod sync;
 #[cfg(feature = "vault")]
 mod vault_transit;
 
+#[cfg(feature = "aws-kms")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws-kms")))]
+pub use aws_kms::AwsKmsKek;
 pub(crate) use data_keys::{FieldScope, HashUse};
 #[cfg(feature = "local-key-file")]
 #[cfg_attr(docsrs, doc(cfg(feature = "local-key-file")))]

@@ -61,7 +61,7 @@ pub enum KekSource {
     RandomFile(PathBuf),
     /// A key-encryption key that never leaves an HSM or a key service
     /// ([`Pkcs11Kek`](crate::keys::Pkcs11Kek), [`VaultTransitKek`](crate::keys::VaultTransitKek),
-    /// or your own [`KeyWrap`]): each sealing draws a random data key, and the KEK wraps it
+    /// `AwsKmsKek` with `aws-kms`, or your own [`KeyWrap`]): each sealing draws a random data key, and the KEK wraps it
     /// inside its own boundary.
     Wrapped(std::sync::Arc<dyn KeyWrap>),
 }
@@ -69,9 +69,9 @@ pub enum KekSource {
 /// A key-encryption key held outside the process: it wraps and unwraps a 32-byte data key
 /// inside its own boundary (an HSM token, a key service), bound to associated data.
 pub trait KeyWrap: Send + Sync + fmt::Debug {
-    /// A short, stable name of the KEK (`pkcs11:<token>/<key>`, `vault:<key>`), kept with the
-    /// sealed key set so that opening it under another KEK is a clear error. At most 255
-    /// bytes.
+    /// A short, stable name of the KEK (`pkcs11:<token>/<key>`, `vault:<key>`, `aws-kms:<key>`),
+    /// kept with the sealed key set so that opening it under another KEK is a clear error. At
+    /// most 255 bytes.
     fn name(&self) -> String;
 
     /// Wraps `key`, bound to `aad` (never empty).
@@ -147,7 +147,7 @@ impl KekSource {
             (Self::Wrapped(_), _) => {
                 return Err(corrupt(
                     "the key set is sealed under a passphrase or a key file, not under a key in \
-                     an HSM or Vault",
+                     an HSM or a key service",
                 ));
             }
             _ => {
@@ -200,8 +200,8 @@ impl KekSource {
     fn open_wrapped(&self, bytes: &[u8], r: &mut Reader<'_>) -> Result<KeySet, Error> {
         let Self::Wrapped(kek) = self else {
             return Err(corrupt(
-                "the key set is sealed under a key in an HSM or Vault (a wrapped key-encryption \
-                 key), not under a passphrase or a key file",
+                "the key set is sealed under a key in an HSM or a key service (Vault, KMS), not \
+                 under a passphrase or a key file",
             ));
         };
         let truncated = || corrupt("truncated");

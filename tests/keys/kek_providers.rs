@@ -1,6 +1,6 @@
 //! Root keys sealed under a key-encryption key outside the process, each tried against the real
-//! thing that `scripts/test.sh` starts: a SoftHSM2 token (PKCS#11) and an OpenBao dev server
-//! (Vault Transit). A missing server fails these tests; it never skips them.
+//! thing that `scripts/test.sh` starts: a SoftHSM2 token (PKCS#11), an OpenBao dev server
+//! (Vault Transit) and a local AWS KMS API (moto). A missing server fails these tests; it never skips them.
 
 use piiguard::keys::{KekSource, KeySetStore, Pkcs11Kek, VaultTransitKek};
 use piiguard::store::SqliteStore;
@@ -144,7 +144,7 @@ fn pkcs11_the_key_set_is_sealed_inside_the_token() {
     // Nor does a passphrase.
     let reason = key_file_reason(guard(dir.store(), KekSource::passphrase("guess")));
     assert!(
-        reason.contains("sealed under a key in an HSM or Vault"),
+        reason.contains("sealed under a key in an HSM or a key service"),
         "{reason}"
     );
     // A wrapped data key changed in the store does not unwrap in the token.
@@ -268,6 +268,107 @@ fn vault_transit_a_wrong_token_or_a_missing_key_are_clear_errors() {
     let reason = key_file_reason(guard(dir.store(), KekSource::Wrapped(Arc::new(elsewhere))));
     assert!(reason.contains("no such Transit"), "{reason}");
     let down = VaultTransitKek::new("http://127.0.0.1:9", "t".to_owned().into(), "k");
+    let reason = key_file_reason(guard(dir.store(), KekSource::Wrapped(Arc::new(down))));
+    assert!(reason.contains("cannot be reached"), "{reason}");
+    // Nothing was stored by any of them.
+    assert_eq!(dir.store().load_sealed().unwrap(), None);
+}
+
+/// The KMS API `scripts/test.sh` starts (moto), with its test credentials.
+#[cfg(feature = "aws-kms")]
+fn kms_config() -> aws_config::SdkConfig {
+    use aws_sdk_kms::config::{Credentials, Region, SharedCredentialsProvider};
+    aws_config::SdkConfig::builder()
+        .endpoint_url(env("PIIGUARD_TEST_KMS_ENDPOINT"))
+        .region(Region::new("us-east-1"))
+        .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "piiguard-test",
+        )))
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .build()
+}
+
+/// A new KMS key (made as an operator would, outside piiguard).
+#[cfg(feature = "aws-kms")]
+fn kms_key() -> String {
+    let client = aws_sdk_kms::Client::new(&kms_config());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(async {
+            let made = client.create_key().send().await.unwrap();
+            made.key_metadata.unwrap().key_id
+        })
+}
+
+#[cfg(feature = "aws-kms")]
+fn kms(key_id: &str) -> piiguard::keys::AwsKmsKek {
+    piiguard::keys::AwsKmsKek::with_config(key_id, &kms_config()).unwrap()
+}
+
+#[cfg(feature = "aws-kms")]
+#[test]
+fn aws_kms_the_key_set_is_sealed_by_kms_bound_to_its_header() {
+    use piiguard::keys::KeyWrap as _;
+    let dir = TempDir::new("kms");
+    let key = kms_key();
+    round_trip(
+        &dir,
+        KekSource::Wrapped(Arc::new(kms(&key))),
+        KekSource::Wrapped(Arc::new(kms(&key))),
+    );
+    // Another KMS key does not open it.
+    let other = kms_key();
+    let reason = key_file_reason(guard(
+        dir.store(),
+        KekSource::Wrapped(Arc::new(kms(&other))),
+    ));
+    assert!(reason.contains("another key-encryption key"), "{reason}");
+    // A changed wrapped key does not decrypt.
+    tamper(&dir, wrapped_key_at(&dir) + 40);
+    let reason = key_file_reason(guard(dir.store(), KekSource::Wrapped(Arc::new(kms(&key)))));
+    assert!(reason.contains("did not decrypt"), "{reason}");
+    // The wrap is bound to the header through the encryption context: another header (the
+    // context) does not unwrap, nor does another key's wrap.
+    let data = [7u8; 32];
+    let wrapped = kms(&key).wrap(&data, b"the header").unwrap();
+    assert_eq!(*kms(&key).unwrap(&wrapped, b"the header").unwrap(), data);
+    let Err(Error::KeyFile { reason }) = kms(&key).unwrap(&wrapped, b"another header") else {
+        panic!("a changed encryption context unwrapped");
+    };
+    assert!(reason.contains("did not decrypt"), "{reason}");
+    // Another key's decrypt is refused: AWS answers IncorrectKeyException, moto
+    // AccessDeniedException; each a clear error.
+    let Err(Error::KeyFile { reason }) = kms(&other).unwrap(&wrapped, b"the header") else {
+        panic!("another key unwrapped");
+    };
+    assert!(
+        reason.contains("another KMS key") || reason.contains("KMS denied the call"),
+        "{reason}"
+    );
+}
+
+#[cfg(feature = "aws-kms")]
+#[test]
+fn aws_kms_a_missing_or_unreachable_key_is_a_clear_error() {
+    let dir = TempDir::new("kms-errors");
+    let missing =
+        kms("arn:aws:kms:us-east-1:123456789012:key/00000000-0000-4000-8000-000000000000");
+    let reason = key_file_reason(guard(dir.store(), KekSource::Wrapped(Arc::new(missing))));
+    assert!(reason.contains("does not exist"), "{reason}");
+    let alias = kms("alias/no-such-key");
+    let reason = key_file_reason(guard(dir.store(), KekSource::Wrapped(Arc::new(alias))));
+    assert!(reason.contains("does not exist"), "{reason}");
+    let config = kms_config()
+        .into_builder()
+        .endpoint_url("http://127.0.0.1:9")
+        .build();
+    let down = piiguard::keys::AwsKmsKek::with_config(&kms_key(), &config).unwrap();
     let reason = key_file_reason(guard(dir.store(), KekSource::Wrapped(Arc::new(down))));
     assert!(reason.contains("cannot be reached"), "{reason}");
     // Nothing was stored by any of them.

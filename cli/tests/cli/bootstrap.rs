@@ -431,3 +431,64 @@ fn connection_and_permission_failures_name_their_cause_and_never_the_password() 
     common::drop_database(&mut admin, &db);
     admin.batch_execute(&format!("DROP ROLE {app}")).unwrap();
 }
+
+/// The key set's key-encryption key in AWS KMS (the local KMS API `scripts/test.sh` starts):
+/// `keys init` and `keys list` take it from `PIIGUARD_KEK_AWS_KMS`, the SDK's configuration
+/// from the environment as on a host.
+#[cfg(feature = "aws-kms")]
+#[test]
+fn the_cli_seals_the_key_set_under_a_key_in_aws_kms() {
+    let endpoint = std::env::var("PIIGUARD_TEST_KMS_ENDPOINT").expect(
+        "PIIGUARD_TEST_KMS_ENDPOINT is not set: run the suite with scripts/test.sh, which starts \
+         a local KMS API",
+    );
+    let sdk = [
+        ("AWS_ENDPOINT_URL_KMS", endpoint.as_str()),
+        ("AWS_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "testing"),
+        ("AWS_SECRET_ACCESS_KEY", "testing"),
+    ];
+    let key = {
+        use aws_sdk_kms::config::{BehaviorVersion, Credentials, Region};
+        let config = aws_sdk_kms::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(&endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "test"))
+            .build();
+        let client = aws_sdk_kms::Client::from_conf(config);
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(client.create_key().send())
+            .unwrap()
+            .key_metadata
+            .unwrap()
+            .key_id
+    };
+    let db = format!("piiguard_cli_kms_{}", std::process::id());
+    let (url, mut admin) = common::postgres_database(&db);
+    let mut env = sdk.to_vec();
+    env.push(("PIIGUARD_KEK_AWS_KMS", &key));
+    let out = piiguard_with(
+        &["keys", "init", "--env", "prod", "--postgres", &url],
+        "",
+        &env,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let out = piiguard_with(&["keys", "list", "--json", "--postgres", &url], "", &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(common::key_list(&out.stdout).len() >= 5);
+    // A passphrase is not the key it was sealed under.
+    let passphrase = [("PIIGUARD_KEK_PASSPHRASE", PASSPHRASE)];
+    let out = piiguard_with(&["keys", "list", "--postgres", &url], "", &passphrase);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("sealed under a key in an HSM or a key service")
+            || text(&out.stderr).contains("wrapped"),
+        "{}",
+        text(&out.stderr)
+    );
+    common::drop_database(&mut admin, &db);
+}
