@@ -138,6 +138,7 @@ impl Refusal {
             }
             Error::Audit { .. }
             | Error::KeyStore { .. }
+            | Error::Database { .. }
             | Error::Io { .. }
             | Error::Unsupported { .. } => StatusCode::SERVICE_UNAVAILABLE,
             _ => Self::of(rule, StatusCode::UNPROCESSABLE_ENTITY),
