@@ -1,8 +1,10 @@
 //! Opening a piiguard store for the subcommands that work on one: a local directory
 //! (`store.db`, its key set sealed under the directory's `kek` file or `PIIGUARD_KEK_PASSPHRASE`)
 //! or, with the `postgres` feature, a PostgreSQL store (`--postgres URL`, the key set sealed
-//! under `PIIGUARD_KEK_PASSPHRASE`). Stores are opened as they are: nothing is created, and a
-//! store without a key set is an error, never a new key set (`keys init` is the one exception).
+//! under `PIIGUARD_KEK_PASSPHRASE`, or with `aws-kms` the AWS KMS key `PIIGUARD_KEK_AWS_KMS`
+//! names). The audit trail's readers may open it with an auditor's key file instead
+//! (`--audit-key`). Stores are opened as they are: nothing is created, and a store without a key
+//! set is an error, never a new key set (`keys init` is the one exception).
 
 use crate::Usage;
 use piiguard::keys::Keyring;

@@ -628,3 +628,59 @@ fn retention_sweeps_holds_and_lists_the_register() {
         "{all}"
     );
 }
+
+#[test]
+fn policy_install_on_a_local_directory_is_an_admin_act_and_rewrites_policy_toml() {
+    let dir = fresh("admin-policy");
+    let d = dir.to_str().unwrap();
+    let out = piiguard(&["keys", "init", "--dir", d], "");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    std::fs::write(dir.join("policy.toml"), POLICY).unwrap();
+    let next = dir.with_extension("next.toml");
+    std::fs::write(&next, POLICY.replace("cli-admin-1", "cli-admin-2")).unwrap();
+    let n = next.to_str().unwrap();
+    // Not an admin role of the policy in force: refused, and the file is left as it was.
+    let out = piiguard(
+        &[
+            "policy", "install", n, "--as", "op-1", "--role", "mailer", "--dir", d,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("not_admin"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(
+        std::fs::read_to_string(dir.join("policy.toml"))
+            .unwrap()
+            .contains("cli-admin-1")
+    );
+    let out = piiguard(
+        &[
+            "policy", "install", n, "--as", "op-1", "--role", "security", "--dir", d,
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).ends_with("policy version cli-admin-2 in force\n"),
+        "{}",
+        text(&out.stdout)
+    );
+    // The directory's file says what is in force, so the next process keeps it.
+    assert!(
+        std::fs::read_to_string(dir.join("policy.toml"))
+            .unwrap()
+            .contains("cli-admin-2")
+    );
+    let outcomes: Vec<String> = events(d)
+        .iter()
+        .filter(|e| e["action"] == "policy_change" && e["principal"]["id"] == "op-1")
+        .map(|e| e["outcome"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(outcomes, ["denied", "allowed"]);
+    std::fs::remove_dir_all(dir).unwrap();
+    std::fs::remove_file(next).unwrap();
+}
