@@ -144,7 +144,7 @@ fn verify(at: &At) -> Result<ExitCode, Usage> {
         Err(Error::AuditChain { line, problem }) => {
             if at.json {
                 let out = serde_json::json!({
-                    "store": shown, "intact": false, "event": line,
+                    "store": shown, "intact": false, "breaks_at": line,
                     "problem": problem.to_string(),
                 });
                 println!("{out}");
@@ -163,7 +163,7 @@ fn repair(args: &RecoverArgs) -> Result<ExitCode, Usage> {
     let keyring = crate::store::keyring(at)?;
     let file = args.jsonl.display().to_string();
     let before = std::fs::metadata(&args.jsonl)
-        .map_err(|e| Usage(format!("{file}: {}", e.kind())))?
+        .map_err(|e| Usage::file(&args.jsonl, &e))?
         .len();
     let verified = JsonlSink::recover(&args.jsonl, &keyring).and_then(|sink| sink.verify());
     let report = match verified {

@@ -110,6 +110,18 @@ enum Command {
 /// A problem in the user's terms, with exit status 2 (the CLI's "error").
 pub(crate) struct Usage(pub(crate) String);
 
+impl Usage {
+    /// A file that could not be read or written, in the user's terms.
+    pub(crate) fn file(path: &std::path::Path, e: &std::io::Error) -> Self {
+        let what = match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+            kind => kind.to_string(),
+        };
+        Self(format!("{}: {what}", path.display()))
+    }
+}
+
 impl std::fmt::Display for Usage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
@@ -139,6 +151,10 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(e) => {
+            // Under --json the error is JSON on standard output too, where the caller reads.
+            if std::env::args_os().any(|arg| arg == "--json") {
+                println!("{}", serde_json::json!({ "error": e, "status": 2 }));
+            }
             eprintln!("piiguard: {e}");
             ExitCode::from(2)
         }

@@ -134,6 +134,21 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
                 }
             };
             entries.truncate(*limit);
+            let when = |at: i64| {
+                time::OffsetDateTime::from_unix_timestamp(at)
+                    .ok()
+                    .and_then(|t| {
+                        t.format(&time::format_description::well_known::Rfc3339)
+                            .ok()
+                    })
+                    .unwrap_or_else(|| at.to_string())
+            };
+            if !at.json && !entries.is_empty() {
+                println!(
+                    "{:<20}  {:<16}  {:<15} {:<24} {:<24} actor",
+                    "erased", "subject", "reason", "records", "classes"
+                );
+            }
             for d in &entries {
                 if at.json {
                     println!(
@@ -141,13 +156,18 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
                         serde_json::json!({
                             "id": d.id, "tenant": d.tenant, "subject": d.subject, "records": d.records,
                             "classes": d.classes, "reason": d.reason, "policy_version": d.policy_version,
-                            "at": d.at, "actor": d.actor,
+                            "at": when(d.at), "actor": d.actor,
                         })
                     );
                 } else {
                     println!(
-                        "{}  {}  {:<15} {:<24} {}  by {}",
-                        d.at, d.subject, d.reason, d.records, d.classes, d.actor
+                        "{:<20}  {:<16}  {:<15} {:<24} {:<24} {}",
+                        when(d.at),
+                        d.subject,
+                        d.reason,
+                        d.records,
+                        d.classes,
+                        d.actor
                     );
                 }
             }

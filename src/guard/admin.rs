@@ -154,9 +154,13 @@ impl Pinned {
         principal: &Principal,
         limit: usize,
     ) -> Result<u64, Error> {
-        let now = self.now().unix_timestamp();
+        let at = self.now();
+        let now = at.unix_timestamp();
         let event = self.admin_event(Action::TokenSweep, principal, |e| {
-            e.detail = Some(Text::from(format!("expired at {now}, at most {limit}")));
+            e.detail = Some(Text::from(format!(
+                "expired before {}, at most {limit}",
+                crate::audit::timestamp(at)
+            )));
         })?;
         self.administer(event, || match &self.inner.tokens {
             Some(tokens) => tokens.sweep_expired(now, limit),

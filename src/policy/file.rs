@@ -102,7 +102,7 @@ pub(super) fn parse(text: &str) -> Result<Policy, Error> {
     for spec in &file.rules {
         rules.push(rule(&lines, spec, &known)?);
     }
-    contradictions(&rules)?;
+    super::contradictions::check(&rules)?;
     let justification_required = match &file.defaults {
         Some(d) => d
             .justification_required
@@ -222,20 +222,28 @@ fn rule(
     let span = spec.span();
     let s = spec.get_ref();
     let err = |message: String| lines.error(span.clone(), message);
-    let roles = names(lines, &span, "roles", Some(&s.roles))?.unwrap_or_default();
+    // A mistake in one key is reported at that key's line.
+    let at = |key: &str, message: String| lines.error(lines.key(&span, key), message);
+    let roles =
+        names(lines, &lines.key(&span, "roles"), "roles", Some(&s.roles))?.unwrap_or_default();
     let selector = match (&s.classes, &s.sensitivities) {
         (Some(classes), None) if !classes.is_empty() => {
             if let Some(bad) = classes.iter().find(|c| !known(c)) {
-                return Err(err(format!(
-                    "{} (declare custom classes in `custom_classes`)",
-                    unknown("class", bad)
-                )));
+                return Err(at(
+                    "classes",
+                    format!(
+                        "{} (declare custom classes in `custom_classes`)",
+                        unknown("class", bad)
+                    ),
+                ));
             }
             Selector::Classes(classes.clone())
         }
         (None, Some(list)) if !list.is_empty() => Selector::Sensitivities(
             list.iter()
-                .map(|n| sensitivity(n).ok_or_else(|| err(unknown("sensitivity", n))))
+                .map(|n| {
+                    sensitivity(n).ok_or_else(|| at("sensitivities", unknown("sensitivity", n)))
+                })
                 .collect::<Result<_, _>>()?,
         ),
         _ => {
@@ -245,17 +253,25 @@ fn rule(
         }
     };
     let disclosure = Disclosure::parse(&s.treatment).ok_or_else(|| {
-        err(format!(
-            "{} (reveal, mask, hash, redact or deny)",
-            unknown("treatment", &s.treatment)
-        ))
+        at(
+            "treatment",
+            format!(
+                "{} (reveal, mask, hash, redact or deny)",
+                unknown("treatment", &s.treatment)
+            ),
+        )
     })?;
     let environments = match &s.environments {
         None => None,
-        Some(list) if list.is_empty() => return Err(err("`environments` is empty".into())),
+        Some(list) if list.is_empty() => {
+            return Err(at("environments", "`environments` is empty".into()));
+        }
         Some(list) => Some(
             list.iter()
-                .map(|n| Environment::parse(n).ok_or_else(|| err(unknown("environment", n))))
+                .map(|n| {
+                    Environment::parse(n)
+                        .ok_or_else(|| at("environments", unknown("environment", n)))
+                })
                 .collect::<Result<_, _>>()?,
         ),
     };
@@ -265,51 +281,20 @@ fn rule(
         selector,
         disclosure,
         environments,
-        regions: names(lines, &span, "regions", s.regions.as_ref())?,
-        purposes: names(lines, &span, "purposes", s.purposes.as_ref())?,
+        regions: names(
+            lines,
+            &lines.key(&span, "regions"),
+            "regions",
+            s.regions.as_ref(),
+        )?,
+        purposes: names(
+            lines,
+            &lines.key(&span, "purposes"),
+            "purposes",
+            s.purposes.as_ref(),
+        )?,
         justification: s.justification,
     })
-}
-
-fn overlap<T: PartialEq>(a: Option<&Vec<T>>, b: Option<&Vec<T>>) -> bool {
-    match (a, b) {
-        (Some(a), Some(b)) => a.iter().any(|x| b.contains(x)),
-        _ => true,
-    }
-}
-
-/// Two rules of the same specificity that can decide the same cell (role, data, environment,
-/// region, purpose) must agree: otherwise the file is contradictory.
-fn contradictions(rules: &[Rule]) -> Result<(), Error> {
-    for (j, later) in rules.iter().enumerate() {
-        for earlier in &rules[..j] {
-            let same_data = match (&earlier.selector, &later.selector) {
-                (Selector::Classes(a), Selector::Classes(b)) => overlap(Some(a), Some(b)),
-                (Selector::Sensitivities(a), Selector::Sensitivities(b)) => {
-                    overlap(Some(a), Some(b))
-                }
-                _ => false,
-            };
-            let role = earlier.roles.iter().find(|r| later.roles.contains(r));
-            if let Some(role) = role
-                && same_data
-                && earlier.disclosure != later.disclosure
-                && overlap(earlier.environments.as_ref(), later.environments.as_ref())
-                && overlap(earlier.regions.as_ref(), later.regions.as_ref())
-                && overlap(earlier.purposes.as_ref(), later.purposes.as_ref())
-            {
-                return Err(Error::Policy {
-                    line: later.line,
-                    message: format!(
-                        "contradicts the rule at line {}: role `{role}` would get both {} and {} \
-                         for the same data",
-                        earlier.line, earlier.disclosure, later.disclosure
-                    ),
-                });
-            }
-        }
-    }
-    Ok(())
 }
 
 fn thresholds(
@@ -426,9 +411,22 @@ mod tests {
             ),
         ];
         for (body, expected) in cases {
-            let (line, message) = error_line(&format!("{HEAD}\n{body}"));
-            // Rule errors point at the rule; serde's unknown-field error at the key itself.
-            let want = if body.contains("reveal = true") { 7 } else { 3 };
+            let text = format!("{HEAD}\n{body}");
+            let (line, message) = error_line(&text);
+            // A mistake in one key points at that key's line; one of the rule as a whole (no
+            // or two data lists) at the rule; serde's unknown-field error at the key itself.
+            let key = [
+                "classes = [\"emial",
+                "treatment = \"clear",
+                "roles = []",
+                "environments",
+                "reveal = true",
+            ]
+            .into_iter()
+            .find(|k| body.contains(k));
+            let want = key.map_or(3, |k| {
+                text.lines().position(|l| l.starts_with(k)).unwrap() + 1
+            });
             assert_eq!(line, want, "{body}: {message}");
             assert!(message.contains(expected), "{body}: {message}");
         }

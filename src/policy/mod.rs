@@ -36,6 +36,7 @@
 //! # Ok::<(), piiguard::Error>(())
 //! ```
 
+mod contradictions;
 mod decision;
 mod file;
 pub(crate) mod grant;

@@ -118,8 +118,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
     let intact = chain["intact"] == true;
     let report = assemble(&name(at), &settings, &tally, chain);
     if let Some(path) = &args.html {
-        std::fs::write(path, html::page(&report))
-            .map_err(|e| Usage(format!("{}: {}", path.display(), e.kind())))?;
+        std::fs::write(path, html::page(&report)).map_err(|e| Usage::file(path, &e))?;
     }
     if at.json {
         println!("{report}");

@@ -557,6 +557,19 @@ fn tokens_sweep_deletes_expired_tokens_as_an_admin_act() {
         .map(|e| e["outcome"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(sweeps, ["denied", "allowed"]);
+    // Its detail gives the time as RFC 3339, not Unix seconds.
+    let detail = events(d)
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "token_sweep")
+        .map(|e| e["detail"].as_str().unwrap().to_owned())
+        .unwrap();
+    assert!(
+        detail.starts_with("expired before 20")
+            && detail.contains('T')
+            && detail.contains(", at most "),
+        "{detail}"
+    );
 }
 
 #[test]
@@ -625,6 +638,13 @@ fn retention_sweeps_holds_and_lists_the_register() {
     let all = text(&run(&["register"]).stdout).to_owned();
     assert!(
         !all.contains("retained") && !all.contains("example.com"),
+        "{all}"
+    );
+    // A header, then one line per entry with its time as RFC 3339.
+    let mut lines = all.lines();
+    assert!(lines.next().unwrap().starts_with("erased "), "{all}");
+    assert!(
+        lines.all(|l| l.starts_with("20") && l.as_bytes()[10] == b'T'),
         "{all}"
     );
 }

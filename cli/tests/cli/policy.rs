@@ -21,7 +21,7 @@ fn check_reports_a_valid_file_a_mistake_with_its_line_and_a_missing_file() {
     let out = piiguard(&["policy", "check", "-"], bad);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        text(&out.stdout).starts_with("-:3: unknown class `emial`"),
+        text(&out.stdout).starts_with("-:5: unknown class `emial`"),
         "{}",
         text(&out.stdout)
     );
@@ -29,7 +29,7 @@ fn check_reports_a_valid_file_a_mistake_with_its_line_and_a_missing_file() {
     assert_eq!(out.status.code(), Some(1));
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["valid"], false);
-    assert_eq!(json["line"], 3);
+    assert_eq!(json["line"], 5, "the `classes` line, not the rule's header");
 
     let out = piiguard(&["policy", "check", "/nonexistent/policy.toml"], "");
     assert_eq!(out.status.code(), Some(2));

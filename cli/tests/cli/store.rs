@@ -81,6 +81,8 @@ fn audit_verify_passes_an_intact_trail_and_names_the_first_bad_event() {
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["intact"], false);
     assert!(json["problem"].as_str().unwrap().contains("MAC mismatch"));
+    // The same key as the report's for where the chain breaks.
+    assert!(json["breaks_at"].as_u64().unwrap() >= 1, "{json}");
     let out = run(&["audit", "verify", "--dir", arg(&dir)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains("the chain breaks at event"));
@@ -186,6 +188,37 @@ fn an_auditor_s_key_file_verifies_the_trail_without_the_key_set() {
     assert_eq!(out.status.code(), Some(2));
     std::fs::remove_dir_all(dir).unwrap();
     std::fs::remove_file(key).unwrap();
+}
+
+#[test]
+fn errors_are_json_under_json_and_a_missing_file_is_named_as_such() {
+    let out = run(&["keys", "list", "--json", "--dir", "/nonexistent/piiguard"]);
+    assert_eq!(out.status.code(), Some(2));
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["status"], 2);
+    assert!(
+        json["error"]
+            .as_str()
+            .unwrap()
+            .contains("no piiguard store here"),
+        "{json}"
+    );
+    let dir = directory("recover-missing");
+    let out = run(&[
+        "audit",
+        "recover",
+        "--jsonl",
+        "/nonexistent/audit.jsonl",
+        "--dir",
+        arg(&dir),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("/nonexistent/audit.jsonl: no such file"),
+        "{}",
+        text(&out.stderr)
+    );
+    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
