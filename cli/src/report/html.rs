@@ -113,9 +113,15 @@ pub(crate) fn page(report: &Value) -> String {
         ("erasures", "Erasures", "erasures"),
         ("key-events", "Key events", "key_events"),
         ("alerts", "Alerts", "alerts"),
+        ("token-refusals", "Tokens refused", "token_refusals"),
     ] {
         let _ = writeln!(out, "<section id=\"{id}\"><h2>{title}</h2>");
-        entries(&mut out, &report[key]);
+        // Token refusals keep their events beside the count by caller.
+        let listed = match &report[key]["events"] {
+            Value::Null => &report[key],
+            events => events,
+        };
+        entries(&mut out, listed);
         out.push_str("</section>\n");
     }
     out.push_str("<section id=\"admin\"><h2>Administrative acts</h2>\n");
@@ -185,15 +191,20 @@ fn summary(out: &mut String, report: &Value) {
         ("denials", "denials", n(&report["denials"]["total"])),
         (
             "break-glass-grants",
-            "break-glass grants",
-            n(&report["break_glass"]["grants"]),
+            "break-glass grants made",
+            n(&report["break_glass"]["grants"]["done"]),
         ),
         (
             "break-glass-uses",
             "break-glass uses",
             n(&report["break_glass"]["uses"]),
         ),
-        ("erasures", "erasures", n(&report["erasures"]["total"])),
+        ("erasures", "erasures done", n(&report["erasures"]["done"])),
+        (
+            "token-refusals",
+            "tokens refused",
+            n(&report["token_refusals"]["total"]),
+        ),
         (
             "bursts",
             "bursts",

@@ -12,6 +12,7 @@ mod tally;
 use crate::Usage;
 use crate::store::{At, failed, name, trail};
 use piiguard::Error;
+use piiguard::audit::Action;
 use piiguard::monitor::Thresholds;
 use serde_json::{Value, json};
 use std::process::ExitCode;
@@ -137,7 +138,6 @@ fn assemble(store: &str, settings: &Settings, tally: &Tally, chain: Value) -> Va
         .principals()
         .map(|p| serde_json::to_value(p).unwrap_or(Value::Null))
         .collect();
-    let count = |action: &str| tally.by_action.get(action).copied().unwrap_or(0);
     json!({
         "store": store,
         "range": {
@@ -163,13 +163,24 @@ fn assemble(store: &str, settings: &Settings, tally: &Tally, chain: Value) -> Va
             "by_reason": tally.denials_by_reason,
         },
         "break_glass": {
-            "requests": count("grant_request"), "grants": count("grant"),
-            "revocations": count("grant_revoke"),
+            "requests": tally.outcomes(Action::GrantRequest).json(),
+            "grants": tally.outcomes(Action::Grant).json(),
+            "revocations": tally.outcomes(Action::GrantRevoke).json(),
             "uses": tally.grant_uses.values().sum::<u64>(), "uses_by_grant": tally.grant_uses,
             "events": tally.break_glass,
         },
-        "erasures": tally.erasures,
-        "key_events": tally.key_events,
+        "erasures": listed_with(&tally.erasures, tally.outcomes(Action::SubjectErasure).json()),
+        "key_events": listed_with(&tally.key_events, json!({
+            "rotations": tally.outcomes(Action::KeyRotation).json(),
+            "destructions": tally.outcomes(Action::KeyDestruction).json(),
+        })),
+        "token_refusals": {
+            "total": tally.token_refusals.total,
+            "by_caller": tally.token_refusals_by.iter().map(|((principal, field), n)| json!({
+                "principal": principal, "field": field, "count": n,
+            })).collect::<Vec<_>>(),
+            "events": tally.token_refusals,
+        },
         "alerts": tally.alerts,
         "admin": tally.admin.iter().map(|((principal, action, outcome), n)| json!({
             "principal": principal, "action": action, "outcome": outcome, "count": n,
@@ -179,6 +190,26 @@ fn assemble(store: &str, settings: &Settings, tally: &Tally, chain: Value) -> Va
             "bursts": tally.bursts,
         },
     })
+}
+
+/// A list's events (`total`, `entries`) with `counts` beside them.
+fn listed_with<T: serde::Serialize>(list: &tally::Listed<T>, counts: Value) -> Value {
+    let mut out = serde_json::to_value(list).unwrap_or(Value::Null);
+    if let (Some(out), Some(counts)) = (out.as_object_mut(), counts.as_object()) {
+        out.extend(counts.clone());
+    }
+    out
+}
+
+/// "2 done, 1 denied, 0 failed".
+fn outcomes_text(v: &Value) -> String {
+    let n = |k: &str| v[k].as_u64().unwrap_or(0);
+    format!(
+        "{} done, {} denied, {} failed",
+        n("done"),
+        n("denied"),
+        n("failed")
+    )
 }
 
 /// The terminal summary.
@@ -248,13 +279,14 @@ fn print_text(report: &Value) {
         println!("  {reason:<28} {}", n(count));
     }
     let bg = &report["break_glass"];
-    println!(
-        "\nbreak-glass: {} requests, {} grants, {} revocations, {} uses",
-        n(&bg["requests"]),
-        n(&bg["grants"]),
-        n(&bg["revocations"]),
-        n(&bg["uses"])
-    );
+    println!("\nbreak-glass: {} uses", n(&bg["uses"]));
+    for (label, key) in [
+        ("requests", "requests"),
+        ("grants", "grants"),
+        ("revocations", "revocations"),
+    ] {
+        println!("  {label:<12} {}", outcomes_text(&bg[key]));
+    }
     for e in bg["events"]["entries"]
         .as_array()
         .into_iter()
@@ -270,12 +302,28 @@ fn print_text(report: &Value) {
             e["justification"].as_str().unwrap_or("")
         );
     }
+    println!("\nerasures: {}", outcomes_text(&report["erasures"]));
     println!(
-        "\nerasures: {}; key events: {}; alerts: {}",
-        n(&report["erasures"]["total"]),
-        n(&report["key_events"]["total"]),
-        n(&report["alerts"]["total"])
+        "key rotations: {}; destructions: {}",
+        outcomes_text(&report["key_events"]["rotations"]),
+        outcomes_text(&report["key_events"]["destructions"])
     );
+    println!("alerts: {}", n(&report["alerts"]["total"]));
+    let refusals = &report["token_refusals"];
+    println!("token refusals: {}", n(&refusals["total"]));
+    for r in refusals["by_caller"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(20)
+    {
+        println!(
+            "  {:<24} {:<24} {}",
+            s(&r["principal"]),
+            s(&r["field"]),
+            n(&r["count"])
+        );
+    }
     println!("administrative acts:");
     for a in report["admin"].as_array().into_iter().flatten() {
         println!(

@@ -64,6 +64,8 @@ pub(crate) struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) class: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) field: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) grant: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) justification: Option<String>,
@@ -83,6 +85,7 @@ impl Entry {
             reason: event.reason.name(),
             subject: text(&event.object.subject),
             class: text(&event.object.class),
+            field: text(&event.object.field),
             grant: text(&event.grant),
             justification: text(&event.justification),
             detail: text(&event.detail),
@@ -114,6 +117,34 @@ struct PrincipalState {
     denials: u64,
 }
 
+/// An act's events by outcome. An administrative act is recorded before it is carried out and
+/// again if it fails, so what was done is the allowed ones less the failed ones.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Outcomes {
+    pub(crate) allowed: u64,
+    pub(crate) denied: u64,
+    pub(crate) failed: u64,
+}
+
+impl Outcomes {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Allowed => self.allowed += 1,
+            Outcome::Denied => self.denied += 1,
+            Outcome::Failed => self.failed += 1,
+        }
+    }
+
+    /// `{"done", "denied", "failed"}`.
+    pub(crate) fn json(self) -> serde_json::Value {
+        serde_json::json!({
+            "done": self.allowed.saturating_sub(self.failed),
+            "denied": self.denied,
+            "failed": self.failed,
+        })
+    }
+}
+
 /// Everything counted so far.
 #[derive(Default)]
 pub(crate) struct Tally {
@@ -129,6 +160,12 @@ pub(crate) struct Tally {
     pub(crate) grant_uses: BTreeMap<String, u64>,
     pub(crate) erasures: Listed<Entry>,
     pub(crate) key_events: Listed<Entry>,
+    /// The acts counted by outcome (break-glass, erasures, key and administrative acts), by
+    /// action name.
+    pub(crate) acts: BTreeMap<&'static str, Outcomes>,
+    /// Detokenizations refused (`token_refused`): the callers and fields, and the events.
+    pub(crate) token_refusals: Listed<Entry>,
+    pub(crate) token_refusals_by: BTreeMap<(String, String), u64>,
     /// (principal, action, outcome) → count, for the administrative acts.
     pub(crate) admin: BTreeMap<(String, &'static str, &'static str), u64>,
     pub(crate) alerts: Listed<Entry>,
@@ -167,6 +204,11 @@ fn seconds(time: &str) -> Option<i64> {
 }
 
 impl Tally {
+    /// An action's events by outcome.
+    pub(crate) fn outcomes(&self, action: Action) -> Outcomes {
+        self.acts.get(action.name()).copied().unwrap_or_default()
+    }
+
     /// Counts one verified event.
     pub(crate) fn add(&mut self, settings: &Settings, seq: u64, event: &AuditEvent) {
         let time = event.time.as_str();
@@ -205,6 +247,32 @@ impl Tally {
             && accessed
         {
             *self.grant_uses.entry(grant.to_owned()).or_default() += 1;
+        }
+        if matches!(
+            event.action,
+            Action::GrantRequest | Action::Grant | Action::GrantRevoke
+        ) || is_admin(event.action)
+        {
+            self.acts
+                .entry(event.action.name())
+                .or_default()
+                .add(event.outcome);
+        }
+        if event.action == Action::Detokenize
+            && event.outcome == Outcome::Denied
+            && event.reason.name() == "token_refused"
+        {
+            self.token_refusals.push(Entry::of(seq, event));
+            let field = event
+                .object
+                .field
+                .as_deref()
+                .or(event.object.class.as_deref())
+                .unwrap_or("-");
+            *self
+                .token_refusals_by
+                .entry((principal.to_owned(), field.to_owned()))
+                .or_default() += 1;
         }
         match event.action {
             Action::GrantRequest | Action::Grant | Action::GrantRevoke => {

@@ -29,12 +29,12 @@ struct Expected {
     per_principal: BTreeMap<String, u64>,
     per_day: BTreeMap<(String, String), u64>,
     denials_by_reason: BTreeMap<String, u64>,
-    requests: u64,
-    grants: u64,
-    revocations: u64,
+    /// (action, outcome) → events, for the acts the report counts by outcome.
+    acts: BTreeMap<(String, String), u64>,
     uses: u64,
+    /// `dpo-1`'s erasures (all done).
     erasures: u64,
-    key_events: u64,
+    token_refusals: u64,
     first_access: BTreeSet<(String, String)>,
 }
 
@@ -100,14 +100,41 @@ impl Expected {
                 .entry(e.reason.name().into())
                 .or_default() += 1;
         }
-        match e.action {
-            Action::GrantRequest => self.requests += 1,
-            Action::Grant => self.grants += 1,
-            Action::GrantRevoke => self.revocations += 1,
-            Action::SubjectErasure => self.erasures += 1,
-            Action::KeyRotation => self.key_events += 1,
-            _ => {}
+        if matches!(
+            e.action,
+            Action::GrantRequest
+                | Action::Grant
+                | Action::GrantRevoke
+                | Action::SubjectErasure
+                | Action::KeyRotation
+        ) {
+            *self
+                .acts
+                .entry((e.action.name().into(), e.outcome.name().into()))
+                .or_default() += 1;
         }
+        if e.action == Action::SubjectErasure && e.principal == "dpo-1" {
+            self.erasures += 1;
+        }
+        if e.action == Action::Detokenize && e.reason == Reason::TokenRefused {
+            self.token_refusals += 1;
+        }
+    }
+
+    /// What the report should say of `action`: done (allowed less failed: an administrative
+    /// act is recorded before it is done and again if it fails), denied, failed.
+    fn outcomes(&self, action: Action) -> serde_json::Value {
+        let n = |outcome: &str| {
+            self.acts
+                .get(&(action.name().to_owned(), outcome.to_owned()))
+                .copied()
+                .unwrap_or(0)
+        };
+        serde_json::json!({
+            "done": n("allowed") - n("failed"),
+            "denied": n("denied"),
+            "failed": n("failed"),
+        })
     }
 }
 
@@ -259,6 +286,80 @@ fn generate(dir: &Path, n: u64) -> Expected {
         };
         emit(e, &mut expected, &mut batch);
     }
+    // Acts refused or failed, which the report must not count as done: an approval of a request
+    // that does not exist, an erasure and a rotation by someone without an admin role, an
+    // erasure that failed (recorded before and again after), and tokens a caller could not
+    // turn back into values.
+    for (s, action, outcome, reason, principal) in [
+        (
+            500,
+            Action::Grant,
+            Outcome::Denied,
+            Reason::UnknownRequest,
+            "security-1",
+        ),
+        (
+            510,
+            Action::SubjectErasure,
+            Outcome::Denied,
+            Reason::NotAdmin,
+            "agent-17",
+        ),
+        (
+            520,
+            Action::SubjectErasure,
+            Outcome::Allowed,
+            Reason::AdminRole,
+            "dpo-2",
+        ),
+        (
+            521,
+            Action::SubjectErasure,
+            Outcome::Failed,
+            Reason::AdminRole,
+            "dpo-2",
+        ),
+        (
+            530,
+            Action::KeyRotation,
+            Outcome::Denied,
+            Reason::NotAdmin,
+            "agent-17",
+        ),
+        (
+            540,
+            Action::Detokenize,
+            Outcome::Denied,
+            Reason::TokenRefused,
+            "partner-api",
+        ),
+        (
+            541,
+            Action::Detokenize,
+            Outcome::Denied,
+            Reason::TokenRefused,
+            "partner-api",
+        ),
+        (
+            542,
+            Action::Detokenize,
+            Outcome::Denied,
+            Reason::TokenRefused,
+            "agent-23",
+        ),
+    ] {
+        let e = Event {
+            time: night(s),
+            principal,
+            action,
+            outcome,
+            reason,
+            class: (action == Action::Detokenize).then_some("email"),
+            subject: Some("customer-6".into()),
+            grant: None,
+        };
+        emit(e, &mut expected, &mut batch);
+    }
     if !batch.is_empty() {
         audit.record_all(&batch).unwrap();
     }
@@ -381,17 +482,61 @@ fn the_report_s_figures_match_an_independent_count() {
         serde_json::from_value(r["denials"]["by_reason"].clone()).unwrap();
     assert_eq!(denials, expected.denials_by_reason);
     let bg = &r["break_glass"];
-    assert_eq!(bg["requests"], expected.requests);
-    assert_eq!(bg["grants"], expected.grants);
-    assert_eq!(bg["revocations"], expected.revocations);
+    assert_eq!(bg["requests"], expected.outcomes(Action::GrantRequest));
+    assert_eq!(bg["grants"], expected.outcomes(Action::Grant));
+    assert_eq!(
+        bg["grants"]["denied"], 1,
+        "the approval of an unknown request"
+    );
+    assert_eq!(bg["revocations"], expected.outcomes(Action::GrantRevoke));
     assert_eq!(bg["uses"], expected.uses);
     assert_eq!(bg["uses_by_grant"]["g-1"], 2);
     assert_eq!(
         bg["events"]["entries"][0]["justification"],
         "ticket 4711, customer asked"
     );
-    assert_eq!(r["erasures"]["total"], expected.erasures);
-    assert_eq!(r["key_events"]["total"], expected.key_events);
+    // Erasures and rotations by outcome: the denied and the failed ones are not done.
+    let erasures = expected.outcomes(Action::SubjectErasure);
+    for key in ["done", "denied", "failed"] {
+        assert_eq!(r["erasures"][key], erasures[key], "erasures {key}");
+    }
+    assert_eq!(r["erasures"]["done"], expected.erasures);
+    assert_eq!(
+        (
+            r["erasures"]["denied"].as_u64(),
+            r["erasures"]["failed"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        r["key_events"]["rotations"],
+        expected.outcomes(Action::KeyRotation)
+    );
+    assert_eq!(r["key_events"]["rotations"]["denied"], 1);
+    // Refused tokens, with their callers and fields.
+    let refusals = &r["token_refusals"];
+    assert_eq!(refusals["total"], expected.token_refusals);
+    let by_caller: BTreeMap<(String, String), u64> = refusals["by_caller"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                (
+                    c["principal"].as_str().unwrap().to_owned(),
+                    c["field"].as_str().unwrap().to_owned(),
+                ),
+                c["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        by_caller,
+        BTreeMap::from([
+            (("agent-23".to_owned(), "email".to_owned()), 1),
+            (("partner-api".to_owned(), "email".to_owned()), 2),
+        ])
+    );
     assert_eq!(
         r["anomalies"]["first_access"]["total"],
         expected.first_access.len() as u64
@@ -447,6 +592,7 @@ fn the_report_s_figures_match_an_independent_count() {
     assert_eq!(figure("accesses-total"), expected.accesses);
     assert_eq!(figure("chain-events"), expected.events);
     assert_eq!(figure("erasures"), expected.erasures);
+    assert_eq!(figure("token-refusals"), expected.token_refusals);
     assert_eq!(figure("break-glass-uses"), expected.uses);
     assert!(html.contains("x&lt;b&gt;&amp;&quot;y"));
     assert!(!html.contains("x<b>"));
