@@ -96,10 +96,7 @@ pub(crate) fn run(args: &Args) -> Result<ExitCode, Usage> {
             let due: Vec<KeyInfo> = keyring
                 .key_infos()
                 .into_iter()
-                .filter(|k| {
-                    k.state == piiguard::keys::KeyState::Active
-                        && k.created.is_none_or(|c| now.saturating_sub(c) > days * DAY)
-                })
+                .filter(|k| is_due(k, now, days))
                 .collect();
             print_keys(at, Some(keyring.environment()), &due);
             Ok(if due.is_empty() {
@@ -220,6 +217,14 @@ fn print(at: &At, keyring: &Keyring) {
 
 const DAY: u64 = 86_400;
 
+/// An active version made more than `days` days before `now`, or whose age is not known.
+fn is_due(key: &KeyInfo, now: u64, days: u64) -> bool {
+    key.state == piiguard::keys::KeyState::Active
+        && key
+            .created
+            .is_none_or(|c| now.saturating_sub(c) > days * DAY)
+}
+
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -278,5 +283,45 @@ fn print_keys(at: &At, environment: Option<Environment>, keys: &[KeyInfo]) {
                 date
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{DAY, is_due};
+    use piiguard::keys::{KeyInfo, KeyState, Purpose};
+
+    fn key(state: KeyState, created: Option<u64>) -> KeyInfo {
+        KeyInfo {
+            id: "field-local".into(),
+            version: 1,
+            purpose: Purpose::FieldEncryption,
+            region: "local".into(),
+            state,
+            created,
+        }
+    }
+
+    #[test]
+    fn due_means_active_and_older_than_the_days_or_of_unknown_age() {
+        let now = 100 * DAY;
+        assert!(is_due(
+            &key(KeyState::Active, Some(now - 91 * DAY)),
+            now,
+            90
+        ));
+        assert!(!is_due(
+            &key(KeyState::Active, Some(now - 89 * DAY)),
+            now,
+            90
+        ));
+        assert!(
+            is_due(&key(KeyState::Active, None), now, 90),
+            "age not known"
+        );
+        assert!(
+            !is_due(&key(KeyState::DecryptOnly, Some(0)), now, 90),
+            "not active"
+        );
     }
 }

@@ -114,20 +114,18 @@ pub(crate) fn segment(part: &str) -> Result<String, PathError> {
     let again = text.as_bytes();
     if again
         .windows(3)
-        .any(|w| w[0] == b'%' && hex(w[1]).is_some() && hex(w[2]).is_some())
+        .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit())
     {
         return Err(PathError::DoubleEncoding);
     }
     Ok(text)
 }
 
+/// A hexadecimal digit's value.
 fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
 }
 
 /// The URL the upstream receives: `https://host:port`, then `segments`, each encoded again,

@@ -428,10 +428,14 @@ impl Pinned {
             principal,
             Some(&access),
         );
-        event.object.record = Some(Text::from_static(target.record()));
-        event.object.field = Some(Text::from_static(target.field()));
-        event.object.class = Some(Text::from_static(target.pii().class().name()));
-        event.object.sensitivity = Some(Text::from_static(target.pii().sensitivity().name()));
+        // The field is known before the token is resolved: a refused token is audited with it.
+        let mut at = OwnedFieldRef {
+            record: target.record_schema(),
+            field: target.field_schema(),
+            pii: target.pii(),
+            subject: None,
+        };
+        describe(&mut event, &at);
         let keys = self.storage_keys();
         let resolved = keys
             .resolve_target(target, token)
@@ -452,12 +456,7 @@ impl Pinned {
                 return Err(error);
             }
         };
-        let at = OwnedFieldRef {
-            record: target.record_schema(),
-            field: target.field_schema(),
-            pii: target.pii(),
-            subject,
-        };
+        at.subject = subject;
         event.object.subject = at.subject.as_ref().map(|s| s.as_str().into());
         self.disclose(
             principal,

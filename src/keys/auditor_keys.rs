@@ -103,3 +103,36 @@ impl Keyring {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::error::Error;
+    use crate::keys::{Environment, KekSource, Keyring, LocalKeyFile};
+
+    #[test]
+    fn a_key_file_holding_other_keys_is_not_an_auditor_s() {
+        let dir = std::env::temp_dir().join(format!("pg-auditor-keys-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let kek = || KekSource::passphrase("test passphrase, synthetic");
+        // A whole key set, as a local key file holds it.
+        let whole = LocalKeyFile::new(dir.join("keys.pgk"), kek());
+        Keyring::builder()
+            .environment(Environment::Dev)
+            .provider(LocalKeyFile::new(dir.join("keys.pgk"), kek()))
+            .build()
+            .unwrap();
+        let Err(Error::KeyFile { reason }) = Keyring::open_integrity_keys(&whole) else {
+            panic!("a whole key set opened as an auditor's key file");
+        };
+        assert!(reason.contains("not an auditor's key file"), "{reason}");
+        // Exported, it holds the integrity keys and opens.
+        let source = Keyring::builder()
+            .provider(LocalKeyFile::new(dir.join("keys.pgk"), kek()))
+            .build()
+            .unwrap();
+        let auditor = LocalKeyFile::new(dir.join("auditor.key"), kek());
+        assert_eq!(source.export_integrity_keys(&auditor).unwrap(), 1);
+        assert!(Keyring::open_integrity_keys(&auditor).is_ok());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

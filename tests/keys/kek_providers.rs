@@ -337,6 +337,12 @@ fn aws_kms_the_key_set_is_sealed_by_kms_bound_to_its_header() {
     // context) does not unwrap, nor does another key's wrap.
     let data = [7u8; 32];
     let wrapped = kms(&key).wrap(&data, b"the header").unwrap();
+    // From inside an async runtime too (its calls run on a thread of their own).
+    let inside = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(async { kms(&key).unwrap(&wrapped, b"the header") });
+    assert_eq!(*inside.unwrap(), data);
     assert_eq!(*kms(&key).unwrap(&wrapped, b"the header").unwrap(), data);
     let Err(Error::KeyFile { reason }) = kms(&key).unwrap(&wrapped, b"another header") else {
         panic!("a changed encryption context unwrapped");

@@ -23,6 +23,25 @@ fn wrapped(row: &postgres::Row) -> WrappedKey {
 const SELECT_KEY: &str = "SELECT key_id, key_version, wrapped FROM piiguard_subject_keys
                           WHERE region = $1 AND tenant = $2 AND subject = $3";
 
+/// Runs `sql` with a subject key's place (`$1`–`$3`) and its wrapped key (`$4`–`$6`).
+fn write(
+    client: &mut postgres::Client,
+    sql: &str,
+    key: &StoreKey,
+    wrapped: &WrappedKey,
+) -> Result<u64, postgres::Error> {
+    let version = i32::try_from(wrapped.key_version).unwrap_or(i32::MAX);
+    let params: [&(dyn postgres::types::ToSql + Sync); 6] = [
+        &key.region,
+        &key.tenant,
+        &key.subject,
+        &wrapped.key_id,
+        &version,
+        &wrapped.bytes,
+    ];
+    client.execute(sql, &params)
+}
+
 impl KeyStore for PgStore {
     fn get(&self, key: &StoreKey) -> Result<Option<WrappedKey>, Error> {
         let key = key.clone();
@@ -40,18 +59,13 @@ impl KeyStore for PgStore {
     ) -> Result<WrappedKey, Error> {
         let key = key.clone();
         self.call("cannot store a subject key", move |client| {
-            client.execute(
+            write(
+                client,
                 "INSERT INTO piiguard_subject_keys
                  (region, tenant, subject, key_id, key_version, wrapped)
                  VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                &[
-                    &key.region,
-                    &key.tenant,
-                    &key.subject,
-                    &wrapped_key.key_id,
-                    &i32::try_from(wrapped_key.key_version).unwrap_or(i32::MAX),
-                    &wrapped_key.bytes,
-                ],
+                &key,
+                &wrapped_key,
             )?;
             let row = client.query_one(SELECT_KEY, &[&key.region, &key.tenant, &key.subject])?;
             Ok(wrapped(&row))
@@ -61,17 +75,12 @@ impl KeyStore for PgStore {
     fn replace(&self, key: &StoreKey, wrapped_key: WrappedKey) -> Result<bool, Error> {
         let key = key.clone();
         self.call("cannot rewrap a subject key", move |client| {
-            let updated = client.execute(
+            let updated = write(
+                client,
                 "UPDATE piiguard_subject_keys SET key_id = $4, key_version = $5, wrapped = $6
                  WHERE region = $1 AND tenant = $2 AND subject = $3",
-                &[
-                    &key.region,
-                    &key.tenant,
-                    &key.subject,
-                    &wrapped_key.key_id,
-                    &i32::try_from(wrapped_key.key_version).unwrap_or(i32::MAX),
-                    &wrapped_key.bytes,
-                ],
+                &key,
+                &wrapped_key,
             )?;
             Ok(updated > 0)
         })

@@ -23,6 +23,25 @@ fn select(conn: &Connection, key: &StoreKey) -> Result<Option<WrappedKey>, Error
     .map_err(failed("cannot read a subject key"))
 }
 
+/// Runs `sql` with a subject key's place (`?1`–`?3`) and its wrapped key (`?4`–`?6`).
+fn write(
+    conn: &Connection,
+    sql: &str,
+    key: &StoreKey,
+    wrapped: &WrappedKey,
+) -> rusqlite::Result<usize> {
+    conn.prepare_cached(sql).and_then(|mut stmt| {
+        stmt.execute(params![
+            key.region,
+            key.tenant,
+            key.subject,
+            wrapped.key_id,
+            wrapped.key_version,
+            wrapped.bytes
+        ])
+    })
+}
+
 impl KeyStore for SqliteStore {
     fn get(&self, key: &StoreKey) -> Result<Option<WrappedKey>, Error> {
         select(&self.conn(), key)
@@ -30,21 +49,14 @@ impl KeyStore for SqliteStore {
 
     fn insert_if_absent(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<WrappedKey, Error> {
         let conn = self.conn();
-        conn.prepare_cached(
+        write(
+            &conn,
             "INSERT OR IGNORE INTO subject_keys
              (region, tenant, subject, key_id, key_version, wrapped)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            key,
+            &wrapped,
         )
-        .and_then(|mut stmt| {
-            stmt.execute(params![
-                key.region,
-                key.tenant,
-                key.subject,
-                wrapped.key_id,
-                wrapped.key_version,
-                wrapped.bytes
-            ])
-        })
         .map_err(failed("cannot store a subject key"))?;
         select(&conn, key)?.ok_or(Error::KeyStore {
             reason: "a stored subject key vanished",
@@ -52,23 +64,14 @@ impl KeyStore for SqliteStore {
     }
 
     fn replace(&self, key: &StoreKey, wrapped: WrappedKey) -> Result<bool, Error> {
-        let updated = self
-            .conn()
-            .prepare_cached(
-                "UPDATE subject_keys SET key_id = ?4, key_version = ?5, wrapped = ?6
-                 WHERE region = ?1 AND tenant = ?2 AND subject = ?3",
-            )
-            .and_then(|mut stmt| {
-                stmt.execute(params![
-                    key.region,
-                    key.tenant,
-                    key.subject,
-                    wrapped.key_id,
-                    wrapped.key_version,
-                    wrapped.bytes
-                ])
-            })
-            .map_err(failed("cannot rewrap a subject key"))?;
+        let updated = write(
+            &self.conn(),
+            "UPDATE subject_keys SET key_id = ?4, key_version = ?5, wrapped = ?6
+             WHERE region = ?1 AND tenant = ?2 AND subject = ?3",
+            key,
+            &wrapped,
+        )
+        .map_err(failed("cannot rewrap a subject key"))?;
         Ok(updated > 0)
     }
 
