@@ -39,7 +39,18 @@ fn refused(reason: &'static str) -> Error {
 pub struct AwsKmsKek {
     key_id: String,
     client: aws_sdk_kms::Client,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (then shut down without blocking).
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for AwsKmsKek {
+    /// A runtime dropped the ordinary way blocks, which panics inside async code (a guard
+    /// dropped in a task): this one is shut down in the background instead.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 impl fmt::Debug for AwsKmsKek {
@@ -60,9 +71,10 @@ fn runtime() -> Result<tokio::runtime::Runtime, Error> {
 }
 
 fn on_own_thread<T: Send>(
-    runtime: &tokio::runtime::Runtime,
+    runtime: Option<&tokio::runtime::Runtime>,
     call: impl Future<Output = T> + Send,
 ) -> Result<T, Error> {
+    let runtime = runtime.ok_or_else(|| refused("the AWS SDK's runtime is gone"))?;
     std::thread::scope(|scope| {
         scope
             .spawn(|| runtime.block_on(call))
@@ -78,14 +90,21 @@ impl AwsKmsKek {
     /// [`Error::KeyFile`] if the SDK's runtime cannot start.
     pub fn from_env(key_id: &str) -> Result<Self, Error> {
         let runtime = runtime()?;
-        let config = on_own_thread(
-            &runtime,
+        let loaded = on_own_thread(
+            Some(&runtime),
             aws_config::defaults(aws_config::BehaviorVersion::latest()).load(),
-        )?;
+        );
+        let config = match loaded {
+            Ok(config) => config,
+            Err(e) => {
+                runtime.shutdown_background();
+                return Err(e);
+            }
+        };
         Ok(Self {
             key_id: key_id.to_owned(),
             client: aws_sdk_kms::Client::new(&config),
-            runtime,
+            runtime: Some(runtime),
         })
     }
 
@@ -98,7 +117,7 @@ impl AwsKmsKek {
         Ok(Self {
             key_id: key_id.to_owned(),
             client: aws_sdk_kms::Client::new(config),
-            runtime: runtime()?,
+            runtime: Some(runtime()?),
         })
     }
 }
@@ -155,7 +174,7 @@ impl KeyWrap for AwsKmsKek {
             .plaintext(Blob::new(key.to_vec()))
             .set_encryption_context(Some(context(aad)?))
             .send();
-        let out = on_own_thread(&self.runtime, call)?.map_err(|e| kms_error(&e))?;
+        let out = on_own_thread(self.runtime.as_ref(), call)?.map_err(|e| kms_error(&e))?;
         out.ciphertext_blob
             .map(Blob::into_inner)
             .ok_or_else(|| refused("KMS returned no ciphertext"))
@@ -169,7 +188,7 @@ impl KeyWrap for AwsKmsKek {
             .ciphertext_blob(Blob::new(wrapped.to_vec()))
             .set_encryption_context(Some(context(aad)?))
             .send();
-        let out = on_own_thread(&self.runtime, call)?.map_err(|e| kms_error(&e))?;
+        let out = on_own_thread(self.runtime.as_ref(), call)?.map_err(|e| kms_error(&e))?;
         let plaintext = out
             .plaintext
             .ok_or_else(|| refused("KMS returned no plaintext"))?;

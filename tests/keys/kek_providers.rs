@@ -337,7 +337,8 @@ fn aws_kms_the_key_set_is_sealed_by_kms_bound_to_its_header() {
     // context) does not unwrap, nor does another key's wrap.
     let data = [7u8; 32];
     let wrapped = kms(&key).wrap(&data, b"the header").unwrap();
-    // From inside an async runtime too (its calls run on a thread of their own).
+    // From inside an async runtime too: made, called and dropped there (its calls run on a
+    // thread of their own, its runtime shuts down without blocking).
     let inside = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap()
